@@ -1,0 +1,103 @@
+// The decision seam: every protocol event is shown to a Policy before the normal handler
+// runs, and the Policy may replace the reply, delay or drip it, or close the connection.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "smtp/reply.hpp"
+
+namespace bounceback::smtp {
+
+enum class EventKind : std::uint8_t {
+  connect,   // before the banner
+  helo,      // HELO, EHLO, LHLO
+  starttls,  // STARTTLS, before 220
+  auth,      // AUTH, once the credentials are known (before 235/535)
+  mail,
+  rcpt,
+  data,     // DATA or the first BDAT of a transaction, before 354 / reading the chunk
+  message,  // after the final "." or BDAT LAST, before 250
+  rset,
+  noop,
+  vrfy,
+  quit,
+  unknown,  // unrecognised command
+};
+inline constexpr std::size_t event_kind_count = 13;
+
+inline constexpr std::array<std::string_view, event_kind_count> event_kind_names{
+    "connect", "helo", "starttls", "auth", "mail", "rcpt", "data",
+    "message", "rset", "noop",     "vrfy", "quit", "unknown"};
+
+inline constexpr std::string_view to_string(EventKind k) {
+  return event_kind_names[static_cast<std::size_t>(k)];
+}
+std::optional<EventKind> parse_event_kind(std::string_view name);
+
+// What is known about the connection; lives as long as the session.
+struct SessionFacts {
+  std::string id;         // unique, printable; also used in queue ids
+  std::uint64_t number = 0;  // 1, 2, 3… in order of connection (seeds reproducible randomness)
+  std::string client_ip;  // "127.0.0.1", "::1"
+  std::uint16_t client_port = 0;
+  std::string helo;       // the last HELO/EHLO argument
+  bool esmtp = false;
+  bool tls = false;
+  std::string tls_version, tls_cipher;
+  std::string auth_user;  // empty when not authenticated
+  std::uint32_t messages = 0;  // messages accepted so far in this session
+};
+
+// One protocol event, as the Policy sees it. Views point into the session; valid during decide().
+struct Event {
+  EventKind kind = EventKind::connect;
+  const SessionFacts* session = nullptr;
+  std::uint32_t sequence = 0;          // nth event of this session (1-based)
+  std::string_view argument;           // the command's argument (for unknown: the whole line)
+  std::string_view from;               // reverse path of the transaction ("" for <>)
+  std::string_view rcpt;               // at rcpt: the recipient being added
+  std::span<const std::string> rcpts;  // recipients accepted so far
+  std::uint32_t nth_message = 0;       // 1-based index of the current transaction's message
+  std::uint64_t size = 0;              // SIZE= at mail/rcpt/data, actual bytes at message
+  std::string_view queue_id;           // of the current transaction
+  std::string_view message;            // at message: the whole message (headers and body)
+  std::string_view auth_mechanism;     // at auth
+};
+
+// The Policy's answer. The default means "proceed normally".
+struct Decision {
+  std::optional<Reply> reply;           // replaces the normal reply
+  std::chrono::milliseconds delay{0};   // before the reply is sent
+  std::chrono::milliseconds drip{0};    // send the reply one byte per interval
+  bool disconnect = false;              // close after the reply
+  bool drop = false;                    // close without replying
+  bool hang = false;                    // never reply; the client has to time out
+  int rule = -1;                        // index of the matching rule, -1 for none
+
+  bool proceeds() const {
+    return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang;
+  }
+};
+
+// Decides how to answer events. Called from many sessions at once: implementations are
+// thread-safe. `replied` reports the reply actually sent (for attempt logs and metrics).
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual Decision decide(const Event& event) = 0;
+  virtual void replied(const Event&, const Reply&) {}
+};
+
+// The policy of a plain, accepting MX.
+class AcceptAll final : public Policy {
+ public:
+  Decision decide(const Event&) override { return {}; }
+};
+
+}  // namespace bounceback::smtp
