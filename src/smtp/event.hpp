@@ -86,12 +86,13 @@ struct Decision {
 };
 
 // Decides how to answer events. Called from many sessions at once: implementations are
-// thread-safe. `replied` reports the reply actually sent (for attempt logs and metrics).
+// thread-safe. `replied` reports the reply actually sent, in wire form (CRLF-terminated
+// lines), for the attempt log and metrics; it is called for mail, rcpt, data and message.
 class Policy {
  public:
   virtual ~Policy() = default;
   virtual Decision decide(const Event& event) = 0;
-  virtual void replied(const Event&, const Reply&) {}
+  virtual void replied(const Event&, std::string_view /*wire*/, const Decision&) {}
 };
 
 // The policy of a plain, accepting MX.
