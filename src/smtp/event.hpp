@@ -32,7 +32,7 @@ enum class EventKind : std::uint8_t {
 inline constexpr std::size_t event_kind_count = 13;
 
 inline constexpr std::array<std::string_view, event_kind_count> event_kind_names{
-    "connect", "helo", "starttls", "auth", "mail", "rcpt", "data",
+    "connect", "helo", "starttls", "auth", "mail", "rcpt",   "data",
     "message", "rset", "noop",     "vrfy", "quit", "unknown"};
 
 inline constexpr std::string_view to_string(EventKind k) {
@@ -42,15 +42,15 @@ std::optional<EventKind> parse_event_kind(std::string_view name);
 
 // What is known about the connection; lives as long as the session.
 struct SessionFacts {
-  std::string id;         // unique, printable; also used in queue ids
+  std::string id;            // unique, printable; also used in queue ids
   std::uint64_t number = 0;  // 1, 2, 3… in order of connection (seeds reproducible randomness)
-  std::string client_ip;  // "127.0.0.1", "::1"
+  std::string client_ip;     // "127.0.0.1", "::1"
   std::uint16_t client_port = 0;
-  std::string helo;       // the last HELO/EHLO argument
+  std::string helo;  // the last HELO/EHLO argument
   bool esmtp = false;
   bool tls = false;
   std::string tls_version, tls_cipher;
-  std::string auth_user;  // empty when not authenticated
+  std::string auth_user;       // empty when not authenticated
   std::uint32_t messages = 0;  // messages accepted so far in this session
 };
 
@@ -72,13 +72,13 @@ struct Event {
 
 // The Policy's answer. The default means "proceed normally".
 struct Decision {
-  std::optional<Reply> reply;           // replaces the normal reply
-  std::chrono::milliseconds delay{0};   // before the reply is sent
-  std::chrono::milliseconds drip{0};    // send the reply one byte per interval
-  bool disconnect = false;              // close after the reply
-  bool drop = false;                    // close without replying
-  bool hang = false;                    // never reply; the client has to time out
-  int rule = -1;                        // index of the matching rule, -1 for none
+  std::optional<Reply> reply;          // replaces the normal reply
+  std::chrono::milliseconds delay{0};  // before the reply is sent
+  std::chrono::milliseconds drip{0};   // send the reply one byte per interval
+  bool disconnect = false;             // close after the reply
+  bool drop = false;                   // close without replying
+  bool hang = false;                   // never reply; the client has to time out
+  int rule = -1;                       // index of the matching rule, -1 for none
 
   bool proceeds() const {
     return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang;

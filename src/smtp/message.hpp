@@ -1,0 +1,44 @@
+// A message the server accepted: envelope, DSN parameters, the exact bytes, and the facts
+// of the session that delivered it. Handed to the MessageSink before the 250 is sent.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "smtp/command.hpp"
+
+namespace bounceback::smtp {
+
+struct Recipient {
+  std::string address;
+  RcptParams params;  // DSN NOTIFY/ORCPT
+};
+
+struct AcceptedMessage {
+  std::string queue_id;
+  std::string from;  // "" for the null reverse path
+  MailParams params;
+  std::vector<Recipient> rcpts;
+  std::string data;  // dot-unstuffed, exactly as accepted
+  std::string session_id, client_ip, helo, tls_version, tls_cipher, auth_user;
+  bool tls = false;
+  bool chunked = false;  // arrived by BDAT (RFC 3030)
+};
+
+// Where accepted messages go. store() returns only once the message is safe (in memory,
+// and on disk when a spool is configured); false makes the server answer 451 4.3.0.
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  virtual bool store(AcceptedMessage&& message) = 0;
+};
+
+// Receives the transcript: each command line in (AUTH secrets redacted) and each reply out.
+class TranscriptSink {
+ public:
+  virtual ~TranscriptSink() = default;
+  virtual void line(bool inbound, std::string_view text) = 0;
+};
+
+}  // namespace bounceback::smtp

@@ -1,0 +1,144 @@
+// The SMTP server session as a pure state machine (RFC 5321 §3–4): bytes in, replies and
+// events out. It owns no socket and no clock; the transport feeds it what it reads, sends
+// what it returns, and carries out delays, drips, closes and the TLS handshake.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smtp/data_decoder.hpp"
+#include "smtp/event.hpp"
+#include "smtp/limits.hpp"
+#include "smtp/message.hpp"
+
+namespace bounceback::smtp {
+
+enum class Requirement : std::uint8_t { off, optional, required };
+
+// Per-server settings, shared read-only by all sessions. Call prepare() after changing.
+struct SessionConfig {
+  std::string hostname = "localhost";
+  std::string banner_text = "ESMTP Bounceback";
+  Limits limits;
+  BareLfPolicy bare_lf = BareLfPolicy::normalize;
+  bool tls_available = false;  // STARTTLS can be offered
+  Requirement tls = Requirement::optional;
+  Requirement auth = Requirement::off;
+
+  // Prebuilt wire replies (hostname-dependent), filled by prepare().
+  std::string banner, ehlo_plain, ehlo_tls, helo, closing_timeout, closing_errors, closing_shutdown,
+      too_many_connections;
+  void prepare();
+};
+
+// What the transport must do after a feed() or start().
+struct Output {
+  std::string now;    // replies to send at once, in order
+  std::string paced;  // then this reply, after `delay`, one byte per `drip` when set
+  std::chrono::milliseconds delay{0}, drip{0};
+  enum class Then : std::uint8_t { read, close, hang, start_tls } then = Then::read;
+
+  // True when the transport must act (wait, close, hang, handshake) before feeding more.
+  bool paused() const { return !paced.empty() || delay.count() > 0 || then != Then::read; }
+  void clear() {
+    now.clear();
+    paced.clear();
+    delay = drip = std::chrono::milliseconds{0};
+    then = Then::read;
+  }
+};
+
+class Session {
+ public:
+  struct Handler;
+  static const Handler handlers[];
+
+  Session(std::shared_ptr<const SessionConfig> config, Policy& policy, MessageSink& sink,
+          TranscriptSink* transcript, SessionFacts facts);
+
+  // The greeting, or what the Policy makes of the connect event.
+  void start(Output& out);
+  // Consumes input; returns how many bytes it used. It stops early (out.paused()) when the
+  // transport must act first, or keeps an incomplete command line unconsumed; call again
+  // with the rest. Input after STARTTLS's 220 is consumed and discarded, never executed.
+  std::size_t feed(std::string_view input, Output& out);
+  // The transport finished the TLS handshake after STARTTLS (or at once for SMTPS).
+  void tls_started(std::string version, std::string cipher);
+  // The client was silent too long / the server is shutting down: 421 and close.
+  void timeout(Output& out);
+  void shutdown(Output& out);
+
+  bool closed() const { return phase_ == Phase::closed; }
+  const SessionFacts& facts() const { return facts_; }
+
+ private:
+  enum class Phase : std::uint8_t { command, data, bdat, closed };
+
+  void command(std::string_view line, Output& out);
+  void greet(std::string_view arg, bool extended, Output& out);
+  void on_helo(std::string_view arg, Output& out);
+  void on_ehlo(std::string_view arg, Output& out);
+  void on_mail(std::string_view arg, Output& out);
+  void on_rcpt(std::string_view arg, Output& out);
+  void on_data(std::string_view arg, Output& out);
+  void on_bdat(std::string_view arg, Output& out);
+  void on_rset(std::string_view arg, Output& out);
+  void on_noop(std::string_view arg, Output& out);
+  void on_vrfy(std::string_view arg, Output& out);
+  void on_expn(std::string_view arg, Output& out);
+  void on_help(std::string_view arg, Output& out);
+  void on_quit(std::string_view arg, Output& out);
+  void on_starttls(std::string_view arg, Output& out);
+  void on_auth(std::string_view arg, Output& out);
+  void on_unknown(std::string_view line, Output& out);
+  void simple(EventKind kind, std::string_view arg, std::string_view normal, Output& out);
+  std::string_view transaction_error() const;
+  void finish_message(Output& out, bool chunked);
+  void finish_chunk(Output& out);
+
+  Event event(EventKind kind, std::string_view arg = {});
+  // Asks the Policy; applies drop/hang. Returns false when nothing more is to be sent.
+  bool decide(const Event& ev, Decision& d, Output& out);
+  // Sends `normal` or the decision's reply; returns whether the reply sent was positive.
+  bool reply(const Event& ev, const Decision& d, std::string_view normal, Output& out,
+             bool report = false);
+  void send(std::string_view wire, Output& out);
+  void protocol_error(std::string_view wire, Output& out);
+  void close_with(std::string_view wire, Output& out);
+  void reset_transaction();
+  void new_queue_id();
+
+  std::shared_ptr<const SessionConfig> config_;
+  const Limits& limits_;
+  Policy& policy_;
+  MessageSink& sink_;
+  TranscriptSink* transcript_;
+  SessionFacts facts_;
+
+  Phase phase_ = Phase::command;
+  bool greeted_ = false;          // HELO/EHLO seen
+  bool service_refused_ = false;  // the banner was a 554: only QUIT is served
+  bool skipping_line_ = false;    // inside an overlong command line
+  unsigned errors_ = 0, commands_ = 0;
+  std::uint32_t events_ = 0, transactions_ = 0;
+
+  // The current transaction.
+  bool has_mail_ = false, rcpt_attempted_ = false;
+  std::string from_;
+  MailParams mail_params_;
+  std::vector<std::string> rcpts_;
+  std::vector<RcptParams> rcpt_params_;
+  std::string queue_id_;
+  DataDecoder decoder_;
+  std::uint64_t bdat_remaining_ = 0;
+  bool bdat_last_ = false, bdat_started_ = false;
+  bool bdat_failed_ = false;     // a chunk of this transaction failed: the rest are refused
+  bool bdat_discard_ = false;    // the Policy refused the transaction: read, drop, no reply
+  std::string_view bdat_error_;  // the reply owed once the chunk is read, if it failed
+};
+
+}  // namespace bounceback::smtp
