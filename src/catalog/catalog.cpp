@@ -125,7 +125,7 @@ std::optional<Explanation> explain_basic(std::uint16_t code, std::string_view en
   x.action = std::string(basic->action);
   x.note = std::string(basic->note);
   x.reference = std::string(basic->reference);
-  x.example = standard_reply(code, enhanced).summary();
+  if (basic->klass != "not_smtp") x.example = standard_reply(code, enhanced).summary();
   if (enhanced.empty()) return x;
 
   x.enhanced = std::string(enhanced);
