@@ -146,7 +146,7 @@ std::optional<Explanation> explain_basic(std::uint16_t code, std::string_view en
   } else {
     append_note(x.note,
                 "The enhanced code's class disagrees with the reply code's first digit; the two "
-                "should match (RFC 3463 §2), and SMTP clients act on the reply code.");
+                "should agree, and SMTP clients act on the reply code.");
   }
   return x;
 }

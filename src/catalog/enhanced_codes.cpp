@@ -146,7 +146,7 @@ constexpr EnhancedCode kEnhanced[] = {
     {"X.5.5", "Wrong protocol version between the two systems.",
      "Use a protocol version the server supports.", "", "Wrong protocol version", k3463},
     {"X.5.6", "An AUTH response line was longer than the server accepts.",
-     "Use a mechanism with shorter responses, or the initial-response form less.", "",
+     "Use a mechanism with shorter responses, or avoid the initial-response form of AUTH.", "",
      "Authentication exchange line is too long", k4954},
     // X.6.X Message content or media status
     {"X.6.0", "A problem with the message content or media, with no more detail.",
