@@ -1,0 +1,85 @@
+// The local-part grammar: ["data-"] CODE ["-" X.Y.Z] ["-" N ("time"|"times")].
+#include "scenario/address_encoded.hpp"
+
+#include <cctype>
+
+#include "catalog/catalog.hpp"
+
+namespace bounceback::scenario {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Reads "N" + "time(s)" into `times`.
+bool parse_times(std::string_view s, std::uint64_t& times) {
+  std::size_t i = 0;
+  times = 0;
+  while (i < s.size() && i < 6 && std::isdigit(static_cast<unsigned char>(s[i])))
+    times = times * 10 + static_cast<std::uint64_t>(s[i++] - '0');
+  const auto unit = s.substr(i);
+  return i > 0 && times > 0 && (iequals(unit, "times") || iequals(unit, "time"));
+}
+
+char local_class(std::uint16_t code) {
+  return static_cast<char>('0' + code / 100);
+}
+
+}  // namespace
+
+std::optional<EncodedReply> parse_encoded_address(std::string_view address,
+                                                  std::string_view reply_domain) {
+  if (reply_domain.empty()) return std::nullopt;
+  if (!address.empty() && address.front() == '<') address.remove_prefix(1);
+  if (!address.empty() && address.back() == '>') address.remove_suffix(1);
+  const auto at = address.rfind('@');
+  if (at == std::string_view::npos || !iequals(address.substr(at + 1), reply_domain))
+    return std::nullopt;
+  std::string_view local = address.substr(0, at);
+
+  EncodedReply e;
+  if (istarts_with(local, "data-")) {
+    e.at_message = true;
+    local.remove_prefix(5);
+  }
+  if (local.size() < 3 || local[0] < '2' || local[0] > '5' ||
+      !std::isdigit(static_cast<unsigned char>(local[1])) ||
+      !std::isdigit(static_cast<unsigned char>(local[2])))
+    return std::nullopt;
+  e.code =
+      static_cast<std::uint16_t>((local[0] - '0') * 100 + (local[1] - '0') * 10 + (local[2] - '0'));
+  local.remove_prefix(3);
+
+  // The remaining parts, each introduced by '-': an enhanced code, then a repeat count.
+  while (!local.empty()) {
+    if (local.front() != '-') return std::nullopt;
+    local.remove_prefix(1);
+    const auto part = local.substr(0, local.find('-'));
+    local.remove_prefix(part.size());
+    if (e.enhanced.empty() && e.times == 0 && smtp::is_enhanced_code(part)) {
+      if (part[0] != local_class(e.code)) return std::nullopt;
+      e.enhanced = part;
+    } else if (e.times == 0 && parse_times(part, e.times)) {
+      if (!local.empty()) return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return e;
+}
+
+smtp::Reply encoded_reply(const EncodedReply& e) {
+  return catalog::standard_reply(e.code, e.enhanced);
+}
+
+}  // namespace bounceback::scenario

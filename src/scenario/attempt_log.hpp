@@ -1,0 +1,49 @@
+// The log of delivery attempts served by GET /api/v1/attempts: one record per RCPT of a
+// (from, rcpt), completed with the final reply once the message is answered. Bounded:
+// the oldest records are dropped first.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace bounceback::scenario {
+
+struct AttemptRecord {
+  std::chrono::system_clock::time_point at;
+  std::string from, rcpt, client_ip, session_id;
+  std::string reply;  // one line summary: "451 4.7.1 Greylisted" (multi-line joined by " / ")
+  // Since the previous attempt of the same (from, rcpt) in the returned list; filled by query.
+  std::optional<std::chrono::milliseconds> gap;
+};
+
+class AttemptLog {
+ public:
+  explicit AttemptLog(std::size_t capacity = 100'000) : capacity_(capacity) {}
+
+  // A RCPT was answered with `reply`.
+  void record_rcpt(AttemptRecord record);
+  // The transaction of `session_id` got its final reply (after DATA or the message): the
+  // accepted recipients' records take it.
+  void complete(std::string_view session_id, std::string_view rcpt, std::string_view reply);
+
+  // Records in time order; empty filters match everything, others compare case-insensitively.
+  std::vector<AttemptRecord> query(std::string_view from, std::string_view rcpt) const;
+  void clear();
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t capacity_;
+  std::deque<AttemptRecord> records_;
+  std::uint64_t first_seq_ = 0;  // sequence number of records_.front()
+  // (session_id, rcpt) -> sequence of its record awaiting the final reply.
+  std::unordered_map<std::string, std::uint64_t> pending_;
+};
+
+}  // namespace bounceback::scenario

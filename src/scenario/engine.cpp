@@ -1,0 +1,260 @@
+// decide(): rules indexed by event kind, stateless matchers, then stateful ones, then the
+// actions; no lock and no allocation for an event no rule listens to (the RCPT attempt
+// counter excepted: attempts are counted whatever the scenario).
+#include "scenario/engine.hpp"
+
+#include "scenario/address_encoded.hpp"
+#include "scenario/hash.hpp"
+
+namespace bounceback::scenario {
+
+using smtp::EventKind;
+
+// The scenario in force and its hit counters, swapped together.
+struct Engine::Active {
+  explicit Active(std::shared_ptr<const Scenario> s)
+      : scenario(std::move(s)), hits(new std::atomic<std::uint64_t>[scenario->rules.size()]) {
+    for (std::size_t i = 0; i < scenario->rules.size(); ++i) hits[i] = 0;
+  }
+  std::shared_ptr<const Scenario> scenario;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> hits;
+};
+
+namespace {
+
+std::uint64_t pair_key(std::string_view from, std::string_view rcpt) {
+  return KeyHash().add(std::uint64_t{1}).add(from).add(rcpt).value();
+}
+
+std::uint64_t client_key(const smtp::Event& e) {
+  return KeyHash()
+      .add(std::uint64_t{2})
+      .add(e.session ? std::string_view(e.session->client_ip) : "")
+      .value();
+}
+
+std::string_view client_ip_of(const smtp::Event& e) {
+  return e.session ? std::string_view(e.session->client_ip) : std::string_view{};
+}
+
+std::string_view rate_value(RateKey key, const smtp::Event& e) {
+  switch (key) {
+    case RateKey::client_ip:
+      return client_ip_of(e);
+    case RateKey::from:
+      return e.from;
+    case RateKey::rcpt:
+      return e.rcpt;
+    case RateKey::helo:
+      return helo_of(e);
+    case RateKey::auth_user:
+      return auth_user_of(e);
+  }
+  return {};
+}
+
+// The recipients a per-recipient condition looks at: the one being added, or all of them.
+template <class F>
+bool any_rcpt(const smtp::Event& e, MatchInfo& info, F f) {
+  if (e.kind == EventKind::rcpt) {
+    info.rcpt = e.rcpt;
+    return f(e.rcpt);
+  }
+  for (const auto& r : e.rcpts)
+    if (f(r)) {
+      info.rcpt = r;
+      return true;
+    }
+  return false;
+}
+
+// The reply's one-line summary, from its wire form.
+std::string summary_of(std::string_view wire) {
+  smtp::Reply r;
+  return smtp::parse_reply(wire, r) ? r.summary() : std::string(wire.substr(0, wire.find('\r')));
+}
+
+bool is_positive(std::string_view wire) {
+  return !wire.empty() && (wire[0] == '2' || wire[0] == '3');
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const Clock> clock, EngineLimits limits)
+    : clock_(std::move(clock)),
+      active_(std::make_shared<const Active>(std::make_shared<const Scenario>())),
+      greylist_(limits.greylist_entries),
+      attempts_(limits.attempt_entries),
+      quotas_(limits.quota_entries),
+      rates_(limits.rate_entries),
+      log_(limits.attempt_log_records) {}
+
+void Engine::set_scenario(std::shared_ptr<const Scenario> scenario) {
+  if (!scenario) scenario = std::make_shared<const Scenario>();
+  active_.store(std::make_shared<const Active>(std::move(scenario)));
+}
+
+std::shared_ptr<const Scenario> Engine::scenario() const {
+  return active_.load()->scenario;
+}
+
+void Engine::reset_state() {
+  greylist_.clear();
+  attempts_.clear();
+  quotas_.clear();
+  rates_.clear();
+  log_.clear();
+}
+
+std::vector<AttemptRecord> Engine::attempts(std::string_view from_filter,
+                                            std::string_view rcpt_filter) const {
+  return log_.query(from_filter, rcpt_filter);
+}
+
+std::vector<std::uint64_t> Engine::rule_hits() const {
+  const auto active = active_.load();
+  std::vector<std::uint64_t> out(active->scenario->rules.size());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = active->hits[i].load();
+  return out;
+}
+
+smtp::Decision Engine::decide(const smtp::Event& e) {
+  const auto active = active_.load();
+  const Scenario& s = *active->scenario;
+  const auto k = static_cast<std::size_t>(e.kind);
+  const auto& rules = s.by_event[k];
+  const bool encoded_event =
+      (e.kind == EventKind::rcpt || e.kind == EventKind::message) && !s.server.reply_domain.empty();
+  if (rules.empty() && !encoded_event && e.kind != EventKind::rcpt) return {};
+
+  const TimePoint now = clock_->now();
+  std::uint64_t attempt = 0;
+  if (e.kind == EventKind::rcpt)
+    attempt = attempts_.count(pair_key(e.from, e.rcpt), now);
+  else if (e.kind == EventKind::connect && s.counts_connections)
+    attempt = attempts_.count(client_key(e), now);
+
+  for (const auto index : rules) {
+    const Rule& rule = s.rules[index];
+    MatchInfo info;
+    if (!matches_stateless(rule, e, s.seed, info)) continue;
+    if (s.stateful_event[k] && !matches_stateful(s, rule, e, attempt, now, info)) continue;
+    active->hits[index].fetch_add(1, std::memory_order_relaxed);
+    return act(s, rule, e, info, now);
+  }
+  return encoded_event ? address_encoded(s, e, attempt) : smtp::Decision{};
+}
+
+bool Engine::matches_stateful(const Scenario&, const Rule& rule, const smtp::Event& e,
+                              std::uint64_t attempt, TimePoint now, MatchInfo& info) {
+  if (rule.attempts && !rule.attempts->contains(attempt)) return false;
+  if (rule.quota) {
+    const bool over = any_rcpt(e, info, [&](std::string_view r) {
+      return quotas_.used(KeyHash().add(r).value(), now) + e.size > *rule.quota;
+    });
+    if (!over) return false;
+  }
+  if (rule.rate_limit) {
+    const auto key =
+        KeyHash().add(std::uint64_t{rule.index}).add(rate_value(rule.rate_limit->key, e));
+    if (!rates_.over_limit(key.value(), now, *rule.rate_limit)) return false;
+  }
+  // Last, so a triplet is only entered once everything else about the rule holds.
+  if (rule.greylist) {
+    const auto triplet = KeyHash().add(client_ip_of(e)).add(e.from).add(e.rcpt).value();
+    if (!greylist_.holds(triplet, now, *rule.greylist)) return false;
+  }
+  return true;
+}
+
+smtp::Decision Engine::act(const Scenario& s, const Rule& rule, const smtp::Event& e,
+                           const MatchInfo& info, TimePoint now) const {
+  smtp::Decision d;
+  d.rule = static_cast<int>(rule.index);
+  d.delay = rule.delay;
+  d.drip = rule.drip;
+  d.disconnect = rule.disconnect;
+  d.drop = rule.drop;
+  d.hang = rule.hang;
+  if (rule.reply) {
+    TemplateValues v;
+    v.rcpt = !info.rcpt.empty() ? info.rcpt
+             : !e.rcpt.empty()  ? e.rcpt
+             : !e.rcpts.empty() ? std::string_view(e.rcpts.front())
+                                : std::string_view{};
+    v.from = e.from;
+    v.helo = helo_of(e);
+    v.client_ip = client_ip_of(e);
+    v.queue_id = e.queue_id;
+    v.session_id = e.session ? std::string_view(e.session->id) : std::string_view{};
+    v.size = e.size;
+    v.token = KeyHash()
+                  .add(s.seed)
+                  .add(e.session ? e.session->number : 0)
+                  .add(std::uint64_t{e.sequence})
+                  .value();
+    v.now = now;
+    d.reply = rule.reply->fill(v);
+  }
+  return d;
+}
+
+smtp::Decision Engine::address_encoded(const Scenario& s, const smtp::Event& e,
+                                       std::uint64_t attempt) {
+  const auto decide_for = [&](std::string_view rcpt,
+                              std::uint64_t nth) -> std::optional<smtp::Decision> {
+    const auto enc = parse_encoded_address(rcpt, s.server.reply_domain);
+    if (!enc || enc->at_message != (e.kind == EventKind::message) || !applies(*enc, nth))
+      return std::nullopt;
+    smtp::Decision d;
+    d.reply = encoded_reply(*enc);
+    return d;
+  };
+  std::optional<smtp::Decision> d;
+  if (e.kind == EventKind::rcpt) {
+    d = decide_for(e.rcpt, attempt);
+  } else {
+    for (const auto& r : e.rcpts) {
+      // Only addresses at the reply domain pay for the counter lookup.
+      if (!parse_encoded_address(r, s.server.reply_domain)) continue;
+      if ((d = decide_for(r, attempts_.current(pair_key(e.from, r), clock_->now())))) break;
+    }
+  }
+  if (!d) return {};
+  encoded_hits_.fetch_add(1, std::memory_order_relaxed);
+  return *d;
+}
+
+void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::Decision&) {
+  switch (e.kind) {
+    case EventKind::rcpt: {
+      AttemptRecord r;
+      r.at = clock_->now();
+      r.from = e.from;
+      r.rcpt = e.rcpt;
+      r.client_ip = client_ip_of(e);
+      r.session_id = e.session ? e.session->id : std::string{};
+      r.reply = summary_of(wire);
+      log_.record_rcpt(std::move(r));
+      break;
+    }
+    case EventKind::data:
+      if (is_positive(wire)) break;  // 354: the final reply comes after the message
+      [[fallthrough]];
+    case EventKind::message: {
+      const auto summary = summary_of(wire);
+      const std::string_view session = e.session ? std::string_view(e.session->id) : "";
+      for (const auto& r : e.rcpts) log_.complete(session, r, summary);
+      if (e.kind == EventKind::message && is_positive(wire) &&
+          active_.load()->scenario->has_quota) {
+        const auto now = clock_->now();
+        for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, now);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace bounceback::scenario

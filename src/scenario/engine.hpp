@@ -1,0 +1,71 @@
+// The rule engine: the smtp::Policy the server installs. Walks the current scenario's rules
+// for each event (first match wins), keeps the stateful tables and the attempt log, and falls
+// back to address-encoded replies. Thread-safe; the scenario can be swapped at any time.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "scenario/attempt_log.hpp"
+#include "scenario/attempt_table.hpp"
+#include "scenario/clock.hpp"
+#include "scenario/greylist_table.hpp"
+#include "scenario/match.hpp"
+#include "scenario/quota_table.hpp"
+#include "scenario/rate_table.hpp"
+#include "scenario/scenario.hpp"
+#include "smtp/event.hpp"
+
+namespace bounceback::scenario {
+
+struct EngineLimits {
+  std::size_t greylist_entries = 1 << 20;
+  std::size_t attempt_entries = 1 << 20;
+  std::size_t quota_entries = 1 << 20;
+  std::size_t rate_entries = 1 << 20;
+  std::size_t attempt_log_records = 100'000;
+};
+
+class Engine final : public smtp::Policy {
+ public:
+  // Starts with an empty scenario (accept everything; address-encoded replies work).
+  explicit Engine(std::shared_ptr<const Clock> clock, EngineLimits limits = {});
+
+  smtp::Decision decide(const smtp::Event& event) override;
+  void replied(const smtp::Event& event, std::string_view wire,
+               const smtp::Decision& decision) override;
+
+  // Atomic swap: a session sees the old or the new scenario, never a mix. Rule hit counters
+  // restart; stateful tables are kept (use reset_state()).
+  void set_scenario(std::shared_ptr<const Scenario> scenario);
+  std::shared_ptr<const Scenario> scenario() const;  // its `source` is the TOML text
+  // Forgets greylist, attempt counters, quotas, rate windows and the attempt log.
+  void reset_state();
+
+  std::vector<AttemptRecord> attempts(std::string_view from_filter,
+                                      std::string_view rcpt_filter) const;
+  std::vector<std::uint64_t> rule_hits() const;  // per rule index of the current scenario
+  std::uint64_t address_encoded_hits() const { return encoded_hits_.load(); }
+
+ private:
+  struct Active;
+  bool matches_stateful(const Scenario& s, const Rule& rule, const smtp::Event& event,
+                        std::uint64_t attempt, TimePoint now, MatchInfo& info);
+  smtp::Decision act(const Scenario& s, const Rule& rule, const smtp::Event& event,
+                     const MatchInfo& info, TimePoint now) const;
+  smtp::Decision address_encoded(const Scenario& s, const smtp::Event& event,
+                                 std::uint64_t attempt);
+
+  std::shared_ptr<const Clock> clock_;
+  std::atomic<std::shared_ptr<const Active>> active_;
+  GreylistTable greylist_;
+  AttemptTable attempts_;
+  QuotaTable quotas_;
+  RateTable rates_;
+  AttemptLog log_;
+  std::atomic<std::uint64_t> encoded_hits_{0};
+};
+
+}  // namespace bounceback::scenario

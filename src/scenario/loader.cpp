@@ -1,0 +1,187 @@
+// Top level of a scenario file: name, description, seed, [server], [[rule]]; parse errors
+// from toml++ and our own checks come out in the same FILE:LINE:COL form.
+#include "scenario/loader.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "scenario/builtin.hpp"
+#include "scenario/rule_loader.hpp"
+#include "scenario/toml_read.hpp"
+
+namespace bounceback::scenario {
+namespace {
+
+std::optional<Requirement> parse_requirement(const toml::node& n, const std::string& key,
+                                             ErrorSink& errors) {
+  const auto s = read_string(n, key, errors);
+  if (!s) return std::nullopt;
+  if (*s == "off") return Requirement::off;
+  if (*s == "optional") return Requirement::optional;
+  if (*s == "required") return Requirement::required;
+  errors.add(n.source(), key, "expected \"off\", \"optional\" or \"required\", got \"" + *s + "\"");
+  return std::nullopt;
+}
+
+void load_users(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
+  const auto* t = n.as_table();
+  if (!t) {
+    errors.add(
+        n.source(), "server.users",
+        "expected a table of user = \"password\", like { alice = \"secret\" }, got " + describe(n));
+    return;
+  }
+  std::map<std::string, std::string> users;
+  for (auto&& [k, v] : *t)
+    if (auto pw = read_string(v, "server.users." + std::string(k.str()), errors))
+      users.emplace(std::string(k.str()), *pw);
+  server.users = std::move(users);
+}
+
+void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
+  const auto* t = n.as_table();
+  if (!t) {
+    errors.add(n.source(), "server", "expected a table [server], got " + describe(n));
+    return;
+  }
+  reject_unknown_keys(
+      *t, "server",
+      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls", "users", "reply_domain"},
+      errors);
+  if (const auto* v = t->get("hostname"))
+    server.hostname = read_string(*v, "server.hostname", errors);
+  if (const auto* v = t->get("banner")) server.banner = read_string(*v, "server.banner", errors);
+  if (const auto* v = t->get("max_size"))
+    server.max_size = read_size(*v, "server.max_size", errors);
+  if (const auto* v = t->get("max_recipients"))
+    if (auto m = read_integer(*v, "server.max_recipients", 1, errors))
+      server.max_recipients = static_cast<std::uint64_t>(*m);
+  if (const auto* v = t->get("auth")) server.auth = parse_requirement(*v, "server.auth", errors);
+  if (const auto* v = t->get("tls")) server.tls = parse_requirement(*v, "server.tls", errors);
+  if (const auto* v = t->get("users")) load_users(*v, server, errors);
+  if (const auto* v = t->get("reply_domain"))
+    if (auto d = read_string(*v, "server.reply_domain", errors)) server.reply_domain = *d;
+  if (server.hostname && server.hostname->find_first_of(" \t\r\n") != std::string::npos)
+    errors.add(t->get("hostname")->source(), "server.hostname", "must not contain spaces");
+  if (server.banner && server.banner->find_first_of("\r\n") != std::string::npos)
+    errors.add(t->get("banner")->source(), "server.banner", "must be a single line");
+}
+
+void load_rules(const toml::node& n, Scenario& s, ErrorSink& errors) {
+  const auto* arr = n.as_array();
+  if (!arr) {
+    errors.add(n.source(), "rule", "expected [[rule]] tables, got " + describe(n));
+    return;
+  }
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto& item = *arr->get(i);
+    const auto* t = item.as_table();
+    if (!t) {
+      errors.add(item.source(), "rule[" + std::to_string(i) + "]",
+                 "expected a table ([[rule]]), got " + describe(item));
+      continue;
+    }
+    if (auto r = load_rule(*t, static_cast<std::uint32_t>(i), errors))
+      s.rules.push_back(std::move(*r));
+  }
+}
+
+std::string stem_of(const std::string& origin) {
+  auto name = origin.substr(origin.find_last_of("/:") + 1);
+  if (const auto dot = name.rfind('.'); dot != std::string::npos && dot > 0) name.resize(dot);
+  return name;
+}
+
+}  // namespace
+
+std::string LoadError::str() const {
+  return origin + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+std::string LoadResult::error_text() const {
+  std::string out;
+  for (const auto& e : errors) out += e.str() + "\n";
+  return out;
+}
+
+LoadResult load_scenario_text(std::string_view text, std::string origin) {
+  LoadResult result;
+  ErrorSink errors(origin);
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    errors.add(e.source(), "", std::string(e.description()));
+    result.errors = errors.take();
+    return result;
+  }
+  auto s = std::make_shared<Scenario>();
+  s->origin = origin;
+  s->source = std::string(text);
+  reject_unknown_keys(root, "", {"name", "description", "seed", "server", "rule"}, errors);
+  if (const auto* v = root.get("name")) {
+    if (auto name = read_string(*v, "name", errors)) s->name = *name;
+  } else {
+    s->name = stem_of(origin);
+  }
+  if (const auto* v = root.get("description"))
+    if (auto d = read_string(*v, "description", errors)) s->description = *d;
+  if (const auto* v = root.get("seed")) {
+    if (auto seed = read_integer(*v, "seed", 0, errors)) {
+      s->seed = static_cast<std::uint64_t>(*seed);
+      s->seed_given = true;
+    }
+  } else {
+    // Without a seed, probabilities differ from run to run, as users of `probability` expect.
+    std::random_device rd;
+    s->seed = (std::uint64_t{rd()} << 32) ^ rd();
+  }
+  if (const auto* v = root.get("server")) load_server(*v, s->server, errors);
+  if (const auto* v = root.get("rule")) load_rules(*v, *s, errors);
+  if (!errors.empty()) {
+    result.errors = errors.take();
+    std::stable_sort(result.errors.begin(), result.errors.end(), [](const auto& a, const auto& b) {
+      return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+    return result;
+  }
+  s->build_index();
+  result.scenario = std::move(s);
+  return result;
+}
+
+LoadResult load_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.errors.push_back({path, 0, 0, "cannot open the file"});
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_scenario_text(text.str(), path);
+}
+
+LoadResult load_scenario(std::string_view name_or_path) {
+  const bool is_path =
+      name_or_path.find('/') != std::string_view::npos ||
+      (name_or_path.size() > 5 && name_or_path.substr(name_or_path.size() - 5) == ".toml");
+  if (!is_path)
+    for (const auto& b : builtin_scenarios())
+      if (b.name == name_or_path)
+        return load_scenario_text(b.text, "builtin:" + std::string(b.name));
+  const std::string path(name_or_path);
+  if (!is_path && !std::ifstream(path)) {
+    LoadResult r;
+    std::string names;
+    for (const auto& b : builtin_scenarios())
+      names += (names.empty() ? "" : ", ") + std::string(b.name);
+    r.errors.push_back({path, 0, 0, "no such file or built-in scenario; built-ins: " + names});
+    return r;
+  }
+  return load_scenario_file(path);
+}
+
+}  // namespace bounceback::scenario

@@ -1,0 +1,32 @@
+// Read-only views of a raw message (RFC 5322 §2.2): the header section, header lookup by
+// case-insensitive name with folded lines unfolded (§2.2.3), and the body.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace bounceback::scenario {
+
+// The text after the first empty line ("" when there is none).
+std::string_view message_body(std::string_view message);
+
+// Calls `f(value)` for each header field named `name` (case-insensitive), value unfolded and
+// with leading whitespace removed; stops early when `f` returns true. Returns whether it did.
+template <class F>
+bool for_each_header(std::string_view message, std::string_view name, F&& f);
+
+// Non-template core: finds the next field named `name` starting at `pos`, unfolds it into
+// `value`; returns false at the end of the header section.
+bool next_header(std::string_view message, std::string_view name, std::size_t& pos,
+                 std::string& value);
+
+template <class F>
+bool for_each_header(std::string_view message, std::string_view name, F&& f) {
+  std::size_t pos = 0;
+  std::string value;
+  while (next_header(message, name, pos, value))
+    if (f(std::string_view(value))) return true;
+  return false;
+}
+
+}  // namespace bounceback::scenario

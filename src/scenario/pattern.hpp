@@ -1,0 +1,31 @@
+// A text matcher from a scenario: a case-insensitive glob ("*@example.com", whole-string
+// match; * and ? wildcards) or, with the "re:" prefix, an RE2 regex (searched anywhere).
+// Both compile to RE2, so matching is linear in the input and never recurses (safe on
+// hostile 50 MB bodies).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace re2 {
+class RE2;
+}
+
+namespace bounceback::scenario {
+
+class Pattern {
+ public:
+  // Compiles `spec`; on failure returns an empty Pattern and sets `error`.
+  static Pattern compile(std::string_view spec, std::string& error);
+
+  bool valid() const { return re_ != nullptr; }
+  bool matches(std::string_view text) const;
+  const std::string& spec() const { return spec_; }
+
+ private:
+  std::string spec_;
+  std::shared_ptr<const re2::RE2> re_;  // shared: rules are copied, RE2 is not copyable
+};
+
+}  // namespace bounceback::scenario

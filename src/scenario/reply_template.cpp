@@ -1,0 +1,139 @@
+// Reply templates: validation through smtp::parse_reply, placeholder table, and filling with
+// client-supplied values made safe (no CR/LF or control bytes can reach the wire).
+#include "scenario/reply_template.hpp"
+
+#include <array>
+#include <ctime>
+
+namespace bounceback::scenario {
+namespace {
+
+struct Placeholder {
+  std::string_view name;
+  Field field;
+};
+constexpr std::array<Placeholder, 9> placeholders{{{"rcpt", Field::rcpt},
+                                                   {"from", Field::from},
+                                                   {"helo", Field::helo},
+                                                   {"client_ip", Field::client_ip},
+                                                   {"queue_id", Field::queue_id},
+                                                   {"size", Field::size},
+                                                   {"session_id", Field::session_id},
+                                                   {"token", Field::token},
+                                                   {"timestamp", Field::timestamp}}};
+
+// Client text goes through here: a reply line must not be split or corrupted by it.
+void append_safe(std::string& out, std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f) ? '?' : c;
+  }
+}
+
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch());
+  const std::time_t secs = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  const auto n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  out.append(buf, n);
+  const auto frac = static_cast<int>(ms.count() % 1000);
+  out += '.';
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
+  out += 'Z';
+}
+
+void append_hex(std::string& out, std::uint64_t v) {
+  constexpr char digits[] = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) out += digits[(v >> shift) & 0xf];
+}
+
+}  // namespace
+
+std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::string& error) {
+  ReplyTemplate t;
+  if (!smtp::parse_reply(text, t.raw_)) {
+    error =
+        "expected a reply like \"550 5.1.1 text\" (a 2xx-5xx code, then an optional "
+        "enhanced code and text; every line of a multi-line reply with the same code)";
+    return std::nullopt;
+  }
+  if (!t.raw_.enhanced.empty() &&
+      t.raw_.enhanced[0] != static_cast<char>('0' + t.raw_.code / 100)) {
+    error = "the enhanced code " + t.raw_.enhanced + " does not belong to the class of " +
+            std::to_string(t.raw_.code) + " (RFC 3463 §2: the first digits must agree)";
+    return std::nullopt;
+  }
+  std::string_view rest = t.raw_.text;
+  std::string literal;
+  while (!rest.empty()) {
+    const auto open = rest.find('{');
+    literal += rest.substr(0, open);
+    if (open == std::string_view::npos) break;
+    rest.remove_prefix(open);
+    const auto close = rest.find('}');
+    const Placeholder* found = nullptr;
+    if (close != std::string_view::npos)
+      for (const auto& p : placeholders)
+        if (p.name == rest.substr(1, close - 1)) found = &p;
+    if (!found) {
+      error = "unknown placeholder in \"" + std::string(rest.substr(0, rest.find('}') + 1)) +
+              "\"; known: {rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} "
+              "{token} {timestamp}";
+      return std::nullopt;
+    }
+    if (!literal.empty()) t.segments_.push_back({Field::literal, std::move(literal)});
+    literal.clear();
+    t.segments_.push_back({found->field, {}});
+    rest.remove_prefix(close + 1);
+  }
+  if (!literal.empty()) t.segments_.push_back({Field::literal, std::move(literal)});
+  return t;
+}
+
+smtp::Reply ReplyTemplate::fill(const TemplateValues& v) const {
+  smtp::Reply r;
+  r.code = raw_.code;
+  r.enhanced = raw_.enhanced;
+  r.text.reserve(raw_.text.size() + 64);
+  for (const auto& s : segments_) {
+    switch (s.field) {
+      case Field::literal:
+        r.text += s.text;
+        break;
+      case Field::rcpt:
+        append_safe(r.text, v.rcpt);
+        break;
+      case Field::from:
+        append_safe(r.text, v.from);
+        break;
+      case Field::helo:
+        append_safe(r.text, v.helo);
+        break;
+      case Field::client_ip:
+        append_safe(r.text, v.client_ip);
+        break;
+      case Field::queue_id:
+        append_safe(r.text, v.queue_id);
+        break;
+      case Field::session_id:
+        append_safe(r.text, v.session_id);
+        break;
+      case Field::size:
+        r.text += std::to_string(v.size);
+        break;
+      case Field::token:
+        append_hex(r.text, v.token);
+        break;
+      case Field::timestamp:
+        append_timestamp(r.text, v.now);
+        break;
+    }
+  }
+  return r;
+}
+
+}  // namespace bounceback::scenario

@@ -1,0 +1,56 @@
+// A scenario reply: code and enhanced code fixed at load time, text with placeholders
+// ({rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} {token} {timestamp})
+// pre-split into segments so filling it at decide() time is one pass.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smtp/reply.hpp"
+
+namespace bounceback::scenario {
+
+enum class Field : std::uint8_t {
+  literal,
+  rcpt,
+  from,
+  helo,
+  client_ip,
+  queue_id,
+  size,
+  session_id,
+  token,      // 16 hex digits, reproducible from (seed, session, event): id-looking suffixes
+  timestamp,  // the clock's time, "2025-06-23T20:38:28.040Z" as Microsoft prints it
+};
+
+// The values a template may use, gathered by the engine for one event.
+struct TemplateValues {
+  std::string_view rcpt, from, helo, client_ip, queue_id, session_id;
+  std::uint64_t size = 0;
+  std::uint64_t token = 0;
+  std::chrono::system_clock::time_point now{};
+};
+
+class ReplyTemplate {
+ public:
+  // Parses `text` ("550 5.1.1 <{rcpt}> unknown", lines split by '\n'); on failure returns
+  // nullopt with `error` saying what was expected.
+  static std::optional<ReplyTemplate> parse(std::string_view text, std::string& error);
+
+  smtp::Reply fill(const TemplateValues& values) const;
+  const smtp::Reply& raw() const { return raw_; }  // with the placeholders unfilled
+
+ private:
+  struct Segment {
+    Field field = Field::literal;
+    std::string text;
+  };
+  smtp::Reply raw_;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace bounceback::scenario

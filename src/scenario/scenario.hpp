@@ -1,0 +1,53 @@
+// A loaded scenario: metadata, the [server] settings the server reads, the ordered rules and
+// their index by event kind. Immutable once loaded; shared by every session.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenario/rule.hpp"
+#include "smtp/session.hpp"
+
+namespace bounceback::scenario {
+
+// The session's own enum, so the server copies [server] settings without translating.
+using Requirement = smtp::Requirement;
+
+// The [server] table. Unset fields leave the server's own configuration in force.
+struct ServerSettings {
+  std::optional<std::string> hostname;
+  std::optional<std::string> banner;  // text after "220 hostname " in the greeting
+  std::optional<std::uint64_t> max_size;
+  std::optional<std::uint64_t> max_recipients;
+  std::optional<Requirement> auth;
+  std::optional<Requirement> tls;
+  std::optional<std::map<std::string, std::string>> users;  // unset: any credentials pass
+  std::string reply_domain = "reply.test";                  // "" turns address-encoded replies off
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string origin;  // file path, or "builtin:NAME"
+  std::string source;  // the TOML text, as served by GET /api/v1/scenario
+  std::uint64_t seed = 0;
+  bool seed_given = false;  // false: drawn at load time
+  ServerSettings server;
+  std::vector<Rule> rules;
+
+  // Rule indexes per event kind, in file order: decide() only walks rules for its event.
+  std::array<std::vector<std::uint32_t>, smtp::event_kind_count> by_event;
+  // Whether any rule for this event touches a stateful table (else no lock is taken).
+  std::array<bool, smtp::event_kind_count> stateful_event{};
+  bool has_quota = false;           // bytes accepted per recipient are tracked
+  bool counts_connections = false;  // a connect rule uses `attempts`
+
+  // Fills by_event, stateful_event and the flags from `rules`.
+  void build_index();
+};
+
+}  // namespace bounceback::scenario
