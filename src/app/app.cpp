@@ -1,0 +1,98 @@
+// serve: builds the store, the scenario engine, the listeners and the HTTP API on one
+// io_context run by N threads, and shuts down gracefully on SIGINT/SIGTERM.
+#include "app/app.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "api/adjustable_clock.hpp"
+#include "app/session_config.hpp"
+#include "log/log.hpp"
+#include "net/smtp_server.hpp"
+#include "scenario/engine.hpp"
+#include "scenario/loader.hpp"
+#include "store/message_store.hpp"
+#include "store/session_log.hpp"
+
+namespace bounceback::app {
+
+int serve(const Options& options) {
+  log::Level level{};
+  if (!log::parse_level(options.log_level, level)) {
+    std::cerr << "bounceback: --log-level: expected debug, info, warn or error\n";
+    return 2;
+  }
+  log::configure(level, options.log_format == "json" ? log::Format::json : log::Format::text);
+
+  auto clock = std::make_shared<api::AdjustableClock>();
+  scenario::Engine engine(clock);
+  std::shared_ptr<const scenario::Scenario> initial;
+  if (!options.scenario.empty()) {
+    auto loaded = scenario::load_scenario(options.scenario);
+    if (!loaded.ok()) {
+      std::cerr << loaded.error_text();
+      return 2;
+    }
+    initial = loaded.scenario;
+    engine.set_scenario(initial);
+  }
+
+  std::unique_ptr<store::Spool> spool;
+  if (!options.store_dir.empty()) {
+    try {
+      spool = std::make_unique<store::Spool>(options.store_dir);
+    } catch (const std::exception& e) {
+      std::cerr << "bounceback: --store-dir: " << e.what() << '\n';
+      return 2;
+    }
+  }
+  store::MessageStore messages(options.max_messages, std::move(spool));
+  store::SessionLog sessions(options.max_sessions, 2000);
+
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  boost::asio::io_context io(static_cast<int>(threads));
+
+  net::ServerContext ctx;
+  ctx.options.idle_timeout = options.idle_timeout;
+  ctx.options.session_timeout = options.session_timeout;
+  ctx.options.shutdown_grace = options.shutdown_grace;
+  ctx.options.max_connections = options.max_connections;
+  ctx.policy = &engine;
+  ctx.store = &messages;
+  ctx.sessions = &sessions;
+  ctx.config = make_session_config(options, initial.get(), ctx.tls != nullptr);
+
+  net::SmtpServer smtp(io, ctx);
+  std::string ready;
+  try {
+    for (const auto& a : options.smtp)
+      ready += " smtp=" + a.substr(0, a.rfind(':')) + ':' + std::to_string(smtp.listen(a, false));
+    for (const auto& a : options.smtps)
+      ready += " smtps=" + a.substr(0, a.rfind(':')) + ':' + std::to_string(smtp.listen(a, true));
+  } catch (const std::exception& e) {
+    std::cerr << "bounceback: " << e.what() << '\n';
+    return 2;
+  }
+  log::info("ready", {{"listeners", ready.substr(1)},
+                      {"scenario", initial ? initial->name : std::string("accept-all")}});
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    log::info("shutting down");
+    smtp.stop([&] { io.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  log::info("stopped", {{"messages", std::to_string(messages.accepted())}});
+  return 0;
+}
+
+}  // namespace bounceback::app

@@ -1,0 +1,47 @@
+// The serve options: from the command line and/or a TOML config file (--config), one table
+// of option names shared by both. Errors throw UsageError (exit code 2).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "smtp/limits.hpp"
+
+namespace bounceback::app {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Options {
+  std::vector<std::string> smtp;   // default 127.0.0.1:1025 when none is given
+  std::vector<std::string> smtps;  // implicit TLS
+  std::string http = "127.0.0.1:8025";
+  std::string scenario;  // file path or built-in name; empty: accept everything
+  std::string tls_cert, tls_key;
+  std::string hostname = "localhost";
+  std::string store_dir;
+  std::string log_format = "text", log_level = "info";
+  std::string api_token;
+  std::size_t max_messages = 10000;
+  std::size_t max_sessions = 1000;  // kept in the session log
+  std::size_t max_connections = 10000;
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
+  unsigned threads = 0;  // 0: one per core
+  smtp::Limits limits;
+  smtp::BareLfPolicy bare_lf = smtp::BareLfPolicy::normalize;
+};
+
+// Parses serve's arguments (without the verb). --config FILE is read where it appears;
+// options after it override the file's.
+Options parse_serve_options(const std::vector<std::string>& args);
+
+// The usage text for `bounceback --help`.
+const char* usage();
+
+}  // namespace bounceback::app

@@ -1,0 +1,282 @@
+// The connection driver (see connection.hpp). Expected I/O outcomes are error codes, never
+// exceptions; a watchdog coroutine enforces the idle and session deadlines by cancelling
+// the socket, so no timer is armed per read.
+#include "net/connection.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <optional>
+
+#include "log/log.hpp"
+#include "smtp/session.hpp"
+
+namespace bounceback::net {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+std::atomic<std::uint64_t> session_numbers{0};
+
+// A short random prefix per process keeps ids unique across restarts sharing a spool.
+const std::string& id_prefix() {
+  static const std::string prefix = [] {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%06x",
+                  static_cast<unsigned>(Clock::now().time_since_epoch().count() & 0xffffff));
+    return std::string(buf);
+  }();
+  return prefix;
+}
+
+class Connection {
+ public:
+  Connection(tcp::socket socket, ServerContext& ctx)
+      : socket_(std::move(socket)),
+        ctx_(ctx),
+        watchdog_(socket_.get_executor()),
+        pacer_(socket_.get_executor()) {}
+
+  awaitable<void> run(bool implicit_tls, std::shared_ptr<ConnectionControl> control);
+
+ private:
+  awaitable<void> serve(bool implicit_tls);
+  awaitable<void> watchdog();
+  awaitable<bool> perform(smtp::Session& session, smtp::Output& out);
+  awaitable<bool> write(std::string_view bytes);
+  awaitable<bool> handshake(smtp::Session* session);
+  awaitable<void> close();
+  void touch() { deadline_ = Clock::now() + ctx_.options.idle_timeout; }
+
+  tcp::socket socket_;
+  std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+  ServerContext& ctx_;
+  asio::steady_timer watchdog_, pacer_;
+  Clock::time_point deadline_{}, session_deadline_{};
+  bool timed_out_ = false, stopping_ = false;
+};
+
+awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionControl> control) {
+  using namespace asio::experimental::awaitable_operators;
+  control->interrupt = [this] {
+    stopping_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+    pacer_.cancel();
+  };
+  touch();
+  session_deadline_ = Clock::now() + ctx_.options.session_timeout;
+  co_await (serve(implicit_tls) || watchdog());
+  control->interrupt = nullptr;
+}
+
+awaitable<void> Connection::watchdog() {
+  for (;;) {
+    watchdog_.expires_at(std::min(deadline_, session_deadline_));
+    co_await watchdog_.async_wait(use_tuple);
+    // Cancelled because serve() ended: the connection is over.
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+      co_return;
+    if (Clock::now() >= std::min(deadline_, session_deadline_)) {
+      timed_out_ = true;
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      pacer_.cancel();
+      deadline_ = session_deadline_ = Clock::time_point::max();
+    }
+  }
+}
+
+awaitable<bool> Connection::write(std::string_view bytes) {
+  touch();
+  boost::system::error_code ec;
+  if (tls_)
+    std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, asio::buffer(bytes), use_tuple);
+  else
+    std::tie(ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(bytes), use_tuple);
+  ctx_.counters.bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
+  co_return !ec;
+}
+
+awaitable<bool> Connection::handshake(smtp::Session* session) {
+  if (!ctx_.tls) co_return false;
+  touch();
+  deadline_ = Clock::now() + ctx_.options.handshake_timeout;
+  tls_.emplace(socket_, *ctx_.tls);
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_tuple);
+  if (ec) {
+    ctx_.counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
+    log::info("tls handshake failed", {{"error", ec.message()}});
+    co_return false;
+  }
+  ctx_.counters.tls_handshakes.fetch_add(1, std::memory_order_relaxed);
+  touch();
+  SSL* ssl = tls_->native_handle();
+  if (session) session->tls_started(SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  co_return true;
+}
+
+awaitable<void> Connection::close() {
+  boost::system::error_code ignored;
+  if (tls_ && !timed_out_) {
+    // A bounded close_notify; a client that does not answer is not waited for.
+    deadline_ = Clock::now() + std::chrono::seconds(2);
+    co_await tls_->async_shutdown(use_tuple);
+  }
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+// Carries out one Output; false when the connection is over.
+awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
+  if (!out.now.empty() && !co_await write(out.now)) co_return false;
+  if (out.delay.count() > 0) {
+    pacer_.expires_after(out.delay);
+    co_await pacer_.async_wait(use_tuple);
+    if (stopping_ || timed_out_) co_return false;
+  }
+  if (!out.paced.empty()) {
+    if (out.drip.count() > 0) {
+      for (const char& c : out.paced) {
+        if (!co_await write(std::string_view(&c, 1))) co_return false;
+        pacer_.expires_after(out.drip);
+        co_await pacer_.async_wait(use_tuple);
+        if (stopping_ || timed_out_) co_return false;
+      }
+    } else if (!co_await write(out.paced)) {
+      co_return false;
+    }
+  }
+  switch (out.then) {
+    case smtp::Output::Then::read:
+      co_return true;
+    case smtp::Output::Then::start_tls:
+      co_return co_await handshake(&session);
+    case smtp::Output::Then::hang: {
+      // Say nothing until the client gives up (or the idle deadline passes).
+      char sink[512];
+      for (;;) {
+        boost::system::error_code ec;
+        if (tls_)
+          std::tie(ec, std::ignore) = co_await tls_->async_read_some(asio::buffer(sink), use_tuple);
+        else
+          std::tie(ec, std::ignore) =
+              co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
+        if (ec) co_return false;
+      }
+    }
+    case smtp::Output::Then::close:
+      co_return false;
+  }
+  co_return false;
+}
+
+awaitable<void> Connection::serve(bool implicit_tls) {
+  auto& counters = ctx_.counters;
+  const auto config = ctx_.config.load();
+  if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
+    counters.refused.fetch_add(1, std::memory_order_relaxed);
+    counters.current.fetch_sub(1);
+    co_await write(config->too_many_connections);
+    co_await close();
+    co_return;
+  }
+  counters.sessions.fetch_add(1, std::memory_order_relaxed);
+
+  smtp::SessionFacts facts;
+  facts.number = ++session_numbers;
+  facts.id = id_prefix() + '-' + std::to_string(facts.number);
+  boost::system::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  facts.client_ip = ec ? "unknown" : remote.address().to_string();
+  facts.client_port = ec ? 0 : remote.port();
+  socket_.set_option(tcp::no_delay(true), ec);
+  const auto record = ctx_.sessions->open(facts);
+  log::info("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
+  smtp::Session session(config, *ctx_.policy, *ctx_.store, record.get(), std::move(facts));
+
+  smtp::Output out;
+  bool open = !implicit_tls || co_await handshake(&session);
+  if (open) {
+    session.start(out);
+    open = co_await perform(session, out);
+  }
+  std::unique_ptr<char[]> buffer;
+  const std::size_t capacity = ctx_.options.read_buffer;
+  std::size_t end = 0;
+  while (open) {
+    // Idle connections hold no read buffer: wait for data first (plain TCP only; TLS may
+    // have decrypted bytes buffered already).
+    if (!buffer && !tls_) {
+      std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
+      if (ec) ec = {};
+    }
+    if (!buffer) buffer = std::make_unique<char[]>(capacity);
+    std::size_t n = 0;
+    if (!timed_out_ && !stopping_) {
+      if (tls_)
+        std::tie(ec, n) = co_await tls_->async_read_some(
+            asio::buffer(buffer.get() + end, capacity - end), use_tuple);
+      else
+        std::tie(ec, n) = co_await socket_.async_read_some(
+            asio::buffer(buffer.get() + end, capacity - end), use_tuple);
+    }
+    if (timed_out_ || stopping_) {
+      out.clear();
+      if (timed_out_) {
+        counters.timeouts.fetch_add(1, std::memory_order_relaxed);
+        session.timeout(out);
+      } else {
+        session.shutdown(out);
+      }
+      timed_out_ = false;  // let the last reply be written
+      touch();
+      co_await perform(session, out);
+      break;
+    }
+    if (ec) break;  // eof, reset: the client is gone
+    counters.bytes_in.fetch_add(n, std::memory_order_relaxed);
+    touch();
+    end += n;
+    std::size_t start = 0;
+    while (open) {
+      out.clear();
+      const std::size_t used =
+          session.feed(std::string_view(buffer.get() + start, end - start), out);
+      start += used;
+      if (!out.now.empty() || out.paused()) open = co_await perform(session, out);
+      if (out.then == smtp::Output::Then::start_tls) start = end;  // plaintext after it is dropped
+      if (start == end || (used == 0 && !out.paused())) break;
+    }
+    std::memmove(buffer.get(), buffer.get() + start, end - start);
+    end -= start;
+  }
+  co_await close();
+  record->update(session.facts());
+  record->end();
+  counters.current.fetch_sub(1);
+  log::info("session closed", {{"session", session.facts().id},
+                               {"messages", std::to_string(session.facts().messages)}});
+}
+
+}  // namespace
+
+awaitable<void> serve_connection(tcp::socket socket, ServerContext& context, bool implicit_tls,
+                                 std::shared_ptr<ConnectionControl> control) {
+  Connection connection(std::move(socket), context);
+  co_await connection.run(implicit_tls, std::move(control));
+}
+
+}  // namespace bounceback::net

@@ -1,0 +1,26 @@
+// One SMTP connection: the transport half of a session. Reads with an idle deadline, feeds
+// the pure smtp::Session, writes its replies, and carries out delays, drips, hangs, closes
+// and the TLS handshake. Plain and TLS share this one body.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+
+#include "net/smtp_server.hpp"
+
+namespace bounceback::net {
+
+// Lets the server interrupt a connection at shutdown; set and run on the connection's strand.
+struct ConnectionControl {
+  boost::asio::any_io_executor executor;  // the connection's strand
+  std::function<void()> interrupt;
+};
+
+boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
+                                              ServerContext& context, bool implicit_tls,
+                                              std::shared_ptr<ConnectionControl> control);
+
+}  // namespace bounceback::net

@@ -1,0 +1,139 @@
+// Listeners and lifetime: accept loops, the registry of live connections, and shutdown.
+#include "net/smtp_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "log/log.hpp"
+#include "net/connection.hpp"
+#include "net/endpoint.hpp"
+
+namespace bounceback::net {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+struct SmtpServer::State : std::enable_shared_from_this<State> {
+  State(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), grace(io) {}
+
+  asio::io_context& io;
+  ServerContext& ctx;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  asio::steady_timer grace;
+  std::mutex mutex;
+  std::set<std::shared_ptr<ConnectionControl>> live;
+  bool stopping = false;
+  std::function<void()> on_stopped;
+
+  asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, bool implicit_tls) {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(io),
+                                                          asio::as_tuple(asio::use_awaitable));
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
+      if (ec) {  // EMFILE and the like: back off briefly rather than spin
+        log::warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer pause(io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      spawn(std::move(socket), implicit_tls);
+    }
+  }
+
+  void spawn(tcp::socket socket, bool implicit_tls) {
+    auto control = std::make_shared<ConnectionControl>();
+    control->executor = socket.get_executor();
+    {
+      std::lock_guard lock(mutex);
+      live.insert(control);
+    }
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_connection(std::move(socket), ctx, implicit_tls, control),
+                   [self = shared_from_this(), control](std::exception_ptr e) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         log::error("connection failed", {{"error", ex.what()}});
+                       }
+                     }
+                     self->finished(control);
+                   });
+  }
+
+  void finished(const std::shared_ptr<ConnectionControl>& control) {
+    std::function<void()> done;
+    {
+      std::lock_guard lock(mutex);
+      live.erase(control);
+      if (stopping && live.empty()) done = std::move(on_stopped);
+    }
+    if (done) asio::post(io, done);
+  }
+
+  void interrupt_all() {
+    std::lock_guard lock(mutex);
+    for (const auto& c : live) {
+      // Run on the connection's strand: interrupt is set there and touches its socket.
+      asio::post(c->executor, [c] {
+        if (c->interrupt) c->interrupt();
+      });
+    }
+  }
+};
+
+SmtpServer::SmtpServer(asio::io_context& io, ServerContext& context)
+    : state_(std::make_shared<State>(io, context)) {}
+
+SmtpServer::~SmtpServer() = default;
+
+std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) {
+  const tcp::endpoint endpoint = parse_endpoint(address);
+  auto acceptor = std::make_shared<tcp::acceptor>(state_->io);
+  boost::system::error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(4096, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + address + ": " + ec.message());
+  const auto port = acceptor->local_endpoint().port();
+  state_->acceptors.push_back(acceptor);
+  asio::co_spawn(state_->io, state_->accept_loop(acceptor, implicit_tls), [](std::exception_ptr e) {
+    if (e) log::error("accept loop ended unexpectedly");
+  });
+  return port;
+}
+
+void SmtpServer::stop(std::function<void()> done) {
+  auto state = state_;
+  for (auto& a : state->acceptors) {
+    boost::system::error_code ignored;
+    a->close(ignored);
+  }
+  {
+    std::lock_guard lock(state->mutex);
+    state->stopping = true;
+    if (state->live.empty()) {
+      asio::post(state->io, std::move(done));
+      return;
+    }
+    state->on_stopped = std::move(done);
+  }
+  // Sessions in flight get the grace period to finish; the rest are told 421 4.3.2.
+  state->grace.expires_after(state->ctx.options.shutdown_grace);
+  state->grace.async_wait([state](boost::system::error_code) { state->interrupt_all(); });
+}
+
+}  // namespace bounceback::net

@@ -1,0 +1,71 @@
+// The SMTP listeners: accept loops on plain and implicit-TLS addresses, one coroutine per
+// connection on its own strand, connection limit, graceful shutdown.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "smtp/event.hpp"
+#include "smtp/session.hpp"
+#include "store/message_store.hpp"
+#include "store/session_log.hpp"
+
+namespace boost::asio {
+class io_context;
+namespace ssl {
+class context;
+}
+}  // namespace boost::asio
+
+namespace bounceback::net {
+
+struct ServerOptions {
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};  // RFC 5321 §4.5.3.2.7
+  std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
+  std::size_t max_connections = 10000;
+  std::size_t read_buffer = 16 * 1024;
+};
+
+// Counters for /metrics.
+struct ServerCounters {
+  std::atomic<std::uint64_t> sessions{0}, current{0}, refused{0}, timeouts{0};
+  std::atomic<std::uint64_t> tls_handshakes{0}, tls_failures{0};
+  std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0};
+};
+
+// What every connection shares. The session config is swapped whole when the scenario
+// changes; a session keeps the one it started with.
+struct ServerContext {
+  ServerOptions options;
+  std::atomic<std::shared_ptr<const smtp::SessionConfig>> config;
+  smtp::Policy* policy = nullptr;
+  store::MessageStore* store = nullptr;
+  store::SessionLog* sessions = nullptr;
+  boost::asio::ssl::context* tls = nullptr;  // null: no STARTTLS, no SMTPS
+  ServerCounters counters;
+};
+
+class SmtpServer {
+ public:
+  SmtpServer(boost::asio::io_context& io, ServerContext& context);
+  ~SmtpServer();
+
+  // Binds "ADDR:PORT" ("[::1]:25" for IPv6); throws std::runtime_error with a clear message.
+  // Returns the bound port (useful with port 0).
+  std::uint16_t listen(const std::string& address, bool implicit_tls);
+  // Stops accepting, lets sessions finish within the grace period, then closes the rest
+  // with 421 4.3.2. `done` runs once every session has ended.
+  void stop(std::function<void()> done);
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace bounceback::net

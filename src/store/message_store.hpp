@@ -1,0 +1,58 @@
+// The capture: a bounded, thread-safe in-memory store of accepted messages, optionally
+// backed by a spool directory written before the 250. Observers hear of every new message.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtp/message.hpp"
+#include "store/spool.hpp"
+
+namespace bounceback::store {
+
+struct StoredMessage {
+  smtp::AcceptedMessage message;  // queue_id is the message id
+  std::chrono::system_clock::time_point received_at;
+  std::uint64_t sequence = 0;  // 1, 2, 3… in order of acceptance
+};
+using MessagePtr = std::shared_ptr<const StoredMessage>;
+
+class MessageStore final : public smtp::MessageSink {
+ public:
+  explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr);
+
+  bool store(smtp::AcceptedMessage&& message) override;
+
+  std::vector<MessagePtr> newest_first() const;  // a snapshot
+  MessagePtr find(std::string_view id) const;
+  bool erase(std::string_view id);
+  void clear();
+
+  std::size_t size() const;
+  std::uint64_t accepted() const;  // ever
+  std::uint64_t evicted() const;   // dropped by the bound
+  std::uint64_t spool_failures() const;
+
+  // Observers run on the storing thread, after the message is visible; keep them short.
+  using Observer = std::function<void(const MessagePtr&)>;
+  std::uint64_t subscribe(Observer observer);
+  void unsubscribe(std::uint64_t token);
+
+ private:
+  const std::size_t max_messages_;
+  std::unique_ptr<Spool> spool_;
+  mutable std::mutex mutex_;
+  std::deque<MessagePtr> messages_;  // oldest first
+  std::uint64_t accepted_ = 0, evicted_ = 0, spool_failures_ = 0;
+  std::vector<std::pair<std::uint64_t, Observer>> observers_;
+  std::uint64_t next_token_ = 1;
+};
+
+}  // namespace bounceback::store

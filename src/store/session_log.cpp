@@ -1,0 +1,73 @@
+// Session records and their bounded log.
+#include "store/session_log.hpp"
+
+namespace bounceback::store {
+
+constexpr std::size_t max_line_bytes = 1000;
+
+SessionRecord::SessionRecord(smtp::SessionFacts facts, std::size_t max_lines)
+    : id_(facts.id), max_lines_(max_lines) {
+  view_.facts = std::move(facts);
+  view_.started_at = Clock::now();
+}
+
+void SessionRecord::line(bool inbound, std::string_view text) {
+  const auto now = Clock::now();
+  std::lock_guard lock(mutex_);
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    std::string_view one = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
+    if (view_.transcript.size() >= max_lines_) {
+      ++view_.dropped_lines;
+      continue;
+    }
+    view_.transcript.push_back({now, inbound, std::string(one.substr(0, max_line_bytes))});
+  }
+}
+
+void SessionRecord::update(const smtp::SessionFacts& facts) {
+  std::lock_guard lock(mutex_);
+  view_.facts = facts;
+}
+
+void SessionRecord::end() {
+  std::lock_guard lock(mutex_);
+  view_.ended_at = Clock::now();
+}
+
+SessionView SessionRecord::view() const {
+  std::lock_guard lock(mutex_);
+  return view_;
+}
+
+SessionLog::SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session)
+    : max_sessions_(max_sessions), max_lines_(max_lines_per_session) {}
+
+std::shared_ptr<SessionRecord> SessionLog::open(const smtp::SessionFacts& facts) {
+  auto record = std::make_shared<SessionRecord>(facts, max_lines_);
+  std::lock_guard lock(mutex_);
+  sessions_.push_back(record);
+  while (sessions_.size() > max_sessions_) sessions_.pop_front();
+  return record;
+}
+
+std::vector<std::shared_ptr<const SessionRecord>> SessionLog::newest_first() const {
+  std::lock_guard lock(mutex_);
+  return {sessions_.rbegin(), sessions_.rend()};
+}
+
+std::shared_ptr<const SessionRecord> SessionLog::find(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = sessions_.rbegin(); it != sessions_.rend(); ++it)
+    if ((*it)->id() == id) return *it;
+  return nullptr;
+}
+
+void SessionLog::clear() {
+  std::lock_guard lock(mutex_);
+  sessions_.clear();
+}
+
+}  // namespace bounceback::store

@@ -1,0 +1,65 @@
+// A bounded log of SMTP sessions with their transcripts (both directions, timestamped),
+// for the HTTP API. Each record is written by its own session and read by the API.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "smtp/event.hpp"
+#include "smtp/message.hpp"
+
+namespace bounceback::store {
+
+using Clock = std::chrono::system_clock;
+
+struct TranscriptLine {
+  Clock::time_point at;
+  bool inbound;
+  std::string text;
+};
+
+struct SessionView {
+  smtp::SessionFacts facts;
+  Clock::time_point started_at;
+  std::optional<Clock::time_point> ended_at;
+  std::vector<TranscriptLine> transcript;
+  std::size_t dropped_lines = 0;  // beyond the per-session bound
+};
+
+class SessionRecord final : public smtp::TranscriptSink {
+ public:
+  SessionRecord(smtp::SessionFacts facts, std::size_t max_lines);
+  // Splits a wire reply into lines; keeps at most max_lines, each cut at 1000 bytes.
+  void line(bool inbound, std::string_view text) override;
+  void update(const smtp::SessionFacts& facts);
+  void end();
+  SessionView view() const;
+  const std::string& id() const { return id_; }
+
+ private:
+  const std::string id_;
+  const std::size_t max_lines_;
+  mutable std::mutex mutex_;
+  SessionView view_;
+};
+
+class SessionLog {
+ public:
+  SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session);
+  std::shared_ptr<SessionRecord> open(const smtp::SessionFacts& facts);
+  std::vector<std::shared_ptr<const SessionRecord>> newest_first() const;
+  std::shared_ptr<const SessionRecord> find(std::string_view id) const;
+  void clear();
+
+ private:
+  const std::size_t max_sessions_, max_lines_;
+  mutable std::mutex mutex_;
+  std::deque<std::shared_ptr<SessionRecord>> sessions_;  // oldest first
+};
+
+}  // namespace bounceback::store
