@@ -2,6 +2,7 @@
 // the colon, lower-case keywords), strict where the RFC protects the receiver.
 #include "smtp/command.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 
@@ -77,10 +78,13 @@ bool split_path(std::string_view arg, std::string_view keyword, std::string_view
 }
 
 // Drops an obsolete source route "@a,@b:" (§4.1.2, C.1): it must be accepted and ignored.
-std::string_view strip_source_route(std::string_view path) {
-  if (path.empty() || path.front() != '@') return path;
+// False when the route has no ':' or no mailbox after it ("<@a>", "<@a:>"): that is not <>.
+bool strip_source_route(std::string_view& path) {
+  if (path.empty() || path.front() != '@') return true;
   const auto colon = path.find(':');
-  return colon == std::string_view::npos ? std::string_view{} : path.substr(colon + 1);
+  if (colon == std::string_view::npos || colon + 1 == path.size()) return false;
+  path.remove_prefix(colon + 1);
+  return true;
 }
 
 bool is_atext(unsigned char c) {
@@ -97,7 +101,7 @@ bool valid_local(std::string_view local) {
     for (std::size_t i = 1; i + 1 < local.size(); ++i) {
       const auto c = static_cast<unsigned char>(local[i]);
       if (c == '\\') {
-        ++i;
+        if (++i + 1 == local.size()) return false;  // the closing quote was escaped
         continue;
       }
       if (c < 32 || c == 127 || c == '"') return false;
@@ -203,8 +207,8 @@ MailCommand parse_mail(std::string_view arg) {
     m.error = PathError::syntax;
     return m;
   }
-  path = strip_source_route(path);
-  if (!path.empty() && (!valid_mailbox(path) || path.find('@') == std::string_view::npos)) {
+  if (!strip_source_route(path) ||
+      (!path.empty() && (!valid_mailbox(path) || path.find('@') == std::string_view::npos))) {
     m.error = PathError::bad_address;
     return m;
   }
@@ -250,8 +254,7 @@ RcptCommand parse_rcpt(std::string_view arg) {
     r.error = PathError::syntax;
     return r;
   }
-  path = strip_source_route(path);
-  if (path.empty() || !valid_mailbox(path)) {
+  if (!strip_source_route(path) || path.empty() || !valid_mailbox(path)) {
     r.error = PathError::bad_address;
     return r;
   }
@@ -265,16 +268,16 @@ RcptCommand parse_rcpt(std::string_view arg) {
     if (iequals(key, "NOTIFY")) {
       // NEVER alone, or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1).
       bool never = false, other = false;
-      for (std::string_view v = value; !v.empty();) {
-        const auto comma = v.find(',');
-        const auto item = v.substr(0, comma);
+      for (std::size_t from = 0; from <= value.size();) {  // every item, empty ones too
+        const auto comma = std::min(value.find(',', from), value.size());
+        const auto item = value.substr(from, comma - from);
         if (iequals(item, "NEVER"))
           never = true;
         else if (iequals(item, "SUCCESS") || iequals(item, "FAILURE") || iequals(item, "DELAY"))
           other = true;
         else
           return fail(PathError::bad_parameter);
-        v = comma == std::string_view::npos ? std::string_view{} : v.substr(comma + 1);
+        from = comma + 1;
       }
       if (value.empty() || (never && other)) return fail(PathError::bad_parameter);
       r.params.notify = value;

@@ -14,7 +14,7 @@ void Reply::append_to(std::string& out) const {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const bool last = nl == std::string_view::npos;
     out += code_text;
-    out += last ? ' ' : '-';
+    if (!last || !enhanced.empty() || !line.empty()) out += last ? ' ' : '-';  // "250\r\n"
     if (!enhanced.empty()) {
       out += enhanced;
       if (!line.empty()) out += ' ';

@@ -338,6 +338,7 @@ void Session::on_bdat(std::string_view arg, Output& out) {
     if (d.reply && d.reply->code >= 400) {
       reply(ev, d, {}, out, true);
       bdat_discard_ = bdat_failed_ = true;
+      if (phase_ == Phase::closed) return;  // 421 or disconnect: the chunk is not read
     } else {
       bdat_started_ = true;
       decoder_.reset(limits_.message_size, config_->bare_lf);
@@ -366,7 +367,7 @@ void Session::finish_message(Output& out, bool chunked) {
   std::string& body = decoder_.body();
   if (transcript_) transcript_->line(true, "[message: " + std::to_string(body.size()) + " octets]");
   Event ev = event(EventKind::message);
-  ev.size = body.size();
+  ev.size = chunked ? body.size() : decoder_.size();  // counted past the bound too
   const Decision none;
   if (decoder_.oversize()) {
     policy_.replied(ev, r::message_too_big, none);
@@ -376,6 +377,7 @@ void Session::finish_message(Output& out, bool chunked) {
   if (decoder_.bare_lf() && config_->bare_lf == BareLfPolicy::reject) {
     policy_.replied(ev, r::bare_lf, none);
     send(r::bare_lf, out);
+    body.clear();
     return reset_transaction();
   }
   ev.message = body;
@@ -427,7 +429,10 @@ void Session::tls_started(std::string version, std::string cipher) {
   facts_.tls = true;
   facts_.tls_version = std::move(version);
   facts_.tls_cipher = std::move(cipher);
-  greeted_ = false;  // the client must EHLO again (RFC 3207 §4.2)
+  // Forget what the client said in plaintext; it must EHLO again (RFC 3207 §4.2).
+  greeted_ = false;
+  facts_.helo.clear();
+  facts_.esmtp = false;
   reset_transaction();
   phase_ = Phase::command;
 }

@@ -1,0 +1,146 @@
+// An in-memory transport for the pure Session: a sink that keeps messages, a transcript that
+// keeps lines, a scriptable Policy, and a feed loop that behaves like the network driver.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "smtp/session.hpp"
+
+namespace bounceback::smtp::test {
+
+class MemorySink final : public MessageSink {
+ public:
+  std::vector<AcceptedMessage> messages;
+  bool fail = false;
+  bool store(AcceptedMessage&& m) override {
+    if (fail) return false;
+    messages.push_back(std::move(m));
+    return true;
+  }
+};
+
+class MemoryTranscript final : public TranscriptSink {
+ public:
+  std::vector<std::pair<bool, std::string>> lines;
+  void line(bool inbound, std::string_view text) override { lines.emplace_back(inbound, text); }
+};
+
+// Answers each event kind with a scripted Decision (default: proceed) and records what it saw.
+class ScriptedPolicy final : public Policy {
+ public:
+  struct Seen {
+    EventKind kind;
+    std::string argument, from, rcpt, message;
+    std::size_t rcpts = 0;
+    std::uint64_t size = 0;
+  };
+  std::map<EventKind, Decision> decisions;
+  std::function<Decision(const Event&)> fn;  // when set, overrides `decisions`
+  std::vector<Seen> seen;
+  std::vector<std::pair<EventKind, std::string>> replies;  // from replied()
+
+  Decision decide(const Event& e) override {
+    seen.push_back({e.kind, std::string(e.argument), std::string(e.from), std::string(e.rcpt),
+                    std::string(e.message), e.rcpts.size(), e.size});
+    if (fn) return fn(e);
+    const auto it = decisions.find(e.kind);
+    return it == decisions.end() ? Decision{} : it->second;
+  }
+  void replied(const Event& e, std::string_view wire, const Decision&) override {
+    replies.emplace_back(e.kind, wire);
+  }
+  bool saw(EventKind k) const {
+    for (const auto& s : seen)
+      if (s.kind == k) return true;
+    return false;
+  }
+};
+
+inline Decision reply_with(std::uint16_t code, std::string enhanced, std::string text) {
+  Decision d;
+  d.reply = Reply{code, std::move(enhanced), std::move(text)};
+  return d;
+}
+
+inline std::shared_ptr<SessionConfig> test_config(
+    const std::function<void(SessionConfig&)>& tweak = {}) {
+  auto c = std::make_shared<SessionConfig>();
+  c->hostname = "mx.test";
+  if (tweak) tweak(*c);
+  c->prepare();
+  return c;
+}
+
+// Drives a Session the way the network driver does: keeps unconsumed bytes, carries out
+// pauses at once (delays take no time here), stops at close, hang and STARTTLS.
+class Harness {
+ public:
+  explicit Harness(const std::function<void(SessionConfig&)>& tweak = {},
+                   const std::function<void(ScriptedPolicy&)>& script = {})
+      : config_(test_config(tweak)) {
+    if (script) script(policy);
+    SessionFacts facts;
+    facts.id = "S1";
+    facts.number = 1;
+    facts.client_ip = "192.0.2.7";
+    facts.client_port = 40000;
+    session = std::make_unique<Session>(config_, policy, sink, &transcript, facts);
+  }
+
+  Harness(const Harness&) = delete;  // the Session holds references to the members
+  Harness& operator=(const Harness&) = delete;
+
+  std::string start() {
+    last = {};
+    session->start(last);
+    return last.now + last.paced;
+  }
+
+  // Sends bytes; returns every reply byte the server produced for them.
+  std::string send(std::string_view bytes) {
+    pending_ += bytes;
+    std::string replies;
+    while (!pending_.empty() && !stopped_) {
+      last.clear();
+      const std::size_t n = session->feed(pending_, last);
+      pending_.erase(0, n);
+      replies += last.now;
+      replies += last.paced;
+      if (last.then == Output::Then::close || last.then == Output::Then::hang) stopped_ = true;
+      if (last.then == Output::Then::start_tls) {
+        tls_pending = true;
+        break;
+      }
+      if (n == 0 && !last.paused()) break;  // an incomplete line: wait for more
+    }
+    return replies;
+  }
+  std::string line(std::string_view text) { return send(std::string(text) + "\r\n"); }
+
+  void tls_started() {
+    tls_pending = false;
+    session->tls_started("TLSv1.3", "TLS_AES_128_GCM_SHA256");
+  }
+
+  const std::string& pending() const { return pending_; }
+  bool stopped() const { return stopped_; }
+
+  ScriptedPolicy policy;
+  MemorySink sink;
+  MemoryTranscript transcript;
+  std::unique_ptr<Session> session;
+  Output last;
+  bool tls_pending = false;
+
+ private:
+  std::shared_ptr<SessionConfig> config_;
+  std::string pending_;
+  bool stopped_ = false;
+};
+
+}  // namespace bounceback::smtp::test
