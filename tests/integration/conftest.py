@@ -1,0 +1,135 @@
+"""Shared fixtures: start the real bounceback binary on free ports and talk to it.
+
+`bounceback(*args)` starts a server with `--smtp 127.0.0.1:0 --http 127.0.0.1:0` plus args,
+waits for its "ready" log line, and returns a Server with the bound ports. Every server is
+stopped with SIGTERM at the end of the test, and must exit 0.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+BIN = os.environ.get("BOUNCEBACK_BIN", "build/bounceback")
+SOURCE_DIR = os.environ.get("BOUNCEBACK_SOURCE_DIR", ".")
+
+
+class Server:
+    def __init__(self, args, env=None):
+        self.args = [BIN, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", *args]
+        self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     env=env)
+        self.lines = []
+        self.ready = threading.Event()
+        self.ports = {}
+        threading.Thread(target=self._read_log, daemon=True).start()
+        if not self.ready.wait(15):
+            self.proc.kill()
+            raise RuntimeError("bounceback did not start:\n" + self.log())
+        self.smtp_port = self.ports.get("smtp")
+        self.smtps_port = self.ports.get("smtps")
+        self.http_port = self.ports.get("http")
+
+    def _read_log(self):
+        for raw in self.proc.stderr:
+            line = raw.decode("utf-8", "replace")
+            self.lines.append(line)
+            if " ready " in line or '"msg":"ready"' in line:
+                for kind, port in re.findall(r"\b(smtps?|http)=[^\s,\"]*:(\d+)", line):
+                    self.ports.setdefault(kind, int(port))
+                self.ready.set()
+        self.ready.set()
+
+    def log(self):
+        return "".join(self.lines)
+
+    def connect(self, timeout=10):
+        return socket.create_connection(("127.0.0.1", self.smtp_port), timeout=timeout)
+
+    def stop(self, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise
+
+
+@pytest.fixture
+def bounceback():
+    servers = []
+
+    def start(*args, env=None):
+        server = Server(list(args), env=env)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        code = server.stop()
+        assert code == 0, f"bounceback exited {code}:\n{server.log()}"
+
+
+class Client:
+    """A raw SMTP client for exact-byte conversations (pipelining, bad input)."""
+
+    def __init__(self, server, timeout=10):
+        self.sock = server.connect(timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.sock.sendall(data if isinstance(data, bytes) else data.encode())
+
+    def reply(self):
+        """Reads one (possibly multi-line) reply; returns (code, [lines])."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed; got " + repr(self.buf))
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode("utf-8", "replace"))
+            if len(line) < 4 or line[3:4] == b" ":
+                return int(line[:3]), lines
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def closed(self, timeout=5):
+        """True when the server closes the connection (reads until EOF)."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def client_for():
+    clients = []
+
+    def make(server, timeout=10):
+        c = Client(server, timeout)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()
