@@ -80,8 +80,9 @@ inline std::shared_ptr<SessionConfig> test_config(
 // pauses at once (delays take no time here), stops at close, hang and STARTTLS.
 class Harness {
  public:
+  // `other` replaces the scripted policy (for example with AcceptAll).
   explicit Harness(const std::function<void(SessionConfig&)>& tweak = {},
-                   const std::function<void(ScriptedPolicy&)>& script = {})
+                   const std::function<void(ScriptedPolicy&)>& script = {}, Policy* other = nullptr)
       : config_(test_config(tweak)) {
     if (script) script(policy);
     SessionFacts facts;
@@ -89,7 +90,7 @@ class Harness {
     facts.number = 1;
     facts.client_ip = "192.0.2.7";
     facts.client_port = 40000;
-    session = std::make_unique<Session>(config_, policy, sink, &transcript, facts);
+    session = std::make_unique<Session>(config_, other ? *other : policy, sink, &transcript, facts);
   }
 
   Harness(const Harness&) = delete;  // the Session holds references to the members
