@@ -201,10 +201,9 @@ void Session::on_unknown(std::string_view line, Output& out) {
   const Event ev = event(EventKind::unknown, line);
   Decision d;
   if (!decide(ev, d, out)) return;
-  if (d.reply)
-    reply(ev, d, r::unknown_command, out);
-  else
-    protocol_error(r::unknown_command, out);
+  // A plain 502 counts as an error; a shaped one (reply, delay, drip, close) is the scenario's.
+  if (d.proceeds()) return protocol_error(r::unknown_command, out);
+  reply(ev, d, r::unknown_command, out);
 }
 
 void Session::greet(std::string_view arg, bool extended, Output& out) {

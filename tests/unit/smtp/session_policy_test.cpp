@@ -322,3 +322,17 @@ TEST_CASE("policy: a delayed STARTTLS still discards pipelined plaintext", "[smt
   CHECK(out.then == Output::Then::start_tls);
   CHECK_FALSE(h.policy.saw(EventKind::mail));
 }
+
+TEST_CASE("policy: delay and disconnect apply to unknown commands too", "[smtp][policy]") {
+  Decision d;
+  d.delay = 3s;
+  d.disconnect = true;
+  Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::unknown] = d; });
+  h.start();
+  Output out;
+  h.session->feed("XYZZY\r\nNOOP\r\n", out);
+  CHECK(out.paced == "502 5.5.2 Error: command not recognized\r\n");
+  CHECK(out.delay == 3s);
+  CHECK(out.then == Output::Then::close);
+  CHECK(h.session->closed());
+}
