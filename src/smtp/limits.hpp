@@ -8,13 +8,13 @@ namespace bounceback::smtp {
 
 struct Limits {
   std::size_t command_line = 512;         // RFC 5321 §4.5.3.1.4 (includes CRLF)
-  std::size_t command_line_skip = 65536;  // an overlong line is skipped, not buffered
-  std::size_t text_line = 1000;           // §4.5.3.1.6; longer DATA lines are accepted, noted
   std::uint64_t message_size = 35 * 1024 * 1024;  // advertised as SIZE
   std::size_t recipients = 100;                   // §4.5.3.1.8: at least 100 must be accepted
   unsigned hard_errors = 20;  // then 421 4.7.0 and close (Postfix smtpd_hard_error_limit)
-  unsigned commands_per_session = 10000;  // bounds a client looping on NOOP/RSET
-  unsigned messages_per_session = 10000;
+  // Bound a client that loops forever on one connection; high enough for load generators
+  // that push 100k messages over a few persistent connections.
+  unsigned commands_per_session = 1'000'000;
+  unsigned messages_per_session = 100'000;
 };
 
 // What to do with a bare LF (no CR) inside DATA; only CRLF.CRLF ends a message either way.

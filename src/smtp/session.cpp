@@ -264,6 +264,7 @@ void Session::on_mail(std::string_view arg, Output& out) {
 
 void Session::on_rcpt(std::string_view arg, Output& out) {
   if (!has_mail_) return protocol_error(r::need_mail, out);
+  rcpt_attempted_ = true;  // even a refused RCPT makes an empty DATA "no valid recipients"
   RcptCommand rc = parse_rcpt(arg);
   switch (rc.error) {
     case PathError::none:
@@ -278,7 +279,6 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
       return protocol_error(r::unknown_parameter, out);
   }
   if (rcpts_.size() >= limits_.recipients) return send(r::too_many_rcpts, out);
-  rcpt_attempted_ = true;
   Event ev = event(EventKind::rcpt, arg);
   ev.rcpt = rc.address;
   Decision d;

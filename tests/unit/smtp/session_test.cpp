@@ -220,7 +220,8 @@ TEST_CASE("session: transaction sequence errors", "[smtp][session]") {
   CHECK(h.line("MAIL FROM:<a@b.example>") == "503 5.5.1 Error: nested MAIL command\r\n");
   CHECK(h.line("DATA") == "503 5.5.1 Error: need RCPT command\r\n");
   CHECK(h.line("RCPT TO:<>") == "501 5.1.3 Bad recipient address syntax\r\n");
-  CHECK(h.line("DATA") == "503 5.5.1 Error: need RCPT command\r\n");
+  // As in Postfix: once any RCPT was tried, an empty transaction has "no valid recipients".
+  CHECK(h.line("DATA") == "554 5.5.1 Error: no valid recipients\r\n");
   CHECK(h.line("RCPT TO:<c@d.example> FOO=1") == "555 5.5.4 Error: parameter not recognized\r\n");
   CHECK(h.line("RCPT TO:<c@d.example> NOTIFY=x") == "501 5.5.4 Error: bad parameter value\r\n");
   CHECK(h.line("RCPT TO:c@d.example") == "250 2.1.5 Ok\r\n");
