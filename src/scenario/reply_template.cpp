@@ -12,15 +12,16 @@ struct Placeholder {
   std::string_view name;
   Field field;
 };
-constexpr std::array<Placeholder, 9> placeholders{{{"rcpt", Field::rcpt},
-                                                   {"from", Field::from},
-                                                   {"helo", Field::helo},
-                                                   {"client_ip", Field::client_ip},
-                                                   {"queue_id", Field::queue_id},
-                                                   {"size", Field::size},
-                                                   {"session_id", Field::session_id},
-                                                   {"token", Field::token},
-                                                   {"timestamp", Field::timestamp}}};
+constexpr std::array<Placeholder, 10> placeholders{{{"rcpt", Field::rcpt},
+                                                    {"from", Field::from},
+                                                    {"helo", Field::helo},
+                                                    {"client_ip", Field::client_ip},
+                                                    {"queue_id", Field::queue_id},
+                                                    {"size", Field::size},
+                                                    {"session_id", Field::session_id},
+                                                    {"token", Field::token},
+                                                    {"TOKEN", Field::token_upper},
+                                                    {"timestamp", Field::timestamp}}};
 
 // Client text goes through here: a reply line must not be split or corrupted by it.
 void append_safe(std::string& out, std::string_view s) {
@@ -46,8 +47,8 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point t)
   out += 'Z';
 }
 
-void append_hex(std::string& out, std::uint64_t v) {
-  constexpr char digits[] = "0123456789abcdef";
+void append_hex(std::string& out, std::uint64_t v, bool upper = false) {
+  const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   for (int shift = 60; shift >= 0; shift -= 4) out += digits[(v >> shift) & 0xf];
 }
 
@@ -82,7 +83,7 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
     if (!found) {
       error = "unknown placeholder in \"" + std::string(rest.substr(0, rest.find('}') + 1)) +
               "\"; known: {rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} "
-              "{token} {timestamp}";
+              "{token} {TOKEN} {timestamp}";
       return std::nullopt;
     }
     if (!literal.empty()) t.segments_.push_back({Field::literal, std::move(literal)});
@@ -127,6 +128,9 @@ smtp::Reply ReplyTemplate::fill(const TemplateValues& v) const {
         break;
       case Field::token:
         append_hex(r.text, v.token);
+        break;
+      case Field::token_upper:
+        append_hex(r.text, v.token, true);
         break;
       case Field::timestamp:
         append_timestamp(r.text, v.now);

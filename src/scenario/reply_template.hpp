@@ -1,5 +1,5 @@
 // A scenario reply: code and enhanced code fixed at load time, text with placeholders
-// ({rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} {token} {timestamp})
+// ({rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} {token} {TOKEN} {timestamp})
 // pre-split into segments so filling it at decide() time is one pass.
 #pragma once
 
@@ -23,8 +23,9 @@ enum class Field : std::uint8_t {
   queue_id,
   size,
   session_id,
-  token,      // 16 hex digits, reproducible from (seed, session, event): id-looking suffixes
-  timestamp,  // the clock's time, "2025-06-23T20:38:28.040Z" as Microsoft prints it
+  token,        // 16 hex digits, reproducible from (seed, session, event): id-looking suffixes
+  token_upper,  // the same in capitals, like Microsoft's server tags
+  timestamp,    // the clock's time, "2025-06-23T20:38:28.040Z" as Microsoft prints it
 };
 
 // The values a template may use, gathered by the engine for one event.

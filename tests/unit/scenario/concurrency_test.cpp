@@ -33,7 +33,7 @@ TEST_CASE("concurrent decide and set_scenario", "[scenario][threads]") {
   stop = true;
   swapper.join();
   CHECK(torn == 0);
-  // Every RCPT was counted: the 5001st attempt of one (from, rcpt) from thread 0's client.
+  // Every RCPT was counted: 4 threads x 5000 attempts of one (from, rcpt), then this one.
   Client c("192.0.2.1", 99);
   c.from = "s@x.test";
   h.engine.set_scenario(
