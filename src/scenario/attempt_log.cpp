@@ -8,10 +8,13 @@
 namespace bounceback::scenario {
 namespace {
 
-std::string pending_key(std::string_view session, std::string_view rcpt) {
-  std::string k(session);
+// "a\0b" with both parts lower-cased: addresses compare case-insensitively here.
+std::string pair_key(std::string_view a, std::string_view b) {
+  std::string k;
+  k.reserve(a.size() + b.size() + 1);
+  for (char c : a) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   k += '\0';
-  for (char c : rcpt) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : b) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return k;
 }
 
@@ -28,7 +31,7 @@ bool iequals(std::string_view a, std::string_view b) {
 
 void AttemptLog::record_rcpt(AttemptRecord record) {
   const bool accepted = !record.reply.empty() && record.reply[0] == '2';
-  std::string key = accepted ? pending_key(record.session_id, record.rcpt) : std::string{};
+  std::string key = accepted ? pair_key(record.session_id, record.rcpt) : std::string{};
   std::lock_guard lock(mutex_);
   records_.push_back(std::move(record));
   if (accepted) pending_[std::move(key)] = first_seq_ + records_.size() - 1;
@@ -43,7 +46,7 @@ void AttemptLog::record_rcpt(AttemptRecord record) {
 
 void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
                           std::string_view reply) {
-  const std::string key = pending_key(session_id, rcpt);
+  const std::string key = pair_key(session_id, rcpt);
   std::lock_guard lock(mutex_);
   const auto it = pending_.find(key);
   if (it == pending_.end()) return;
@@ -61,7 +64,7 @@ std::vector<AttemptRecord> AttemptLog::query(std::string_view from, std::string_
   }
   std::map<std::string, std::chrono::system_clock::time_point> last;
   for (auto& r : out) {
-    const auto key = pending_key(r.from, r.rcpt);
+    const auto key = pair_key(r.from, r.rcpt);
     if (auto it = last.find(key); it != last.end())
       r.gap = std::chrono::duration_cast<std::chrono::milliseconds>(r.at - it->second);
     last[key] = r.at;

@@ -154,6 +154,10 @@ bool parse_rate_limit(const toml::node& n, Ctx& c) {
   }
   if (const auto* v = t->get("per")) {
     ok = assign_value(r.per, read_duration(*v, c.key + ".per", c.errors)) && ok;
+    if (ok && r.per.count() == 0) {
+      c.errors.add(v->source(), c.key + ".per", "must be longer than 0s");
+      ok = false;
+    }
   } else {
     c.errors.add(n.source(), c.key + ".per", "missing (the window, e.g. \"1m\")");
     ok = false;

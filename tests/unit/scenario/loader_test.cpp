@@ -170,6 +170,8 @@ TEST_CASE("errors name FILE:LINE:COL, the key and what was expected", "[scenario
       {"[[rule]]\non = \"rcpt\"\ndrop = true\nreply = \"550 x\"\n", 1, 1, "rule[0].reply",
        "never sent with drop"},
       {"[[rule]]\non = \"rcpt\"\ndrop = true\nhang = true\n", 1, 1, "rule[0]", "choose one"},
+      {"[[rule]]\non = \"rcpt\"\nrate_limit = { max = 5, per = \"0s\" }\n", 3, 31,
+       "rule[0].rate_limit.per", "longer than 0s"},
       {"[server]\nauth = \"maybe\"\n", 2, 8, "server.auth", "\"required\""},
       {"[server]\nhostnme = \"x\"\n", 2, 1, "server.hostnme: unknown key", "hostname"},
       {"[server]\nmax_recipients = 0\n", 2, 18, "server.max_recipients", ">= 1"},
