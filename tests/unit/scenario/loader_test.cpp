@@ -217,3 +217,21 @@ TEST_CASE("load_scenario: built-in names and paths", "[scenario][loader]") {
   REQUIRE_FALSE(missing_file.ok());
   CHECK_THAT(missing_file.error_text(), Catch::Contains("cannot open"));
 }
+
+TEST_CASE("header patterns as dotted keys or a [rule.header] table", "[scenario][loader]") {
+  auto s = load(R"(
+[[rule]]
+on = "message"
+header.Subject = "re:(?i)viagra"
+[[rule]]
+on = "message"
+reply = "550 5.7.1 bulk"
+[rule.header]
+Precedence = "bulk"
+X-Mailer = "BulkMailer*"
+)");
+  REQUIRE(s->rules.size() == 2);
+  REQUIRE(s->rules[1].headers.size() == 2);
+  CHECK(s->rules[1].headers[0].name == "Precedence");
+  CHECK(s->rules[1].headers[1].pattern.matches("bulkmailer 3"));
+}
