@@ -7,7 +7,8 @@
 namespace bounceback::smtp {
 
 struct Limits {
-  std::size_t command_line = 512;         // RFC 5321 §4.5.3.1.4 (includes CRLF)
+  std::size_t command_line = 512;                 // RFC 5321 §4.5.3.1.4 (includes CRLF)
+  std::size_t auth_line = 12288;                  // AUTH and SASL responses (RFC 4954 §4)
   std::uint64_t message_size = 35 * 1024 * 1024;  // advertised as SIZE
   std::size_t recipients = 100;                   // §4.5.3.1.8: at least 100 must be accepted
   unsigned hard_errors = 20;  // then 421 4.7.0 and close (Postfix smtpd_hard_error_limit)

@@ -52,5 +52,17 @@ inline constexpr R tls_active = "554 5.5.1 Error: TLS already active\r\n";
 inline constexpr R tls_required = "530 5.7.0 Must issue a STARTTLS command first\r\n";
 inline constexpr R auth_required = "530 5.7.0 Authentication required\r\n";
 inline constexpr R auth_unavailable = "502 5.5.1 Error: authentication not enabled\r\n";
+inline constexpr R auth_ok = "235 2.7.0 Authentication successful\r\n";
+inline constexpr R auth_failed =
+    "535 5.7.8 Error: authentication failed: authentication failure\r\n";
+inline constexpr R auth_cancelled = "501 5.0.0 Error: authentication aborted\r\n";
+inline constexpr R auth_bad_base64 = "501 5.5.2 Error: cannot decode response\r\n";
+inline constexpr R auth_syntax = "501 5.5.4 Syntax: AUTH mechanism [initial-response]\r\n";
+inline constexpr R auth_unknown_mechanism =
+    "504 5.5.4 Error: unsupported authentication mechanism\r\n";
+inline constexpr R auth_already = "503 5.5.1 Error: already authenticated\r\n";
+inline constexpr R auth_in_transaction = "503 5.5.1 Error: MAIL transaction in progress\r\n";
+inline constexpr R auth_needs_tls =
+    "538 5.7.11 Encryption required for requested authentication mechanism\r\n";
 
 }  // namespace bounceback::smtp::replies

@@ -149,13 +149,13 @@ std::size_t Session::feed(std::string_view input, Output& out) {
         if (!nl) {
           // Keep an incomplete line for the next read, unless it is already too long: then
           // skip it (bounded memory) and answer once its end arrives.
-          if (!skipping_line_ && rest.size() < limits_.command_line) return used;
+          if (!skipping_line_ && rest.size() < line_limit(rest)) return used;
           skipping_line_ = true;
           return input.size();
         }
         const std::size_t len = static_cast<std::size_t>(nl - rest.data());
         used += len + 1;
-        if (skipping_line_ || len + 1 > limits_.command_line) {
+        if (skipping_line_ || len + 1 > line_limit(rest)) {
           skipping_line_ = false;
           protocol_error(r::line_too_long, out);
           break;
@@ -188,8 +188,21 @@ const Session::Handler Session::handlers[] = {
 static_assert(sizeof(Session::handlers) / sizeof(Session::handlers[0]) ==
               static_cast<std::size_t>(Verb::unknown));
 
+// AUTH lines and SASL responses may be longer than commands (RFC 4954 §4).
+std::size_t Session::line_limit(std::string_view line_start) const {
+  const bool auth = sasl_ || (line_start.size() >= 5 && iequals(line_start.substr(0, 5), "AUTH "));
+  return auth ? std::max(limits_.auth_line, limits_.command_line) : limits_.command_line;
+}
+
 void Session::command(std::string_view line, Output& out) {
-  if (transcript_) transcript_->line(true, line);
+  if (sasl_) return sasl_response(line, out);
+  if (transcript_) {
+    // Never keep a secret: "AUTH PLAIN <initial response>" is logged as "AUTH PLAIN ****".
+    if (const auto shown = auth::shown_prefix(line); shown < line.size())
+      transcript_->line(true, std::string(line.substr(0, shown)) + " ****");
+    else
+      transcript_->line(true, line);
+  }
   if (++commands_ > limits_.commands_per_session) return close_with(config_->closing_errors, out);
   const CommandLine cmd = parse_command(line);
   if (service_refused_ && cmd.verb != Verb::quit) return protocol_error(r::no_service, out);
@@ -432,6 +445,8 @@ void Session::tls_started(std::string version, std::string cipher) {
   greeted_ = false;
   facts_.helo.clear();
   facts_.esmtp = false;
+  facts_.auth_user.clear();
+  sasl_.reset();
   reset_transaction();
   phase_ = Phase::command;
 }
@@ -461,8 +476,78 @@ void Session::on_expn(std::string_view, Output& out) {
 void Session::on_help(std::string_view, Output& out) {
   send(r::help, out);
 }
-void Session::on_auth(std::string_view, Output& out) {
-  send(r::auth_unavailable, out);
+// ---- AUTH (RFC 4954) ----------------------------------------------------------------------
+
+void Session::on_auth(std::string_view arg, Output& out) {
+  if (config_->auth == Requirement::off) return protocol_error(r::auth_unavailable, out);
+  if (!greeted_) return protocol_error(r::need_helo, out);
+  if (!facts_.auth_user.empty()) return protocol_error(r::auth_already, out);
+  if (has_mail_) return protocol_error(r::auth_in_transaction, out);
+  const auto sp = arg.find(' ');
+  const auto name = arg.substr(0, sp);
+  if (name.empty()) return protocol_error(r::auth_syntax, out);
+  const auto mechanism = auth::parse_mechanism(name);
+  if (!mechanism) return protocol_error(r::auth_unknown_mechanism, out);
+  if (!facts_.tls && !config_->auth_plaintext) return protocol_error(r::auth_needs_tls, out);
+  std::optional<std::string_view> initial;
+  if (sp != std::string_view::npos) initial = arg.substr(sp + 1);
+  // A challenge unique to this exchange (RFC 2195 §2); the session id is process-unique.
+  std::string challenge;
+  if (*mechanism == auth::Mechanism::cram_md5)
+    challenge =
+        '<' + facts_.id + '.' + std::to_string(++auth_exchanges_) + '@' + config_->hostname + '>';
+  sasl_.emplace(*mechanism, std::move(challenge));
+  sasl_step(sasl_->start(initial), out);
+}
+
+void Session::sasl_response(std::string_view line, Output& out) {
+  if (transcript_) transcript_->line(true, line == "*" ? line : "****");  // may be a secret
+  sasl_step(sasl_->respond(line), out);
+}
+
+void Session::sasl_step(const auth::Exchange::Step& step, Output& out) {
+  using S = auth::Exchange::Status;
+  switch (step.status) {
+    case S::challenge:
+      return send("334 " + step.challenge + "\r\n", out);
+    case S::done:
+      return sasl_verdict(out);
+    case S::cancelled:
+      sasl_.reset();
+      return protocol_error(r::auth_cancelled, out);
+    case S::bad_base64:
+      sasl_.reset();
+      return protocol_error(r::auth_bad_base64, out);
+    case S::malformed:
+    case S::failed:
+      sasl_.reset();
+      return protocol_error(r::auth_failed, out);
+  }
+}
+
+// The credentials are known: verify them, then the `auth` event decides (a rule may refuse
+// good credentials or accept bad ones); the candidate user is in the facts meanwhile.
+void Session::sasl_verdict(Output& out) {
+  const auto& credentials = sasl_->credentials();
+  const bool valid = !config_->authenticator || config_->authenticator->verify(credentials);
+  facts_.auth_user = credentials.user;
+  Event ev = event(EventKind::auth, facts_.auth_user);
+  ev.auth_mechanism = auth::to_string(credentials.mechanism);
+  Decision d;
+  if (!decide(ev, d, out)) {
+    facts_.auth_user.clear();
+    sasl_.reset();
+    return;
+  }
+  if (!valid && d.proceeds()) {
+    facts_.auth_user.clear();
+    const auto step = sasl_->reject();  // XOAUTH2 answers with an error challenge first
+    if (step.status == auth::Exchange::Status::challenge) return sasl_step(step, out);
+    sasl_.reset();
+    return protocol_error(r::auth_failed, out);
+  }
+  sasl_.reset();
+  if (!reply(ev, d, valid ? r::auth_ok : r::auth_failed, out)) facts_.auth_user.clear();
 }
 
 void Session::on_quit(std::string_view, Output& out) {

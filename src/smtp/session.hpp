@@ -6,10 +6,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "smtp/auth.hpp"
 #include "smtp/data_decoder.hpp"
 #include "smtp/event.hpp"
 #include "smtp/limits.hpp"
@@ -28,6 +30,10 @@ struct SessionConfig {
   bool tls_available = false;  // STARTTLS can be offered
   Requirement tls = Requirement::optional;
   Requirement auth = Requirement::off;
+  // AUTH is offered before TLS too; otherwise it answers 538 5.7.11 until STARTTLS.
+  bool auth_plaintext = false;
+  // Checks AUTH credentials; null: any credentials pass.
+  std::shared_ptr<const auth::Authenticator> authenticator;
 
   // Prebuilt wire replies (hostname-dependent), filled by prepare().
   std::string banner, ehlo_plain, ehlo_tls, helo, closing_timeout, closing_errors, closing_shutdown,
@@ -94,6 +100,10 @@ class Session {
   void on_quit(std::string_view arg, Output& out);
   void on_starttls(std::string_view arg, Output& out);
   void on_auth(std::string_view arg, Output& out);
+  void sasl_response(std::string_view line, Output& out);
+  void sasl_step(const auth::Exchange::Step& step, Output& out);
+  void sasl_verdict(Output& out);
+  std::size_t line_limit(std::string_view line_start) const;
   void on_unknown(std::string_view line, Output& out);
   void simple(EventKind kind, std::string_view arg, std::string_view normal, Output& out);
   std::string_view transaction_error() const;
@@ -125,6 +135,8 @@ class Session {
   bool skipping_line_ = false;    // inside an overlong command line
   unsigned errors_ = 0, commands_ = 0;
   std::uint32_t events_ = 0, transactions_ = 0;
+  std::optional<auth::Exchange> sasl_;  // an AUTH exchange in progress: lines are responses
+  std::uint32_t auth_exchanges_ = 0;
 
   // The current transaction.
   bool has_mail_ = false, rcpt_attempted_ = false;

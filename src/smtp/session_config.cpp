@@ -1,20 +1,21 @@
 // Builds the hostname-dependent replies and the EHLO capability list (a table, RFC 5321 §4.1.1.1).
 #include <array>
 
+#include "smtp/auth.hpp"
 #include "smtp/session.hpp"
 
 namespace bounceback::smtp {
 namespace {
 
-enum class When : std::uint8_t { always, before_tls };
+enum class When : std::uint8_t { always, before_tls, auth };
 
 struct Extension {
   std::string_view keyword;
   When when;
 };
 
-// SIZE is added separately (it carries the limit); AUTH joins with the TLS/AUTH work.
-constexpr std::array<Extension, 8> extensions{{
+// SIZE is added separately (it carries the limit); AUTH lists auth::mechanisms.
+constexpr std::array<Extension, 9> extensions{{
     {"PIPELINING", When::always},           // RFC 2920
     {"8BITMIME", When::always},             // RFC 6152
     {"SMTPUTF8", When::always},             // RFC 6531
@@ -22,6 +23,7 @@ constexpr std::array<Extension, 8> extensions{{
     {"CHUNKING", When::always},             // RFC 3030
     {"DSN", When::always},                  // RFC 3461
     {"STARTTLS", When::before_tls},         // RFC 3207
+    {"AUTH", When::auth},                   // RFC 4954
     {"VRFY", When::always},
 }};
 
@@ -30,8 +32,12 @@ std::string ehlo_reply(const SessionConfig& c, bool tls) {
       "250-" + c.hostname + "\r\n250-SIZE " + std::to_string(c.limits.message_size) + "\r\n";
   for (const auto& e : extensions) {
     if (e.when == When::before_tls && (tls || !c.tls_available)) continue;
+    // AUTH: once TLS is up, or before it when the configuration allows plaintext AUTH.
+    if (e.when == When::auth && (c.auth == Requirement::off || !(tls || c.auth_plaintext)))
+      continue;
     out += "250-";
     out += e.keyword;
+    if (e.when == When::auth) out += ' ' + auth::advertised();
     out += "\r\n";
   }
   out[out.rfind("250-") + 3] = ' ';  // the last line has no continuation dash
