@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "api/adjustable_clock.hpp"
+#include "api/http_server.hpp"
+#include "api/reply_counter.hpp"
 #include "app/session_config.hpp"
 #include "log/log.hpp"
 #include "net/smtp_server.hpp"
@@ -61,18 +63,35 @@ int serve(const Options& options) {
   ctx.options.session_timeout = options.session_timeout;
   ctx.options.shutdown_grace = options.shutdown_grace;
   ctx.options.max_connections = options.max_connections;
-  ctx.policy = &engine;
+  api::ReplyCounter replies(engine);  // counts replies by code for /metrics
+  ctx.policy = &replies;
   ctx.store = &messages;
   ctx.sessions = &sessions;
   ctx.config = make_session_config(options, initial.get(), ctx.tls != nullptr);
 
   net::SmtpServer smtp(io, ctx);
+  api::ApiContext api_ctx{messages,
+                          sessions,
+                          engine,
+                          *clock,
+                          ctx.counters,
+                          &replies,
+                          [&](std::shared_ptr<const scenario::Scenario> s) {
+                            // Two swaps: a session opening between them pairs the new
+                            // [server] settings with the old rules (rules decide replies).
+                            ctx.config = make_session_config(options, s.get(), ctx.tls != nullptr);
+                            engine.set_scenario(std::move(s));
+                          },
+                          options.api_token};
+  api::HttpServer http(io, api_ctx);
   std::string ready;
   try {
     for (const auto& a : options.smtp)
       ready += " smtp=" + a.substr(0, a.rfind(':')) + ':' + std::to_string(smtp.listen(a, false));
     for (const auto& a : options.smtps)
       ready += " smtps=" + a.substr(0, a.rfind(':')) + ':' + std::to_string(smtp.listen(a, true));
+    const auto& h = options.http;
+    ready += " http=" + h.substr(0, h.rfind(':')) + ':' + std::to_string(http.listen(h));
   } catch (const std::exception& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;
@@ -84,6 +103,7 @@ int serve(const Options& options) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     log::info("shutting down");
+    http.stop();
     smtp.stop([&] { io.stop(); });
   });
 

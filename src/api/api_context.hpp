@@ -1,0 +1,31 @@
+// What the HTTP API reads and acts on, handed over by the wiring (app/app.cpp). The API does
+// not own any of it; everything outlives the HTTP server.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/adjustable_clock.hpp"
+#include "api/reply_counter.hpp"
+#include "net/smtp_server.hpp"
+#include "scenario/engine.hpp"
+#include "store/message_store.hpp"
+#include "store/session_log.hpp"
+
+namespace bounceback::api {
+
+struct ApiContext {
+  store::MessageStore& messages;
+  store::SessionLog& sessions;
+  scenario::Engine& engine;
+  AdjustableClock& clock;
+  const net::ServerCounters& counters;
+  const ReplyCounter* replies = nullptr;  // null: no replies-by-code metric
+  // Puts a validated scenario in force: the engine's rules and the session settings of its
+  // [server] table (the wiring rebuilds the SessionConfig). Called from an API thread.
+  std::function<void(std::shared_ptr<const scenario::Scenario>)> apply_scenario;
+  std::string api_token;  // non-empty: /api/* and /metrics need "Authorization: Bearer TOKEN"
+};
+
+}  // namespace bounceback::api

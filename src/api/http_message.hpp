@@ -1,0 +1,47 @@
+// The HTTP request and response as the routes see them: plain data, no Asio, so routing and
+// JSON views are testable without sockets. Long-polls and event streams are deferred to the
+// transport, which owns the waiting.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/message_filter.hpp"
+
+namespace bounceback::api {
+
+using Params = std::vector<std::pair<std::string, std::string>>;  // decoded, in order
+
+struct Request {
+  std::string method;  // "GET", "PUT", ...
+  std::string path;    // raw (still percent-encoded), without the query
+  Params query;        // decoded
+  std::string authorization;
+  std::string body;
+};
+
+// Work the transport finishes asynchronously. wait (GET /api/v1/messages/wait): answer once
+// Router::wait_check(filter) finds a message, or Router::wait_timeout() after `timeout`.
+// events (GET /api/v1/events): stream Router::event_message() for each new message matching
+// `filter`, as Server-Sent Events, until the client leaves.
+struct Deferred {
+  enum class Kind { none, wait, events };
+  Kind kind = Kind::none;
+  MessageFilter filter;
+  std::chrono::milliseconds timeout{0};
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra ones, e.g. Allow
+  Deferred deferred;
+};
+
+// The value of the first query parameter named `name`, if any.
+const std::string* find_param(const Params& params, std::string_view name);
+
+}  // namespace bounceback::api

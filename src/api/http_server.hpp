@@ -1,0 +1,45 @@
+// The HTTP/1.1 transport of the API (Boost.Beast on the server's io_context): accept loop,
+// keep-alive connections with bounded headers and bodies and a timeout on every read,
+// long-polls and Server-Sent Events woken by the message store, graceful stop.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/api_context.hpp"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace bounceback::api {
+
+struct HttpLimits {
+  std::size_t header_bytes = 16 * 1024;
+  std::size_t body_bytes = 1024 * 1024;
+  std::chrono::milliseconds idle{std::chrono::seconds(60)};       // waiting for a request
+  std::chrono::milliseconds io{std::chrono::seconds(30)};         // reading a body, writing
+  std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  // SSE comment line
+  std::size_t event_backlog = 1024;  // SSE events queued for a slow client before closing it
+  std::size_t max_connections = 512;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& io, ApiContext& context, HttpLimits limits = {});
+  ~HttpServer();
+
+  // Binds "ADDR:PORT" ("[::1]:8025" for IPv6, port 0 for any); throws std::runtime_error.
+  // Returns the bound port.
+  std::uint16_t listen(const std::string& address);
+  // Stops accepting and closes every connection, ending long-polls and event streams.
+  void stop();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace bounceback::api

@@ -1,0 +1,71 @@
+// Matching captured messages against the API's query filters.
+#include "api/message_filter.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "scenario/message_view.hpp"
+
+namespace bounceback::api {
+namespace {
+
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+bool glob(std::string_view p, std::string_view t) {
+  // Iterative '*' matching with one backtrack point: linear enough for short addresses.
+  std::size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = ti;
+    } else if (pi < p.size() && lower(p[pi]) == lower(t[ti])) {
+      ++pi;
+      ++ti;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
+}
+
+bool contains_icase(std::string_view hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                     [](char a, char b) { return lower(a) == lower(b); }) != hay.end();
+}
+
+}  // namespace
+
+bool address_matches(std::string_view pattern, std::string_view text) {
+  return glob(pattern, text);  // without '*' a glob is an exact, case-insensitive match
+}
+
+std::string message_subject(std::string_view data) {
+  std::string subject;
+  scenario::for_each_header(data, "Subject", [&](std::string_view v) {
+    subject = std::string(v);
+    return true;
+  });
+  while (!subject.empty() && (subject.back() == '\r' || subject.back() == '\n' ||
+                              subject.back() == ' ' || subject.back() == '\t'))
+    subject.pop_back();
+  return subject;
+}
+
+bool MessageFilter::matches(const store::StoredMessage& stored) const {
+  const auto& m = stored.message;
+  if (!from.empty() && !address_matches(from, m.from)) return false;
+  if (!to.empty() && std::none_of(m.rcpts.begin(), m.rcpts.end(), [&](const smtp::Recipient& r) {
+        return address_matches(to, r.address);
+      }))
+    return false;
+  if (!subject.empty() && !contains_icase(message_subject(m.data), subject)) return false;
+  return true;
+}
+
+}  // namespace bounceback::api

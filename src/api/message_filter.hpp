@@ -1,0 +1,26 @@
+// Which captured messages a query means: ?from= ?to= (exact address, case-insensitive, or a
+// glob with '*') and ?subject= (case-insensitive substring). Shared by the list, the
+// long-poll and the event stream.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/message_store.hpp"
+
+namespace bounceback::api {
+
+struct MessageFilter {
+  std::string from, to, subject;  // empty: any
+
+  bool empty() const { return from.empty() && to.empty() && subject.empty(); }
+  bool matches(const store::StoredMessage& message) const;
+};
+
+// The Subject header field of a raw message, unfolded ("" when there is none).
+std::string message_subject(std::string_view data);
+
+// Case-insensitive match of `text` against `pattern`: exact, or a glob when it has '*'.
+bool address_matches(std::string_view pattern, std::string_view text);
+
+}  // namespace bounceback::api

@@ -1,0 +1,100 @@
+// Renders the metrics text. Names follow Prometheus conventions: *_total for counters,
+// base units (bytes, seconds), one HELP and TYPE line per family.
+#include "api/metrics.hpp"
+
+namespace bounceback::api {
+namespace {
+
+void family(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::uint64_t value,
+            std::string_view labels = {}) {
+  out.append(name);
+  if (!labels.empty()) out.append("{").append(labels).append("}");
+  out.append(" ").append(std::to_string(value)).append("\n");
+}
+
+void one(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+         std::uint64_t value) {
+  family(out, name, type, help);
+  sample(out, name, value);
+}
+
+// A label value: backslash, double quote and newline escaped (exposition format).
+std::string label_value(std::string_view v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_metrics(const ApiContext& ctx) {
+  std::string out;
+  const auto& c = ctx.counters;
+  one(out, "bounceback_sessions_total", "counter", "SMTP sessions started.", c.sessions.load());
+  one(out, "bounceback_connections_current", "gauge", "SMTP connections open now.",
+      c.current.load());
+  one(out, "bounceback_connections_refused_total", "counter",
+      "Connections refused beyond --max-connections.", c.refused.load());
+  one(out, "bounceback_timeouts_total", "counter", "Sessions closed for idle or session timeout.",
+      c.timeouts.load());
+  one(out, "bounceback_tls_handshakes_total", "counter", "Successful TLS handshakes.",
+      c.tls_handshakes.load());
+  one(out, "bounceback_tls_failures_total", "counter", "Failed TLS handshakes.",
+      c.tls_failures.load());
+  one(out, "bounceback_bytes_in_total", "counter", "Bytes received from SMTP clients.",
+      c.bytes_in.load());
+  one(out, "bounceback_bytes_out_total", "counter", "Bytes sent to SMTP clients.",
+      c.bytes_out.load());
+
+  one(out, "bounceback_messages_accepted_total", "counter", "Messages accepted (250) and stored.",
+      ctx.messages.accepted());
+  one(out, "bounceback_messages_evicted_total", "counter",
+      "Messages dropped from memory by --max-messages.", ctx.messages.evicted());
+  one(out, "bounceback_messages_stored", "gauge", "Messages held in memory now.",
+      ctx.messages.size());
+  one(out, "bounceback_spool_failures_total", "counter", "Failed writes to --store-dir.",
+      ctx.messages.spool_failures());
+
+  const auto scenario = ctx.engine.scenario();
+  const auto hits = ctx.engine.rule_hits();
+  family(out, "bounceback_rule_hits_total", "counter",
+         "Events decided by each rule of the scenario in force (restarts on a scenario swap).");
+  const std::string name = label_value(scenario ? scenario->name : std::string("accept-all"));
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    std::string labels = "scenario=\"" + name + "\",rule=\"" + std::to_string(i) + "\"";
+    if (scenario && i < scenario->rules.size())
+      labels += ",line=\"" + std::to_string(scenario->rules[i].line) + "\"";
+    sample(out, "bounceback_rule_hits_total", hits[i], labels);
+  }
+  one(out, "bounceback_address_encoded_hits_total", "counter",
+      "Replies chosen by address-encoded recipients (e.g. 550@reply.test).",
+      ctx.engine.address_encoded_hits());
+
+  if (ctx.replies) {
+    family(out, "bounceback_replies_total", "counter",
+           "Replies to MAIL, RCPT, DATA/BDAT and end of message, by basic code.");
+    for (unsigned code = 200; code < 600; ++code)
+      if (const auto n = ctx.replies->count(code))
+        sample(out, "bounceback_replies_total", n, "code=\"" + std::to_string(code) + "\"");
+  }
+
+  family(out, "bounceback_clock_offset_seconds", "gauge",
+         "How far POST /api/v1/clock/advance moved the scenario clock.");
+  out += "bounceback_clock_offset_seconds " +
+         std::to_string(static_cast<double>(ctx.clock.offset().count()) / 1000.0) + "\n";
+  return out;
+}
+
+}  // namespace bounceback::api

@@ -1,0 +1,381 @@
+// Route matching, authorization, and the handlers of every /api/v1 route.
+#include "api/router.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <charconv>
+
+#include "api/json_views.hpp"
+#include "api/metrics.hpp"
+#include "api/url.hpp"
+#include "api/web_page.hpp"
+#include "catalog/catalog.hpp"
+#include "scenario/loader.hpp"
+#include "scenario/units.hpp"
+
+namespace bounceback::api {
+namespace json = boost::json;
+namespace {
+
+Response json_response(const json::value& v, unsigned status = 200) {
+  Response r;
+  r.status = status;
+  r.body = serialize(v);
+  return r;
+}
+
+// ?limit=N: absent means no limit; nullopt on a bad value.
+std::optional<std::size_t> parse_limit(const Params& query, bool& bad) {
+  const std::string* text = find_param(query, "limit");
+  if (!text) return std::nullopt;
+  std::size_t n = 0;
+  const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc{} || p != text->data() + text->size()) bad = true;
+  return n;
+}
+
+MessageFilter filter_of(const Params& query) {
+  MessageFilter f;
+  if (const auto* v = find_param(query, "from")) f.from = *v;
+  if (const auto* v = find_param(query, "to")) f.to = *v;
+  if (const auto* v = find_param(query, "subject")) f.subject = *v;
+  return f;
+}
+
+// A duration: "5s", "500ms", "1h30m", or a bare number of seconds.
+std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (text.size() > 9) return std::nullopt;
+    return std::chrono::seconds(std::stoll(std::string(text)));
+  }
+  return scenario::parse_duration(text);
+}
+
+// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  return diff == 0;
+}
+
+}  // namespace
+
+Response error_response(unsigned status, std::string_view message) {
+  Response r;
+  r.status = status;
+  r.body = error_body(message);
+  return r;
+}
+
+std::span<const Router::Route> Router::routes() {
+  // Order matters where a literal and a placeholder compete: /messages/wait before /{id}.
+  static const Route table[] = {
+      {"GET", "/", &Router::index, true},
+      {"GET", "/healthz", &Router::healthz, true},
+      {"GET", "/metrics", &Router::metrics},
+      {"GET", "/api/v1/messages", &Router::list_messages},
+      {"DELETE", "/api/v1/messages", &Router::delete_messages},
+      {"GET", "/api/v1/messages/wait", &Router::wait_message},
+      {"GET", "/api/v1/messages/{id}", &Router::get_message},
+      {"DELETE", "/api/v1/messages/{id}", &Router::delete_message},
+      {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw},
+      {"GET", "/api/v1/sessions", &Router::list_sessions},
+      {"GET", "/api/v1/sessions/{id}", &Router::get_session},
+      {"GET", "/api/v1/attempts", &Router::list_attempts},
+      {"GET", "/api/v1/scenario", &Router::get_scenario},
+      {"PUT", "/api/v1/scenario", &Router::put_scenario},
+      {"POST", "/api/v1/scenario/reset", &Router::reset_scenario},
+      {"GET", "/api/v1/codes", &Router::list_codes},
+      {"GET", "/api/v1/codes/{code}", &Router::get_code},
+      {"GET", "/api/v1/clock", &Router::get_clock},
+      {"POST", "/api/v1/clock/advance", &Router::advance_clock},
+      {"GET", "/api/v1/events", &Router::events},
+  };
+  return table;
+}
+
+bool Router::authorized(const Request& request) const {
+  if (ctx_.api_token.empty()) return true;
+  constexpr std::string_view scheme = "Bearer ";
+  const std::string_view header = request.authorization;
+  if (header.size() <= scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(header[i])) !=
+        std::tolower(static_cast<unsigned char>(scheme[i])))
+      return false;
+  return same_secret(header.substr(scheme.size()), ctx_.api_token);
+}
+
+Response Router::handle(const Request& request) const {
+  const auto segments = split_path(request.path);
+  if (!segments) return error_response(400, "malformed path");
+  std::string allowed;  // methods of routes whose path matched
+  for (const Route& route : routes()) {
+    const auto pattern = split_path(route.pattern);
+    if (pattern->size() != segments->size()) continue;
+    Args args;
+    bool match = true;
+    for (std::size_t i = 0; match && i < segments->size(); ++i) {
+      const std::string_view p = (*pattern)[i];
+      if (p.front() == '{') {
+        auto decoded = percent_decode((*segments)[i], false);
+        if (!decoded) return error_response(400, "malformed escape in path");
+        args.push_back(std::move(*decoded));
+      } else {
+        match = p == (*segments)[i];
+      }
+    }
+    if (!match) continue;
+    if (route.method != request.method) {
+      if (allowed.find(route.method) == std::string::npos)
+        allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
+      continue;
+    }
+    if (!route.open && !authorized(request)) {
+      Response r = error_response(401, "missing or wrong bearer token");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    return (this->*route.handler)(request, args);
+  }
+  if (!allowed.empty()) {
+    Response r = error_response(405, "method not allowed; allowed: " + allowed);
+    r.headers.emplace_back("Allow", allowed);
+    return r;
+  }
+  return error_response(404, "no such route");
+}
+
+// ---- pages and health ----------------------------------------------------------------------
+
+Response Router::index(const Request&, const Args&) const {
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::string(web_page());
+  return r;
+}
+
+Response Router::healthz(const Request&, const Args&) const {
+  return json_response(json::object{{"status", "ok"}});
+}
+
+Response Router::metrics(const Request&, const Args&) const {
+  Response r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = render_metrics(ctx_);
+  return r;
+}
+
+// ---- messages ------------------------------------------------------------------------------
+
+Response Router::list_messages(const Request& request, const Args&) const {
+  bool bad = false;
+  const auto limit = parse_limit(request.query, bad);
+  if (bad) return error_response(400, "limit: expected a non-negative integer");
+  const MessageFilter filter = filter_of(request.query);
+  json::array list;
+  std::size_t total = 0;
+  for (const auto& m : ctx_.messages.newest_first()) {
+    if (!filter.matches(*m)) continue;
+    ++total;
+    if (!limit || list.size() < *limit) list.push_back(message_summary(*m));
+  }
+  return json_response(json::object{{"total", total}, {"messages", std::move(list)}});
+}
+
+std::optional<Response> Router::wait_check(const MessageFilter& filter) const {
+  json::array matching;
+  for (const auto& m : ctx_.messages.newest_first())
+    if (filter.matches(*m)) matching.push_back(message_summary(*m));
+  if (matching.empty()) return std::nullopt;
+  // The newest match's summary at the top level, and every match (newest first).
+  json::object o = matching.front().as_object();
+  o["total"] = matching.size();
+  o["messages"] = std::move(matching);
+  return json_response(o);
+}
+
+Response Router::wait_timeout() {
+  return error_response(408, "no matching message before the timeout");
+}
+
+std::string Router::event_message(const store::StoredMessage& message) {
+  return serialize(message_summary(message));
+}
+
+Response Router::wait_message(const Request& request, const Args&) const {
+  std::chrono::milliseconds timeout = default_wait;
+  if (const auto* t = find_param(request.query, "timeout")) {
+    const auto parsed = parse_wait(*t);
+    if (!parsed) return error_response(400, "timeout: expected a duration like 5s or 500ms");
+    timeout = std::min(*parsed, max_wait);
+  }
+  Response r;
+  r.deferred.kind = Deferred::Kind::wait;
+  r.deferred.filter = filter_of(request.query);
+  r.deferred.timeout = timeout;
+  return r;
+}
+
+Response Router::get_message(const Request&, const Args& args) const {
+  if (!valid_id(args[0])) return error_response(400, "malformed message id");
+  const auto m = ctx_.messages.find(args[0]);
+  if (!m) return error_response(404, "no such message");
+  const auto session = ctx_.sessions.find(m->message.session_id);
+  return json_response(message_detail(*m, session.get()));
+}
+
+Response Router::get_raw(const Request&, const Args& args) const {
+  if (!valid_id(args[0])) return error_response(400, "malformed message id");
+  const auto m = ctx_.messages.find(args[0]);
+  if (!m) return error_response(404, "no such message");
+  Response r;
+  r.content_type = "message/rfc822";
+  r.body = m->message.data;
+  return r;
+}
+
+Response Router::delete_messages(const Request&, const Args&) const {
+  const std::size_t before = ctx_.messages.size();
+  ctx_.messages.clear();
+  return json_response(json::object{{"deleted", before}});
+}
+
+Response Router::delete_message(const Request&, const Args& args) const {
+  if (!valid_id(args[0])) return error_response(400, "malformed message id");
+  if (!ctx_.messages.erase(args[0])) return error_response(404, "no such message");
+  return json_response(json::object{{"deleted", 1}});
+}
+
+// ---- sessions and attempts -----------------------------------------------------------------
+
+Response Router::list_sessions(const Request& request, const Args&) const {
+  bool bad = false;
+  const auto limit = parse_limit(request.query, bad);
+  if (bad) return error_response(400, "limit: expected a non-negative integer");
+  const auto all = ctx_.sessions.newest_first();
+  json::array list;
+  for (const auto& s : all) {
+    if (limit && list.size() >= *limit) break;
+    list.push_back(session_json(s->view(), true));
+  }
+  return json_response(json::object{{"total", all.size()}, {"sessions", std::move(list)}});
+}
+
+Response Router::get_session(const Request&, const Args& args) const {
+  if (!valid_id(args[0])) return error_response(400, "malformed session id");
+  const auto s = ctx_.sessions.find(args[0]);
+  if (!s) return error_response(404, "no such session");
+  return json_response(session_json(s->view(), true));
+}
+
+Response Router::list_attempts(const Request& request, const Args&) const {
+  const auto* from = find_param(request.query, "from");
+  const auto* rcpt = find_param(request.query, "rcpt");
+  json::array list;
+  for (const auto& a : ctx_.engine.attempts(from ? *from : "", rcpt ? *rcpt : ""))
+    list.push_back(attempt_json(a));
+  return json_response(json::object{{"attempts", std::move(list)}});
+}
+
+// ---- scenario ------------------------------------------------------------------------------
+
+Response Router::get_scenario(const Request&, const Args&) const {
+  const auto s = ctx_.engine.scenario();
+  Response r;
+  r.content_type = "application/toml; charset=utf-8";
+  r.body = s && !s->source.empty() ? s->source : std::string("# accept-all: no scenario loaded\n");
+  if (s) r.headers.emplace_back("X-Bounceback-Scenario", s->name);
+  return r;
+}
+
+Response Router::put_scenario(const Request& request, const Args&) const {
+  auto loaded = scenario::load_scenario_text(request.body, "api");
+  if (!loaded.ok()) {
+    json::array errors;
+    for (const auto& e : loaded.errors)
+      errors.push_back(
+          json::object{{"line", e.line}, {"column", e.column}, {"message", e.message}});
+    const auto& first = loaded.errors.front();
+    json::object o{{"error", first.message},
+                   {"line", first.line},
+                   {"column", first.column},
+                   {"errors", std::move(errors)}};
+    return json_response(o, 400);
+  }
+  const auto s = loaded.scenario;
+  ctx_.apply_scenario(s);
+  return json_response(
+      json::object{{"name", s->name}, {"description", s->description}, {"rules", s->rules.size()}});
+}
+
+Response Router::reset_scenario(const Request&, const Args&) const {
+  ctx_.engine.reset_state();
+  return json_response(json::object{{"reset", true}});
+}
+
+// ---- catalogue -----------------------------------------------------------------------------
+
+Response Router::list_codes(const Request&, const Args&) const {
+  json::array basic, enhanced;
+  for (const auto& b : catalog::basic_codes())
+    if (const auto x = catalog::explain(std::to_string(b.code)))
+      basic.push_back(explanation_json(*x));
+  for (const auto& e : catalog::enhanced_codes())
+    enhanced.push_back(json::object{{"enhanced", e.code},
+                                    {"meaning", e.meaning},
+                                    {"action", e.action},
+                                    {"reference", e.reference}});
+  return json_response(
+      json::object{{"codes", std::move(basic)}, {"enhanced", std::move(enhanced)}});
+}
+
+Response Router::get_code(const Request&, const Args& args) const {
+  const std::string& q = args[0];
+  if (q.empty() || q.size() > 32 || q.find_first_not_of("0123456789.Xx -") != std::string::npos)
+    return error_response(400, "expected a code like 550, 5.1.1 or \"550 5.7.26\"");
+  const auto x = catalog::explain(q);
+  if (!x) return error_response(404, "code not in the catalogue");
+  return json_response(explanation_json(*x));
+}
+
+// ---- clock ---------------------------------------------------------------------------------
+
+Response Router::get_clock(const Request&, const Args&) const {
+  return json_response(
+      json::object{{"now", rfc3339(ctx_.clock.now())}, {"offset_ms", ctx_.clock.offset().count()}});
+}
+
+Response Router::advance_clock(const Request& request, const Args& args) const {
+  std::optional<std::chrono::milliseconds> by;
+  if (const auto* q = find_param(request.query, "by")) {
+    by = scenario::parse_duration(*q);
+  } else if (!request.body.empty()) {
+    boost::system::error_code ec;
+    const json::value body = json::parse(request.body, ec);
+    const json::object* o = ec ? nullptr : body.if_object();
+    const json::value* v = o ? o->if_contains("by") : nullptr;
+    if (v && v->is_string()) by = scenario::parse_duration(v->get_string());
+    if (v && v->is_int64()) by = std::chrono::milliseconds(v->get_int64());
+    if (!o) return error_response(400, "expected a JSON body like {\"by\": \"5m\"}");
+  }
+  // Time only moves forward, and by at most ten years, so no table sees it run backwards.
+  if (!by || by->count() < 0 || *by > std::chrono::hours(24 * 3660))
+    return error_response(400, "by: expected a duration like \"5m\", \"90s\" or \"1h30m\"");
+  ctx_.clock.advance(*by);
+  return get_clock(request, args);
+}
+
+// ---- events --------------------------------------------------------------------------------
+
+Response Router::events(const Request& request, const Args&) const {
+  Response r;
+  r.content_type = "text/event-stream";
+  r.deferred.kind = Deferred::Kind::events;
+  r.deferred.filter = filter_of(request.query);
+  return r;
+}
+
+}  // namespace bounceback::api

@@ -1,0 +1,74 @@
+// The HTTP API's routes as data (method + path pattern -> handler) and their handlers.
+// Synchronous and Asio-free: long-polls and event streams come back as Deferred work that
+// the transport (http_server.cpp) completes.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/api_context.hpp"
+#include "api/http_message.hpp"
+
+namespace bounceback::api {
+
+inline constexpr std::chrono::milliseconds default_wait{std::chrono::seconds(10)};
+inline constexpr std::chrono::milliseconds max_wait{std::chrono::minutes(2)};
+
+class Router {
+ public:
+  explicit Router(ApiContext& ctx) : ctx_(ctx) {}
+
+  Response handle(const Request& request) const;
+
+  // Long-poll: the response when a message matching `filter` is stored, else nullopt.
+  std::optional<Response> wait_check(const MessageFilter& filter) const;
+  static Response wait_timeout();
+  // One SSE "message" event's data: the message summary as one line of JSON.
+  static std::string event_message(const store::StoredMessage& message);
+
+  ApiContext& context() const { return ctx_; }
+
+ private:
+  using Args = std::vector<std::string>;  // decoded {placeholders}, in order
+  using Handler = Response (Router::*)(const Request&, const Args&) const;
+  struct Route {
+    std::string_view method;
+    std::string_view pattern;  // segments; "{name}" captures one
+    Handler handler;
+    bool open = false;  // served without the API token
+  };
+  static std::span<const Route> routes();
+
+  bool authorized(const Request& request) const;
+
+  Response index(const Request&, const Args&) const;
+  Response healthz(const Request&, const Args&) const;
+  Response metrics(const Request&, const Args&) const;
+  Response list_messages(const Request&, const Args&) const;
+  Response wait_message(const Request&, const Args&) const;
+  Response get_message(const Request&, const Args&) const;
+  Response get_raw(const Request&, const Args&) const;
+  Response delete_messages(const Request&, const Args&) const;
+  Response delete_message(const Request&, const Args&) const;
+  Response list_sessions(const Request&, const Args&) const;
+  Response get_session(const Request&, const Args&) const;
+  Response list_attempts(const Request&, const Args&) const;
+  Response get_scenario(const Request&, const Args&) const;
+  Response put_scenario(const Request&, const Args&) const;
+  Response reset_scenario(const Request&, const Args&) const;
+  Response list_codes(const Request&, const Args&) const;
+  Response get_code(const Request&, const Args&) const;
+  Response get_clock(const Request&, const Args&) const;
+  Response advance_clock(const Request&, const Args&) const;
+  Response events(const Request&, const Args&) const;
+
+  ApiContext& ctx_;
+};
+
+// {"error": message} with `status`.
+Response error_response(unsigned status, std::string_view message);
+
+}  // namespace bounceback::api

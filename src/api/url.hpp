@@ -1,0 +1,27 @@
+// URL pieces for the router: percent-decoding, query strings, path segments, and the
+// validation of ids taken from paths (a bounded charset, so no path tricks reach a lookup).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_message.hpp"
+
+namespace bounceback::api {
+
+// Decodes %XX (and '+' as space when `plus_is_space`); nullopt on a malformed escape or NUL.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+
+// "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}}; nullopt when an escape is malformed.
+std::optional<Params> parse_query(std::string_view query);
+
+// "/api/v1/messages/abc" -> {"api","v1","messages","abc"} (still encoded); empty segments
+// other than a trailing slash make it invalid (nullopt).
+std::optional<std::vector<std::string_view>> split_path(std::string_view path);
+
+// Message and session ids: 1..64 of [A-Za-z0-9._-], not starting with '.'.
+bool valid_id(std::string_view id);
+
+}  // namespace bounceback::api
