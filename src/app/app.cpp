@@ -12,6 +12,7 @@
 #include "api/http_server.hpp"
 #include "api/reply_counter.hpp"
 #include "app/session_config.hpp"
+#include "app/tls.hpp"
 #include "log/log.hpp"
 #include "net/smtp_server.hpp"
 #include "scenario/engine.hpp"
@@ -67,6 +68,15 @@ int serve(const Options& options) {
   ctx.policy = &replies;
   ctx.store = &messages;
   ctx.sessions = &sessions;
+  std::unique_ptr<net::TlsContext> tls;  // STARTTLS and SMTPS
+  try {
+    tls = make_tls_context(options, initial && initial->server.hostname ? *initial->server.hostname
+                                                                        : options.hostname);
+  } catch (const std::exception& e) {
+    std::cerr << "bounceback: " << e.what() << '\n';
+    return 2;
+  }
+  ctx.tls = &tls->context();
   ctx.config = make_session_config(options, initial.get(), ctx.tls != nullptr);
 
   net::SmtpServer smtp(io, ctx);

@@ -54,6 +54,11 @@ const std::vector<OptionRow>& table() {
       ROW("scenario", { o.scenario = v; }),
       ROW("tls-cert", { o.tls_cert = v; }),
       ROW("tls-key", { o.tls_key = v; }),
+      ROW("tls-min-version", { o.tls_min_version = v; }),
+      ROW("tls-max-version", { o.tls_max_version = v; }),
+      ROW("tls-ciphers", { o.tls_ciphers = v; }),
+      ROW("tls-ciphersuites", { o.tls_ciphersuites = v; }),
+      ROW("tls-export-cert", { o.tls_export_cert = v; }),
       ROW("hostname", { o.hostname = v; }),
       ROW("store-dir", { o.store_dir = v; }),
       ROW("log-format",
@@ -179,6 +184,11 @@ serve options (also keys of a TOML file given with --config FILE):
   --http ADDR:PORT          HTTP API listener (default 127.0.0.1:8025)
   --scenario FILE|NAME      scenario to load (default: accept everything)
   --tls-cert F --tls-key F  PEM certificate and key (default: self-signed, generated)
+  --tls-min-version V       lowest TLS version: 1.0, 1.1, 1.2, 1.3 (default 1.2)
+  --tls-max-version V       highest TLS version (default: the highest OpenSSL offers)
+  --tls-ciphers LIST        OpenSSL cipher list for TLS <= 1.2
+  --tls-ciphersuites LIST   TLS 1.3 cipher suites
+  --tls-export-cert FILE    write the certificate in use (PEM) to FILE, to trust it
   --hostname NAME           banner/EHLO name (default localhost)
   --store-dir DIR           also write accepted messages as DIR/<id>.eml, fsynced before 250
   --max-messages N          in-memory capture bound, oldest dropped first (default 10000)

@@ -22,6 +22,9 @@ struct Options {
   std::string http = "127.0.0.1:8025";
   std::string scenario;  // file path or built-in name; empty: accept everything
   std::string tls_cert, tls_key;
+  std::string tls_min_version = "1.2", tls_max_version;  // "1.0" … "1.3"; max empty: highest
+  std::string tls_ciphers, tls_ciphersuites;             // OpenSSL syntax; empty: OpenSSL's
+  std::string tls_export_cert;  // write the certificate in use (PEM) to this file at start
   std::string hostname = "localhost";
   std::string store_dir;
   std::string log_format = "text", log_level = "info";
