@@ -3,6 +3,7 @@
 // the deferred work (long-polls, event streams) on each connection's strand.
 #include "api/http_server.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -226,7 +227,7 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
         if (ec == http::error::body_limit) {
           Response r = error_response(
               413, "request body larger than " + std::to_string(limits.body_bytes) + " bytes");
-          co_await write(*conn, r, 11, false);
+          if (co_await write(*conn, r, 11, false)) co_await drain(*conn);
         } else if (ec == http::error::header_limit) {
           Response r = error_response(431, "request header too large");
           co_await write(*conn, r, 11, false);
@@ -259,6 +260,22 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     }
     boost::system::error_code ignored;
     conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // After refusing a body, reads and discards what the client is still sending (bounded in
+  // bytes and time): closing with unread data would reset the connection before the client
+  // had read the 413.
+  asio::awaitable<void> drain(Connection& conn) {
+    boost::system::error_code ignored;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 16 * 1024> scratch;
+    std::size_t total = 0;
+    conn.stream.expires_after(std::chrono::seconds(5));
+    while (total < 64 * limits.body_bytes) {
+      auto [ec, n] = co_await conn.stream.async_read_some(asio::buffer(scratch), tuple_awaitable);
+      if (ec) break;
+      total += n;
+    }
   }
 
   // Long-poll: re-check the store whenever a matching message is stored, until the deadline.
