@@ -106,9 +106,6 @@ int serve(const Options& options) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;
   }
-  log::info("ready", {{"listeners", ready.substr(1)},
-                      {"scenario", initial ? initial->name : std::string("accept-all")}});
-
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
@@ -116,6 +113,9 @@ int serve(const Options& options) {
     http.stop();
     smtp.stop([&] { io.stop(); });
   });
+  // Only now: a test harness may send SIGTERM as soon as it reads this line.
+  log::info("ready", {{"listeners", ready.substr(1)},
+                      {"scenario", initial ? initial->name : std::string("accept-all")}});
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
