@@ -73,8 +73,10 @@ std::string json_string(std::string_view s) {
 std::string envelope_json(const smtp::AcceptedMessage& m) {
   std::string out =
       "{\"id\":" + json_string(m.queue_id) + ",\"from\":" + json_string(m.from) + ",\"to\":[";
-  for (std::size_t i = 0; i < m.rcpts.size(); ++i)
-    out += (i ? "," : "") + json_string(m.rcpts[i].address);
+  for (std::size_t i = 0; i < m.rcpts.size(); ++i) {
+    if (i) out += ',';  // appended apart: GCC 12 -O3 misreports `"," + s` as -Wrestrict
+    out += json_string(m.rcpts[i].address);
+  }
   out += "],\"session_id\":" + json_string(m.session_id) +
          ",\"client_ip\":" + json_string(m.client_ip) + ",\"helo\":" + json_string(m.helo) +
          ",\"tls\":" + (m.tls ? "true" : "false") + ",\"auth_user\":" + json_string(m.auth_user) +
