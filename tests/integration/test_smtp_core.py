@@ -159,7 +159,7 @@ def test_unterminated_huge_line_stays_bounded(bounceback, client_for):
     (["HELO"], "501 5.5.4 Syntax: HELO hostname"),
     (["XYZZY"], "502 5.5.2 Error: command not recognized"),
     (["VRFY postmaster"], "252 2.0.0"),
-    (["STARTTLS"], "454 4.7.0"),
+    (["STARTTLS now"], "501 5.5.4"),
 ])
 def test_sequence_and_syntax_errors(bounceback, client_for, commands, expected):
     server = bounceback()
