@@ -22,6 +22,7 @@ Response json_response(const json::value& v, unsigned status = 200) {
   Response r;
   r.status = status;
   r.body = serialize(v);
+  r.body += '\n';  // so curl output in a terminal ends its line
   return r;
 }
 
@@ -66,6 +67,7 @@ Response error_response(unsigned status, std::string_view message) {
   Response r;
   r.status = status;
   r.body = error_body(message);
+  r.body += '\n';
   return r;
 }
 
