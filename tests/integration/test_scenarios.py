@@ -213,18 +213,54 @@ def test_provider_personas_load(name):
     assert any(line.split()[0] == name for line in out.stdout.splitlines() if line.strip())
 
 
-def test_gmail_persona_unknown_user_is_multiline(bounceback, client_for):
+def test_gmail_persona_unknown_user_is_multiline(bounceback):
     server = bounceback("--scenario", "gmail")
-    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
-        s.ehlo()
-        s.mail("a@example.test")
-        # The persona documents which local parts trigger which bounce; try the common ones.
-        for rcpt in ("nosuchuser@gmail.com", "unknown@gmail.com", "no-such-user@gmail.com"):
-            code, text = s.rcpt(rcpt)
-            if code == 550:
-                break
-        assert code == 550
-        assert b"5.1.1" in text and b"gsmtp" in text and b"\n" in text
+    code, text = rcpt_reply(server, "nosuchuser@gmail.com")
+    assert code == 550
+    lines = text.split(b"\n")
+    assert len(lines) == 4 and all(l.startswith(b"5.1.1") for l in lines)
+    assert b"support.google.com/mail/?p=NoSuchUser" in lines[-1]
+    assert lines[-1].endswith(b"- gsmtp")
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(server, ["dmarc@gmail.com"])
+    assert err.value.smtp_code == 550 and b"5.7.26" in err.value.smtp_error
+
+
+def test_outlook_persona(bounceback):
+    server = bounceback("--scenario", "outlook")
+    code, text = rcpt_reply(server, "banned@outlook.com")
+    assert code == 550 and b"5.7.606" in text and b"\n" not in text  # one line
+    assert rcpt_reply(server, "busy@outlook.com")[0] == 451
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(server, ["full@outlook.com"])
+    assert err.value.smtp_code == 554 and b"5.2.2" in err.value.smtp_error
+
+
+def test_yahoo_persona_refuses_unknown_users_after_data(bounceback):
+    server = bounceback("--scenario", "yahoo")
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(server, ["unknown@yahoo.com"])
+    assert err.value.smtp_code == 554 and b"dd " in err.value.smtp_error
+    with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPServerDisconnected)):
+        send(server, ["x@yahoo.com"], sender="deferred@example.test")
+
+
+def test_orange_persona_refuses_a_client_address_at_connect(bounceback):
+    server = bounceback("--scenario", "orange")
+    with pytest.raises((smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)) as err:
+        smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10,
+                     source_address=("127.0.0.2", 0)).ehlo()
+    if isinstance(err.value, smtplib.SMTPConnectError):
+        assert err.value.smtp_code == 550
+    code, text = rcpt_reply(server, "invalid@orange.fr")
+    assert code == 550 and b"OFR_416" in text
+
+
+def test_disconnects_at_connect_for_a_client_address(bounceback):
+    server = bounceback("--scenario", "disconnects")
+    with pytest.raises((smtplib.SMTPServerDisconnected, ConnectionError)):
+        smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10, source_address=("127.0.0.2", 0))
+    assert send(server, ["fine@example.test"]) == {}
 
 
 # ---- check / scenarios / bad scenarios ------------------------------------------------
