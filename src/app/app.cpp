@@ -64,6 +64,7 @@ int serve(const Options& options) {
   ctx.options.session_timeout = options.session_timeout;
   ctx.options.shutdown_grace = options.shutdown_grace;
   ctx.options.max_connections = options.max_connections;
+  ctx.options.max_connections_per_ip = options.max_connections_per_ip;
   api::ReplyCounter replies(engine);  // counts replies by code for /metrics
   ctx.policy = &replies;
   ctx.store = &messages;

@@ -71,6 +71,8 @@ const std::vector<OptionRow>& table() {
       ROW("max-messages", { o.max_messages = number<std::size_t>("max-messages", v); }),
       ROW("max-sessions", { o.max_sessions = number<std::size_t>("max-sessions", v); }),
       ROW("max-connections", { o.max_connections = number<std::size_t>("max-connections", v); }),
+      ROW("max-connections-per-ip",
+          { o.max_connections_per_ip = number<std::size_t>("max-connections-per-ip", v); }),
       ROW("max-size", { o.limits.message_size = size("max-size", v); }),
       ROW("max-recipients", { o.limits.recipients = number<std::size_t>("max-recipients", v); }),
       ROW("max-line", { o.limits.command_line = number<std::size_t>("max-line", v); }),
@@ -194,6 +196,7 @@ serve options (also keys of a TOML file given with --config FILE):
   --max-messages N          in-memory capture bound, oldest dropped first (default 10000)
   --max-sessions N          session transcripts kept (default 1000)
   --max-connections N       beyond it: 421 4.7.0 and close (default 10000)
+  --max-connections-per-ip N  open connections per client address; beyond: 421 4.7.0 (default 0: off)
   --max-size SIZE           message size limit, advertised in SIZE (default 35MiB)
   --max-recipients N        recipients per message (default 100)
   --max-line N              command line length limit (default 512)

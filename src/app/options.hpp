@@ -32,6 +32,7 @@ struct Options {
   std::size_t max_messages = 10000;
   std::size_t max_sessions = 1000;  // kept in the session log
   std::size_t max_connections = 10000;
+  std::size_t max_connections_per_ip = 0;  // 0: off
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};

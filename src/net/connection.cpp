@@ -193,14 +193,26 @@ awaitable<void> Connection::serve(bool implicit_tls) {
     co_await close();
     co_return;
   }
+  boost::system::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  const std::string client_ip = ec ? "unknown" : remote.address().to_string();
+  const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.options.max_connections_per_ip);
+  if (!slot) {
+    counters.refused.fetch_add(1, std::memory_order_relaxed);
+    counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
+    counters.current.fetch_sub(1);
+    const std::string refusal =
+        "421 4.7.0 " + config->hostname + " Error: too many connections from your address\r\n";
+    co_await write(refusal);
+    co_await close();
+    co_return;
+  }
   counters.sessions.fetch_add(1, std::memory_order_relaxed);
 
   smtp::SessionFacts facts;
   facts.number = ++session_numbers;
   facts.id = id_prefix() + '-' + std::to_string(facts.number);
-  boost::system::error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
-  facts.client_ip = ec ? "unknown" : remote.address().to_string();
+  facts.client_ip = client_ip;
   facts.client_port = ec ? 0 : remote.port();
   socket_.set_option(tcp::no_delay(true), ec);
   const auto record = ctx_.sessions->open(facts);

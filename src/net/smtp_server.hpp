@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "net/address_limit.hpp"
 #include "smtp/event.hpp"
 #include "smtp/session.hpp"
 #include "store/message_store.hpp"
@@ -29,12 +30,14 @@ struct ServerOptions {
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
   std::size_t max_connections = 10000;
+  std::size_t max_connections_per_ip = 0;  // 0: no per-address limit
   std::size_t read_buffer = 16 * 1024;
 };
 
 // Counters for /metrics.
 struct ServerCounters {
   std::atomic<std::uint64_t> sessions{0}, current{0}, refused{0}, timeouts{0};
+  std::atomic<std::uint64_t> refused_per_ip{0};  // also counted in `refused`
   std::atomic<std::uint64_t> tls_handshakes{0}, tls_failures{0};
   std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0};
 };
@@ -49,6 +52,7 @@ struct ServerContext {
   store::SessionLog* sessions = nullptr;
   boost::asio::ssl::context* tls = nullptr;  // null: no STARTTLS, no SMTPS
   ServerCounters counters;
+  AddressLimit per_ip;  // open connections per client address
 };
 
 class SmtpServer {

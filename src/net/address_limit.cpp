@@ -1,0 +1,29 @@
+// The per-address connection counter (see address_limit.hpp).
+#include "net/address_limit.hpp"
+
+namespace bounceback::net {
+
+bool AddressLimit::acquire(const std::string& address, std::size_t max) {
+  std::lock_guard lock(mutex_);
+  auto& n = open_[address];
+  if (max != 0 && n >= max) {
+    if (n == 0) open_.erase(address);
+    return false;
+  }
+  ++n;
+  return true;
+}
+
+void AddressLimit::release(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto it = open_.find(address);
+  if (it != open_.end() && --it->second == 0) open_.erase(it);
+}
+
+std::size_t AddressLimit::open(const std::string& address) const {
+  std::lock_guard lock(mutex_);
+  const auto it = open_.find(address);
+  return it == open_.end() ? 0 : it->second;
+}
+
+}  // namespace bounceback::net
