@@ -54,6 +54,8 @@ async function refresh() {
       '<tr><td>' + text(x.received_at) + '</td><td>' + text(x.from) + '</td><td>' +
       text(x.to.join(', ')) + '</td><td>' + text(x.subject) + '</td><td>' + x.size +
       '</td><td><a href="/api/v1/messages/' + encodeURIComponent(x.id) + '/raw">raw</a></td></tr>').join('');
+    // Leave the sessions table alone while a transcript is open, so it does not collapse.
+    if (document.querySelector('#sessions details[open]')) return;
     const s = await get('/api/v1/sessions?limit=50');
     document.getElementById('scount').textContent = '(' + s.total + ')';
     document.getElementById('sessions').innerHTML = s.sessions.map(x =>

@@ -394,3 +394,28 @@ def test_api_token(bounceback):
     assert call(server, "GET", "/api/v1/messages",
                 headers={"Authorization": "Bearer s3cret"})[0] == 200
     assert call(server, "GET", "/healthz")[0] == 200
+
+
+def test_sigterm_ends_open_event_streams_and_long_polls(bounceback):
+    server = bounceback()
+    sse = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    sse.request("GET", "/api/v1/events")
+    assert sse.getresponse().status == 200
+    outcome = []
+
+    def wait():
+        try:  # 503, or the connection closed by the exiting server
+            outcome.append(call(server, "GET", "/api/v1/messages/wait?to=never@x.test&timeout=60s",
+                                timeout=70)[0])
+        except (http.client.HTTPException, OSError) as e:
+            outcome.append(e)
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    assert server.stop() == 0, server.log()
+    assert time.monotonic() - t0 < 5
+    waiter.join(5)
+    assert outcome and outcome[0] != 200
+    sse.close()
