@@ -316,7 +316,8 @@ void Session::on_data(std::string_view arg, Output& out) {
   const Event ev = event(EventKind::data);
   Decision d;
   if (!decide(ev, d, out)) return;
-  if (reply(ev, d, r::start_data, out, true)) {
+  // A 354 with `disconnect` closes: entering the data phase would undo the close.
+  if (reply(ev, d, r::start_data, out, true) && phase_ != Phase::closed) {
     phase_ = Phase::data;
     decoder_.reset(limits_.message_size, config_->bare_lf);
   }

@@ -336,3 +336,24 @@ TEST_CASE("policy: delay and disconnect apply to unknown commands too", "[smtp][
   CHECK(out.then == Output::Then::close);
   CHECK(h.session->closed());
 }
+
+// Found by fuzzing (tests/fuzz/corpus/session/regress-354-disconnect-left-data-phase).
+TEST_CASE("policy: disconnect at data sends 354 and closes; the message is not read",
+          "[smtp][policy]") {
+  Harness h({}, [](ScriptedPolicy& p) {
+    Decision d;
+    d.disconnect = true;
+    p.decisions[EventKind::data] = d;
+  });
+  h.start();
+  h.line("EHLO c.example");
+  h.line("MAIL FROM:<a@c.example>");
+  h.line("RCPT TO:<b@mx.test>");
+  CHECK(h.line("DATA") == "354 End data with <CR><LF>.<CR><LF>\r\n");
+  CHECK(h.last.then == Output::Then::close);
+  CHECK(h.session->closed());
+  Output after;
+  h.session->feed("Subject: x\r\n\r\nbody\r\n.\r\n", after);
+  CHECK(after.now.empty());
+  CHECK(h.sink.messages.empty());
+}
