@@ -179,6 +179,9 @@ def test_broken_handshake_does_not_disturb_another_session(bounceback, client_fo
     assert good.cmd("DATA")[0] == 354
     code, lines = good.cmd("Subject: ok\r\n\r\nfine\r\n.")
     assert code == 250 and "queued as" in lines[0]
+    deadline = time.time() + 5  # the log is read by another thread
+    while "tls handshake failed" not in server.log() and time.time() < deadline:
+        time.sleep(0.05)
     assert "tls handshake failed" in server.log()
     with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:  # still serving
         s.starttls(context=ssl._create_unverified_context())
