@@ -157,6 +157,7 @@ std::size_t Session::feed(std::string_view input, Output& out) {
         used += len + 1;
         if (skipping_line_ || len + 1 > line_limit(rest)) {
           skipping_line_ = false;
+          sasl_.reset();  // an overlong SASL response ends the exchange
           protocol_error(r::line_too_long, out);
           break;
         }

@@ -260,6 +260,9 @@ TEST_CASE("session AUTH: exchanges, errors and sequence", "[smtp][auth][session]
               .starts_with("334 "));  // well-formed and read whole; the token is wrong
     CHECK(h.line("").starts_with("535"));
     CHECK(h.line("NOOP " + std::string(600, 'x')) == "500 5.5.2 Error: line too long\r\n");
+    CHECK(h.line("AUTH LOGIN") == "334 VXNlcm5hbWU6\r\n");
+    CHECK(h.line(std::string(13000, 'Q')) == "500 5.5.2 Error: line too long\r\n");
+    CHECK(h.line("NOOP") == "250 2.0.0 Ok\r\n");  // the exchange ended with the long line
   }
 }
 
