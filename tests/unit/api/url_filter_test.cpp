@@ -1,0 +1,68 @@
+// Unit tests of the API's pure helpers: URL decoding, query and path parsing, id validation,
+// and the message filter.
+#include <catch2/catch.hpp>
+
+#include "api/message_filter.hpp"
+#include "api/url.hpp"
+
+using namespace bounceback;
+using namespace bounceback::api;
+
+TEST_CASE("percent_decode", "[api]") {
+  CHECK(percent_decode("a%20b", false) == "a b");
+  CHECK(percent_decode("a+b", true) == "a b");
+  CHECK(percent_decode("a+b", false) == "a+b");
+  CHECK(percent_decode("%35%35%30", false) == "550");
+  CHECK_FALSE(percent_decode("%zz", false));
+  CHECK_FALSE(percent_decode("%2", false));
+  CHECK_FALSE(percent_decode("a%00b", false));  // NUL never reaches a handler
+}
+
+TEST_CASE("parse_query", "[api]") {
+  const auto q = parse_query("to=b%40y.test&limit=5&subject=hello+world");
+  REQUIRE(q);
+  REQUIRE(q->size() == 3);
+  CHECK((*q)[0].first == "to");
+  CHECK((*q)[0].second == "b@y.test");
+  CHECK((*q)[2].second == "hello world");
+  CHECK_FALSE(parse_query("a=%G0"));
+}
+
+TEST_CASE("split_path", "[api]") {
+  const auto p = split_path("/api/v1/messages/abc");
+  REQUIRE(p);
+  CHECK(*p == std::vector<std::string_view>{"api", "v1", "messages", "abc"});
+  CHECK(split_path("/api/v1/messages/"));
+  CHECK_FALSE(split_path("/api//v1"));
+}
+
+TEST_CASE("valid_id refuses path tricks", "[api]") {
+  CHECK(valid_id("9f3a1c-12.1"));
+  CHECK(valid_id("a_b-c.d"));
+  CHECK_FALSE(valid_id(""));
+  CHECK_FALSE(valid_id(".."));
+  CHECK_FALSE(valid_id(".hidden"));
+  CHECK_FALSE(valid_id("../etc/passwd"));
+  CHECK_FALSE(valid_id("a/b"));
+  CHECK_FALSE(valid_id("a%2fb"));
+  CHECK_FALSE(valid_id(std::string(65, 'a')));
+}
+
+TEST_CASE("message filter", "[api]") {
+  store::StoredMessage m;
+  m.message.from = "Alice@Example.test";
+  m.message.rcpts = {{"bob@example.test", {}}, {"carol@other.test", {}}};
+  m.message.data = "From: a\r\nSubject: Your invoice\r\n  is ready\r\n\r\nbody\r\n";
+
+  // RFC 5322 §2.2.3: unfolding removes the CRLF only, the folding whitespace stays.
+  CHECK(message_subject(m.message.data) == "Your invoice  is ready");
+  CHECK(MessageFilter{}.matches(m));
+  CHECK(MessageFilter{"alice@example.test", "", ""}.matches(m));
+  CHECK(MessageFilter{"", "carol@other.test", ""}.matches(m));
+  CHECK(MessageFilter{"", "*@other.test", ""}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "carol@", ""}.matches(m));  // exact unless a glob
+  CHECK(MessageFilter{"", "", "INVOICE"}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "", "receipt"}.matches(m));
+  CHECK(address_matches("user1@x.test", "USER1@x.test"));
+  CHECK_FALSE(address_matches("user1@x.test", "user10@x.test"));
+}
