@@ -3,6 +3,7 @@
 #include "scenario/loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -25,6 +26,25 @@ std::optional<Requirement> parse_requirement(const toml::node& n, const std::str
   return std::nullopt;
 }
 
+// A string that must be one of `names` (in enum order): the enum value, or an error listing them.
+template <typename Enum, std::size_t N>
+std::optional<Enum> parse_choice(const toml::node& n, const std::string& key,
+                                 const std::array<std::string_view, N>& names, ErrorSink& errors) {
+  const auto s = read_string(n, key, errors);
+  if (!s) return std::nullopt;
+  for (std::size_t i = 0; i < N; ++i)
+    if (*s == names[i]) return static_cast<Enum>(i);
+  std::string expected;
+  for (std::size_t i = 0; i < N; ++i)
+    expected += (i == 0 ? "\"" : i + 1 == N ? " or \"" : ", \"") + std::string(names[i]) + "\"";
+  errors.add(n.source(), key, "expected " + expected + ", got \"" + *s + "\"");
+  return std::nullopt;
+}
+
+constexpr std::array<std::string_view, 5> certificate_names{"valid", "self-signed", "expired",
+                                                            "not-yet-valid", "wrong-host"};
+constexpr std::array<std::string_view, 3> tls_handshake_names{"normal", "abort", "close"};
+
 void load_users(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
   const auto* t = n.as_table();
   if (!t) {
@@ -46,10 +66,10 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
     errors.add(n.source(), "server", "expected a table [server], got " + describe(n));
     return;
   }
-  reject_unknown_keys(
-      *t, "server",
-      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls", "users", "reply_domain"},
-      errors);
+  reject_unknown_keys(*t, "server",
+                      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls",
+                       "certificate", "tls_handshake", "users", "reply_domain"},
+                      errors);
   if (const auto* v = t->get("hostname"))
     server.hostname = read_string(*v, "server.hostname", errors);
   if (const auto* v = t->get("banner")) server.banner = read_string(*v, "server.banner", errors);
@@ -60,6 +80,12 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
       server.max_recipients = static_cast<std::uint64_t>(*m);
   if (const auto* v = t->get("auth")) server.auth = parse_requirement(*v, "server.auth", errors);
   if (const auto* v = t->get("tls")) server.tls = parse_requirement(*v, "server.tls", errors);
+  if (const auto* v = t->get("certificate"))
+    server.certificate =
+        parse_choice<Certificate>(*v, "server.certificate", certificate_names, errors);
+  if (const auto* v = t->get("tls_handshake"))
+    server.tls_handshake =
+        parse_choice<TlsHandshake>(*v, "server.tls_handshake", tls_handshake_names, errors);
   if (const auto* v = t->get("users")) load_users(*v, server, errors);
   if (const auto* v = t->get("reply_domain"))
     if (auto d = read_string(*v, "server.reply_domain", errors)) server.reply_domain = *d;

@@ -17,6 +17,14 @@ namespace bounceback::scenario {
 // The session's own enum, so the server copies [server] settings without translating.
 using Requirement = smtp::Requirement;
 
+// [server] certificate: the certificate the server presents. Only named here; the server
+// generates the faulty ones (net/tls_context).
+enum class Certificate { valid, self_signed, expired, not_yet_valid, wrong_host };
+
+// [server] tls_handshake: how the server meets a TLS ClientHello. `abort` answers a fatal
+// handshake_failure alert, `close` closes the connection without a word.
+enum class TlsHandshake { normal, abort, close };
+
 // The [server] table. Unset fields leave the server's own configuration in force.
 struct ServerSettings {
   std::optional<std::string> hostname;
@@ -25,6 +33,8 @@ struct ServerSettings {
   std::optional<std::uint64_t> max_recipients;
   std::optional<Requirement> auth;
   std::optional<Requirement> tls;
+  std::optional<Certificate> certificate;
+  std::optional<TlsHandshake> tls_handshake;
   std::optional<std::map<std::string, std::string>> users;  // unset: any credentials pass
   std::string reply_domain = "reply.test";                  // "" turns address-encoded replies off
 };

@@ -112,6 +112,36 @@ hang = true
   CHECK(s->has_quota);
 }
 
+TEST_CASE("[server] certificate and tls_handshake name TLS faults", "[scenario][loader]") {
+  using scenario::Certificate;
+  using scenario::TlsHandshake;
+  const std::pair<const char*, Certificate> certificates[] = {
+      {"valid", Certificate::valid},
+      {"self-signed", Certificate::self_signed},
+      {"expired", Certificate::expired},
+      {"not-yet-valid", Certificate::not_yet_valid},
+      {"wrong-host", Certificate::wrong_host}};
+  for (const auto& [name, value] : certificates) {
+    INFO(name);
+    auto s = load(std::string("[server]\ncertificate = \"") + name + "\"\n");
+    CHECK(s->server.certificate == value);
+    CHECK_FALSE(s->server.tls_handshake);
+  }
+  const std::pair<const char*, TlsHandshake> handshakes[] = {{"normal", TlsHandshake::normal},
+                                                             {"abort", TlsHandshake::abort},
+                                                             {"close", TlsHandshake::close}};
+  for (const auto& [name, value] : handshakes) {
+    INFO(name);
+    auto s = load(std::string("[server]\ntls_handshake = \"") + name + "\"\n");
+    CHECK(s->server.tls_handshake == value);
+    CHECK_FALSE(s->server.certificate);
+  }
+  // Unset: the server's own certificate, handshakes completed.
+  auto plain = load("[server]\nhostname = \"mx.test\"\n");
+  CHECK_FALSE(plain->server.certificate);
+  CHECK_FALSE(plain->server.tls_handshake);
+}
+
 TEST_CASE("defaults: name from the file, no [server] settings, random seed", "[scenario][loader]") {
   auto r = scenario::load_scenario_text("", "dir/my-scenario.toml");
   REQUIRE(r.ok());
@@ -174,6 +204,13 @@ TEST_CASE("errors name FILE:LINE:COL, the key and what was expected", "[scenario
        "rule[0].rate_limit.per", "longer than 0s"},
       {"[server]\nauth = \"maybe\"\n", 2, 8, "server.auth", "\"required\""},
       {"[server]\nhostnme = \"x\"\n", 2, 1, "server.hostnme: unknown key", "hostname"},
+      {"[server]\ncertificate = \"expried\"\n", 2, 15, "server.certificate",
+       "expected \"valid\", \"self-signed\", \"expired\", \"not-yet-valid\" or \"wrong-host\", "
+       "got \"expried\""},
+      {"[server]\ncertificate = true\n", 2, 15, "server.certificate", "string"},
+      {"[server]\ntls_handshake = \"fail\"\n", 2, 17, "server.tls_handshake",
+       "\"normal\", \"abort\" or \"close\""},
+      {"[server]\ncert = \"expired\"\n", 2, 1, "server.cert: unknown key", "certificate"},
       {"[server]\nmax_recipients = 0\n", 2, 18, "server.max_recipients", ">= 1"},
       {"seed = \"42\"\n", 1, 8, "seed", "integer"},
       {"rule = 3\n", 1, 8, "rule", "[[rule]]"},
