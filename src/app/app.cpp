@@ -69,16 +69,16 @@ int serve(const Options& options) {
   ctx.policy = &replies;
   ctx.store = &messages;
   ctx.sessions = &sessions;
-  std::unique_ptr<net::TlsContext> tls;  // STARTTLS and SMTPS
+  std::unique_ptr<net::TlsContexts> tls;  // STARTTLS and SMTPS
   try {
-    tls = make_tls_context(options, initial && initial->server.hostname ? *initial->server.hostname
-                                                                        : options.hostname);
+    tls = make_tls_contexts(options, initial && initial->server.hostname ? *initial->server.hostname
+                                                                         : options.hostname);
   } catch (const std::exception& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;
   }
-  ctx.tls = &tls->context();
-  ctx.config = make_session_config(options, initial.get(), ctx.tls != nullptr);
+  ctx.tls = tls_choice(*tls, initial.get());
+  ctx.config = make_session_config(options, initial.get(), true);
 
   net::SmtpServer smtp(io, ctx);
   api::ApiContext api_ctx{messages,
@@ -88,9 +88,11 @@ int serve(const Options& options) {
                           ctx.counters,
                           &replies,
                           [&](std::shared_ptr<const scenario::Scenario> s) {
-                            // Two swaps: a session opening between them pairs the new
-                            // [server] settings with the old rules (rules decide replies).
-                            ctx.config = make_session_config(options, s.get(), ctx.tls != nullptr);
+                            // Three swaps: a session opening between them pairs the new
+                            // certificate or [server] settings with the old rules (rules
+                            // decide replies). A fault certificate is made here, once.
+                            ctx.tls = tls_choice(*tls, s.get());
+                            ctx.config = make_session_config(options, s.get(), true);
                             engine.set_scenario(std::move(s));
                           },
                           options.api_token};

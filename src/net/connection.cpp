@@ -7,6 +7,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 #include "log/log.hpp"
 #include "smtp/session.hpp"
@@ -57,11 +59,13 @@ class Connection {
   awaitable<bool> perform(smtp::Session& session, smtp::Output& out);
   awaitable<bool> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
+  awaitable<void> refuse_handshake(HandshakeFault fault);
   awaitable<void> close();
   void touch() { deadline_ = Clock::now() + ctx_.options.idle_timeout; }
 
   tcp::socket socket_;
   std::optional<asio::ssl::stream<tcp::socket&>> tls_;
+  std::shared_ptr<const TlsChoice> tls_choice_;  // as when the session started
   ServerContext& ctx_;
   asio::steady_timer watchdog_, pacer_;
   Clock::time_point deadline_{}, session_deadline_{};
@@ -111,10 +115,14 @@ awaitable<bool> Connection::write(std::string_view bytes) {
 }
 
 awaitable<bool> Connection::handshake(smtp::Session* session) {
-  if (!ctx_.tls) co_return false;
+  if (!tls_choice_) co_return false;
   touch();
   deadline_ = Clock::now() + ctx_.options.handshake_timeout;
-  tls_.emplace(socket_, *ctx_.tls);
+  if (tls_choice_->fault != HandshakeFault::none) {
+    co_await refuse_handshake(tls_choice_->fault);
+    co_return false;
+  }
+  tls_.emplace(socket_, *tls_choice_->context);
   auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, use_tuple);
   if (ec) {
     ctx_.counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
@@ -126,6 +134,25 @@ awaitable<bool> Connection::handshake(smtp::Session* session) {
   SSL* ssl = tls_->native_handle();
   if (session) session->tls_started(SSL_get_version(ssl), SSL_get_cipher_name(ssl));
   co_return true;
+}
+
+// A scripted handshake fault: reads the ClientHello record (so closing sends no RST), then
+// answers a fatal handshake_failure alert (abort) or nothing (close); the caller closes.
+awaitable<void> Connection::refuse_handshake(HandshakeFault fault) {
+  unsigned char header[5];
+  auto [ec, n] = co_await asio::async_read(socket_, asio::buffer(header), use_tuple);
+  if (!ec && header[0] == 22) {  // a handshake record
+    std::vector<unsigned char> body(static_cast<std::size_t>(header[3]) << 8 | header[4]);
+    std::tie(ec, n) = co_await asio::async_read(socket_, asio::buffer(body), use_tuple);
+  }
+  ctx_.counters.tls_failures.fetch_add(1, std::memory_order_relaxed);
+  log::info("tls handshake refused by the scenario",
+            {{"tls_handshake", fault == HandshakeFault::abort ? "abort" : "close"}});
+  if (!ec && fault == HandshakeFault::abort) {
+    // TLS record: alert, legacy version 1.2, length 2: level fatal, handshake_failure(40).
+    static constexpr unsigned char alert[] = {21, 3, 3, 0, 2, 2, 40};
+    co_await asio::async_write(socket_, asio::buffer(alert), use_tuple);
+  }
 }
 
 awaitable<void> Connection::close() {
@@ -186,6 +213,7 @@ awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
 awaitable<void> Connection::serve(bool implicit_tls) {
   auto& counters = ctx_.counters;
   const auto config = ctx_.config.load();
+  tls_choice_ = ctx_.tls.load();
   if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
     counters.refused.fetch_add(1, std::memory_order_relaxed);
     counters.current.fetch_sub(1);

@@ -42,15 +42,28 @@ struct ServerCounters {
   std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0};
 };
 
-// What every connection shares. The session config is swapped whole when the scenario
-// changes; a session keeps the one it started with.
+// How the server meets a TLS ClientHello (scenario [server] tls_handshake).
+enum class HandshakeFault {
+  none,   // completes the handshake
+  abort,  // reads the ClientHello, answers a fatal handshake_failure alert, closes
+  close,  // reads the ClientHello, closes without a word
+};
+
+// The TLS a session gets: the certificate presented, and any scripted handshake fault.
+struct TlsChoice {
+  std::shared_ptr<boost::asio::ssl::context> context;
+  HandshakeFault fault = HandshakeFault::none;
+};
+
+// What every connection shares. The session config and the TLS choice are swapped whole when
+// the scenario changes; a session keeps the ones it started with.
 struct ServerContext {
   ServerOptions options;
   std::atomic<std::shared_ptr<const smtp::SessionConfig>> config;
   smtp::Policy* policy = nullptr;
   store::MessageStore* store = nullptr;
   store::SessionLog* sessions = nullptr;
-  boost::asio::ssl::context* tls = nullptr;  // null: no STARTTLS, no SMTPS
+  std::atomic<std::shared_ptr<const TlsChoice>> tls;  // null: no STARTTLS, no SMTPS
   ServerCounters counters;
   AddressLimit per_ip;  // open connections per client address
 };

@@ -1,6 +1,6 @@
-// Builds the ssl::context (see tls_context.hpp): loads PEM files, or generates an EC P-256
+// Builds the ssl::contexts (see tls_context.hpp): loads PEM files, or generates an EC P-256
 // key and a self-signed X.509 v3 certificate with the OpenSSL 3 APIs (no shell-out), and
-// applies the protocol range and cipher settings.
+// applies the protocol range and cipher settings; generates the fault certificates likewise.
 #include "net/tls_context.hpp"
 
 #include <openssl/bio.h>
@@ -15,6 +15,8 @@
 #include <boost/asio/ssl/context.hpp>
 #include <cstdio>
 #include <optional>
+
+#include "log/log.hpp"
 
 namespace bounceback::net {
 namespace {
@@ -65,71 +67,103 @@ bool is_ip_literal(const std::string& host) {
          host.find(':') != std::string::npos;
 }
 
-// An EC P-256 key and a self-signed certificate valid from an hour ago for a year, for
-// `hostname`, localhost, 127.0.0.1 and ::1 (RFC 6125: names in subjectAltName).
-std::pair<Key, Cert> self_signed(const std::string& hostname) {
-  Key key(EVP_EC_gen("P-256"));
-  if (!key) fail("self-signed certificate: EC P-256 key generation");
-  Cert cert(X509_new());
-  if (!cert || !X509_set_version(cert.get(), X509_VERSION_3))
-    fail("self-signed certificate: X509_new");
+// What a generated certificate says. Defaults: the server's own, self-signed.
+struct CertificateSpec {
+  std::string organization = "Bounceback test double";
+  std::string common_name;
+  std::string subject_alt_names;
+  long not_before = -3600;            // seconds from now
+  long not_after = 365L * 24 * 3600;  // seconds from now
+  X509* issuer = nullptr;             // null: self-signed (a trust anchor)
+  EVP_PKEY* issuer_key = nullptr;
+};
 
-  unsigned char serial[16];
-  if (RAND_bytes(serial, sizeof serial) != 1) fail("self-signed certificate: RAND_bytes");
-  serial[0] &= 0x7f;  // a positive serial number (RFC 5280 §4.1.2.2)
-  Bignum bn(BN_bin2bn(serial, sizeof serial, nullptr));
-  if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())))
-    fail("self-signed certificate: serial number");
-
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 365L * 24 * 3600);
-  if (!X509_set_pubkey(cert.get(), key.get())) fail("self-signed certificate: public key");
-
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  const auto cn = hostname.substr(0, 64);  // ub-common-name
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("Bounceback test double"), -1,
-                             -1, 0);
-  if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                  reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0))
-    fail("self-signed certificate: subject CN=" + cn);
-  X509_set_issuer_name(cert.get(), name);
-
+// subjectAltName for `hostname`, localhost, 127.0.0.1 and ::1 (RFC 6125: names in the SAN).
+std::string server_names(const std::string& hostname) {
   std::string san;
   if (hostname != "localhost" && !hostname.empty() && hostname.find(',') == std::string::npos)
     san = (is_ip_literal(hostname) ? "IP:" : "DNS:") + hostname + ",";
-  san += "DNS:localhost,IP:127.0.0.1,IP:::1";
+  return san + "DNS:localhost,IP:127.0.0.1,IP:::1";
+}
+
+// An EC P-256 key and an X.509 v3 certificate as `spec` says.
+std::pair<Key, Cert> make_certificate(const CertificateSpec& spec) {
+  Key key(EVP_EC_gen("P-256"));
+  if (!key) fail("generated certificate: EC P-256 key generation");
+  Cert cert(X509_new());
+  if (!cert || !X509_set_version(cert.get(), X509_VERSION_3))
+    fail("generated certificate: X509_new");
+
+  unsigned char serial[16];
+  if (RAND_bytes(serial, sizeof serial) != 1) fail("generated certificate: RAND_bytes");
+  serial[0] &= 0x7f;  // a positive serial number (RFC 5280 §4.1.2.2)
+  Bignum bn(BN_bin2bn(serial, sizeof serial, nullptr));
+  if (!bn || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())))
+    fail("generated certificate: serial number");
+
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), spec.not_before);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), spec.not_after);
+  if (!X509_set_pubkey(cert.get(), key.get())) fail("generated certificate: public key");
+
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  const auto cn = spec.common_name.substr(0, 64);  // ub-common-name
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>(spec.organization.c_str()), -1,
+                             -1, 0);
+  if (!X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                  reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0))
+    fail("generated certificate: subject CN=" + cn);
+  X509* issuer = spec.issuer ? spec.issuer : cert.get();
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer));
+
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  // Shaped like `openssl req -x509` output, which clients accept as a trust anchor.
-  add_extension(cert.get(), ctx, NID_basic_constraints, "critical,CA:TRUE");
-  add_extension(cert.get(), ctx, NID_key_usage, "critical,digitalSignature,keyCertSign");
+  X509V3_set_ctx(&ctx, issuer, cert.get(), nullptr, nullptr, 0);
+  if (!spec.issuer) {
+    // Shaped like `openssl req -x509` output, which clients accept as a trust anchor.
+    add_extension(cert.get(), ctx, NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(cert.get(), ctx, NID_key_usage, "critical,digitalSignature,keyCertSign");
+  } else {
+    add_extension(cert.get(), ctx, NID_basic_constraints, "critical,CA:FALSE");
+    add_extension(cert.get(), ctx, NID_key_usage, "critical,digitalSignature");
+  }
   add_extension(cert.get(), ctx, NID_ext_key_usage, "serverAuth");
   add_extension(cert.get(), ctx, NID_subject_key_identifier, "hash");
-  add_extension(cert.get(), ctx, NID_authority_key_identifier, "keyid:always");
-  add_extension(cert.get(), ctx, NID_subject_alt_name, san);
+  add_extension(cert.get(), ctx, NID_authority_key_identifier,
+                spec.issuer ? "keyid,issuer" : "keyid:always");
+  add_extension(cert.get(), ctx, NID_subject_alt_name, spec.subject_alt_names);
 
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) fail("self-signed certificate: sign");
+  EVP_PKEY* signer = spec.issuer ? spec.issuer_key : key.get();
+  if (X509_sign(cert.get(), signer, EVP_sha256()) <= 0) fail("generated certificate: sign");
   return {std::move(key), std::move(cert)};
 }
 
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+// The server's own: self-signed, valid from an hour ago for a year, for `hostname`.
+std::pair<Key, Cert> self_signed(const std::string& hostname) {
+  CertificateSpec spec;
+  spec.common_name = hostname;
+  spec.subject_alt_names = server_names(hostname);
+  return make_certificate(spec);
 }
 
-}  // namespace
+const char* fault_name(CertificateFault fault) {
+  switch (fault) {
+    case CertificateFault::none:
+      return "valid";
+    case CertificateFault::self_signed:
+      return "self-signed";
+    case CertificateFault::expired:
+      return "expired";
+    case CertificateFault::not_yet_valid:
+      return "not-yet-valid";
+    case CertificateFault::wrong_host:
+      return "wrong-host";
+  }
+  return "?";
+}
 
-struct TlsContext::Impl {
-  boost::asio::ssl::context context{boost::asio::ssl::context::tls_server};
-  bool generated = false;
-  std::string fingerprint, pem, subject, not_after;
-};
-
-TlsContext::TlsContext(const TlsSettings& s) : impl_(std::make_unique<Impl>()) {
-  SSL_CTX* ctx = impl_->context.native_handle();
+// Protocol range, ciphers and options, the same for every context.
+void apply_settings(SSL_CTX* ctx, const TlsSettings& s) {
   SSL_CTX_set_options(
       ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 
@@ -153,7 +187,28 @@ TlsContext::TlsContext(const TlsSettings& s) : impl_(std::make_unique<Impl>()) {
     fail("--tls-ciphers '" + s.ciphers + "'");
   if (!s.ciphersuites.empty() && !SSL_CTX_set_ciphersuites(ctx, s.ciphersuites.c_str()))
     fail("--tls-ciphersuites '" + s.ciphersuites + "'");
+}
 
+std::string bio_text(BIO* bio) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+struct TlsContext::Impl {
+  boost::asio::ssl::context context{boost::asio::ssl::context::tls_server};
+  bool generated = false, can_issue = false;
+  std::string fingerprint, pem, subject, not_after;
+
+  // Fills the description from the installed leaf certificate.
+  void describe();
+};
+
+TlsContext::TlsContext(const TlsSettings& s) : impl_(std::make_unique<Impl>()) {
+  SSL_CTX* ctx = impl_->context.native_handle();
+  apply_settings(ctx, s);
   if (s.cert_file.empty() != s.key_file.empty())
     throw TlsError("--tls-cert and --tls-key go together");
   if (!s.cert_file.empty()) {
@@ -170,8 +225,59 @@ TlsContext::TlsContext(const TlsSettings& s) : impl_(std::make_unique<Impl>()) {
       fail("self-signed certificate: install");
     impl_->generated = true;
   }
-
+  impl_->describe();
+  // A given certificate can sign the fault certificates only when it is a CA (CA:TRUE and,
+  // if key usage is given, keyCertSign).
   X509* leaf = SSL_CTX_get0_certificate(ctx);
+  impl_->can_issue = impl_->generated || X509_check_ca(leaf) == 1;
+}
+
+TlsContext::TlsContext(const TlsSettings& s, CertificateFault fault, const TlsContext& issuer)
+    : impl_(std::make_unique<Impl>()) {
+  SSL_CTX* ctx = impl_->context.native_handle();
+  apply_settings(ctx, s);
+  SSL_CTX* issuer_ctx = issuer.impl_->context.native_handle();
+  CertificateSpec spec;
+  spec.common_name = s.hostname;
+  spec.subject_alt_names = server_names(s.hostname);
+  spec.issuer = SSL_CTX_get0_certificate(issuer_ctx);
+  spec.issuer_key = SSL_CTX_get0_privatekey(issuer_ctx);
+  constexpr long day = 24 * 3600;
+  switch (fault) {
+    case CertificateFault::none:
+      throw TlsError("a fault certificate needs a fault");
+    case CertificateFault::self_signed:
+      spec.organization = "Bounceback test double (untrusted)";
+      spec.issuer = nullptr;
+      spec.issuer_key = nullptr;
+      break;
+    case CertificateFault::expired:  // expired yesterday
+      spec.not_before = -30 * day;
+      spec.not_after = -day;
+      break;
+    case CertificateFault::not_yet_valid:  // valid from tomorrow
+      spec.not_before = day;
+      spec.not_after = 365 * day;
+      break;
+    case CertificateFault::wrong_host:
+      spec.common_name = "wrong-host.invalid";
+      spec.subject_alt_names = "DNS:wrong-host.invalid";
+      break;
+  }
+  if (spec.issuer && (!spec.issuer_key || !issuer.can_issue()))
+    throw TlsError(std::string(fault_name(fault)) + " certificate: the issuer cannot sign");
+  auto [key, cert] = make_certificate(spec);
+  if (SSL_CTX_use_certificate(ctx, cert.get()) != 1 || SSL_CTX_use_PrivateKey(ctx, key.get()) != 1)
+    fail(std::string(fault_name(fault)) + " certificate: install");
+  // The issuer goes with it, so the client can build the chain to the certificate it trusts.
+  if (spec.issuer && SSL_CTX_add1_chain_cert(ctx, spec.issuer) != 1)
+    fail(std::string(fault_name(fault)) + " certificate: chain");
+  impl_->generated = true;
+  impl_->describe();
+}
+
+void TlsContext::Impl::describe() {
+  X509* leaf = SSL_CTX_get0_certificate(context.native_handle());
   if (!leaf) throw TlsError("no certificate installed");
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -179,17 +285,17 @@ TlsContext::TlsContext(const TlsSettings& s) : impl_(std::make_unique<Impl>()) {
   for (unsigned int i = 0; i < n; ++i) {
     char hex[4];
     std::snprintf(hex, sizeof hex, i + 1 < n ? "%02X:" : "%02X", md[i]);
-    impl_->fingerprint += hex;
+    fingerprint += hex;
   }
-  Bio pem(BIO_new(BIO_s_mem()));
-  if (!pem || !PEM_write_bio_X509(pem.get(), leaf)) fail("certificate PEM");
-  impl_->pem = bio_text(pem.get());
+  Bio out(BIO_new(BIO_s_mem()));
+  if (!out || !PEM_write_bio_X509(out.get(), leaf)) fail("certificate PEM");
+  pem = bio_text(out.get());
   Bio when(BIO_new(BIO_s_mem()));
   if (when && ASN1_TIME_print(when.get(), X509_get0_notAfter(leaf)))
-    impl_->not_after = bio_text(when.get());
-  char subject[512];
-  X509_NAME_oneline(X509_get_subject_name(leaf), subject, sizeof subject);
-  impl_->subject = subject;
+    not_after = bio_text(when.get());
+  char name[512];
+  X509_NAME_oneline(X509_get_subject_name(leaf), name, sizeof name);
+  subject = name;
 }
 
 TlsContext::~TlsContext() = default;
@@ -211,6 +317,46 @@ const std::string& TlsContext::subject() const {
 }
 const std::string& TlsContext::not_after() const {
   return impl_->not_after;
+}
+bool TlsContext::can_issue() const {
+  return impl_->can_issue;
+}
+
+TlsContexts::TlsContexts(const TlsSettings& settings) : settings_(settings) {
+  contexts_[0] = std::make_shared<TlsContext>(settings_);
+}
+
+TlsContexts::~TlsContexts() = default;
+
+TlsContext& TlsContexts::own() {
+  return *contexts_[0];  // set once in the constructor: no lock
+}
+
+std::shared_ptr<TlsContext> TlsContexts::get(CertificateFault fault) {
+  const auto i = static_cast<std::size_t>(fault);
+  if (i == 0) return contexts_[0];
+  std::lock_guard lock(mutex_);
+  if (!contexts_[i]) {
+    const TlsContext* issuer = contexts_[0].get();
+    if (fault != CertificateFault::self_signed && !issuer->can_issue()) {
+      // A given certificate that is no CA: a generated one signs instead (clients do not
+      // trust it, so these faults then also fail as untrusted).
+      if (!issuer_) {
+        auto s = settings_;
+        s.cert_file.clear();
+        s.key_file.clear();
+        issuer_ = std::make_shared<TlsContext>(s);
+      }
+      issuer = issuer_.get();
+    }
+    auto made = std::make_shared<TlsContext>(settings_, fault, *issuer);
+    log::info("tls fault certificate generated", {{"certificate", fault_name(fault)},
+                                                  {"subject", made->subject()},
+                                                  {"sha256", made->fingerprint()},
+                                                  {"not_after", made->not_after()}});
+    contexts_[i] = std::move(made);
+  }
+  return contexts_[i];
 }
 
 }  // namespace bounceback::net
