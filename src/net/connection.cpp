@@ -6,11 +6,13 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
@@ -31,6 +33,12 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 std::atomic<std::uint64_t> session_numbers{0};
+
+// Where stores that block on the disk (an fsync'd spool) run; created on first use.
+asio::thread_pool& store_pool() {
+  static asio::thread_pool pool(32);
+  return pool;
+}
 
 // A short random prefix per process keeps ids unique across restarts sharing a spool.
 const std::string& id_prefix() {
@@ -206,6 +214,18 @@ awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
     }
     case smtp::Output::Then::close:
       co_return false;
+    case smtp::Output::Then::store: {
+      // A store that blocks on the disk runs on the store pool, so this I/O thread serves
+      // other sessions meanwhile and the fsyncs of many sessions overlap (group commit).
+      auto message = session.take_message();
+      const bool ok = co_await asio::co_spawn(
+          store_pool(),
+          [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
+          asio::use_awaitable);
+      smtp::Output next;
+      session.stored(ok, next);
+      co_return co_await perform(session, next);
+    }
   }
   co_return false;
 }
@@ -263,7 +283,7 @@ awaitable<void> Connection::serve(bool implicit_tls) {
       std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
       if (ec) ec = {};
     }
-    if (!buffer) buffer = std::make_unique<char[]>(capacity);
+    if (!buffer) buffer = std::make_unique_for_overwrite<char[]>(capacity);  // not zeroed
     std::size_t n = 0;
     if (!timed_out_ && !stopping_) {
       if (tls_)

@@ -32,6 +32,10 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual bool store(AcceptedMessage&& message) = 0;
+  // True when store() blocks on the disk: the session then hands the message to the
+  // transport (Output::Then::store), which stores it off its I/O thread and reports back
+  // with Session::stored(), so slow fsyncs of many sessions overlap.
+  virtual bool blocking() const { return false; }
 };
 
 // Receives the transcript: each command line in (AUTH secrets redacted) and each reply out.

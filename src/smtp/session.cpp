@@ -414,17 +414,36 @@ void Session::finish_message(Output& out, bool chunked) {
     m.auth_user = facts_.auth_user;
     m.chunked = chunked;
     // The 250 goes out only once the sink holds the message (and has it on disk).
-    if (!sink_.store(std::move(m))) {
-      policy_.replied(ev, r::store_failed, none);
-      send(r::store_failed, out);
-      return reset_transaction();
+    if (sink_.blocking()) {
+      pending_message_ = std::move(m);
+      pending_event_ = ev;
+      pending_decision_ = std::move(d);
+      body.clear();
+      out.then = Output::Then::store;
+      return;
     }
-    ++facts_.messages;
-    reply(ev, d, "250 2.0.0 Ok: queued as " + queue_id_ + "\r\n", out, true);
+    return complete_message(sink_.store(std::move(m)), ev, d, out);
   } else if (go_on) {
     reply(ev, d, {}, out, true);
   }
   body.clear();
+  reset_transaction();
+}
+
+void Session::stored(bool ok, Output& out) {
+  complete_message(ok, pending_event_, pending_decision_, out);
+  pending_decision_ = {};
+}
+
+void Session::complete_message(bool stored, const Event& ev, const Decision& d, Output& out) {
+  if (!stored) {
+    policy_.replied(ev, r::store_failed, Decision{});
+    send(r::store_failed, out);
+  } else {
+    ++facts_.messages;
+    reply(ev, d, "250 2.0.0 Ok: queued as " + queue_id_ + "\r\n", out, true);
+  }
+  decoder_.body().clear();
   reset_transaction();
 }
 

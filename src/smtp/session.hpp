@@ -46,7 +46,8 @@ struct Output {
   std::string now;    // replies to send at once, in order
   std::string paced;  // then this reply, after `delay`, one byte per `drip` when set
   std::chrono::milliseconds delay{0}, drip{0};
-  enum class Then : std::uint8_t { read, close, hang, start_tls } then = Then::read;
+  // store: call Session::take_message(), store it, then Session::stored() (blocking sinks).
+  enum class Then : std::uint8_t { read, close, hang, start_tls, store } then = Then::read;
 
   // True when the transport must act (wait, close, hang, handshake) before feeding more.
   bool paused() const { return !paced.empty() || delay.count() > 0 || then != Then::read; }
@@ -74,6 +75,9 @@ class Session {
   std::size_t feed(std::string_view input, Output& out);
   // The transport finished the TLS handshake after STARTTLS (or at once for SMTPS).
   void tls_started(std::string version, std::string cipher);
+  // After Output::Then::store: the message to store, then the outcome (250 or 451 4.3.0).
+  AcceptedMessage take_message() { return std::move(pending_message_); }
+  void stored(bool ok, Output& out);
   // The client was silent too long / the server is shutting down: 421 and close.
   void timeout(Output& out);
   void shutdown(Output& out);
@@ -108,6 +112,7 @@ class Session {
   void simple(EventKind kind, std::string_view arg, std::string_view normal, Output& out);
   std::string_view transaction_error() const;
   void finish_message(Output& out, bool chunked);
+  void complete_message(bool stored, const Event& ev, const Decision& d, Output& out);
   void finish_chunk(Output& out);
 
   Event event(EventKind kind, std::string_view arg = {});
@@ -151,6 +156,10 @@ class Session {
   bool bdat_failed_ = false;     // a chunk of this transaction failed: the rest are refused
   bool bdat_discard_ = false;    // the Policy refused the transaction: read, drop, no reply
   std::string_view bdat_error_;  // the reply owed once the chunk is read, if it failed
+  // A message handed to a blocking sink through the transport, and what its reply needs.
+  AcceptedMessage pending_message_;
+  Event pending_event_;
+  Decision pending_decision_;
 };
 
 }  // namespace bounceback::smtp

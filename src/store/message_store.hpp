@@ -29,6 +29,7 @@ class MessageStore final : public smtp::MessageSink {
   explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr);
 
   bool store(smtp::AcceptedMessage&& message) override;
+  bool blocking() const override { return spool_ != nullptr; }
 
   std::vector<MessagePtr> newest_first() const;  // a snapshot
   MessagePtr find(std::string_view id) const;

@@ -102,13 +102,38 @@ bool Spool::write(const smtp::AcceptedMessage& m) {
   const std::string tmp_eml = "." + eml + ".tmp", tmp_json = "." + json + ".tmp";
   const bool ok = write_file(tmp_json, envelope_json(m)) && write_file(tmp_eml, m.data) &&
                   ::renameat(dir_fd_, tmp_json.c_str(), dir_fd_, json.c_str()) == 0 &&
-                  ::renameat(dir_fd_, tmp_eml.c_str(), dir_fd_, eml.c_str()) == 0 &&
-                  ::fsync(dir_fd_) == 0;
+                  ::renameat(dir_fd_, tmp_eml.c_str(), dir_fd_, eml.c_str()) == 0 && sync_dir();
   if (!ok) {
     ::unlinkat(dir_fd_, tmp_eml.c_str(), 0);
     ::unlinkat(dir_fd_, tmp_json.c_str(), 0);
   }
   return ok;
+}
+
+bool Spool::sync_dir() {
+  std::unique_lock lock(dir_mutex_);
+  const std::uint64_t mine = ++renames_;
+  while (synced_ < mine) {
+    if (syncing_) {  // that fsync may have begun before our rename: wait for the next one
+      dir_synced_cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    const std::uint64_t from = synced_, upto = renames_;
+    lock.unlock();
+    const bool ok = ::fsync(dir_fd_) == 0;
+    lock.lock();
+    syncing_ = false;
+    synced_ = upto;
+    if (!ok) {
+      failed_.emplace_back(from, upto);
+      if (failed_.size() > 64) failed_.pop_front();
+    }
+    dir_synced_cv_.notify_all();
+  }
+  for (const auto& [from, upto] : failed_)
+    if (mine > from && mine <= upto) return false;
+  return true;
 }
 
 }  // namespace bounceback::store

@@ -1,10 +1,16 @@
 // Durable copies of accepted messages as .eml files: written under a temporary name,
 // fsynced, renamed into place, then the directory fsynced, so a crash after the 250 loses
-// nothing and never leaves a half-written file under a final name.
+// nothing and never leaves a half-written file under a final name. Concurrent writers share
+// the directory fsync (group commit): one fsync covers every rename done before it began.
 #pragma once
 
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "smtp/message.hpp"
 
@@ -23,9 +29,16 @@ class Spool {
 
  private:
   bool write_file(const std::string& name, std::string_view bytes);
+  bool sync_dir();  // true once a fsync of the directory begun after this call succeeded
 
   std::filesystem::path dir_;
   int dir_fd_ = -1;
+  // Group commit: renames are numbered; a directory fsync covers those up to `upto`.
+  std::mutex dir_mutex_;
+  std::condition_variable dir_synced_cv_;
+  std::uint64_t renames_ = 0, synced_ = 0;
+  bool syncing_ = false;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> failed_;  // (from, upto] of failed fsyncs
 
  public:
   ~Spool();
