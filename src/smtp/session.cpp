@@ -415,9 +415,7 @@ void Session::finish_message(Output& out, bool chunked) {
     m.chunked = chunked;
     // The 250 goes out only once the sink holds the message (and has it on disk).
     if (sink_.blocking()) {
-      pending_message_ = std::move(m);
-      pending_event_ = ev;
-      pending_decision_ = std::move(d);
+      pending_ = std::make_unique<PendingStore>(PendingStore{std::move(m), ev, std::move(d)});
       body.clear();
       out.then = Output::Then::store;
       return;
@@ -431,8 +429,8 @@ void Session::finish_message(Output& out, bool chunked) {
 }
 
 void Session::stored(bool ok, Output& out) {
-  complete_message(ok, pending_event_, pending_decision_, out);
-  pending_decision_ = {};
+  const auto pending = std::move(pending_);
+  complete_message(ok, pending->event, pending->decision, out);
 }
 
 void Session::complete_message(bool stored, const Event& ev, const Decision& d, Output& out) {

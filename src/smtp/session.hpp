@@ -76,7 +76,7 @@ class Session {
   // The transport finished the TLS handshake after STARTTLS (or at once for SMTPS).
   void tls_started(std::string version, std::string cipher);
   // After Output::Then::store: the message to store, then the outcome (250 or 451 4.3.0).
-  AcceptedMessage take_message() { return std::move(pending_message_); }
+  AcceptedMessage take_message() { return std::move(pending_->message); }
   void stored(bool ok, Output& out);
   // The client was silent too long / the server is shutting down: 421 and close.
   void timeout(Output& out);
@@ -156,10 +156,14 @@ class Session {
   bool bdat_failed_ = false;     // a chunk of this transaction failed: the rest are refused
   bool bdat_discard_ = false;    // the Policy refused the transaction: read, drop, no reply
   std::string_view bdat_error_;  // the reply owed once the chunk is read, if it failed
-  // A message handed to a blocking sink through the transport, and what its reply needs.
-  AcceptedMessage pending_message_;
-  Event pending_event_;
-  Decision pending_decision_;
+  // A message handed to a blocking sink through the transport, and what its reply needs;
+  // allocated only meanwhile, so an idle session stays small.
+  struct PendingStore {
+    AcceptedMessage message;
+    Event event;
+    Decision decision;
+  };
+  std::unique_ptr<PendingStore> pending_;
 };
 
 }  // namespace bounceback::smtp
