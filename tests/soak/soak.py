@@ -78,8 +78,7 @@ def start_server(args, store):
     scenario.write_text(SCENARIO)
     cmd = [args.bin, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0",
            "--store-dir", store, "--scenario", str(scenario), "--max-messages", "500",
-           "--max-sessions", "200", "--idle-timeout", "10s", "--session-timeout", "60s",
-           "--log-level", "warn"]
+           "--max-sessions", "200", "--idle-timeout", "10s", "--session-timeout", "60s"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     ports = {}
     deadline = time.time() + 15
