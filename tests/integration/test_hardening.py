@@ -154,9 +154,19 @@ def test_endless_lines_and_data_stay_bounded(bounceback):
         s.close()
         return reply
 
+    def endless_bdat(_):
+        s = raw(server, timeout=30)
+        s.recv(1024)
+        s.sendall(b"EHLO x\r\nMAIL FROM:<a@example.test>\r\nRCPT TO:<b@example.test>\r\n"
+                  b"BDAT 18446744073709551615\r\n")  # a chunk that never ends
+        for _ in range(8 * 16):
+            s.sendall(line)
+        s.close()
+
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
         lines = list(pool.map(endless_line, range(10)))
         datas = list(pool.map(endless_data, range(10)))
+        list(pool.map(endless_bdat, range(5)))
     assert all(r.startswith(b"500 5.5.2") for r in lines), lines
     assert all(r.startswith(b"552 5.3.4") for r in datas), datas
     grown = rss_kib(server.proc.pid) - before
