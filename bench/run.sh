@@ -195,7 +195,17 @@ load() {  # name messages sessions size persist [server pid] -> smtp-load.sh's f
   env "${pid_env[@]}" PERSIST="$5" TIMEOUT_S=120 "$HERE/smtp-load.sh" 127.0.0.1 "${PORT[$1]}" "$2" "$3" "$4" \
     2>>"$WORK/errors.log" | tail -n 1
 }
-clear_spool() { [ -d "$WORK/spool" ] && find "$WORK/spool" -mindepth 1 -delete 2>/dev/null || true; }
+# Each spool run starts on a fresh server with an empty spool directory: ext4 directories do not
+# shrink, so files deleted between runs would slow the next run's creates and fsyncs.
+fresh_spool() {
+  [ -n "${PID[bounceback-spool]:-}" ] || return 0
+  kill "${PID[bounceback-spool]}" 2>/dev/null || true
+  wait "${PID[bounceback-spool]}" 2>/dev/null || true
+  rm -rf "$WORK/spool"; mkdir -p "$WORK/spool"
+  local keep=("${NAMES[@]}")
+  start_bounceback bounceback-spool --store-dir "$WORK/spool" >/dev/null
+  NAMES=("${keep[@]}")
+}
 
 printf 'config\tserver\tround\tmessages\tmsgs_per_s\twall_s\tclient_cpu_s\tserver_cpu_s\tserver_rss_kb\tload1\n' > "$OUT/results.tsv"
 for c in "${cfgs[@]}"; do
@@ -205,20 +215,20 @@ for c in "${cfgs[@]}"; do
     # The spool variant writes every 100 KiB message to disk: only with 1 KiB bodies.
     if [ "$name" = bounceback-spool ] && [ "$size" -gt 10000 ]; then M[$name]=0; continue; fi
     if [ "$SMOKE" = 1 ]; then M[$name]=$(( sess * 5 )); continue; fi
+    [ "$name" = bounceback-spool ] && fresh_spool
     cal=$(( size > 10000 ? sess * 10 : (sess * 10 > 1000 ? sess * 10 : 1000) ))
     rate=$(load "$name" "$cal" "$sess" "$size" "$persist" | kv msgs_per_s || true)
     [ -n "$rate" ] || { echo "bench: $c $name: calibration failed (see errors below)" >&2; M[$name]=0; continue; }
     max=$(( persist == 1 ? 1000000 : 25000 ))
     M[$name]=$(awk -v r="$rate" -v t="$SECONDS_PER_RUN" -v s="$sess" -v mx="$max" 'BEGIN{
       m = r * t; if (m < s * 5) m = s * 5; if (m > mx) m = mx; printf "%d", m }')
-    clear_spool
   done
   for ((r = 1; r <= ROUNDS; r++)); do
     for name in "${NAMES[@]}"; do
       [ "${M[$name]}" -gt 0 ] || continue
       [ "$SMOKE" = 1 ] || sleep 1
+      [ "$name" = bounceback-spool ] && fresh_spool
       line=$(load "$name" "${M[$name]}" "$sess" "$size" "$persist" "${PID[$name]}" || true)
-      clear_spool
       rate=$(echo "$line" | kv msgs_per_s)
       [ -n "$rate" ] || { echo "bench: config=$c server=$name round=$r FAILED" >&2; continue; }
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$name" "$r" "${M[$name]}" "$rate" \
