@@ -7,9 +7,10 @@
 #include <string>
 
 #include "api/adjustable_clock.hpp"
-#include "api/reply_counter.hpp"
+#include "api/reply_monitor.hpp"
 #include "net/smtp_server.hpp"
 #include "scenario/engine.hpp"
+#include "store/event_feed.hpp"
 #include "store/message_store.hpp"
 #include "store/session_log.hpp"
 
@@ -21,11 +22,12 @@ struct ApiContext {
   scenario::Engine& engine;
   AdjustableClock& clock;
   const net::ServerCounters& counters;
-  const ReplyCounter* replies = nullptr;  // null: no replies-by-code metric
+  const ReplyMonitor* replies = nullptr;  // null: no replies-by-code metric
   // Puts a validated scenario in force: the engine's rules and the session settings of its
   // [server] table (the wiring rebuilds the SessionConfig). Called from an API thread.
   std::function<void(std::shared_ptr<const scenario::Scenario>)> apply_scenario;
   std::string api_token;  // non-empty: /api/* and /metrics need "Authorization: Bearer TOKEN"
+  store::EventFeed* events = nullptr;  // session_opened/closed, message_rejected for SSE
 };
 
 }  // namespace bounceback::api

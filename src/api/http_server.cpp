@@ -73,6 +73,22 @@ class Subscription {
   std::uint64_t token_;
 };
 
+// The same for the feed of session and refusal events.
+class FeedSubscription {
+ public:
+  FeedSubscription(store::EventFeed* feed, store::EventFeed::Observer observer)
+      : feed_(feed), token_(feed ? feed->subscribe(std::move(observer)) : 0) {}
+  ~FeedSubscription() {
+    if (feed_) feed_->unsubscribe(token_);
+  }
+  FeedSubscription(const FeedSubscription&) = delete;
+  FeedSubscription& operator=(const FeedSubscription&) = delete;
+
+ private:
+  store::EventFeed* feed_;
+  std::uint64_t token_;
+};
+
 // A wake-up for a coroutine waiting on a timer: `pending` remembers a wake that arrived
 // before the wait began. Touched only on the connection's strand.
 struct Waker {
@@ -314,11 +330,8 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     const std::size_t backlog = limits.event_backlog;
     // Subscribed before the header goes out: a client that saw the header sees every
     // message stored after it.
-    Subscription sub(router.context().messages, [weak = std::weak_ptr<Waker>(waker), executor,
-                                                 filter, backlog](const store::MessagePtr& m) {
-      if (!filter.matches(*m)) return;
-      std::string event = "event: message\nid: " + std::to_string(m->sequence) +
-                          "\ndata: " + Router::event_message(*m) + "\n\n";
+    // Queues one SSE event on the stream's strand; past the backlog the stream ends.
+    auto enqueue = [weak = std::weak_ptr<Waker>(waker), executor, backlog](std::string event) {
       asio::post(executor, [weak, event = std::move(event), backlog]() mutable {
         auto w = weak.lock();
         if (!w) return;
@@ -328,7 +341,18 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
           w->events.push_back(std::move(event));
         w->wake();
       });
+    };
+    Subscription sub(router.context().messages, [enqueue, filter](const store::MessagePtr& m) {
+      if (!filter.matches(*m)) return;
+      enqueue("event: message\nid: " + std::to_string(m->sequence) +
+              "\ndata: " + Router::event_message(*m) + "\n\n");
     });
+    // Session and refusal events carry no message to filter: only an unfiltered stream
+    // gets them.
+    FeedSubscription feed(filter.empty() ? router.context().events : nullptr,
+                          [enqueue](std::string_view name, const std::string& json) {
+                            enqueue("event: " + std::string(name) + "\ndata: " + json + "\n\n");
+                          });
 
     http::response<http::empty_body> res{http::status::ok, version};
     res.set(http::field::server, "bounceback");

@@ -10,7 +10,7 @@
 
 #include "api/adjustable_clock.hpp"
 #include "api/http_server.hpp"
-#include "api/reply_counter.hpp"
+#include "api/reply_monitor.hpp"
 #include "app/session_config.hpp"
 #include "app/tls.hpp"
 #include "log/log.hpp"
@@ -53,7 +53,8 @@ int serve(const Options& options) {
     }
   }
   store::MessageStore messages(options.max_messages, std::move(spool));
-  store::SessionLog sessions(options.max_sessions, 2000);
+  store::EventFeed events;  // session and refusal events for GET /api/v1/events
+  store::SessionLog sessions(options.max_sessions, 2000, &events);
 
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -65,7 +66,7 @@ int serve(const Options& options) {
   ctx.options.shutdown_grace = options.shutdown_grace;
   ctx.options.max_connections = options.max_connections;
   ctx.options.max_connections_per_ip = options.max_connections_per_ip;
-  api::ReplyCounter replies(engine);  // counts replies by code for /metrics
+  api::ReplyMonitor replies(engine, &events);  // replies by code for /metrics; refusals
   ctx.policy = &replies;
   ctx.store = &messages;
   ctx.sessions = &sessions;
@@ -95,7 +96,8 @@ int serve(const Options& options) {
                             ctx.config = make_session_config(options, s.get(), true);
                             engine.set_scenario(std::move(s));
                           },
-                          options.api_token};
+                          options.api_token,
+                          &events};
   api::HttpServer http(io, api_ctx);
   std::string ready;
   try {

@@ -5,8 +5,8 @@ namespace bounceback::store {
 
 constexpr std::size_t max_line_bytes = 1000;
 
-SessionRecord::SessionRecord(smtp::SessionFacts facts, std::size_t max_lines)
-    : id_(facts.id), max_lines_(max_lines) {
+SessionRecord::SessionRecord(smtp::SessionFacts facts, std::size_t max_lines, EventFeed* feed)
+    : id_(facts.id), max_lines_(max_lines), feed_(feed) {
   view_.facts = std::move(facts);
   view_.started_at = Clock::now();
 }
@@ -33,8 +33,19 @@ void SessionRecord::update(const smtp::SessionFacts& facts) {
 }
 
 void SessionRecord::end() {
-  std::lock_guard lock(mutex_);
-  view_.ended_at = Clock::now();
+  std::string event;
+  {
+    std::lock_guard lock(mutex_);
+    view_.ended_at = Clock::now();
+    if (feed_ && feed_->active()) {
+      const auto& f = view_.facts;
+      event = "{\"id\":" + json_string(f.id) + ",\"client_ip\":" + json_string(f.client_ip) +
+              ",\"messages\":" + std::to_string(f.messages) +
+              ",\"tls\":" + (f.tls ? "true" : "false") +
+              ",\"auth_user\":" + json_string(f.auth_user) + "}";
+    }
+  }
+  if (!event.empty()) feed_->publish("session_closed", event);
 }
 
 SessionView SessionRecord::view() const {
@@ -42,11 +53,14 @@ SessionView SessionRecord::view() const {
   return view_;
 }
 
-SessionLog::SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session)
-    : max_sessions_(max_sessions), max_lines_(max_lines_per_session) {}
+SessionLog::SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session, EventFeed* feed)
+    : max_sessions_(max_sessions), max_lines_(max_lines_per_session), feed_(feed) {}
 
 std::shared_ptr<SessionRecord> SessionLog::open(const smtp::SessionFacts& facts) {
-  auto record = std::make_shared<SessionRecord>(facts, max_lines_);
+  auto record = std::make_shared<SessionRecord>(facts, max_lines_, feed_);
+  if (feed_ && feed_->active())
+    feed_->publish("session_opened", "{\"id\":" + json_string(facts.id) +
+                                         ",\"client_ip\":" + json_string(facts.client_ip) + "}");
   std::lock_guard lock(mutex_);
   sessions_.push_back(record);
   while (sessions_.size() > max_sessions_) sessions_.pop_front();

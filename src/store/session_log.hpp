@@ -12,6 +12,7 @@
 
 #include "smtp/event.hpp"
 #include "smtp/message.hpp"
+#include "store/event_feed.hpp"
 
 namespace bounceback::store {
 
@@ -33,24 +34,27 @@ struct SessionView {
 
 class SessionRecord final : public smtp::TranscriptSink {
  public:
-  SessionRecord(smtp::SessionFacts facts, std::size_t max_lines);
+  SessionRecord(smtp::SessionFacts facts, std::size_t max_lines, EventFeed* feed = nullptr);
   // Splits a wire reply into lines; keeps at most max_lines, each cut at 1000 bytes.
   void line(bool inbound, std::string_view text) override;
   void update(const smtp::SessionFacts& facts);
-  void end();
+  void end();  // publishes "session_closed"
   SessionView view() const;
   const std::string& id() const { return id_; }
 
  private:
   const std::string id_;
   const std::size_t max_lines_;
+  EventFeed* feed_;
   mutable std::mutex mutex_;
   SessionView view_;
 };
 
 class SessionLog {
  public:
-  SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session);
+  // `feed`, when given, hears "session_opened" and "session_closed".
+  SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session,
+             EventFeed* feed = nullptr);
   std::shared_ptr<SessionRecord> open(const smtp::SessionFacts& facts);
   std::vector<std::shared_ptr<const SessionRecord>> newest_first() const;
   std::shared_ptr<const SessionRecord> find(std::string_view id) const;
@@ -58,6 +62,7 @@ class SessionLog {
 
  private:
   const std::size_t max_sessions_, max_lines_;
+  EventFeed* feed_;
   mutable std::mutex mutex_;
   std::deque<std::shared_ptr<SessionRecord>> sessions_;  // oldest first
 };

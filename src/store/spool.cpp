@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "store/event_feed.hpp"
+
 namespace bounceback::store {
 namespace {
 
@@ -49,26 +51,6 @@ Spool::~Spool() {
 }
 
 namespace {
-
-// A JSON string literal for the sidecar; envelope fields are short and mostly ASCII.
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      static const char hex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  return out + '"';
-}
 
 std::string envelope_json(const smtp::AcceptedMessage& m) {
   std::string out =

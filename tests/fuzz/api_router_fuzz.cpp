@@ -23,7 +23,7 @@ struct World {
   store::MessageStore messages{16};
   store::SessionLog sessions{16, 64};
   net::ServerCounters counters;
-  api::ReplyCounter replies{engine};
+  api::ReplyMonitor replies{engine};
   api::ApiContext ctx{messages, sessions, engine, *clock, counters, &replies,
                       [this](std::shared_ptr<const scenario::Scenario> s) {
                         engine.set_scenario(std::move(s));

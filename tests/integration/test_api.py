@@ -181,6 +181,32 @@ def test_events_stream_emits_message_events(bounceback):
     assert data["subject"] == "streamed" and data["to"] == ["sse@x.test"]
 
 
+def test_events_stream_emits_session_and_refusal_events(bounceback):
+    server = bounceback()
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    conn.request("GET", "/api/v1/events")
+    resp = conn.getresponse()
+    assert resp.status == 200
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
+        s.ehlo()
+        s.mail("a@x.test")
+        assert s.rcpt("550-5.1.1@reply.test")[0] == 550
+    seen, event = {}, None
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "session_closed" not in seen:
+        line = resp.fp.readline().decode().rstrip("\n")
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: "):
+            seen[event] = json.loads(line[6:])
+    conn.close()
+    assert seen["session_opened"]["client_ip"] == "127.0.0.1"
+    rejected = seen["message_rejected"]
+    assert rejected["stage"] == "rcpt" and rejected["to"] == ["550-5.1.1@reply.test"]
+    assert rejected["reply"].startswith("550 5.1.1")
+    assert rejected["session_id"] == seen["session_opened"]["id"] == seen["session_closed"]["id"]
+
+
 # ---- sessions and attempts -------------------------------------------------------------
 
 def test_sessions_with_transcripts(bounceback):

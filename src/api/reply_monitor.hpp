@@ -1,5 +1,6 @@
-// Counts the replies the server sends, by basic code, for /metrics: a Policy decorator around
-// the scenario engine, so counting costs one relaxed atomic increment per reply.
+// Watches the replies the server sends, as a Policy decorator around the scenario engine:
+// counts them by basic code for /metrics (one relaxed atomic increment each) and, while
+// someone listens, publishes refused transactions as "message_rejected" events.
 #pragma once
 
 #include <array>
@@ -7,12 +8,14 @@
 #include <cstdint>
 
 #include "smtp/event.hpp"
+#include "store/event_feed.hpp"
 
 namespace bounceback::api {
 
-class ReplyCounter final : public smtp::Policy {
+class ReplyMonitor final : public smtp::Policy {
  public:
-  explicit ReplyCounter(smtp::Policy& inner) : inner_(inner) {}
+  explicit ReplyMonitor(smtp::Policy& inner, store::EventFeed* feed = nullptr)
+      : inner_(inner), feed_(feed) {}
 
   smtp::Decision decide(const smtp::Event& event) override { return inner_.decide(event); }
   // Policy::replied is called for mail, rcpt, data and message: those replies are counted.
@@ -23,7 +26,10 @@ class ReplyCounter final : public smtp::Policy {
   std::uint64_t count(unsigned code) const;
 
  private:
+  void publish_refusal(const smtp::Event& event, std::string_view wire);
+
   smtp::Policy& inner_;
+  store::EventFeed* feed_;
   std::array<std::atomic<std::uint64_t>, 600> by_code_{};
 };
 
