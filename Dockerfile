@@ -22,7 +22,7 @@ FROM debian:12-slim
 # Only the shared libraries the binary links (ldd): OpenSSL, RE2, Boost.JSON, toml++.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libssl3 libre2-9 libboost-json1.81.0 libtomlplusplus3 \
+      libssl3 libre2-9 libboost-json1.81.0 libboost-container1.81.0 libtomlplusplus3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10025 --home-dir /var/lib/bounceback --create-home bounceback
 COPY --from=build /build/bounceback /usr/local/bin/bounceback
