@@ -1,12 +1,11 @@
-// serve: builds the store, the scenario engine, the listeners and the HTTP API on one
-// io_context run by N threads, and shuts down gracefully on SIGINT/SIGTERM.
+// serve: builds the store, the scenario engine, the listeners and the HTTP API on an IoPool
+// (one io_context per thread), and shuts down gracefully on SIGINT/SIGTERM.
 #include "app/app.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <iostream>
 #include <thread>
-#include <vector>
 
 #include "api/adjustable_clock.hpp"
 #include "api/http_server.hpp"
@@ -14,6 +13,7 @@
 #include "app/session_config.hpp"
 #include "app/tls.hpp"
 #include "log/log.hpp"
+#include "net/io_pool.hpp"
 #include "net/smtp_server.hpp"
 #include "scenario/engine.hpp"
 #include "scenario/loader.hpp"
@@ -58,7 +58,8 @@ int serve(const Options& options) {
 
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  boost::asio::io_context io(static_cast<int>(threads));
+  net::IoPool pool(threads);  // the HTTP API and the signals run on pool.main()
+  auto& io = pool.main();
 
   net::ServerContext ctx;
   ctx.options.idle_timeout = options.idle_timeout;
@@ -81,7 +82,7 @@ int serve(const Options& options) {
   ctx.tls = tls_choice(*tls, initial.get());
   ctx.config = make_session_config(options, initial.get(), true);
 
-  net::SmtpServer smtp(io, ctx);
+  net::SmtpServer smtp(pool, ctx);
   api::ApiContext api_ctx{messages,
                           sessions,
                           engine,
@@ -116,16 +117,13 @@ int serve(const Options& options) {
     if (ec) return;
     log::info("shutting down");
     http.stop();
-    smtp.stop([&] { io.stop(); });
+    smtp.stop([&] { pool.stop(); });
   });
   // Only now: a test harness may send SIGTERM as soon as it reads this line.
   log::info("ready", {{"listeners", ready.substr(1)},
                       {"scenario", initial ? initial->name : std::string("accept-all")}});
 
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
+  pool.run();
   log::info("stopped", {{"messages", std::to_string(messages.accepted())}});
   return 0;
 }

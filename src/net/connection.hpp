@@ -13,9 +13,10 @@
 
 namespace bounceback::net {
 
-// Lets the server interrupt a connection at shutdown; set and run on the connection's strand.
+// Lets the server interrupt a connection at shutdown; set and run on the connection's context
+// (one thread).
 struct ConnectionControl {
-  boost::asio::any_io_executor executor;  // the connection's strand
+  boost::asio::any_io_executor executor;  // the connection's io_context
   std::function<void()> interrupt;
 };
 

@@ -8,7 +8,6 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <set>
@@ -18,6 +17,7 @@
 #include "log/log.hpp"
 #include "net/connection.hpp"
 #include "net/endpoint.hpp"
+#include "net/io_pool.hpp"
 
 namespace bounceback::net {
 
@@ -25,9 +25,10 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 struct SmtpServer::State : std::enable_shared_from_this<State> {
-  State(asio::io_context& io, ServerContext& ctx) : io(io), ctx(ctx), grace(io) {}
+  State(IoPool& pool, ServerContext& ctx) : pool(pool), io(pool.main()), ctx(ctx), grace(io) {}
 
-  asio::io_context& io;
+  IoPool& pool;
+  asio::io_context& io;  // the acceptors, the grace timer, `on_stopped`
   ServerContext& ctx;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   asio::steady_timer grace;
@@ -38,8 +39,9 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
 
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, bool implicit_tls) {
     for (;;) {
-      auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(io),
-                                                          asio::as_tuple(asio::use_awaitable));
+      // The connection lives on the next context in turn: no strand needed.
+      auto [ec, socket] =
+          co_await acceptor->async_accept(pool.next(), asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {  // EMFILE and the like: back off briefly rather than spin
         log::warn("accept failed", {{"error", ec.message()}});
@@ -85,7 +87,7 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
   void interrupt_all() {
     std::lock_guard lock(mutex);
     for (const auto& c : live) {
-      // Run on the connection's strand: interrupt is set there and touches its socket.
+      // Run on the connection's context: interrupt is set there and touches its socket.
       asio::post(c->executor, [c] {
         if (c->interrupt) c->interrupt();
       });
@@ -93,8 +95,8 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
   }
 };
 
-SmtpServer::SmtpServer(asio::io_context& io, ServerContext& context)
-    : state_(std::make_shared<State>(io, context)) {}
+SmtpServer::SmtpServer(IoPool& pool, ServerContext& context)
+    : state_(std::make_shared<State>(pool, context)) {}
 
 SmtpServer::~SmtpServer() = default;
 

@@ -1,5 +1,5 @@
 // The SMTP listeners: accept loops on plain and implicit-TLS addresses, one coroutine per
-// connection on its own strand, connection limit, graceful shutdown.
+// connection on one context of an IoPool, connection limit, graceful shutdown.
 #pragma once
 
 #include <atomic>
@@ -23,6 +23,8 @@ class context;
 }  // namespace boost::asio
 
 namespace bounceback::net {
+
+class IoPool;
 
 struct ServerOptions {
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};  // RFC 5321 §4.5.3.2.7
@@ -70,7 +72,8 @@ struct ServerContext {
 
 class SmtpServer {
  public:
-  SmtpServer(boost::asio::io_context& io, ServerContext& context);
+  // Listens and stops on pool.main(); hands connections to the pool's contexts in turn.
+  SmtpServer(IoPool& pool, ServerContext& context);
   ~SmtpServer();
 
   // Binds "ADDR:PORT" ("[::1]:25" for IPv6); throws std::runtime_error with a clear message.
