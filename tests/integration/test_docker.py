@@ -5,6 +5,7 @@ binary's shared libraries, and the image's entrypoint arguments start the real b
 import os
 import re
 import shlex
+import shutil
 import subprocess
 
 import pytest
@@ -95,3 +96,11 @@ def test_entrypoint_and_compose_arguments_start_the_binary(bounceback):
         assert server.http_port and server.smtps_port
     finally:
         assert server.stop() == 0, server.log()
+
+
+@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose not installed")
+def test_docker_compose_config_validates():
+    """`docker-compose config` checks the file against the Compose schema; no engine needed."""
+    out = subprocess.run(["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"),
+                          "config", "-q"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
