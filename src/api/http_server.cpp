@@ -8,7 +8,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -18,7 +17,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <charconv>
 #include <deque>
 #include <mutex>
 #include <stdexcept>
@@ -27,6 +25,7 @@
 #include "api/router.hpp"
 #include "api/url.hpp"
 #include "log/log.hpp"
+#include "net/endpoint.hpp"
 
 namespace bounceback::api {
 
@@ -37,26 +36,6 @@ using asio::ip::tcp;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-tcp::endpoint parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos)
-    throw std::runtime_error("expected ADDR:PORT, got '" + text + "'");
-  std::string host = text.substr(0, colon);
-  const std::string port_text = text.substr(colon + 1);
-  unsigned port = 0;
-  const auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || p != port_text.data() + port_text.size() || port > 65535)
-    throw std::runtime_error("bad port in '" + text + "'");
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  if (host.empty()) host = "0.0.0.0";
-  if (host == "localhost") host = "127.0.0.1";
-  boost::system::error_code error;
-  const auto address = asio::ip::make_address(host, error);
-  if (error) throw std::runtime_error("bad address in '" + text + "': " + error.message());
-  return {address, static_cast<unsigned short>(port)};
-}
 
 // Unsubscribes when the coroutine frame ends, however it ends (also when the io_context
 // destroys a suspended frame at exit).
@@ -392,15 +371,7 @@ HttpServer::HttpServer(asio::io_context& io, ApiContext& context, HttpLimits lim
 HttpServer::~HttpServer() = default;
 
 std::uint16_t HttpServer::listen(const std::string& address) {
-  const tcp::endpoint endpoint = parse_endpoint(address);
-  auto acceptor = std::make_shared<tcp::acceptor>(state_->io);
-  boost::system::error_code ec;
-  acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + address + " (http): " + ec.message());
+  auto acceptor = net::open_acceptor(state_->io, address, "http");
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
   asio::co_spawn(state_->io, state_->accept_loop(acceptor), [](std::exception_ptr e) {

@@ -5,7 +5,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -101,15 +100,7 @@ SmtpServer::SmtpServer(IoPool& pool, ServerContext& context)
 SmtpServer::~SmtpServer() = default;
 
 std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) {
-  const tcp::endpoint endpoint = parse_endpoint(address);
-  auto acceptor = std::make_shared<tcp::acceptor>(state_->io);
-  boost::system::error_code ec;
-  acceptor->open(endpoint.protocol(), ec);
-  if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec && endpoint.address().is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
-  if (!ec) acceptor->bind(endpoint, ec);
-  if (!ec) acceptor->listen(4096, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + address + ": " + ec.message());
+  auto acceptor = open_acceptor(state_->io, address, implicit_tls ? "smtps" : "smtp");
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
   asio::co_spawn(state_->io, state_->accept_loop(acceptor, implicit_tls), [](std::exception_ptr e) {
