@@ -4,18 +4,12 @@
 #include <cctype>
 
 #include "catalog/catalog.hpp"
+#include "smtp/command.hpp"
 
 namespace bounceback::scenario {
-namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+using smtp::iequals;  // SMTP keywords and addresses compare ASCII case-insensitively
+namespace {
 
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);

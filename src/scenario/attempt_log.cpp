@@ -5,7 +5,11 @@
 #include <cctype>
 #include <map>
 
+#include "smtp/command.hpp"
+
 namespace bounceback::scenario {
+
+using smtp::iequals;  // SMTP keywords and addresses compare ASCII case-insensitively
 namespace {
 
 // "a\0b" with both parts lower-cased: addresses compare case-insensitively here.
@@ -16,15 +20,6 @@ std::string pair_key(std::string_view a, std::string_view b) {
   k += '\0';
   for (char c : b) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return k;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 }  // namespace

@@ -4,7 +4,11 @@
 #include <array>
 #include <cctype>
 
+#include "smtp/command.hpp"
+
 namespace bounceback::scenario {
+
+using smtp::iequals;  // SMTP keywords and addresses compare ASCII case-insensitively
 namespace {
 
 // Reads leading digits into `out`; false when there are none or the value overflows.
@@ -19,15 +23,6 @@ bool take_number(std::string_view& s, std::uint64_t& out) {
   }
   s.remove_prefix(i);
   return i > 0;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 struct Unit {
