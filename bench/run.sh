@@ -195,15 +195,18 @@ load() {  # name messages sessions size persist [server pid] -> smtp-load.sh's f
   env "${pid_env[@]}" PERSIST="$5" TIMEOUT_S=120 "$HERE/smtp-load.sh" 127.0.0.1 "${PORT[$1]}" "$2" "$3" "$4" \
     2>>"$WORK/errors.log" | tail -n 1
 }
-# Each spool run starts on a fresh server with an empty spool directory: ext4 directories do not
-# shrink, so files deleted between runs would slow the next run's creates and fsyncs.
+# Each spool run starts on a fresh server with a new, empty spool directory: ext4 directories do
+# not shrink, so files deleted between runs would slow the next run's creates and fsyncs. The
+# old directories are only deleted at the end: ext4 without a journal skips inodes freed in the
+# last ~30 s when it allocates one, and thousands of them make every create scan (CPU-bound).
+SPOOL_RUN=0
 fresh_spool() {
   [ -n "${PID[bounceback-spool]:-}" ] || return 0
   kill "${PID[bounceback-spool]}" 2>/dev/null || true
   wait "${PID[bounceback-spool]}" 2>/dev/null || true
-  rm -rf "$WORK/spool"; mkdir -p "$WORK/spool"
+  SPOOL_RUN=$((SPOOL_RUN + 1)); mkdir -p "$WORK/spool.$SPOOL_RUN"
   local keep=("${NAMES[@]}")
-  start_bounceback bounceback-spool --store-dir "$WORK/spool" >/dev/null
+  start_bounceback bounceback-spool --store-dir "$WORK/spool.$SPOOL_RUN" >/dev/null
   NAMES=("${keep[@]}")
 }
 

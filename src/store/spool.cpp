@@ -6,8 +6,10 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "store/event_feed.hpp"
 
@@ -44,6 +46,12 @@ Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {
   if (dir_fd_ < 0)
     throw std::runtime_error("cannot open store directory " + dir_.string() + ": " +
                              std::generic_category().message(errno));
+  // Unnamed files need O_TMPFILE in this filesystem and /proc to link them by descriptor.
+  const int probe = ::openat(dir_fd_, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+  if (probe >= 0) {
+    unnamed_ = ::access("/proc/self/fd", X_OK) == 0;
+    ::close(probe);
+  }
 }
 
 Spool::~Spool() {
@@ -68,28 +76,87 @@ std::string envelope_json(const smtp::AcceptedMessage& m) {
 
 }  // namespace
 
-bool Spool::write_file(const std::string& name, std::string_view bytes) {
-  const int fd = ::openat(dir_fd_, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return false;
-  const bool ok = write_all(fd, bytes) && ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
+// A file written and fsynced but not yet under its final name: unnamed (O_TMPFILE), or under
+// its temporary name where the filesystem has no O_TMPFILE. Closed (and its temporary name
+// removed) unless published.
+class Spool::Staged {
+ public:
+  Staged() = default;
+  Staged(Staged&& o) noexcept
+      : fd_(std::exchange(o.fd_, -1)), ok_(o.ok_), tmp_(std::move(o.tmp_)), dir_fd_(o.dir_fd_) {}
+  Staged& operator=(Staged&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+      ok_ = o.ok_;
+      tmp_ = std::move(o.tmp_);
+      dir_fd_ = o.dir_fd_;
+    }
+    return *this;
+  }
+  ~Staged() { reset(); }
+
+  static Staged write(int dir_fd, bool unnamed, const std::string& tmp_name,
+                      std::string_view bytes) {
+    Staged s;
+    s.dir_fd_ = dir_fd;
+    if (unnamed) s.fd_ = ::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (s.fd_ < 0) {
+      s.fd_ = ::openat(dir_fd, tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (s.fd_ < 0) return s;
+      s.tmp_ = tmp_name;
+    }
+    s.ok_ = write_all(s.fd_, bytes) && ::fsync(s.fd_) == 0;
+    return s;
+  }
+
+  bool ok() const { return ok_; }
+
+  // Gives the file its final name, replacing any file of that name.
+  bool publish(const std::string& name, const std::string& tmp_name) {
+    if (!ok_) return false;
+    if (tmp_.empty()) {
+      char path[40];
+      std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd_);
+      if (::linkat(AT_FDCWD, path, dir_fd_, name.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
+      if (errno != EEXIST) return false;
+      // An older file has that name (an id reused across restarts): replace it atomically.
+      ::unlinkat(dir_fd_, tmp_name.c_str(), 0);
+      if (::linkat(AT_FDCWD, path, dir_fd_, tmp_name.c_str(), AT_SYMLINK_FOLLOW) != 0) return false;
+      tmp_ = tmp_name;
+    }
+    if (::renameat(dir_fd_, tmp_.c_str(), dir_fd_, name.c_str()) != 0) return false;
+    tmp_.clear();
+    return true;
+  }
+
+ private:
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!tmp_.empty()) ::unlinkat(dir_fd_, tmp_.c_str(), 0);
+    fd_ = -1;
+    tmp_.clear();
+  }
+
+  int fd_ = -1;
+  bool ok_ = false;
+  std::string tmp_;  // the temporary name, while it has one
+  int dir_fd_ = -1;
+};
 
 bool Spool::write(const smtp::AcceptedMessage& m) {
   if (!safe_name(m.queue_id)) return false;
-  // DIR/<id>.eml holds exactly the accepted bytes; DIR/<id>.json the envelope. The .eml is
-  // renamed last, so its presence means both are complete.
+  // DIR/<id>.eml holds exactly the accepted bytes; DIR/<id>.json the envelope. Each is written
+  // and fsynced without a name (O_TMPFILE: a crash leaves nothing; no create or rename under
+  // the directory's lock), then linked in; the .eml last, so its presence means both are
+  // complete; then the directory is fsynced. Where O_TMPFILE is missing: a temporary name.
   const std::string eml = m.queue_id + ".eml", json = m.queue_id + ".json";
   const std::string tmp_eml = "." + eml + ".tmp", tmp_json = "." + json + ".tmp";
-  const bool ok = write_file(tmp_json, envelope_json(m)) && write_file(tmp_eml, m.data) &&
-                  ::renameat(dir_fd_, tmp_json.c_str(), dir_fd_, json.c_str()) == 0 &&
-                  ::renameat(dir_fd_, tmp_eml.c_str(), dir_fd_, eml.c_str()) == 0 && sync_dir();
-  if (!ok) {
-    ::unlinkat(dir_fd_, tmp_eml.c_str(), 0);
-    ::unlinkat(dir_fd_, tmp_json.c_str(), 0);
-  }
-  return ok;
+  const bool unnamed = unnamed_;
+  Staged envelope = Staged::write(dir_fd_, unnamed, tmp_json, envelope_json(m));
+  Staged body = Staged::write(dir_fd_, unnamed, tmp_eml, m.data);
+  return envelope.ok() && body.ok() && envelope.publish(json, tmp_json) &&
+         body.publish(eml, tmp_eml) && sync_dir();
 }
 
 bool Spool::sync_dir() {

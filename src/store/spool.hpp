@@ -1,7 +1,8 @@
-// Durable copies of accepted messages as .eml files: written under a temporary name,
-// fsynced, renamed into place, then the directory fsynced, so a crash after the 250 loses
-// nothing and never leaves a half-written file under a final name. Concurrent writers share
-// the directory fsync (group commit): one fsync covers every rename done before it began.
+// Durable copies of accepted messages as .eml files: written unnamed (O_TMPFILE; else under
+// a temporary name), fsynced, linked (renamed) into place, then the directory fsynced, so a
+// crash after the 250 loses nothing and never leaves a half-written file under a final name.
+// Concurrent writers share the directory fsync (group commit): one fsync covers every link
+// or rename done before it began.
 #pragma once
 
 #include <condition_variable>
@@ -28,11 +29,12 @@ class Spool {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  bool write_file(const std::string& name, std::string_view bytes);
+  class Staged;
   bool sync_dir();  // true once a fsync of the directory begun after this call succeeded
 
   std::filesystem::path dir_;
   int dir_fd_ = -1;
+  bool unnamed_ = false;  // O_TMPFILE and /proc/self/fd work here
   // Group commit: renames are numbered; a directory fsync covers those up to `upto`.
   std::mutex dir_mutex_;
   std::condition_variable dir_synced_cv_;
