@@ -24,8 +24,17 @@ class Pattern {
   const std::string& spec() const { return spec_; }
 
  private:
+  // A glob's literal ends, lower-case ASCII, checked before RE2 is asked: most patterns
+  // ("*@domain") fail on them at once. See pattern.cpp for why this agrees with RE2.
+  enum class Quick { no, yes, ask_re2 };
+  Quick quick(std::string_view text) const;
+
   std::string spec_;
   std::shared_ptr<const re2::RE2> re_;  // shared: rules are copied, RE2 is not copyable
+  bool glob_ = false;
+  std::string prefix_, suffix_;  // ASCII literal text before the first / after the last wildcard
+  std::size_t min_size_ = 0;     // bytes any match needs (literals and ? take at least one)
+  bool prefix_star_suffix_ = false;  // the glob is exactly prefix_ "*" suffix_
 };
 
 }  // namespace bounceback::scenario

@@ -2,6 +2,9 @@
 #include "scenario/pattern.hpp"
 
 #include <catch2/catch.hpp>
+#include <cctype>
+#include <string>
+#include <vector>
 
 #include "scenario/cidr.hpp"
 #include "scenario/message_view.hpp"
@@ -34,6 +37,94 @@ TEST_CASE("globs match the whole text, case-insensitively", "[scenario][pattern]
   auto meta = compile("(x)+[y]");  // regex metacharacters in a glob are literal
   CHECK(meta.matches("(x)+[y]"));
   CHECK_FALSE(meta.matches("xx"));
+}
+
+namespace {
+// The same glob as a plain RE2 regex ("re:"), which never takes the literal pre-check.
+std::string as_regex(std::string_view glob) {
+  std::string out = "re:(?i)^(?:";
+  for (char c : glob) {
+    if (c == '*')
+      out += ".*";
+    else if (c == '?')
+      out += '.';
+    else if (static_cast<unsigned char>(c) < 0x80 && !std::isalnum(static_cast<unsigned char>(c)))
+      out += std::string("\\") + c;
+    else
+      out += c;
+  }
+  return out + ")$";
+}
+}  // namespace
+
+TEST_CASE("the glob literal pre-check agrees with RE2", "[scenario][pattern]") {
+  const std::vector<std::string> globs = {"*@unknown.example",
+                                          "retry-me@*",
+                                          "a.b?",
+                                          "exact@x.test",
+                                          "*",
+                                          "?",
+                                          "ab*ba",
+                                          "*@*",
+                                          "*s@example.com",
+                                          "k*",
+                                          "*ss",
+                                          "a?*c",
+                                          "**x",
+                                          "\xc3\xa9*@x.test",
+                                          "*@\xc3\xa9.test",
+                                          "Stra\xc3\x9f*",
+                                          "\xe2\x84\xaa*",
+                                          "*\xc5\xbf"};
+  const std::vector<std::string> texts = {"",
+                                          "a",
+                                          "x",
+                                          "bob@unknown.example",
+                                          "BOB@UNKNOWN.EXAMPLE",
+                                          "bob@unknown.example.org",
+                                          "retry-me@x.test",
+                                          "RETRY-ME@",
+                                          "a.bc",
+                                          "a.b",
+                                          "axbc",
+                                          "a.b\xc3\xa9",
+                                          "exact@X.TEST",
+                                          "aba",
+                                          "abba",
+                                          "ab\nba",
+                                          "ss@example.com",
+                                          "\xc5\xbfs@example.com",
+                                          "\xc5\xbf@example.com",
+                                          "k",
+                                          "K",
+                                          "\xe2\x84\xaa",
+                                          "\xe2\x84\xaa"
+                                          "elvin",
+                                          "kelvin",
+                                          "ss",
+                                          "s\xc5\xbf",
+                                          "\xc5\xbf",
+                                          "abc",
+                                          "a\xc3\xa9"
+                                          "c",
+                                          "ac",
+                                          "\xc3\xa9@x.test",
+                                          "\xc3\x89@X.test",
+                                          "e@\xc3\x89.test",
+                                          "strasse",
+                                          "STRA\xc3\x9f"
+                                          "E",
+                                          "stra\xe1\xba\x9e",
+                                          "\xff\xfe@x.test",
+                                          "x\xffx"};
+  for (const auto& g : globs) {
+    const auto fast = compile(g);
+    const auto slow = compile(as_regex(g));
+    for (const auto& t : texts) {
+      INFO("glob " << g << " text " << t);
+      CHECK(fast.matches(t) == slow.matches(t));
+    }
+  }
 }
 
 TEST_CASE("re: patterns are RE2 regexes searched anywhere", "[scenario][pattern]") {
