@@ -22,14 +22,51 @@ std::string pair_key(std::string_view a, std::string_view b) {
   return k;
 }
 
+// FNV-1a of "a\0b" with both parts lower-cased: addresses compare case-insensitively here.
+// A hash, not a key string: no allocation per RCPT; entries are verified against records.
+std::uint64_t pair_hash(std::string_view a, std::string_view b) {
+  std::uint64_t h = 14695981039346656037ull;
+  const auto add = [&h](char c) {
+    h ^= static_cast<unsigned char>(std::tolower(static_cast<unsigned char>(c)));
+    h *= 1099511628211ull;
+  };
+  for (char c : a) add(c);
+  add('\0');
+  for (char c : b) add(c);
+  return h;
+}
+
 }  // namespace
+
+AttemptLog::Pending::iterator AttemptLog::find_pending(std::uint64_t hash,
+                                                       std::string_view session_id,
+                                                       std::string_view rcpt) {
+  auto [it, end] = pending_.equal_range(hash);
+  while (it != end) {
+    if (it->second < first_seq_) {  // its record was dropped
+      it = pending_.erase(it);
+      continue;
+    }
+    const auto& r = records_[it->second - first_seq_];
+    if (iequals(r.session_id, session_id) && iequals(r.rcpt, rcpt)) return it;
+    ++it;
+  }
+  return pending_.end();
+}
 
 void AttemptLog::record_rcpt(AttemptRecord record) {
   const bool accepted = !record.reply.empty() && record.reply[0] == '2';
-  std::string key = accepted ? pair_key(record.session_id, record.rcpt) : std::string{};
+  const std::uint64_t hash = accepted ? pair_hash(record.session_id, record.rcpt) : 0;
   std::lock_guard lock(mutex_);
   records_.push_back(std::move(record));
-  if (accepted) pending_[std::move(key)] = first_seq_ + records_.size() - 1;
+  if (accepted) {
+    const std::uint64_t seq = first_seq_ + records_.size() - 1;
+    const auto& r = records_.back();
+    if (const auto it = find_pending(hash, r.session_id, r.rcpt); it != pending_.end())
+      it->second = seq;
+    else
+      pending_.emplace(hash, seq);
+  }
   while (records_.size() > capacity_) {
     records_.pop_front();
     ++first_seq_;
@@ -41,11 +78,11 @@ void AttemptLog::record_rcpt(AttemptRecord record) {
 
 void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
                           std::string_view reply) {
-  const std::string key = pair_key(session_id, rcpt);
+  const std::uint64_t hash = pair_hash(session_id, rcpt);
   std::lock_guard lock(mutex_);
-  const auto it = pending_.find(key);
+  const auto it = find_pending(hash, session_id, rcpt);
   if (it == pending_.end()) return;
-  if (it->second >= first_seq_) records_[it->second - first_seq_].reply = reply;
+  records_[it->second - first_seq_].reply = reply;
   pending_.erase(it);
 }
 

@@ -18,7 +18,9 @@ namespace bounceback::scenario {
 struct AttemptRecord {
   std::chrono::system_clock::time_point at;
   std::string from, rcpt, client_ip, session_id;
-  std::string reply;  // one line summary: "451 4.7.1 Greylisted" (multi-line joined by " / ")
+  // The reply: its wire form in the log; Engine::attempts() returns a one-line summary,
+  // "451 4.7.1 Greylisted" (multi-line joined by " / ").
+  std::string reply;
   // Since the previous attempt of the same (from, rcpt) in the returned list; filled by query.
   std::optional<std::chrono::milliseconds> gap;
 };
@@ -42,8 +44,11 @@ class AttemptLog {
   std::size_t capacity_;
   std::deque<AttemptRecord> records_;
   std::uint64_t first_seq_ = 0;  // sequence number of records_.front()
-  // (session_id, rcpt) -> sequence of its record awaiting the final reply.
-  std::unordered_map<std::string, std::uint64_t> pending_;
+  // hash of (session_id, rcpt) -> sequence of its record awaiting the final reply.
+  using Pending = std::unordered_multimap<std::uint64_t, std::uint64_t>;
+  Pending pending_;
+  Pending::iterator find_pending(std::uint64_t hash, std::string_view session_id,
+                                 std::string_view rcpt);
 };
 
 }  // namespace bounceback::scenario

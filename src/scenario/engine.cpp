@@ -108,7 +108,9 @@ void Engine::reset_state() {
 
 std::vector<AttemptRecord> Engine::attempts(std::string_view from_filter,
                                             std::string_view rcpt_filter) const {
-  return log_.query(from_filter, rcpt_filter);
+  auto records = log_.query(from_filter, rcpt_filter);
+  for (auto& r : records) r.reply = summary_of(r.reply);  // the log keeps the wire form
+  return records;
 }
 
 std::vector<std::uint64_t> Engine::rule_hits() const {
@@ -234,7 +236,7 @@ void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::De
       r.rcpt = e.rcpt;
       r.client_ip = client_ip_of(e);
       r.session_id = e.session ? e.session->id : std::string{};
-      r.reply = summary_of(wire);
+      r.reply = wire;  // summarised when queried: most runs never ask
       log_.record_rcpt(std::move(r));
       break;
     }
@@ -242,9 +244,8 @@ void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::De
       if (is_positive(wire)) break;  // 354: the final reply comes after the message
       [[fallthrough]];
     case EventKind::message: {
-      const auto summary = summary_of(wire);
       const std::string_view session = e.session ? std::string_view(e.session->id) : "";
-      for (const auto& r : e.rcpts) log_.complete(session, r, summary);
+      for (const auto& r : e.rcpts) log_.complete(session, r, wire);
       if (e.kind == EventKind::message && is_positive(wire) &&
           active_.load()->scenario->has_quota) {
         const auto now = clock_->now();
