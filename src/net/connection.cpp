@@ -53,8 +53,9 @@ const std::string& id_prefix() {
 
 class Connection {
  public:
-  Connection(tcp::socket socket, ServerContext& ctx)
+  Connection(tcp::socket socket, const tcp::endpoint& remote, ServerContext& ctx)
       : socket_(std::move(socket)),
+        remote_(remote),
         ctx_(ctx),
         watchdog_(socket_.get_executor()),
         pacer_(socket_.get_executor()) {}
@@ -72,6 +73,7 @@ class Connection {
   void touch() { deadline_ = Clock::now() + ctx_.options.idle_timeout; }
 
   tcp::socket socket_;
+  tcp::endpoint remote_;  // as accept() reported it
   std::optional<asio::ssl::stream<tcp::socket&>> tls_;
   std::shared_ptr<const TlsChoice> tls_choice_;  // as when the session started
   ServerContext& ctx_;
@@ -242,8 +244,8 @@ awaitable<void> Connection::serve(bool implicit_tls) {
     co_return;
   }
   boost::system::error_code ec;
-  const auto remote = socket_.remote_endpoint(ec);
-  const std::string client_ip = ec ? "unknown" : remote.address().to_string();
+  const bool known = remote_.port() != 0 || !remote_.address().is_unspecified();
+  const std::string client_ip = known ? remote_.address().to_string() : "unknown";
   const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.options.max_connections_per_ip);
   if (!slot) {
     counters.refused.fetch_add(1, std::memory_order_relaxed);
@@ -261,8 +263,10 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   facts.number = ++session_numbers;
   facts.id = id_prefix() + '-' + std::to_string(facts.number);
   facts.client_ip = client_ip;
-  facts.client_port = ec ? 0 : remote.port();
+  facts.client_port = remote_.port();
+#ifndef __linux__  // Linux: inherited from the listener (SmtpServer::listen)
   socket_.set_option(tcp::no_delay(true), ec);
+#endif
   const auto record = ctx_.sessions->open(facts);
   log::info("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
   smtp::Session session(config, *ctx_.policy, *ctx_.store, record.get(), std::move(facts));
@@ -333,9 +337,9 @@ awaitable<void> Connection::serve(bool implicit_tls) {
 
 }  // namespace
 
-awaitable<void> serve_connection(tcp::socket socket, ServerContext& context, bool implicit_tls,
-                                 std::shared_ptr<ConnectionControl> control) {
-  Connection connection(std::move(socket), context);
+awaitable<void> serve_connection(tcp::socket socket, tcp::endpoint remote, ServerContext& context,
+                                 bool implicit_tls, std::shared_ptr<ConnectionControl> control) {
+  Connection connection(std::move(socket), remote, context);
   co_await connection.run(implicit_tls, std::move(control));
 }
 

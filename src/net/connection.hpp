@@ -20,7 +20,9 @@ struct ConnectionControl {
   std::function<void()> interrupt;
 };
 
+// `remote`: the peer address as accept() reported it.
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
+                                              boost::asio::ip::tcp::endpoint remote,
                                               ServerContext& context, bool implicit_tls,
                                               std::shared_ptr<ConnectionControl> control);
 

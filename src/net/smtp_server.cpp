@@ -39,8 +39,10 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, bool implicit_tls) {
     for (;;) {
       // The connection lives on the next context in turn: no strand needed.
+      // accept() reports the peer: no getpeername per connection.
+      tcp::endpoint peer;
       auto [ec, socket] =
-          co_await acceptor->async_accept(pool.next(), asio::as_tuple(asio::use_awaitable));
+          co_await acceptor->async_accept(pool.next(), peer, asio::as_tuple(asio::use_awaitable));
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       if (ec) {  // EMFILE and the like: back off briefly rather than spin
         log::warn("accept failed", {{"error", ec.message()}});
@@ -48,11 +50,11 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
-      spawn(std::move(socket), implicit_tls);
+      spawn(std::move(socket), peer, implicit_tls);
     }
   }
 
-  void spawn(tcp::socket socket, bool implicit_tls) {
+  void spawn(tcp::socket socket, const tcp::endpoint& peer, bool implicit_tls) {
     auto control = std::make_shared<ConnectionControl>();
     control->executor = socket.get_executor();
     {
@@ -60,7 +62,7 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
       live.insert(control);
     }
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_connection(std::move(socket), ctx, implicit_tls, control),
+    asio::co_spawn(executor, serve_connection(std::move(socket), peer, ctx, implicit_tls, control),
                    [self = shared_from_this(), control](std::exception_ptr e) {
                      if (e) {
                        try {
@@ -101,6 +103,10 @@ SmtpServer::~SmtpServer() = default;
 
 std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) {
   auto acceptor = open_acceptor(state_->io, address, implicit_tls ? "smtps" : "smtp");
+  // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per
+  // connection (connection.cpp sets it elsewhere).
+  boost::system::error_code ignored;
+  acceptor->set_option(tcp::no_delay(true), ignored);
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
   asio::co_spawn(state_->io, state_->accept_loop(acceptor, implicit_tls), [](std::exception_ptr e) {
