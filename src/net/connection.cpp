@@ -268,7 +268,7 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   socket_.set_option(tcp::no_delay(true), ec);
 #endif
   const auto record = ctx_.sessions->open(facts);
-  log::info("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
+  log::debug("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
   smtp::Session session(config, *ctx_.policy, *ctx_.store, record.get(), std::move(facts));
 
   smtp::Output out;
@@ -331,8 +331,14 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   record->update(session.facts());
   record->end();
   counters.current.fetch_sub(1);
-  log::info("session closed", {{"session", session.facts().id},
-                               {"messages", std::to_string(session.facts().messages)}});
+  // One info line per session, written when it ends (a second, at open, cost ~4 us/session).
+  const auto& f = session.facts();
+  if (log::enabled(log::Level::info))
+    log::info("session closed", {{"session", f.id},
+                                 {"client", f.client_ip},
+                                 {"messages", std::to_string(f.messages)},
+                                 {"tls", f.tls ? f.tls_version : std::string("no")},
+                                 {"user", f.auth_user}});
 }
 
 }  // namespace
