@@ -40,7 +40,6 @@ int serve(const Options& options) {
       return 2;
     }
     initial = loaded.scenario;
-    engine.set_scenario(initial);
   }
 
   std::unique_ptr<store::Spool> spool;
@@ -79,35 +78,30 @@ int serve(const Options& options) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;
   }
-  ctx.tls = tls_choice(*tls, initial.get());
-  ctx.config = make_session_config(options, initial.get(), true);
+  // Puts a scenario in force, at start and on PUT /api/v1/scenario. Three swaps: a session
+  // opening between them pairs the new certificate or [server] settings with the old rules
+  // (rules decide replies). A fault certificate is made here, once.
+  auto apply_scenario = [&](std::shared_ptr<const scenario::Scenario> s) {
+    ctx.tls = tls_choice(*tls, s.get());
+    ctx.config = make_session_config(options, s.get(), true);
+    if (s) engine.set_scenario(std::move(s));
+  };
+  apply_scenario(initial);
 
   net::SmtpServer smtp(pool, ctx);
-  api::ApiContext api_ctx{messages,
-                          sessions,
-                          engine,
-                          *clock,
-                          ctx.counters,
-                          &replies,
-                          [&](std::shared_ptr<const scenario::Scenario> s) {
-                            // Three swaps: a session opening between them pairs the new
-                            // certificate or [server] settings with the old rules (rules
-                            // decide replies). A fault certificate is made here, once.
-                            ctx.tls = tls_choice(*tls, s.get());
-                            ctx.config = make_session_config(options, s.get(), true);
-                            engine.set_scenario(std::move(s));
-                          },
-                          options.api_token,
-                          &events};
+  api::ApiContext api_ctx{messages,       sessions,          engine, *clock, ctx.counters, &replies,
+                          apply_scenario, options.api_token, &events};
   api::HttpServer http(io, api_ctx);
+  // " kind=ADDR:PORT" with the port actually bound (port 0 picks one).
   std::string ready;
+  auto bound = [&](const char* kind, const std::string& address, std::uint16_t port) {
+    ready += std::string(" ") + kind + '=' + address.substr(0, address.rfind(':')) + ':' +
+             std::to_string(port);
+  };
   try {
-    for (const auto& a : options.smtp)
-      ready += " smtp=" + a.substr(0, a.rfind(':')) + ':' + std::to_string(smtp.listen(a, false));
-    for (const auto& a : options.smtps)
-      ready += " smtps=" + a.substr(0, a.rfind(':')) + ':' + std::to_string(smtp.listen(a, true));
-    const auto& h = options.http;
-    ready += " http=" + h.substr(0, h.rfind(':')) + ':' + std::to_string(http.listen(h));
+    for (const auto& a : options.smtp) bound("smtp", a, smtp.listen(a, false));
+    for (const auto& a : options.smtps) bound("smtps", a, smtp.listen(a, true));
+    bound("http", options.http, http.listen(options.http));
   } catch (const std::exception& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;
