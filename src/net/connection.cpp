@@ -236,11 +236,15 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   auto& counters = ctx_.counters;
   const auto config = ctx_.config.load();
   tls_choice_ = ctx_.tls.load();
-  if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
+  // Beyond a connection limit: the 421, then close, no session.
+  auto refuse = [&](const std::string& wire) -> awaitable<void> {
     counters.refused.fetch_add(1, std::memory_order_relaxed);
     counters.current.fetch_sub(1);
-    co_await write(config->too_many_connections);
+    co_await write(wire);
     co_await close();
+  };
+  if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
+    co_await refuse(config->too_many_connections);
     co_return;
   }
   boost::system::error_code ec;
@@ -248,13 +252,8 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   const std::string client_ip = known ? remote_.address().to_string() : "unknown";
   const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.options.max_connections_per_ip);
   if (!slot) {
-    counters.refused.fetch_add(1, std::memory_order_relaxed);
     counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
-    counters.current.fetch_sub(1);
-    const std::string refusal =
-        "421 4.7.0 " + config->hostname + " Error: too many connections from your address\r\n";
-    co_await write(refusal);
-    co_await close();
+    co_await refuse(config->too_many_from_address);
     co_return;
   }
   counters.sessions.fetch_add(1, std::memory_order_relaxed);

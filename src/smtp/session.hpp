@@ -37,7 +37,7 @@ struct SessionConfig {
 
   // Prebuilt wire replies (hostname-dependent), filled by prepare().
   std::string banner, ehlo_plain, ehlo_tls, helo, closing_timeout, closing_errors, closing_shutdown,
-      too_many_connections;
+      too_many_connections, too_many_from_address;
   void prepare();
 };
 

@@ -56,6 +56,8 @@ void SessionConfig::prepare() {
   closing_shutdown =
       "421 4.3.2 " + hostname + " Service shutting down, closing transmission channel\r\n";
   too_many_connections = "421 4.7.0 " + hostname + " Error: too many connections\r\n";
+  too_many_from_address =
+      "421 4.7.0 " + hostname + " Error: too many connections from your address\r\n";
 }
 
 }  // namespace bounceback::smtp
