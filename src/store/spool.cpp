@@ -1,4 +1,5 @@
-// The .eml spool: temp file, write, fsync, rename, fsync(dir).
+// The spool: each .eml written unnamed, fsynced and linked; its envelope appended to the
+// journal; the journal and the directory flushed by group commit.
 #include "store/spool.hpp"
 
 #include <fcntl.h>
@@ -52,17 +53,31 @@ Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {
     unnamed_ = ::access("/proc/self/fd", X_OK) == 0;
     ::close(probe);
   }
+  const std::string journal(journal_name);
+  journal_fd_ = ::openat(dir_fd_, journal.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (journal_fd_ < 0) {
+    const int err = errno;
+    ::close(dir_fd_);
+    throw std::runtime_error("cannot open envelope journal " + (dir_ / journal).string() + ": " +
+                             std::generic_category().message(err));
+  }
+  // A crash (or a full disk) may have cut the last line short: never glue a line onto it.
+  const off_t size = ::lseek(journal_fd_, 0, SEEK_END);
+  char last = '\n';
+  torn_ = size > 0 && (::pread(journal_fd_, &last, 1, size - 1) != 1 || last != '\n');
 }
 
 Spool::~Spool() {
-  if (dir_fd_ >= 0) ::close(dir_fd_);
+  ::close(journal_fd_);
+  ::close(dir_fd_);
 }
 
 namespace {
 
-std::string envelope_json(const smtp::AcceptedMessage& m) {
-  std::string out =
-      "{\"id\":" + json_string(m.queue_id) + ",\"from\":" + json_string(m.from) + ",\"to\":[";
+// One journal line. Its length is bounded by --max-recipients times the command line limit.
+std::string envelope_json(const smtp::AcceptedMessage& m, const std::string& file) {
+  std::string out = "{\"id\":" + json_string(m.queue_id) + ",\"file\":" + json_string(file) +
+                    ",\"from\":" + json_string(m.from) + ",\"to\":[";
   for (std::size_t i = 0; i < m.rcpts.size(); ++i) {
     if (i) out += ',';  // appended apart: GCC 12 -O3 misreports `"," + s` as -Wrestrict
     out += json_string(m.rcpts[i].address);
@@ -146,31 +161,41 @@ class Spool::Staged {
 
 bool Spool::write(const smtp::AcceptedMessage& m) {
   if (!safe_name(m.queue_id)) return false;
-  // DIR/<id>.eml holds exactly the accepted bytes; DIR/<id>.json the envelope. Each is written
-  // and fsynced without a name (O_TMPFILE: a crash leaves nothing; no create or rename under
-  // the directory's lock), then linked in; the .eml last, so its presence means both are
-  // complete; then the directory is fsynced. Where O_TMPFILE is missing: a temporary name.
-  const std::string eml = m.queue_id + ".eml", json = m.queue_id + ".json";
-  const std::string tmp_eml = "." + eml + ".tmp", tmp_json = "." + json + ".tmp";
-  const bool unnamed = unnamed_;
-  Staged envelope = Staged::write(dir_fd_, unnamed, tmp_json, envelope_json(m));
-  Staged body = Staged::write(dir_fd_, unnamed, tmp_eml, m.data);
-  return envelope.ok() && body.ok() && envelope.publish(json, tmp_json) &&
-         body.publish(eml, tmp_eml) && sync_dir();
+  // The .eml is written and fsynced without a name (O_TMPFILE: a crash leaves nothing; no
+  // create or rename under the directory's lock), then linked in; where O_TMPFILE is missing,
+  // under a temporary name. Its envelope line is appended only once it is linked, so no line
+  // names a file that failed.
+  const std::string eml = m.queue_id + ".eml", tmp_eml = "." + eml + ".tmp";
+  Staged body = Staged::write(dir_fd_, unnamed_, tmp_eml, m.data);
+  return body.publish(eml, tmp_eml) && append_and_sync(envelope_json(m, eml));
 }
 
-bool Spool::sync_dir() {
-  std::unique_lock lock(dir_mutex_);
-  const std::uint64_t mine = ++renames_;
+bool Spool::append_and_sync(std::string_view line) {
+  std::unique_lock lock(mutex_);
+  // One write() per line, under the lock: O_APPEND places it whole at the end, also between
+  // the lines of other processes sharing the directory (on a local filesystem: Linux does not
+  // interleave writes to one file; NFS does not honour O_APPEND). A short write (a full disk)
+  // leaves a fragment: the next line starts on a new line, and readers skip what is not JSON.
+  if (torn_ && ::write(journal_fd_, "\n", 1) != 1) return false;
+  torn_ = false;
+  ssize_t n;
+  do n = ::write(journal_fd_, line.data(), line.size());
+  while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(line.size())) {
+    torn_ = n > 0;
+    return false;
+  }
+  const std::uint64_t mine = ++appended_;
   while (synced_ < mine) {
-    if (syncing_) {  // that fsync may have begun before our rename: wait for the next one
-      dir_synced_cv_.wait(lock);
+    if (syncing_) {  // that sync may have begun before our append: wait for the next one
+      synced_cv_.wait(lock);
       continue;
     }
     syncing_ = true;
-    const std::uint64_t from = synced_, upto = renames_;
+    const std::uint64_t from = synced_, upto = appended_;
     lock.unlock();
-    const bool ok = ::fsync(dir_fd_) == 0;
+    // Every link precedes its line's append, so these two cover the links of lines <= upto.
+    const bool ok = ::fdatasync(journal_fd_) == 0 && ::fsync(dir_fd_) == 0;
     lock.lock();
     syncing_ = false;
     synced_ = upto;
@@ -178,7 +203,7 @@ bool Spool::sync_dir() {
       failed_.emplace_back(from, upto);
       if (failed_.size() > 64) failed_.pop_front();
     }
-    dir_synced_cv_.notify_all();
+    synced_cv_.notify_all();
   }
   for (const auto& [from, upto] : failed_)
     if (mine > from && mine <= upto) return false;

@@ -3,6 +3,7 @@ error floods, per-address limits, timeouts, kill -9 under load, SIGTERM under lo
 hostile HTTP client. "Nothing lost, nothing let in": every 250 is on disk, memory stays
 bounded, a normal client is still served. Each test is bounded in time (the file < ~60 s)."""
 import concurrent.futures
+import json
 import os
 import pathlib
 import re
@@ -250,17 +251,27 @@ def message_for(sender, n):
 
 
 def check_store(store, acked, sent):
-    """Every acknowledged id has its complete .eml; no .eml is partial; temp names only."""
+    """Every acknowledged id has its complete .eml and its journal line; no .eml is partial;
+    temp names only. A crash may cut the journal's last line short: readers skip it."""
     store = pathlib.Path(store)
+    journal = {}
+    for line in (store / "envelopes.jsonl").read_text().splitlines():
+        try:
+            envelope = json.loads(line)
+        except ValueError:
+            continue
+        journal[envelope["id"]] = envelope
     for qid, marker in acked.items():
         eml = store / f"{qid}.eml"
         assert eml.exists(), f"acknowledged {qid} ({marker}) is missing"
         assert eml.read_bytes() == sent[marker], f"{qid} differs from what was sent"
+        assert journal.get(qid, {}).get("file") == eml.name, f"{qid} has no journal line"
+        assert journal[qid]["from"] == f"{marker.rsplit('-', 1)[0]}@example.test"
     for p in store.iterdir():
         if p.name.startswith("."):
             assert p.name.endswith(".tmp"), p.name
             continue
-        assert p.suffix in (".eml", ".json"), p.name
+        assert p.suffix == ".eml" or p.name == "envelopes.jsonl", p.name
         if p.suffix == ".eml":
             data = p.read_bytes()
             m = re.search(rb"X-Marker: (\S+)\r\n", data)

@@ -1,6 +1,7 @@
 """The core server seen from outside: real clients (smtplib, swaks, curl, raw sockets)
 against the real binary, checking replies and the captured bytes on disk."""
 import concurrent.futures
+import json
 import os
 import pathlib
 import shutil
@@ -28,9 +29,14 @@ def test_smtplib_delivery_is_captured_on_disk(bounceback, tmp_path):
         assert refused == {}
     [eml] = eml_files(tmp_path)
     assert eml.read_bytes() == b"Subject: hello\r\n\r\nbody\r\n"
-    envelope = eml.with_suffix(".json").read_text()
-    assert '"from":"alice@example.test"' in envelope
-    assert '"to":["bob@example.test","carol@example.test"]' in envelope
+    # The envelope is the message's line in the spool's journal, not a second file.
+    [line] = (tmp_path / "envelopes.jsonl").read_text().splitlines()
+    envelope = json.loads(line)
+    assert envelope["file"] == eml.name and envelope["id"] == eml.stem
+    assert envelope["from"] == "alice@example.test"
+    assert envelope["to"] == ["bob@example.test", "carol@example.test"]
+    assert envelope["helo"] == "client.test" and envelope["tls"] is False
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([eml.name, "envelopes.jsonl"])
 
 
 def test_dot_stuffing_round_trips_byte_for_byte(bounceback, tmp_path):
