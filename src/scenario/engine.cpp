@@ -1,6 +1,6 @@
-// decide(): rules indexed by event kind, stateless matchers, then stateful ones, then the
-// actions; no lock and no allocation for an event no rule listens to (the RCPT attempt
-// counter excepted: attempts are counted whatever the scenario).
+// decide(): rules indexed by event kind and address domain, stateless matchers, then stateful
+// ones, then the actions; no lock and no allocation for an event no rule listens to (the RCPT
+// attempt counter excepted: attempts are counted whatever the scenario).
 #include "scenario/engine.hpp"
 
 #include "scenario/address_encoded.hpp"
@@ -136,13 +136,17 @@ smtp::Decision Engine::decide(const smtp::Event& e) {
   else if (e.kind == EventKind::connect && s.counts_connections)
     attempt = attempts_.count(client_key(e), now);
 
-  for (const auto index : rules) {
+  // First match in file order; the index skips rules whose address domain cannot match.
+  MatchInfo info;
+  const auto holds = [&](std::uint32_t index) {
     const Rule& rule = s.rules[index];
-    MatchInfo info;
-    if (!matches_stateless(rule, e, s.seed, info)) continue;
-    if (s.stateful_event[k] && !matches_stateful(s, rule, e, attempt, now, info)) continue;
-    active->hits[index].fetch_add(1, std::memory_order_relaxed);
-    return act(s, rule, e, info, now);
+    info = {};
+    return matches_stateless(rule, e, s.seed, info) &&
+           (!s.stateful_event[k] || matches_stateful(s, rule, e, attempt, now, info));
+  };
+  if (const auto index = s.by_domain[k].first(e, holds)) {
+    active->hits[*index].fetch_add(1, std::memory_order_relaxed);
+    return act(s, s.rules[*index], e, info, now);
   }
   return encoded_event ? address_encoded(s, e, attempt) : smtp::Decision{};
 }

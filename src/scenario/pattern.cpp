@@ -106,6 +106,17 @@ Pattern Pattern::compile(std::string_view spec, std::string& error) {
   return p;
 }
 
+std::optional<std::string> Pattern::literal_domain() const {
+  const auto at = spec_.rfind('@');
+  if (!glob_ || at == std::string::npos) return std::nullopt;
+  std::string domain;
+  for (const char c : std::string_view(spec_).substr(at + 1)) {
+    if (c == '*' || c == '?' || static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+    domain += lower(c);
+  }
+  return domain;
+}
+
 bool Pattern::matches(std::string_view text) const {
   if (!re_) return false;
   if (glob_) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,10 @@ class Pattern {
   bool valid() const { return re_ != nullptr; }
   bool matches(std::string_view text) const;
   const std::string& spec() const { return spec_; }
+  // For a glob whose text after its last '@' is ASCII and has no wildcard ("*@example.com",
+  // "bob@x.test"): that domain in lower case, which the part after the last '@' of every
+  // matching ASCII address equals (see rule_index.hpp). Else nullopt (regexes included).
+  std::optional<std::string> literal_domain() const;
 
  private:
   // A glob's literal ends, lower-case ASCII, checked before RE2 is asked: most patterns

@@ -16,6 +16,8 @@ void Scenario::build_index() {
     if (rule.quota) has_quota = true;
     if (rule.attempts && (rule.on & event_bit(smtp::EventKind::connect))) counts_connections = true;
   }
+  for (std::size_t k = 0; k < smtp::event_kind_count; ++k)
+    by_domain[k] = RuleIndex(rules, by_event[k], static_cast<smtp::EventKind>(k));
 }
 
 }  // namespace bounceback::scenario

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "scenario/rule.hpp"
+#include "scenario/rule_index.hpp"
 #include "smtp/session.hpp"
 
 namespace bounceback::scenario {
@@ -51,12 +52,14 @@ struct Scenario {
 
   // Rule indexes per event kind, in file order: decide() only walks rules for its event.
   std::array<std::vector<std::uint32_t>, smtp::event_kind_count> by_event;
+  // The same rules filed by the literal domain of their address pattern: what decide() walks.
+  std::array<RuleIndex, smtp::event_kind_count> by_domain;
   // Whether any rule for this event touches a stateful table (else no lock is taken).
   std::array<bool, smtp::event_kind_count> stateful_event{};
   bool has_quota = false;           // bytes accepted per recipient are tracked
   bool counts_connections = false;  // a connect rule uses `attempts`
 
-  // Fills by_event, stateful_event and the flags from `rules`.
+  // Fills by_event, by_domain, stateful_event and the flags from `rules`.
   void build_index();
 };
 
