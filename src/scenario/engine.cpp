@@ -138,10 +138,11 @@ smtp::Decision Engine::decide(const smtp::Event& e) {
 
   // First match in file order; the index skips rules whose address domain cannot match.
   MatchInfo info;
+  BodyRegexes::Search body(s.body_regexes, e.message);
   const auto holds = [&](std::uint32_t index) {
     const Rule& rule = s.rules[index];
     info = {};
-    return matches_stateless(rule, e, s.seed, info) &&
+    return matches_stateless(rule, e, s.seed, body, info) &&
            (!s.stateful_event[k] || matches_stateful(s, rule, e, attempt, now, info));
   };
   if (const auto index = s.by_domain[k].first(e, holds)) {

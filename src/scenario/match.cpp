@@ -64,7 +64,7 @@ double probability_draw(std::uint64_t seed, const smtp::Event& e, std::uint32_t 
 }
 
 bool matches_stateless(const Rule& rule, const smtp::Event& e, std::uint64_t seed,
-                       MatchInfo& info) {
+                       BodyRegexes::Search& body, MatchInfo& info) {
   const auto& s = session_of(e);
   if (rule.tls && *rule.tls != s.tls) return false;
   if (rule.nth_message && !rule.nth_message->contains(e.nth_message)) return false;
@@ -77,7 +77,7 @@ bool matches_stateless(const Rule& rule, const smtp::Event& e, std::uint64_t see
   if (rule.probability && !(probability_draw(seed, e, rule.index) < *rule.probability))
     return false;
   if (!rule.headers.empty() && !headers_match(rule, e)) return false;
-  if (rule.body && !rule.body->matches(message_body(e.message))) return false;
+  if (rule.body && !body.matches(rule)) return false;
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "scenario/body_regexes.hpp"
 #include "scenario/rule.hpp"
 #include "smtp/event.hpp"
 
@@ -16,8 +17,9 @@ struct MatchInfo {
       rcpt;  // the recipient that satisfied `rcpt` (at data/message: the first that did)
 };
 
+// `body`: the event's body search, shared by the rules tried for the event.
 bool matches_stateless(const Rule& rule, const smtp::Event& event, std::uint64_t seed,
-                       MatchInfo& info);
+                       BodyRegexes::Search& body, MatchInfo& info);
 
 // The probability draw of `rule` at `event`: depends only on (seed, session number, event
 // sequence, rule index), so concurrent sessions never shift each other's draws.

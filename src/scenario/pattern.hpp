@@ -27,6 +27,8 @@ class Pattern {
   // "bob@x.test"): that domain in lower case, which the part after the last '@' of every
   // matching ASCII address equals (see rule_index.hpp). Else nullopt (regexes included).
   std::optional<std::string> literal_domain() const;
+  // The compiled regex of a "re:" pattern (null for globs): BodyRegexes searches several at once.
+  const re2::RE2* regex() const { return glob_ ? nullptr : re_.get(); }
 
  private:
   // A glob's literal ends, lower-case ASCII, checked before RE2 is asked: most patterns

@@ -18,6 +18,7 @@ void Scenario::build_index() {
   }
   for (std::size_t k = 0; k < smtp::event_kind_count; ++k)
     by_domain[k] = RuleIndex(rules, by_event[k], static_cast<smtp::EventKind>(k));
+  body_regexes = BodyRegexes(rules);
 }
 
 }  // namespace bounceback::scenario

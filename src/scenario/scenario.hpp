@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "scenario/body_regexes.hpp"
 #include "scenario/rule.hpp"
 #include "scenario/rule_index.hpp"
 #include "smtp/session.hpp"
@@ -54,12 +55,14 @@ struct Scenario {
   std::array<std::vector<std::uint32_t>, smtp::event_kind_count> by_event;
   // The same rules filed by the literal domain of their address pattern: what decide() walks.
   std::array<RuleIndex, smtp::event_kind_count> by_domain;
+  // The rules' `re:` body patterns, searched in one pass over a message's body.
+  BodyRegexes body_regexes;
   // Whether any rule for this event touches a stateful table (else no lock is taken).
   std::array<bool, smtp::event_kind_count> stateful_event{};
   bool has_quota = false;           // bytes accepted per recipient are tracked
   bool counts_connections = false;  // a connect rule uses `attempts`
 
-  // Fills by_event, by_domain, stateful_event and the flags from `rules`.
+  // Fills by_event, by_domain, body_regexes, stateful_event and the flags from `rules`.
   void build_index();
 };
 

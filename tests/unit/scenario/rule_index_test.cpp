@@ -36,7 +36,8 @@ Outcome both_ways(const scenario::Scenario& s, const smtp::Event& e) {
     return [&](std::uint32_t index) {
       ++tried;
       scenario::MatchInfo info;
-      return scenario::matches_stateless(s.rules[index], e, s.seed, info);
+      scenario::BodyRegexes::Search body(s.body_regexes, e.message);
+      return scenario::matches_stateless(s.rules[index], e, s.seed, body, info);
     };
   };
   o.indexed = s.by_domain[k].first(e, holds(o.indexed_tried));
