@@ -51,7 +51,7 @@ struct Scenario {
   ServerSettings server;
   std::vector<Rule> rules;
 
-  // Rule indexes per event kind, in file order: decide() only walks rules for its event.
+  // Rule indexes per event kind, in file order (an event no rule listens to costs nothing).
   std::array<std::vector<std::uint32_t>, smtp::event_kind_count> by_event;
   // The same rules filed by the literal domain of their address pattern: what decide() walks.
   std::array<RuleIndex, smtp::event_kind_count> by_domain;
