@@ -66,7 +66,10 @@ class Connection {
   awaitable<void> serve(bool implicit_tls);
   awaitable<void> watchdog();
   awaitable<bool> perform(smtp::Session& session, smtp::Output& out);
-  awaitable<bool> write(std::string_view bytes);
+  awaitable<bool> drip(std::string_view reply, std::chrono::milliseconds interval);
+  awaitable<bool> hang();
+  awaitable<bool> store(smtp::Session& session);
+  awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
   awaitable<void> close();
@@ -113,15 +116,14 @@ awaitable<void> Connection::watchdog() {
   }
 }
 
-awaitable<bool> Connection::write(std::string_view bytes) {
+// Not a coroutine: it hands back async_write's own awaitable, so a reply allocates no
+// coroutine frame (frames over ~1 KiB are never recycled by Asio and cost a malloc each).
+awaitable<std::tuple<boost::system::error_code, std::size_t>> Connection::write(
+    std::string_view bytes) {
   touch();
-  boost::system::error_code ec;
-  if (tls_)
-    std::tie(ec, std::ignore) = co_await asio::async_write(*tls_, asio::buffer(bytes), use_tuple);
-  else
-    std::tie(ec, std::ignore) = co_await asio::async_write(socket_, asio::buffer(bytes), use_tuple);
   ctx_.counters.bytes_out.fetch_add(bytes.size(), std::memory_order_relaxed);
-  co_return !ec;
+  if (tls_) return asio::async_write(*tls_, asio::buffer(bytes), use_tuple);
+  return asio::async_write(socket_, asio::buffer(bytes), use_tuple);
 }
 
 awaitable<bool> Connection::handshake(smtp::Session* session) {
@@ -172,13 +174,17 @@ awaitable<void> Connection::close() {
     deadline_ = Clock::now() + std::chrono::seconds(2);
     co_await tls_->async_shutdown(use_tuple);
   }
-  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  // No shutdown(): close() sends the FIN, and most clients have closed first (ENOTCONN).
   socket_.close(ignored);
 }
 
-// Carries out one Output; false when the connection is over.
+// Carries out one Output; false when the connection is over. The rare paths (drip, hang,
+// store) are coroutines of their own, which keeps this frame small enough to be recycled.
 awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
-  if (!out.now.empty() && !co_await write(out.now)) co_return false;
+  if (!out.now.empty()) {
+    auto [ec, n] = co_await write(out.now);
+    if (ec) co_return false;
+  }
   if (out.delay.count() > 0) {
     pacer_.expires_after(out.delay);
     co_await pacer_.async_wait(use_tuple);
@@ -186,14 +192,10 @@ awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
   }
   if (!out.paced.empty()) {
     if (out.drip.count() > 0) {
-      for (const char& c : out.paced) {
-        if (!co_await write(std::string_view(&c, 1))) co_return false;
-        pacer_.expires_after(out.drip);
-        co_await pacer_.async_wait(use_tuple);
-        if (stopping_ || timed_out_) co_return false;
-      }
-    } else if (!co_await write(out.paced)) {
-      co_return false;
+      if (!co_await drip(out.paced, out.drip)) co_return false;
+    } else {
+      auto [ec, n] = co_await write(out.paced);
+      if (ec) co_return false;
     }
   }
   switch (out.then) {
@@ -201,35 +203,51 @@ awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
       co_return true;
     case smtp::Output::Then::start_tls:
       co_return co_await handshake(&session);
-    case smtp::Output::Then::hang: {
-      // Say nothing until the client gives up (or the idle deadline passes).
-      char sink[512];
-      for (;;) {
-        boost::system::error_code ec;
-        if (tls_)
-          std::tie(ec, std::ignore) = co_await tls_->async_read_some(asio::buffer(sink), use_tuple);
-        else
-          std::tie(ec, std::ignore) =
-              co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
-        if (ec) co_return false;
-      }
-    }
+    case smtp::Output::Then::hang:
+      co_return co_await hang();
     case smtp::Output::Then::close:
       co_return false;
-    case smtp::Output::Then::store: {
-      // A store that blocks on the disk runs on the store pool, so this I/O thread serves
-      // other sessions meanwhile and the fsyncs of many sessions overlap (group commit).
-      auto message = session.take_message();
-      const bool ok = co_await asio::co_spawn(
-          store_pool(),
-          [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
-          asio::use_awaitable);
-      smtp::Output next;
-      session.stored(ok, next);
-      co_return co_await perform(session, next);
-    }
+    case smtp::Output::Then::store:
+      co_return co_await store(session);
   }
   co_return false;
+}
+
+// One byte per interval.
+awaitable<bool> Connection::drip(std::string_view reply, std::chrono::milliseconds interval) {
+  for (const char& c : reply) {
+    auto [ec, n] = co_await write(std::string_view(&c, 1));
+    if (ec) co_return false;
+    pacer_.expires_after(interval);
+    co_await pacer_.async_wait(use_tuple);
+    if (stopping_ || timed_out_) co_return false;
+  }
+  co_return true;
+}
+
+// Says nothing until the client gives up (or the idle deadline passes).
+awaitable<bool> Connection::hang() {
+  char sink[512];
+  for (;;) {
+    boost::system::error_code ec;
+    if (tls_)
+      std::tie(ec, std::ignore) = co_await tls_->async_read_some(asio::buffer(sink), use_tuple);
+    else
+      std::tie(ec, std::ignore) = co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
+    if (ec) co_return false;
+  }
+}
+
+// A store that blocks on the disk runs on the store pool, so this I/O thread serves other
+// sessions meanwhile and the fsyncs of many sessions overlap (group commit).
+awaitable<bool> Connection::store(smtp::Session& session) {
+  auto message = session.take_message();
+  const bool ok = co_await asio::co_spawn(
+      store_pool(), [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
+      asio::use_awaitable);
+  smtp::Output next;
+  session.stored(ok, next);
+  co_return co_await perform(session, next);
 }
 
 awaitable<void> Connection::serve(bool implicit_tls) {
