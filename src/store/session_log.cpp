@@ -1,14 +1,20 @@
 // Session records and their bounded log.
 #include "store/session_log.hpp"
 
+#include <algorithm>
+
 namespace bounceback::store {
 
 constexpr std::size_t max_line_bytes = 1000;
 
 SessionRecord::SessionRecord(smtp::SessionFacts facts, std::size_t max_lines, EventFeed* feed)
-    : id_(facts.id), max_lines_(max_lines), feed_(feed) {
-  view_.facts = std::move(facts);
-  view_.started_at = Clock::now();
+    : id_(facts.id),
+      max_lines_(max_lines),
+      feed_(feed),
+      facts_(std::move(facts)),
+      started_at_(Clock::now()) {
+  marks_.reserve(std::min<std::size_t>(max_lines_, 16));  // a one-message session
+  text_.reserve(512);
 }
 
 void SessionRecord::line(bool inbound, std::string_view text) {
@@ -19,26 +25,27 @@ void SessionRecord::line(bool inbound, std::string_view text) {
     std::string_view one = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     if (!one.empty() && one.back() == '\r') one.remove_suffix(1);
-    if (view_.transcript.size() >= max_lines_) {
-      ++view_.dropped_lines;
+    if (marks_.size() >= max_lines_) {
+      ++dropped_lines_;
       continue;
     }
-    view_.transcript.push_back({now, inbound, std::string(one.substr(0, max_line_bytes))});
+    text_ += one.substr(0, max_line_bytes);
+    marks_.push_back({now, static_cast<std::uint32_t>(text_.size()), inbound});
   }
 }
 
 void SessionRecord::update(const smtp::SessionFacts& facts) {
   std::lock_guard lock(mutex_);
-  view_.facts = facts;
+  facts_ = facts;
 }
 
 void SessionRecord::end() {
   std::string event;
   {
     std::lock_guard lock(mutex_);
-    view_.ended_at = Clock::now();
+    ended_at_ = Clock::now();
     if (feed_ && feed_->active()) {
-      const auto& f = view_.facts;
+      const auto& f = facts_;
       event = "{\"id\":" + json_string(f.id) + ",\"client_ip\":" + json_string(f.client_ip) +
               ",\"messages\":" + std::to_string(f.messages) +
               ",\"tls\":" + (f.tls ? "true" : "false") +
@@ -50,7 +57,14 @@ void SessionRecord::end() {
 
 SessionView SessionRecord::view() const {
   std::lock_guard lock(mutex_);
-  return view_;
+  SessionView v{facts_, started_at_, ended_at_, {}, dropped_lines_};
+  v.transcript.reserve(marks_.size());
+  std::uint32_t begin = 0;
+  for (const auto& m : marks_) {
+    v.transcript.push_back({m.at, m.inbound, text_.substr(begin, m.end - begin)});
+    begin = m.end;
+  }
+  return v;
 }
 
 SessionLog::SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session, EventFeed* feed)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -43,11 +44,25 @@ class SessionRecord final : public smtp::TranscriptSink {
   const std::string& id() const { return id_; }
 
  private:
+  // A line of the transcript: where its text ends in text_, when, which direction.
+  struct Mark {
+    Clock::time_point at;
+    std::uint32_t end;
+    bool inbound;
+  };
+
   const std::string id_;
   const std::size_t max_lines_;
   EventFeed* feed_;
   mutable std::mutex mutex_;
-  SessionView view_;
+  smtp::SessionFacts facts_;
+  Clock::time_point started_at_;
+  std::optional<Clock::time_point> ended_at_;
+  // Every line's text in one buffer: a few allocations per session rather than one per line
+  // (this is written on every command). view() splits it for the API.
+  std::string text_;
+  std::vector<Mark> marks_;
+  std::size_t dropped_lines_ = 0;
 };
 
 class SessionLog {
