@@ -55,6 +55,8 @@ int serve(const Options& options) {
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
   store::SessionLog sessions(options.max_sessions, 2000, &events);
 
+  // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a
+  // second loop cost more CPU per message than it gained (docs/benchmarks.md).
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   net::IoPool pool(threads);  // the HTTP API and the signals run on pool.main()

@@ -205,7 +205,7 @@ serve options (also keys of a TOML file given with --config FILE):
   --session-timeout DUR     bound on a whole session (default 1h)
   --shutdown-grace DUR      on SIGTERM, time for sessions to finish (default 5s)
   --bare-lf POLICY          normalize|keep|reject bare LF in DATA (default normalize)
-  --threads N               I/O threads (default: one per core)
+  --threads N               I/O threads (default 1; 0 = one per core)
   --api-token TOKEN         require "Authorization: Bearer TOKEN" on the HTTP API
   --log-format text|json    (default text)
   --log-level LEVEL         debug|info|warn|error (default info)

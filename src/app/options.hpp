@@ -36,7 +36,7 @@ struct Options {
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
   std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 1;  // 0: one per core
   smtp::Limits limits;
   smtp::BareLfPolicy bare_lf = smtp::BareLfPolicy::normalize;
 };

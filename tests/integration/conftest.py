@@ -6,6 +6,7 @@ stopped with SIGTERM at the end of the test, and must exit 0.
 """
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -16,11 +17,15 @@ import pytest
 
 BIN = os.environ.get("BOUNCEBACK_BIN", "build/bounceback")
 SOURCE_DIR = os.environ.get("BOUNCEBACK_SOURCE_DIR", ".")
+# Options for every server, before the test's own (CI's sanitizer stages add --threads 2 so
+# that connections run on several I/O threads under ASan and TSan).
+SERVE_ARGS = shlex.split(os.environ.get("BOUNCEBACK_SERVE_ARGS", ""))
 
 
 class Server:
     def __init__(self, args, env=None):
-        self.args = [BIN, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", *args]
+        self.args = [BIN, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", *SERVE_ARGS,
+                     *args]
         self.proc = subprocess.Popen(self.args, stderr=subprocess.PIPE, stdout=subprocess.PIPE,
                                      env=env)
         self.lines = []
