@@ -23,8 +23,10 @@ void ReplyMonitor::publish_refusal(const smtp::Event& event, std::string_view wi
   if (event.kind == smtp::EventKind::rcpt) {
     json += json_string(event.rcpt);
   } else {
-    for (std::size_t i = 0; i < event.rcpts.size(); ++i)
-      json += (i ? "," : "") + json_string(event.rcpts[i]);
+    for (std::size_t i = 0; i < event.rcpts.size(); ++i) {
+      if (i) json += ',';
+      json += json_string(event.rcpts[i]);
+    }
   }
   json += "],\"reply\":" + json_string(first_line) + "}";
   feed_->publish("message_rejected", json);
