@@ -1,8 +1,6 @@
 // Session records and their bounded log.
 #include "store/session_log.hpp"
 
-#include <algorithm>
-
 namespace bounceback::store {
 
 constexpr std::size_t max_line_bytes = 1000;
@@ -12,10 +10,7 @@ SessionRecord::SessionRecord(smtp::SessionFacts facts, std::size_t max_lines, Ev
       max_lines_(max_lines),
       feed_(feed),
       facts_(std::move(facts)),
-      started_at_(Clock::now()) {
-  marks_.reserve(std::min<std::size_t>(max_lines_, 16));  // a one-message session
-  text_.reserve(512);
-}
+      started_at_(Clock::now()) {}
 
 void SessionRecord::line(bool inbound, std::string_view text) {
   const auto now = Clock::now();
@@ -28,6 +23,12 @@ void SessionRecord::line(bool inbound, std::string_view text) {
     if (marks_.size() >= max_lines_) {
       ++dropped_lines_;
       continue;
+    }
+    if (marks_.size() == 1) {
+      // The client spoke (an idle connection holds only its greeting, and stays small): room
+      // for a one-message session at once.
+      marks_.reserve(16);
+      text_.reserve(512);
     }
     text_ += one.substr(0, max_line_bytes);
     marks_.push_back({now, static_cast<std::uint32_t>(text_.size()), inbound});
