@@ -65,6 +65,9 @@ Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {
   const off_t size = ::lseek(journal_fd_, 0, SEEK_END);
   char last = '\n';
   torn_ = size > 0 && (::pread(journal_fd_, &last, 1, size - 1) != 1 || last != '\n');
+  flushes_[0].fd = journal_fd_;
+  flushes_[0].data_only = true;
+  flushes_[1].fd = dir_fd_;
 }
 
 Spool::~Spool() {
@@ -186,27 +189,38 @@ bool Spool::append_and_sync(std::string_view line) {
     return false;
   }
   const std::uint64_t mine = ++appended_;
-  while (synced_ < mine) {
-    if (syncing_) {  // that sync may have begun before our append: wait for the next one
+  // Every link precedes its line's append, so a flush of the journal and one of the directory,
+  // both begun after this append, make this message durable. The two run at once, led by two
+  // different writers: the 250 waits for the .eml's fsync and then one flush, not two in a row.
+  for (;;) {
+    Flush* idle = nullptr;
+    bool done = true;
+    for (auto& f : flushes_) {
+      if (f.synced >= mine) continue;
+      done = false;
+      if (!f.running && !idle) idle = &f;
+    }
+    if (done) break;
+    if (!idle) {  // a running flush may have begun before our append: wait, then look again
       synced_cv_.wait(lock);
       continue;
     }
-    syncing_ = true;
-    const std::uint64_t from = synced_, upto = appended_;
+    idle->running = true;
+    const std::uint64_t from = idle->synced, upto = appended_;
     lock.unlock();
-    // Every link precedes its line's append, so these two cover the links of lines <= upto.
-    const bool ok = ::fdatasync(journal_fd_) == 0 && ::fsync(dir_fd_) == 0;
+    const bool ok = (idle->data_only ? ::fdatasync(idle->fd) : ::fsync(idle->fd)) == 0;
     lock.lock();
-    syncing_ = false;
-    synced_ = upto;
+    idle->running = false;
+    idle->synced = upto;
     if (!ok) {
-      failed_.emplace_back(from, upto);
-      if (failed_.size() > 64) failed_.pop_front();
+      idle->failed.emplace_back(from, upto);
+      if (idle->failed.size() > 64) idle->failed.pop_front();
     }
     synced_cv_.notify_all();
   }
-  for (const auto& [from, upto] : failed_)
-    if (mine > from && mine <= upto) return false;
+  for (const auto& f : flushes_)
+    for (const auto& [from, upto] : f.failed)
+      if (mine > from && mine <= upto) return false;
   return true;
 }
 

@@ -3,9 +3,11 @@
 // envelope as one line of DIR/envelopes.jsonl. One new inode per message: a second file per
 // message doubled the cost of ext4's inode allocator, the spool's main CPU cost.
 // Concurrent writers share the flushes (group commit): one fdatasync of the journal and one
-// fsync of the directory cover every line appended, and so every link done, before they began.
+// fsync of the directory, run at once, cover every line appended, and so every link done,
+// before they began.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -40,14 +42,20 @@ class Spool {
   std::filesystem::path dir_;
   int dir_fd_ = -1, journal_fd_ = -1;
   bool unnamed_ = false;  // O_TMPFILE and /proc/self/fd work here
-  // Guards the journal's appends and the group commit. Appends are numbered; a sync covers
-  // those up to `upto`.
+  // Group commit of one file: appends are numbered; a flush covers those up to `synced`.
+  struct Flush {
+    int fd = -1;
+    bool data_only = false;  // fdatasync, else fsync
+    bool running = false;
+    std::uint64_t synced = 0;
+    std::deque<std::pair<std::uint64_t, std::uint64_t>> failed;  // (from, upto] of failed ones
+  };
+  // Guards the journal's appends and both group commits (the journal's, the directory's).
   std::mutex mutex_;
   std::condition_variable synced_cv_;
-  std::uint64_t appended_ = 0, synced_ = 0;
-  bool syncing_ = false;
+  std::uint64_t appended_ = 0;
+  std::array<Flush, 2> flushes_;
   bool torn_ = false;  // the journal may end inside a line: start the next one on a new line
-  std::deque<std::pair<std::uint64_t, std::uint64_t>> failed_;  // (from, upto] of failed syncs
 
  public:
   ~Spool();
