@@ -53,7 +53,7 @@ Spool::Spool(std::filesystem::path dir) : dir_(std::move(dir)) {
     unnamed_ = ::access("/proc/self/fd", X_OK) == 0;
     ::close(probe);
   }
-  const std::string journal(journal_name);
+  const std::string journal(journal_name);  // read too: its last byte is checked below
   journal_fd_ = ::openat(dir_fd_, journal.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (journal_fd_ < 0) {
     const int err = errno;
