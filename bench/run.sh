@@ -14,7 +14,9 @@
 #                        rules  the same as mem plus a 100-rule scenario (gen-rules.py)
 #   --idle N           idle connections held on a fresh Bounceback first (default 10000; 0 = skip)
 #   --max-messages N   Bounceback's in-memory capture bound (default 5000)
-#   --threads N        Bounceback --threads (default: Bounceback's own default, one per core)
+#   --threads N        Bounceback --threads (default: Bounceback's own default, 1)
+#   --spool-dir DIR    where the spool variant's directories go (default /var/tmp); keep it off
+#                      a directory where other work creates and deletes many files (/tmp)
 #   --bin PATH         use this bounceback binary instead of building build-bench/ (Release)
 #   --no-install       never apt-get install missing tools (fail or skip the chart instead)
 #   --out DIR          results directory (default bench/results/YYYY-MM-DD; smoke: a temp dir)
@@ -27,7 +29,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
-SMOKE=0 ROUNDS=3 SECONDS_PER_RUN=5 CONFIGS=a,b,c2,d VARIANTS=mem,spool,rules IDLE=10000
+SPOOL_DIR=/var/tmp SMOKE=0 ROUNDS=3 SECONDS_PER_RUN=5 CONFIGS=a,b,c2,d VARIANTS=mem,spool,rules IDLE=10000
 MAX_MESSAGES=5000 THREADS="" BIN="" INSTALL=1 OUT=""
 
 die() { echo "bench: error: $*" >&2; exit 2; }
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
     --idle) IDLE=${2:?}; shift ;;
     --max-messages) MAX_MESSAGES=${2:?}; shift ;;
     --threads) THREADS=${2:?}; shift ;;
+    --spool-dir) SPOOL_DIR=${2:?}; shift ;;
     --bin) BIN=${2:?}; shift ;;
     --no-install) INSTALL=0 ;;
     --out) OUT=${2:?}; shift ;;
@@ -105,11 +108,12 @@ fi
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/bounceback-bench.XXXXXX)
+SPOOLS=$(mktemp -d "$SPOOL_DIR/bounceback-bench-spool.XXXXXX")
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$SPOOLS"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -162,7 +166,7 @@ start_sink
 for v in "${variants[@]}"; do
   case $v in
     mem) start_bounceback bounceback ;;
-    spool) mkdir -p "$WORK/spool"; start_bounceback bounceback-spool --store-dir "$WORK/spool" ;;
+    spool) mkdir -p "$SPOOLS/0"; start_bounceback bounceback-spool --store-dir "$SPOOLS/0" ;;
     rules) start_bounceback bounceback-rules --scenario "$WORK/rules.toml" ;;
     *) die "unknown variant '$v'" ;;
   esac
@@ -174,7 +178,7 @@ done
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "postfix: $(dpkg-query -W -f '${Version}' postfix 2>/dev/null || echo unknown)"
   echo "bounceback: $BIN ($(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown))"
-  echo "rounds=$ROUNDS seconds=$SECONDS_PER_RUN configs=$CONFIGS variants=$VARIANTS max_messages=$MAX_MESSAGES threads=${THREADS:-default} smoke=$SMOKE"
+  echo "rounds=$ROUNDS seconds=$SECONDS_PER_RUN configs=$CONFIGS variants=$VARIANTS max_messages=$MAX_MESSAGES threads=${THREADS:-default} smoke=$SMOKE spool_dir=$SPOOL_DIR ($(df --output=fstype "$SPOOL_DIR" | tail -1))"
 } > "$OUT/meta.txt"
 cat "$OUT/meta.txt"
 
@@ -204,9 +208,9 @@ fresh_spool() {
   [ -n "${PID[bounceback-spool]:-}" ] || return 0
   kill "${PID[bounceback-spool]}" 2>/dev/null || true
   wait "${PID[bounceback-spool]}" 2>/dev/null || true
-  SPOOL_RUN=$((SPOOL_RUN + 1)); mkdir -p "$WORK/spool.$SPOOL_RUN"
+  SPOOL_RUN=$((SPOOL_RUN + 1)); mkdir -p "$SPOOLS/$SPOOL_RUN"
   local keep=("${NAMES[@]}")
-  start_bounceback bounceback-spool --store-dir "$WORK/spool.$SPOOL_RUN" >/dev/null
+  start_bounceback bounceback-spool --store-dir "$SPOOLS/$SPOOL_RUN" >/dev/null
   NAMES=("${keep[@]}")
 }
 
