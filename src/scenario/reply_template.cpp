@@ -75,6 +75,11 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
     literal += rest.substr(0, open);
     if (open == std::string_view::npos) break;
     rest.remove_prefix(open);
+    if (rest.substr(0, 2) == "{{") {  // an escaped brace: "{{rcpt}" is the text "{rcpt}"
+      literal += '{';
+      rest.remove_prefix(2);
+      continue;
+    }
     const auto close = rest.find('}');
     const Placeholder* found = nullptr;
     if (close != std::string_view::npos)

@@ -103,6 +103,21 @@ reply = "554 5.7.1 id {token} at {timestamp}"
   CHECK(next.reply->text.substr(0, 19) != m.reply->text.substr(0, 19));
 }
 
+TEST_CASE("{{ in a reply is a literal brace", "[scenario][actions]") {
+  Harness h(R"(
+[[rule]]
+on = "rcpt"
+reply = "550 5.7.1 see {{rcpt} and {{{rcpt}} in {{json}: {{\"a\": 1}"
+)");
+  Client c;
+  auto d = h.engine.decide(c.event(EventKind::rcpt, "u@x.test"));
+  REQUIRE(d.reply);
+  CHECK(d.reply->text == "see {rcpt} and {u@x.test} in {json}: {\"a\": 1}");
+  std::string error;  // an unescaped brace still opens a placeholder
+  CHECK_FALSE(bounceback::scenario::ReplyTemplate::parse("550 5.7.1 {\"a\": 1}", error));
+  CHECK_THAT(error, Catch::Contains("unknown placeholder"));
+}
+
 TEST_CASE("client text cannot break the reply onto new lines", "[scenario][actions]") {
   Harness h("[[rule]]\non = \"helo\"\nreply = \"550 5.7.1 bad helo {helo}\"\n");
   Client c;
