@@ -29,6 +29,9 @@ using asio::awaitable;
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+// How long a connection that is ending may take to say its last words: the 421 after a
+// timeout, a TLS close_notify.
+constexpr auto last_words = std::chrono::seconds(2);
 
 namespace {
 
@@ -74,6 +77,15 @@ class Connection {
   awaitable<void> refuse_handshake(HandshakeFault fault);
   awaitable<void> close();
   void touch() { deadline_ = Clock::now() + ctx_.options.idle_timeout; }
+  // Deadlines sooner than the one the watchdog sleeps until wake it, so that it re-arms.
+  void expect_handshake_within(Clock::duration within) {
+    deadline_ = Clock::now() + within;
+    watchdog_.cancel();
+  }
+  void end_within(Clock::duration within) {
+    session_deadline_ = std::min(session_deadline_, Clock::now() + within);
+    watchdog_.cancel();
+  }
 
   tcp::socket socket_;
   tcp::endpoint remote_;  // as accept() reported it
@@ -89,6 +101,7 @@ awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionCon
   using namespace asio::experimental::awaitable_operators;
   control->interrupt = [this] {
     stopping_ = true;
+    end_within(last_words);  // the 421 4.3.2, then close
     boost::system::error_code ignored;
     socket_.cancel(ignored);
     pacer_.cancel();
@@ -111,7 +124,9 @@ awaitable<void> Connection::watchdog() {
       boost::system::error_code ignored;
       socket_.cancel(ignored);
       pacer_.cancel();
-      deadline_ = session_deadline_ = Clock::time_point::max();
+      // The 421 that follows gets a bound of its own: a client that stopped reading must
+      // not hold the connection open on a blocked write.
+      session_deadline_ = Clock::now() + last_words;
     }
   }
 }
@@ -128,8 +143,7 @@ awaitable<std::tuple<boost::system::error_code, std::size_t>> Connection::write(
 
 awaitable<bool> Connection::handshake(smtp::Session* session) {
   if (!tls_choice_) co_return false;
-  touch();
-  deadline_ = Clock::now() + ctx_.options.handshake_timeout;
+  expect_handshake_within(ctx_.options.handshake_timeout);
   if (tls_choice_->fault != HandshakeFault::none) {
     co_await refuse_handshake(tls_choice_->fault);
     co_return false;
@@ -171,7 +185,7 @@ awaitable<void> Connection::close() {
   boost::system::error_code ignored;
   if (tls_ && !timed_out_) {
     // A bounded close_notify; a client that does not answer is not waited for.
-    deadline_ = Clock::now() + std::chrono::seconds(2);
+    end_within(last_words);
     co_await tls_->async_shutdown(use_tuple);
   }
   // No shutdown(): close() sends the FIN, and most clients have closed first (ENOTCONN).
@@ -322,8 +336,7 @@ awaitable<void> Connection::serve(bool implicit_tls) {
       } else {
         session.shutdown(out);
       }
-      timed_out_ = false;  // let the last reply be written
-      touch();
+      timed_out_ = false;  // let the last reply be written, within last_words
       co_await perform(session, out);
       break;
     }

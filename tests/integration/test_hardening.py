@@ -242,6 +242,39 @@ def test_idle_timeout_in_data_phase(bounceback, client_for):
     assert time.monotonic() - start < 5
 
 
+def test_client_that_stops_reading_is_let_go(bounceback):
+    """A client pipelines commands but never reads a reply: the server's replies fill the
+    socket buffers and its write blocks. Writes are bounded like reads: the idle timeout
+    ends the connection."""
+    server = bounceback("--idle-timeout", "1s")
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", server.smtp_port))
+    s.setblocking(False)
+    chunk = b"NOOP\r\n" * 1000
+    deadline = time.monotonic() + 20
+    blocked_since = None
+    while time.monotonic() < deadline:  # until our sends have been blocked for 0.5 s
+        try:
+            s.send(chunk)
+            blocked_since = None
+        except BlockingIOError:
+            blocked_since = blocked_since or time.monotonic()
+            if time.monotonic() - blocked_since > 0.5:
+                break
+            time.sleep(0.01)
+    assert blocked_since, "the server kept reading; its write never blocked"
+    start = time.monotonic()
+    deadline = start + 10
+    while "session closed" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "session closed" in server.log(), "the connection was never let go"
+    assert time.monotonic() - start < 6
+    s.close()
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=5) as ok:  # still serving
+        assert ok.noop()[0] == 250
+
+
 # ---- crash safety ------------------------------------------------------------------------
 
 def message_for(sender, n):

@@ -161,6 +161,30 @@ def test_plaintext_pipelined_after_starttls_is_never_executed(bounceback, client
     assert c.cmd("QUIT")[0] == 221
 
 
+def wait_for_log(server, text, timeout):
+    deadline = time.monotonic() + timeout  # the log is read by another thread
+    while text not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return text in server.log()
+
+
+def test_close_notify_is_waited_for_briefly(bounceback, client_for):
+    """After QUIT the server sends its TLS close_notify and waits for the client's; a client that
+    never answers (nor closes) is let go after ~2 s, not after the idle timeout."""
+    server = bounceback("--idle-timeout", "60s")
+    c = client_for(server)
+    assert c.reply()[0] == 220
+    c.cmd("EHLO quiet.test")
+    assert c.cmd("STARTTLS")[0] == 220
+    tls_wrap(c)
+    assert c.cmd("EHLO quiet.test")[0] == 250
+    start = time.monotonic()
+    assert c.cmd("QUIT")[0] == 221
+    # The client neither reads the close_notify nor closes: the socket stays open here.
+    assert wait_for_log(server, "session closed", 10), server.log()
+    assert time.monotonic() - start < 6
+
+
 def test_broken_handshake_does_not_disturb_another_session(bounceback, client_for):
     server = bounceback()
     good = client_for(server)
