@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "scenario/encoded_words.hpp"
+
 namespace bounceback::scenario {
 namespace {
 
@@ -67,6 +69,7 @@ bool next_header(std::string_view m, std::string_view name, std::size_t& pos, st
       value += next;
       pos = peek;
     }
+    if (value.find("=?") != std::string::npos) value = decode_encoded_words(value);
     return true;
   }
   return false;

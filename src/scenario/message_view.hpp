@@ -1,5 +1,6 @@
 // Read-only views of a raw message (RFC 5322 §2.2): the header section, header lookup by
-// case-insensitive name with folded lines unfolded (§2.2.3), and the body.
+// case-insensitive name with folded lines unfolded (§2.2.3) and encoded-words decoded, and
+// the body.
 #pragma once
 
 #include <string>
@@ -10,8 +11,9 @@ namespace bounceback::scenario {
 // The text after the first empty line ("" when there is none).
 std::string_view message_body(std::string_view message);
 
-// Calls `f(value)` for each header field named `name` (case-insensitive), value unfolded and
-// with leading whitespace removed; stops early when `f` returns true. Returns whether it did.
+// Calls `f(value)` for each header field named `name` (case-insensitive), value unfolded, with
+// leading whitespace removed and RFC 2047 encoded-words decoded (encoded_words.hpp); stops
+// early when `f` returns true. Returns whether it did.
 template <class F>
 bool for_each_header(std::string_view message, std::string_view name, F&& f);
 

@@ -102,6 +102,35 @@ def test_messages_list_detail_raw_and_delete(bounceback):
     assert get_json(server, "/api/v1/messages") == {"total": 0, "messages": []}
 
 
+def test_encoded_subjects_are_decoded_for_the_api_and_rules(bounceback, tmp_path):
+    """A mailer encodes a non-ASCII Subject (RFC 2047); the API lists it and filters on it as
+    a mail client shows it, and header rules match the decoded text."""
+    from email.message import EmailMessage
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\non = "message"\nheader.Subject = "re:(?i)cassé"\n'
+                     'reply = "554 5.7.1 content rejected"\n', encoding="utf-8")
+    server = bounceback("--scenario", str(rules))
+
+    def message(subject):
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "a@x.test", "b@x.test", subject
+        m.set_content("hello")
+        return m
+
+    accepted = message("Café crème ☕")
+    assert "=?utf-8?" in accepted.as_string().lower()  # what goes on the wire is encoded
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.send_message(accepted)
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            s.send_message(message("Prix cassés"))
+    assert refused.value.smtp_code == 554
+
+    listing = get_json(server, "/api/v1/messages")
+    assert [m["subject"] for m in listing["messages"]] == ["Café crème ☕"]
+    quoted = urllib.parse.quote("crème")
+    assert get_json(server, f"/api/v1/messages?subject={quoted}")["total"] == 1
+
+
 def test_ids_are_validated(bounceback):
     server = bounceback()
     for bad in ["..%2F..%2Fetc%2Fpasswd", "a%00b", "x" * 65, "%2e%2e"]:
