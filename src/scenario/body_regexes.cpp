@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-#include "scenario/message_view.hpp"
+#include "scenario/message_text.hpp"
 
 namespace bounceback::scenario {
 
@@ -36,7 +36,7 @@ BodyRegexes::BodyRegexes(const std::vector<Rule>& rules) {
 }
 
 bool BodyRegexes::Search::matches(const Rule& rule) {
-  if (!body_) body_ = message_body(message_);
+  if (!body_) body_ = message_text(message_, text_);
   const Impl* impl = regexes_.impl_.get();
   const int slot = impl ? impl->slot[rule.index] : -1;
   if (slot >= 0 && !searched_) {

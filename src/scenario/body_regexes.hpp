@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,8 +21,8 @@ class BodyRegexes {
   explicit BodyRegexes(const std::vector<Rule>& rules);
   bool in_use() const { return impl_ != nullptr; }  // else every body pattern matches alone
 
-  // The body of one event's message and the set's answer for it, both computed at the first
-  // rule that asks, so a message no body rule looks at is never scanned.
+  // The text of one event's message (message_text.hpp) and the set's answer for it, both
+  // computed at the first rule that asks, so a message no body rule looks at is never scanned.
   class Search {
    public:
     Search(const BodyRegexes& regexes, std::string_view message)
@@ -32,7 +33,8 @@ class BodyRegexes {
    private:
     const BodyRegexes& regexes_;
     std::string_view message_;
-    std::optional<std::string_view> body_;
+    std::optional<std::string_view> body_;  // message_text(): a view, or into text_
+    std::string text_;
     bool searched_ = false;
     std::optional<std::vector<int>> found_;  // the slots found; nullopt: RE2 could not tell
   };

@@ -295,3 +295,30 @@ def test_explain_cli():
     out = subprocess.run([BIN, "explain", "550", "5.7.26"], capture_output=True, text=True)
     assert out.returncode == 0 and "permanent" in out.stdout
     assert subprocess.run([BIN, "explain", "999"], capture_output=True).returncode == 1
+
+
+def test_body_rules_read_mime_encoded_text(bounceback, tmp_path):
+    """A real mailer's message (Python's email package: multipart/alternative, non-ASCII text
+    sent as quoted-printable or base64) is matched on the text a reader sees."""
+    from email.message import EmailMessage
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\non = "message"\nbody = "re:(?i)réclamez votre prix"\n'
+                     'reply = "554 5.7.1 Message rejected as spam by content filter"\n',
+                     encoding="utf-8")
+    server = bounceback("--scenario", str(rules))
+
+    def message(text):
+        m = EmailMessage()
+        m["From"], m["To"], m["Subject"] = "a@x.test", "b@x.test", "Bonjour"
+        m.set_content(text)  # non-ASCII text: a transfer encoding, never the raw words
+        m.add_alternative(f"<p>{text}</p>", subtype="html")
+        return m
+
+    spam = message("Félicitations ! Réclamez votre prix aujourd'hui. " * 3)
+    wire = spam.as_bytes()
+    assert b"multipart/alternative" in wire and "Réclamez".encode() not in wire
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            s.send_message(spam)
+        assert refused.value.smtp_code == 554
+        s.send_message(message("Votre facture du mois est disponible. " * 3))  # accepted
