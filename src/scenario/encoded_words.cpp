@@ -4,6 +4,7 @@
 #include "scenario/encoded_words.hpp"
 
 #include "scenario/text_codecs.hpp"
+#include "smtp/base64.hpp"
 
 namespace bounceback::scenario {
 namespace {
@@ -25,11 +26,13 @@ std::size_t decode_word(std::string_view s, std::string& out) {
   if (!charset || text.find_first_of(" \t") != std::string_view::npos) return 0;
   std::string bytes;
   const char encoding = s[q1 + 1];
-  const bool ok =
-      (encoding == 'B' || encoding == 'b')
-          ? decode_base64(text, bytes, false)
-          : (encoding == 'Q' || encoding == 'q') && decode_quoted_printable(text, bytes, true);
-  if (!ok) return 0;
+  if (encoding == 'B' || encoding == 'b') {
+    auto decoded = smtp::base64_decode(text);
+    if (!decoded) return 0;
+    bytes = std::move(*decoded);
+  } else if (!(encoding == 'Q' || encoding == 'q') || !decode_quoted_printable(text, bytes, true)) {
+    return 0;
+  }
   append_as_utf8(bytes, *charset, out);
   return q3 + 2;
 }

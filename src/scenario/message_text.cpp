@@ -5,6 +5,7 @@
 
 #include "scenario/message_view.hpp"
 #include "scenario/text_codecs.hpp"
+#include "smtp/base64.hpp"
 #include "smtp/command.hpp"
 
 namespace bounceback::scenario {
@@ -138,7 +139,7 @@ void append_text(const Entity& e, std::string_view entity, int depth, std::size_
   std::string decoded;
   std::string_view text = body;
   if (e.encoding == "base64") {
-    decode_base64(body, decoded, true);
+    decoded = smtp::base64_decode_lenient(body);
     text = decoded;
   } else if (e.encoding == "quoted-printable") {
     decode_quoted_printable(body, decoded, false);

@@ -13,15 +13,6 @@ int hex_value(char c) {
   return -1;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
 }  // namespace
 
 std::optional<Charset> known_charset(std::string_view name) {
@@ -47,26 +38,6 @@ void append_as_utf8(std::string_view bytes, Charset charset, std::string& out) {
       out += static_cast<char>(0x80 | (b & 0x3f));
     }
   }
-}
-
-bool decode_base64(std::string_view in, std::string& out, bool lenient) {
-  unsigned bits = 0;
-  int count = 0;
-  for (const char c : in) {
-    if (c == '=') break;  // padding ends the data
-    const int v = base64_value(c);
-    if (v < 0) {
-      if (lenient) continue;
-      return false;
-    }
-    bits = (bits << 6 | static_cast<unsigned>(v)) & 0xffffff;
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xff);
-    }
-  }
-  return true;
 }
 
 bool decode_quoted_printable(std::string_view in, std::string& out, bool header) {

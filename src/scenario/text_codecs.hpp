@@ -1,6 +1,6 @@
-// The MIME text codecs rules need: base64 and quoted-printable (RFC 2045 §6.7-6.8, and
-// RFC 2047's header forms of them), and the charsets turned into UTF-8 (UTF-8, US-ASCII,
-// ISO-8859-1). Shared by encoded-words in headers and by decoded message bodies.
+// The MIME text codecs rules need besides base64 (smtp/base64.hpp): quoted-printable
+// (RFC 2045 §6.7, and RFC 2047's header form) and the charsets turned into UTF-8 (UTF-8,
+// US-ASCII, ISO-8859-1). Shared by encoded-words in headers and by decoded message bodies.
 #pragma once
 
 #include <optional>
@@ -17,10 +17,6 @@ std::optional<Charset> known_charset(std::string_view name);
 
 // Appends `bytes` in `charset` to `out` as UTF-8.
 void append_as_utf8(std::string_view bytes, Charset charset, std::string& out);
-
-// Strict (encoded-words): false on a character outside the alphabet. Lenient (bodies): line
-// breaks and stray characters are skipped, as RFC 2045 §6.8 asks of decoders.
-bool decode_base64(std::string_view in, std::string& out, bool lenient);
 
 // Header form (RFC 2047 §4.2: '_' is a space; a bad "=XX" is false) or body form (RFC 2045
 // §6.7: "=" at the end of a line is a soft line break; a bad "=XX" is kept as written).

@@ -1,25 +1,14 @@
-// SASL mechanisms for SMTP AUTH: base64 and the exchange state machine (see auth.hpp).
+// SASL mechanisms for SMTP AUTH: the exchange state machine (see auth.hpp).
 #include "smtp/auth.hpp"
 
 #include <algorithm>
 #include <cctype>
 
+#include "smtp/base64.hpp"
 #include "smtp/command.hpp"
 
 namespace bounceback::smtp::auth {
 namespace {
-
-constexpr std::string_view alphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
 
 // Splits on the first `sep`; false when absent.
 bool split(std::string_view s, char sep, std::string_view& head, std::string_view& tail) {
@@ -57,55 +46,6 @@ std::optional<Mechanism> parse_mechanism(std::string_view name) {
 
 std::string_view to_string(Mechanism m) {
   return mechanisms[static_cast<std::size_t>(m)].name;
-}
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = static_cast<unsigned char>(bytes[i]) << 16 |
-                   static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                   static_cast<unsigned char>(bytes[i + 2]);
-    out += alphabet[n >> 18 & 63];
-    out += alphabet[n >> 12 & 63];
-    out += alphabet[n >> 6 & 63];
-    out += alphabet[n & 63];
-  }
-  if (const auto rest = bytes.size() - i; rest > 0) {
-    auto n = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) n |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += alphabet[n >> 18 & 63];
-    out += alphabet[n >> 12 & 63];
-    out += rest == 2 ? alphabet[n >> 6 & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-std::optional<std::string> base64_decode(std::string_view text) {
-  std::size_t pad = 0;
-  while (!text.empty() && text.back() == '=' && pad < 2) {
-    text.remove_suffix(1);
-    ++pad;
-  }
-  // With padding, the whole must be a multiple of 4; one leftover sextet is never valid.
-  if ((pad > 0 && (text.size() + pad) % 4 != 0) || text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int v = sextet(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6 | static_cast<unsigned>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>(acc >> bits & 0xff);
-    }
-  }
-  return out;
 }
 
 std::size_t shown_prefix(std::string_view line) {

@@ -32,11 +32,6 @@ std::string advertised();
 std::optional<Mechanism> parse_mechanism(std::string_view name);  // case-insensitive
 std::string_view to_string(Mechanism m);
 
-// RFC 4648 base64. decode() refuses characters outside the alphabet and bad padding;
-// missing padding is tolerated.
-std::string base64_encode(std::string_view bytes);
-std::optional<std::string> base64_decode(std::string_view text);
-
 // What the client proved, once the exchange has all its responses.
 struct Credentials {
   Mechanism mechanism = Mechanism::plain;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "harness.hpp"
+#include "smtp/base64.hpp"
 
 using namespace bounceback::smtp;
 using namespace bounceback::smtp::test;
@@ -15,7 +16,7 @@ using S = auth::Exchange::Status;
 namespace {
 
 std::string b64(std::string_view s) {
-  return auth::base64_encode(s);
+  return bounceback::smtp::base64_encode(s);
 }
 
 // Accepts alice/secret (password or token); CRAM-MD5 digests are checked against one
@@ -53,13 +54,13 @@ TEST_CASE("auth: base64 round trips and refuses bad input", "[smtp][auth]") {
       {std::string("\0alice\0secret", 13), "AGFsaWNlAHNlY3JldA=="},
   }));
   CAPTURE(encoded);
-  CHECK(auth::base64_encode(plain) == encoded);
-  CHECK(auth::base64_decode(encoded) == plain);
+  CHECK(bounceback::smtp::base64_encode(plain) == encoded);
+  CHECK(bounceback::smtp::base64_decode(encoded) == plain);
 
   const auto bad = GENERATE(as<std::string>{}, "Zm9v!", "Z", "Zm9=v", "Zg=", "Zm 9v", "Zg===");
   CAPTURE(bad);
-  CHECK_FALSE(auth::base64_decode(bad));
-  CHECK(auth::base64_decode("Zg") == "f");  // missing padding is tolerated
+  CHECK_FALSE(bounceback::smtp::base64_decode(bad));
+  CHECK(bounceback::smtp::base64_decode("Zg") == "f");  // missing padding is tolerated
 }
 
 TEST_CASE("auth: mechanism table", "[smtp][auth]") {
@@ -143,7 +144,8 @@ TEST_CASE("auth: SASL exchanges", "[smtp][auth]") {
     CHECK(x.credentials().secret == "tok123");
     const auto s = x.reject();
     CHECK(s.status == S::challenge);
-    CHECK(auth::base64_decode(s.challenge)->find("\"status\":\"401\"") != std::string::npos);
+    CHECK(bounceback::smtp::base64_decode(s.challenge)->find("\"status\":\"401\"") !=
+          std::string::npos);
     CHECK(x.respond("").status == S::failed);
   }
   SECTION("cancellation and bad base64") {
@@ -223,12 +225,12 @@ TEST_CASE("session AUTH: exchanges, errors and sequence", "[smtp][auth][session]
   SECTION("CRAM-MD5 challenge is unique per exchange and names the host") {
     const auto first = h.line("AUTH CRAM-MD5");
     REQUIRE(first.starts_with("334 "));
-    const auto challenge = auth::base64_decode(first.substr(4, first.size() - 6));
+    const auto challenge = bounceback::smtp::base64_decode(first.substr(4, first.size() - 6));
     REQUIRE(challenge);
     CHECK(*challenge == "<S1.1@mx.test>");
     CHECK(h.line("*") == "501 5.0.0 Error: authentication aborted\r\n");
     const auto second = h.line("AUTH CRAM-MD5");
-    CHECK(auth::base64_decode(second.substr(4, second.size() - 6)) == "<S1.2@mx.test>");
+    CHECK(bounceback::smtp::base64_decode(second.substr(4, second.size() - 6)) == "<S1.2@mx.test>");
     CHECK(h.line(b64("tim b913a602c7eda7a495b4e6e7334d3890")).starts_with("535 5.7.8"));
   }
   SECTION("XOAUTH2 failure: error challenge, empty line, 535") {
