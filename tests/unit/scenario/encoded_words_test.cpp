@@ -44,7 +44,7 @@ TEST_CASE("a hostile header stays linear and bounded", "[scenario][encoded-words
   const std::string word = "=?ISO-8859-1?B?" + std::string(200, '/') + "?=";  // 150 0xff bytes
   const auto out = decode_encoded_words(word);
   CHECK(out.size() == 300);  // each a two-byte UTF-8 character
-  CHECK(out.size() <= word.size() * 3 / 2);
+  CHECK(out.size() <= word.size() * 2);
   // Beyond 256 bytes a "word" is not looked at.
   const std::string huge = "=?UTF-8?B?" + std::string(400, 'A') + "?=";
   CHECK(decode_encoded_words(huge) == huge);
