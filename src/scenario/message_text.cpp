@@ -127,7 +127,9 @@ void append_text(const Entity& e, std::string_view entity, int depth, std::size_
   if (e.type.starts_with("multipart/") || e.type == "message/rfc822") {
     if (depth >= max_depth) return;
     if (e.type == "message/rfc822") return append_text(body, depth + 1, parts, out);
-    for_each_part(body, parameter(e.type_value, "boundary"), [&](std::string_view part) {
+    const std::string boundary = parameter(e.type_value, "boundary");
+    if (boundary.empty()) return;  // no parts can be told apart
+    for_each_part(body, boundary, [&](std::string_view part) {
       if (++parts > max_parts) return false;
       append_text(part, depth + 1, parts, out);
       return true;

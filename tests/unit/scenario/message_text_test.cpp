@@ -63,6 +63,12 @@ TEST_CASE("multipart: the text parts, decoded, in order", "[scenario][mime]") {
   CHECK(text_of(m) == "Please click here\n<b>wire</b>");
 }
 
+TEST_CASE("a multipart without a boundary has no text", "[scenario][mime]") {
+  CHECK(text_of("Content-Type: multipart/mixed\r\n\r\n--\r\n\r\nText\r\n--\r\n") == "");
+  CHECK(text_of("Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n\r\nText\r\n--\r\n") ==
+        "");
+}
+
 TEST_CASE("body rules read the decoded text", "[scenario][mime]") {
   Harness h(R"(
 [[rule]]
