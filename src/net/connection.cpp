@@ -132,7 +132,7 @@ awaitable<void> Connection::watchdog() {
 }
 
 // Not a coroutine: it hands back async_write's own awaitable, so a reply allocates no
-// coroutine frame (frames over ~1 KiB are never recycled by Asio and cost a malloc each).
+// coroutine frame (Asio never recycles frames over ~2 KiB: each costs a malloc).
 awaitable<std::tuple<boost::system::error_code, std::size_t>> Connection::write(
     std::string_view bytes) {
   touch();
