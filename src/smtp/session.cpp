@@ -92,6 +92,7 @@ void Session::close_with(std::string_view wire, Output& out) {
 
 void Session::reset_transaction() {
   has_mail_ = rcpt_attempted_ = bdat_started_ = bdat_failed_ = false;
+  bdat_first_.reset();
   from_.clear();
   mail_params_ = {};
   rcpts_.clear();

@@ -156,6 +156,9 @@ class Session {
   bool bdat_failed_ = false;     // a chunk of this transaction failed: the rest are refused
   bool bdat_discard_ = false;    // the Policy refused the transaction: read, drop, no reply
   std::string_view bdat_error_;  // the reply owed once the chunk is read, if it failed
+  // A positive `data` decision at the first BDAT: there is no 354, so its delay, drip and
+  // disconnect (and a 2xx text) shape the reply that ends the first chunk instead.
+  std::optional<Decision> bdat_first_;
   // A message handed to a blocking sink through the transport, and what its reply needs;
   // allocated only meanwhile, so an idle session stays small.
   struct PendingStore {

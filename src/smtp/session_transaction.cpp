@@ -1,6 +1,7 @@
 // The mail transaction half of the session: MAIL, RCPT, DATA, BDAT and the end of a
 // message (RFC 5321 §3.3, RFC 3030), up to handing the message to the MessageSink.
 #include <charconv>
+#include <utility>
 
 #include "smtp/command.hpp"
 #include "smtp/replies.hpp"
@@ -123,6 +124,7 @@ void Session::on_bdat(std::string_view arg, Output& out) {
       if (phase_ == Phase::closed) return;  // 421 or disconnect: the chunk is not read
     } else {
       bdat_started_ = true;
+      if (d.delay.count() > 0 || d.drip.count() > 0 || d.disconnect || d.reply) bdat_first_ = d;
       decoder_.reset(limits_.message_size, config_->bare_lf);
     }
   }
@@ -140,8 +142,15 @@ void Session::finish_chunk(Output& out) {
     if (bdat_last_) reset_transaction();
     return;
   }
-  if (!bdat_last_)
-    return send("250 2.0.0 Ok: " + std::to_string(decoder_.body().size()) + " octets\r\n", out);
+  if (!bdat_last_) {
+    const std::string ok =
+        "250 2.0.0 Ok: " + std::to_string(decoder_.body().size()) + " octets\r\n";
+    if (!bdat_first_) return send(ok, out);
+    Decision first = *std::exchange(bdat_first_, std::nullopt);
+    if (first.reply && first.reply->code >= 300) first.reply.reset();  // only a 2xx fits here
+    reply(event(EventKind::data), first, ok, out, false);
+    return;
+  }
   finish_message(out, true);
 }
 
@@ -166,6 +175,14 @@ void Session::finish_message(Output& out, bool chunked) {
   Decision d;
   const bool go_on = decide(ev, d, out);
   ev.message = {};
+  if (bdat_first_) {  // BDAT ... LAST was the first chunk: the data decision's pacing applies
+    if (d.delay.count() == 0 && d.drip.count() == 0) {
+      d.delay = bdat_first_->delay;
+      d.drip = bdat_first_->drip;
+    }
+    d.disconnect = d.disconnect || bdat_first_->disconnect;
+    bdat_first_.reset();
+  }
   if (go_on && (!d.reply || d.reply->code < 400)) {
     AcceptedMessage m;
     m.queue_id = queue_id_;

@@ -322,3 +322,29 @@ def test_body_rules_read_mime_encoded_text(bounceback, tmp_path):
             s.send_message(spam)
         assert refused.value.smtp_code == 554
         s.send_message(message("Votre facture du mois est disponible. " * 3))  # accepted
+
+
+def test_data_rule_delays_and_closes_at_bdat(bounceback, client_for, tmp_path):
+    """CHUNKING clients (BDAT) get no 354: a `data` rule's delay and disconnect apply to the
+    reply to their first chunk."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\non = "data"\nfrom = "slow@*"\ndelay = "1s"\n\n'
+                     '[[rule]]\non = "data"\nfrom = "cut@*"\ndisconnect = true\n')
+    server = bounceback("--scenario", str(rules))
+    for sender in ("slow@x.test", "cut@x.test"):
+        c = client_for(server)
+        assert c.reply()[0] == 220
+        code, lines = c.cmd("EHLO chunky.test")
+        assert code == 250 and any("CHUNKING" in l for l in lines)
+        assert c.cmd(f"MAIL FROM:<{sender}>")[0] == 250
+        assert c.cmd("RCPT TO:<b@x.test>")[0] == 250
+        start = time.monotonic()
+        c.send("BDAT 5\r\nhello")
+        assert c.reply() == (250, ["250 2.0.0 Ok: 5 octets"])
+        if sender.startswith("slow"):
+            assert time.monotonic() - start >= 0.9
+            c.send("BDAT 0 LAST\r\n")
+            code, lines = c.reply()
+            assert code == 250 and "queued as" in lines[0]
+        else:
+            assert c.closed()

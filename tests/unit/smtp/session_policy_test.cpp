@@ -357,3 +357,60 @@ TEST_CASE("policy: disconnect at data sends 354 and closes; the message is not r
   CHECK(after.now.empty());
   CHECK(h.sink.messages.empty());
 }
+
+TEST_CASE("policy: a data decision at BDAT shapes the first chunk's reply",
+          "[smtp][policy][bdat]") {
+  const std::string tx = "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n";
+  SECTION("delay and a 2xx text: the first chunk's reply, not the later ones") {
+    Decision d;
+    d.delay = 5s;
+    d.reply = Reply{250, "2.0.0", "slowly accepted"};
+    Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::data] = d; });
+    h.start();
+    h.send(tx);
+    Output out;
+    CHECK(h.session->feed("BDAT 3\r\nabcBDAT 2\r\nde", out) == 11);  // paused after the chunk
+    CHECK(out.paced == "250 2.0.0 slowly accepted\r\n");
+    CHECK(out.delay == 5s);
+    CHECK(h.send("BDAT 2\r\ndeBDAT 0 LAST\r\n") ==
+          "250 2.0.0 Ok: 5 octets\r\n250 2.0.0 Ok: queued as S1.1\r\n");
+    CHECK(h.last.delay == 0s);
+    REQUIRE(h.sink.messages.size() == 1);
+    CHECK(h.sink.messages[0].data == "abcde");
+  }
+  SECTION("disconnect: the first chunk is answered, then the channel closes, nothing stored") {
+    Decision d;
+    d.disconnect = true;
+    Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::data] = d; });
+    h.start();
+    h.send(tx);
+    CHECK(h.send("BDAT 3\r\nabcBDAT 0 LAST\r\n") == "250 2.0.0 Ok: 3 octets\r\n");
+    CHECK(h.last.then == Output::Then::close);
+    CHECK(h.session->closed());
+    CHECK(h.sink.messages.empty());
+  }
+  SECTION("BDAT n LAST first: the final reply is paced, unless a message rule paces it") {
+    Decision data;
+    data.drip = 100ms;
+    Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::data] = data; });
+    h.start();
+    h.send(tx);
+    Output out;
+    h.session->feed("BDAT 2 LAST\r\nhi", out);
+    CHECK(out.paced == "250 2.0.0 Ok: queued as S1.1\r\n");
+    CHECK(out.drip == 100ms);
+
+    Decision message;
+    message.delay = 1s;
+    Harness g({}, [&](ScriptedPolicy& p) {
+      p.decisions[EventKind::data] = data;
+      p.decisions[EventKind::message] = message;
+    });
+    g.start();
+    g.send(tx);
+    Output own;
+    g.session->feed("BDAT 2 LAST\r\nhi", own);
+    CHECK(own.delay == 1s);
+    CHECK(own.drip == 0ms);
+  }
+}
