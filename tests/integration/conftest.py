@@ -52,6 +52,13 @@ class Server:
     def log(self):
         return "".join(self.lines)
 
+    def wait_for_log(self, text, timeout=5):
+        """Whether `text` shows in the log within `timeout` s (another thread reads it)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return text in self.log()
+
     def connect(self, timeout=10):
         return socket.create_connection(("127.0.0.1", self.smtp_port), timeout=timeout)
 

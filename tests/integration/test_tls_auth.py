@@ -161,13 +161,6 @@ def test_plaintext_pipelined_after_starttls_is_never_executed(bounceback, client
     assert c.cmd("QUIT")[0] == 221
 
 
-def wait_for_log(server, text, timeout):
-    deadline = time.monotonic() + timeout  # the log is read by another thread
-    while text not in server.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return text in server.log()
-
-
 def test_close_notify_is_waited_for_briefly(bounceback, client_for):
     """After QUIT the server sends its TLS close_notify and waits for the client's; a client that
     never answers (nor closes) is let go after ~2 s, not after the idle timeout."""
@@ -181,7 +174,7 @@ def test_close_notify_is_waited_for_briefly(bounceback, client_for):
     start = time.monotonic()
     assert c.cmd("QUIT")[0] == 221
     # The client neither reads the close_notify nor closes: the socket stays open here.
-    assert wait_for_log(server, "session closed", 10), server.log()
+    assert server.wait_for_log("session closed", 10), server.log()
     assert time.monotonic() - start < 6
 
 
@@ -203,10 +196,7 @@ def test_broken_handshake_does_not_disturb_another_session(bounceback, client_fo
     assert good.cmd("DATA")[0] == 354
     code, lines = good.cmd("Subject: ok\r\n\r\nfine\r\n.")
     assert code == 250 and "queued as" in lines[0]
-    deadline = time.time() + 5  # the log is read by another thread
-    while "tls handshake failed" not in server.log() and time.time() < deadline:
-        time.sleep(0.05)
-    assert "tls handshake failed" in server.log()
+    assert server.wait_for_log("tls handshake failed")
     with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:  # still serving
         s.starttls(context=ssl._create_unverified_context())
         assert s.noop()[0] == 250
