@@ -16,6 +16,28 @@ int sextet(char c) {
   return -1;
 }
 
+// Bytes from base64 sextets; a character outside the alphabet is skipped or fails the whole.
+std::optional<std::string> decode_sextets(std::string_view text, bool skip_invalid) {
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  unsigned acc = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const int v = sextet(c);
+    if (v < 0) {
+      if (skip_invalid) continue;
+      return std::nullopt;
+    }
+    acc = (acc << 6 | static_cast<unsigned>(v)) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>(acc >> bits & 0xff);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
@@ -50,40 +72,11 @@ std::optional<std::string> base64_decode(std::string_view text) {
   }
   // With padding, the whole must be a multiple of 4; one leftover sextet is never valid.
   if ((pad > 0 && (text.size() + pad) % 4 != 0) || text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int v = sextet(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6 | static_cast<unsigned>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>(acc >> bits & 0xff);
-    }
-  }
-  return out;
+  return decode_sextets(text, false);
 }
 
 std::string base64_decode_lenient(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    if (c == '=') break;
-    const int v = sextet(c);
-    if (v < 0) continue;
-    acc = (acc << 6 | static_cast<unsigned>(v)) & 0xffffff;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>(acc >> bits & 0xff);
-    }
-  }
-  return out;
+  return *decode_sextets(text.substr(0, text.find('=')), true);
 }
 
 }  // namespace bounceback::smtp
