@@ -3,10 +3,15 @@
 `bounceback(*args)` starts a server with `--smtp 127.0.0.1:0 --http 127.0.0.1:0` plus args,
 waits for its "ready" log line, and returns a Server with the bound ports. Every server is
 stopped with SIGTERM at the end of the test, and must exit 0.
+
+`need_tool(name)` skips a test whose external tool is missing (under CI=true it fails instead:
+CI installs every tool tests/tools.txt lists). Run by CTest (BOUNCEBACK_CTEST=1), a file in
+which a test skipped exits 77, which CTest reports as skipped, never as passed.
 """
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -20,6 +25,41 @@ SOURCE_DIR = os.environ.get("BOUNCEBACK_SOURCE_DIR", ".")
 # Options for every server, before the test's own (CI's sanitizer stages add --threads 2 so
 # that connections run on several I/O threads under ASan and TSan).
 SERVE_ARGS = shlex.split(os.environ.get("BOUNCEBACK_SERVE_ARGS", ""))
+SKIPPED_EXIT = 77  # tests/CMakeLists.txt: SKIP_RETURN_CODE
+
+
+def missing_tool(reason):
+    """Skips the running test, or fails it under CI, where every test tool is installed."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: CI installs every test tool (.ci/install-deps --test, "
+                    "tests/tools.txt)", pytrace=False)
+    pytest.skip(f"{reason} (.ci/install-deps --test installs it)")
+
+
+def need_tool(name):
+    """The path of executable `name`; skips (CI: fails) the test when it is not installed."""
+    path = shutil.which(name)
+    if not path:
+        missing_tool(f"{name} is not installed")
+    return path
+
+
+def need_swaks(feature):
+    """swaks, able to do `feature` as `swaks --support` names it ("TLS" needs Net::SSLeay)."""
+    swaks = need_tool("swaks")
+    support = subprocess.run([swaks, "--support"], capture_output=True, text=True).stdout
+    if f"=== {feature} supported" not in support:
+        missing_tool(f"swaks cannot do {feature}: " + support)
+    return swaks
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CTest, a run with skipped tests and no failure exits 77: reported as skipped."""
+    if os.environ.get("BOUNCEBACK_CTEST") != "1" or exitstatus != 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.stats.get("skipped"):
+        session.exitstatus = SKIPPED_EXIT
 
 
 class Server:

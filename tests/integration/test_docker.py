@@ -5,14 +5,12 @@ binary's shared libraries, and the image's entrypoint arguments start the real b
 import os
 import re
 import shlex
-import shutil
 import subprocess
 
 import pytest
+import yaml
 
-from conftest import BIN, Server
-
-yaml = pytest.importorskip("yaml")
+from conftest import BIN, Server, need_tool
 ROOT = os.environ.get("BOUNCEBACK_SOURCE_DIR", ".")
 
 
@@ -66,10 +64,8 @@ def test_runtime_packages_cover_the_binary_libraries():
     """Every non-libc library ldd lists comes from a package the runtime stage installs."""
     text = read("Dockerfile")
     runtime = text.split("FROM debian:12-slim", 1)[1]
-    try:
-        ldd = subprocess.run(["ldd", BIN], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("ldd not available")
+    need_tool("ldd")
+    ldd = subprocess.run(["ldd", BIN], capture_output=True, text=True, check=True).stdout
     base = {"libc6", "libgcc-s1", "libstdc++6"}  # in debian:12-slim already
     for path in re.findall(r"=>\s+(/\S+)", ldd):
         owner = subprocess.run(["dpkg", "-S", os.path.realpath(path)], capture_output=True,
@@ -98,9 +94,9 @@ def test_entrypoint_and_compose_arguments_start_the_binary(bounceback):
         assert server.stop() == 0, server.log()
 
 
-@pytest.mark.skipif(not shutil.which("docker-compose"), reason="docker-compose not installed")
 def test_docker_compose_config_validates():
     """`docker-compose config` checks the file against the Compose schema; no engine needed."""
+    need_tool("docker-compose")
     out = subprocess.run(["docker-compose", "-f", os.path.join(ROOT, "docker-compose.yml"),
                           "config", "-q"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

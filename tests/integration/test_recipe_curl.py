@@ -1,12 +1,9 @@
 """Runs the curl walk-through of docs/recipes.md, as written, against the real binary."""
 import os
 import re
-import shutil
 import subprocess
 
-import pytest
-
-from conftest import SOURCE_DIR
+from conftest import SOURCE_DIR, need_tool
 
 
 def recipe(name, lang):
@@ -17,8 +14,8 @@ def recipe(name, lang):
     return m.group(1)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_curl_walkthrough(bounceback, tmp_path):
+    need_tool("curl")
     server = bounceback()
     env = dict(os.environ, API=f"http://127.0.0.1:{server.http_port}",
                SMTP=f"smtp://127.0.0.1:{server.smtp_port}")

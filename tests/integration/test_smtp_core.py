@@ -4,12 +4,13 @@ import concurrent.futures
 import json
 import os
 import pathlib
-import shutil
 import smtplib
 import subprocess
 import time
 
 import pytest
+
+from conftest import need_tool
 
 
 def eml_files(store):
@@ -282,8 +283,8 @@ def test_ipv6_listener(bounceback):
         assert s.noop()[0] == 250
 
 
-@pytest.mark.skipif(not shutil.which("swaks"), reason="swaks not installed")
 def test_swaks(bounceback, tmp_path):
+    need_tool("swaks")
     server = bounceback("--store-dir", str(tmp_path))
     out = subprocess.run(["swaks", "--server", "127.0.0.1", "--port", str(server.smtp_port),
                           "--from", "swaks@example.test", "--to", "rcpt@example.test",
@@ -294,8 +295,8 @@ def test_swaks(bounceback, tmp_path):
     assert b"Subject: via swaks" in eml.read_bytes()
 
 
-@pytest.mark.skipif(not shutil.which("curl"), reason="curl not installed")
 def test_curl(bounceback, tmp_path):
+    need_tool("curl")
     server = bounceback("--store-dir", str(tmp_path))
     mail = tmp_path / "mail.txt"
     mail.write_bytes(b"Subject: via curl\r\n\r\nhello from curl\r\n")

@@ -13,6 +13,8 @@ import urllib.request
 
 import pytest
 
+from conftest import need_swaks
+
 USERS_SCENARIO = """
 name = "users"
 [server]
@@ -312,6 +314,7 @@ def test_xoauth2_with_token_table(bounceback, tmp_path):
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
 def test_swaks_tls_auth(bounceback, tmp_path, mechanism):
+    need_swaks("TLS")
     server = bounceback("--scenario", scenario(tmp_path, USERS_SCENARIO))
     run = subprocess.run(
         ["swaks", "--server", f"127.0.0.1:{server.smtp_port}", "--tls", "--auth", mechanism,

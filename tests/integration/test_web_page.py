@@ -5,10 +5,7 @@ import shutil
 import smtplib
 import subprocess
 
-import pytest
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(not CHROMIUM, reason="chromium not installed")
+from conftest import need_tool
 
 
 def chromium(tmp_path, *args):
@@ -16,7 +13,7 @@ def chromium(tmp_path, *args):
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,900",
              "--virtual-time-budget=5000"]
-    return subprocess.run([CHROMIUM, *flags, *args], capture_output=True, timeout=90)
+    return subprocess.run([need_tool("chromium"), *flags, *args], capture_output=True, timeout=90)
 
 
 def test_page_lists_messages_and_sessions(bounceback, tmp_path):
