@@ -23,7 +23,7 @@ struct Request {
 };
 
 // Work the transport finishes asynchronously. wait (GET /api/v1/messages/wait): answer once
-// Router::wait_check(filter) finds a message, or Router::wait_timeout() after `timeout`.
+// Router::wait_check(filter, page) finds a message, or Router::wait_timeout() after `timeout`.
 // events (GET /api/v1/events): stream Router::event_message() for each new message matching
 // `filter`, as Server-Sent Events, until the client leaves.
 struct Deferred {
@@ -31,6 +31,7 @@ struct Deferred {
   Kind kind = Kind::none;
   MessageFilter filter;
   std::chrono::milliseconds timeout{0};
+  std::size_t start = 0, limit = 0;  // wait: the page of matches listed in "messages"
 };
 
 struct Response {

@@ -289,7 +289,7 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     std::optional<Response> found;
     for (;;) {
       waker->pending = false;  // a wake from now on means "check again"
-      found = router.wait_check(d.filter);
+      found = router.wait_check(d.filter, {d.start, d.limit});
       if (found || conn->stopping || std::chrono::steady_clock::now() >= deadline) break;
       waker->timer.expires_at(deadline);
       if (!waker->pending) co_await waker->timer.async_wait(tuple_awaitable);

@@ -43,19 +43,18 @@ std::string render_metrics(const ApiContext& ctx) {
   std::string out;
   const auto& c = ctx.counters;
   one(out, "bounceback_sessions_total", "counter", "SMTP sessions started.", c.sessions.load());
-  one(out, "bounceback_connections_current", "gauge", "SMTP connections open now.",
-      c.current.load());
+  one(out, "bounceback_open_connections", "gauge", "SMTP connections open now.", c.current.load());
   one(out, "bounceback_connections_refused_total", "counter",
       "Connections refused beyond --max-connections.", c.refused.load());
   one(out, "bounceback_timeouts_total", "counter", "Sessions closed for idle or session timeout.",
       c.timeouts.load());
-  one(out, "bounceback_tls_handshakes_total", "counter", "Successful TLS handshakes.",
-      c.tls_handshakes.load());
-  one(out, "bounceback_tls_failures_total", "counter", "Failed TLS handshakes.",
-      c.tls_failures.load());
-  one(out, "bounceback_bytes_in_total", "counter", "Bytes received from SMTP clients.",
+  family(out, "bounceback_tls_handshakes_total", "counter",
+         "TLS handshakes (STARTTLS and SMTPS), by result.");
+  sample(out, "bounceback_tls_handshakes_total", c.tls_handshakes.load(), "result=\"success\"");
+  sample(out, "bounceback_tls_handshakes_total", c.tls_failures.load(), "result=\"failure\"");
+  one(out, "bounceback_received_bytes_total", "counter", "Bytes received from SMTP clients.",
       c.bytes_in.load());
-  one(out, "bounceback_bytes_out_total", "counter", "Bytes sent to SMTP clients.",
+  one(out, "bounceback_sent_bytes_total", "counter", "Bytes sent to SMTP clients.",
       c.bytes_out.load());
 
   one(out, "bounceback_messages_accepted_total", "counter", "Messages accepted (250) and stored.",

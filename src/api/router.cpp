@@ -4,7 +4,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
-#include <charconv>
 
 #include "api/json_views.hpp"
 #include "api/metrics.hpp"
@@ -26,22 +25,23 @@ Response json_response(const json::value& v, unsigned status = 200) {
   return r;
 }
 
-// ?limit=N: absent means no limit; nullopt on a bad value.
-std::optional<std::size_t> parse_limit(const Params& query, bool& bad) {
-  const std::string* text = find_param(query, "limit");
-  if (!text) return std::nullopt;
-  std::size_t n = 0;
-  const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc{} || p != text->data() + text->size()) bad = true;
-  return n;
-}
-
 MessageFilter filter_of(const Params& query) {
   MessageFilter f;
-  if (const auto* v = find_param(query, "from")) f.from = *v;
-  if (const auto* v = find_param(query, "to")) f.to = *v;
-  if (const auto* v = find_param(query, "subject")) f.subject = *v;
+  if (const auto* v = query_value(query, "from")) f.from = *v;
+  if (const auto* v = query_value(query, "to")) f.to = *v;
+  if (const auto* v = query_value(query, "subject")) f.subject = *v;
   return f;
+}
+
+// {"total", "start", "count", <name>: [...]}: `total` counts the whole (filtered) list.
+json::object page_json(std::size_t total, Page page, std::string_view name, json::array list) {
+  json::object o{{"total", total}, {"start", page.start}, {"count", list.size()}};
+  o[name] = std::move(list);
+  return o;
+}
+
+bool in_page(std::size_t index, Page page) {
+  return index >= page.start && index - page.start < page.limit;
 }
 
 // A duration: "5s", "500ms", "1h30m", or a bare number of seconds.
@@ -73,27 +73,30 @@ Response error_response(unsigned status, std::string_view message) {
 
 std::span<const Router::Route> Router::routes() {
   // Order matters where a literal and a placeholder compete: /messages/wait before /{id}.
+  // Query parameters are canonical names (query_params.cpp adds the aliases, rcpt for to);
+  // anything else is a 400, so a misspelt filter cannot silently match everything.
   static const Route table[] = {
-      {"GET", "/", &Router::index, true},
-      {"GET", "/healthz", &Router::healthz, true},
-      {"GET", "/metrics", &Router::metrics},
-      {"GET", "/api/v1/messages", &Router::list_messages},
-      {"DELETE", "/api/v1/messages", &Router::delete_messages},
-      {"GET", "/api/v1/messages/wait", &Router::wait_message},
-      {"GET", "/api/v1/messages/{id}", &Router::get_message},
-      {"DELETE", "/api/v1/messages/{id}", &Router::delete_message},
-      {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw},
-      {"GET", "/api/v1/sessions", &Router::list_sessions},
-      {"GET", "/api/v1/sessions/{id}", &Router::get_session},
-      {"GET", "/api/v1/attempts", &Router::list_attempts},
-      {"GET", "/api/v1/scenario", &Router::get_scenario},
-      {"PUT", "/api/v1/scenario", &Router::put_scenario},
-      {"POST", "/api/v1/scenario/reset", &Router::reset_scenario},
-      {"GET", "/api/v1/codes", &Router::list_codes},
-      {"GET", "/api/v1/codes/{code}", &Router::get_code},
-      {"GET", "/api/v1/clock", &Router::get_clock},
-      {"POST", "/api/v1/clock/advance", &Router::advance_clock},
-      {"GET", "/api/v1/events", &Router::events},
+      {"GET", "/", &Router::index, "", true},
+      {"GET", "/healthz", &Router::healthz, "", true},
+      {"GET", "/metrics", &Router::metrics, ""},
+      {"GET", "/api/v1/messages", &Router::list_messages, "from to subject start limit"},
+      {"DELETE", "/api/v1/messages", &Router::delete_messages, ""},
+      {"GET", "/api/v1/messages/wait", &Router::wait_message,
+       "from to subject timeout start limit"},
+      {"GET", "/api/v1/messages/{id}", &Router::get_message, ""},
+      {"DELETE", "/api/v1/messages/{id}", &Router::delete_message, ""},
+      {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw, ""},
+      {"GET", "/api/v1/sessions", &Router::list_sessions, "start limit"},
+      {"GET", "/api/v1/sessions/{id}", &Router::get_session, ""},
+      {"GET", "/api/v1/attempts", &Router::list_attempts, "from to start limit"},
+      {"GET", "/api/v1/scenario", &Router::get_scenario, ""},
+      {"PUT", "/api/v1/scenario", &Router::put_scenario, ""},
+      {"POST", "/api/v1/scenario/reset", &Router::reset_scenario, ""},
+      {"GET", "/api/v1/codes", &Router::list_codes, ""},
+      {"GET", "/api/v1/codes/{code}", &Router::get_code, ""},
+      {"GET", "/api/v1/clock", &Router::get_clock, ""},
+      {"POST", "/api/v1/clock/advance", &Router::advance_clock, "by"},
+      {"GET", "/api/v1/events", &Router::events, "from to subject"},
   };
   return table;
 }
@@ -122,7 +125,7 @@ Response Router::handle(const Request& request) const {
     for (std::size_t i = 0; match && i < segments->size(); ++i) {
       const std::string_view p = (*pattern)[i];
       if (p.front() == '{') {
-        auto decoded = percent_decode((*segments)[i], false);
+        auto decoded = percent_decode((*segments)[i]);
         if (!decoded) return error_response(400, "malformed escape in path");
         args.push_back(std::move(*decoded));
       } else {
@@ -140,6 +143,8 @@ Response Router::handle(const Request& request) const {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;
     }
+    if (const auto error = check_query(request.query, route.params))
+      return error_response(400, *error);
     return (this->*route.handler)(request, args);
   }
   if (!allowed.empty()) {
@@ -173,29 +178,32 @@ Response Router::metrics(const Request&, const Args&) const {
 // ---- messages ------------------------------------------------------------------------------
 
 Response Router::list_messages(const Request& request, const Args&) const {
-  bool bad = false;
-  const auto limit = parse_limit(request.query, bad);
-  if (bad) return error_response(400, "limit: expected a non-negative integer");
+  std::string error;
+  const auto page = parse_page(request.query, messages_page, error);
+  if (!page) return error_response(400, error);
   const MessageFilter filter = filter_of(request.query);
   json::array list;
   std::size_t total = 0;
   for (const auto& m : ctx_.messages.newest_first()) {
     if (!filter.matches(*m)) continue;
-    ++total;
-    if (!limit || list.size() < *limit) list.push_back(message_summary(*m));
+    if (in_page(total++, *page)) list.push_back(message_summary(*m));
   }
-  return json_response(json::object{{"total", total}, {"messages", std::move(list)}});
+  return json_response(page_json(total, *page, "messages", std::move(list)));
 }
 
-std::optional<Response> Router::wait_check(const MessageFilter& filter) const {
-  json::array matching;
-  for (const auto& m : ctx_.messages.newest_first())
-    if (filter.matches(*m)) matching.push_back(message_summary(*m));
-  if (matching.empty()) return std::nullopt;
-  // The newest match's summary at the top level, and every match (newest first).
-  json::object o = matching.front().as_object();
-  o["total"] = matching.size();
-  o["messages"] = std::move(matching);
+std::optional<Response> Router::wait_check(const MessageFilter& filter, Page page) const {
+  json::array list;
+  std::size_t total = 0;
+  json::object newest;
+  for (const auto& m : ctx_.messages.newest_first()) {
+    if (!filter.matches(*m)) continue;
+    if (total == 0) newest = message_summary(*m);
+    if (in_page(total++, page)) list.push_back(message_summary(*m));
+  }
+  if (total == 0) return std::nullopt;
+  // The newest match's summary at the top level, and a page of every match (newest first).
+  json::object o = page_json(total, page, "messages", std::move(list));
+  for (auto& [key, value] : newest) o[key] = std::move(value);
   return json_response(o);
 }
 
@@ -209,15 +217,20 @@ std::string Router::event_message(const store::StoredMessage& message) {
 
 Response Router::wait_message(const Request& request, const Args&) const {
   std::chrono::milliseconds timeout = default_wait;
-  if (const auto* t = find_param(request.query, "timeout")) {
+  if (const auto* t = query_value(request.query, "timeout")) {
     const auto parsed = parse_wait(*t);
     if (!parsed) return error_response(400, "timeout: expected a duration like 5s or 500ms");
     timeout = std::min(*parsed, max_wait);
   }
+  std::string error;
+  const auto page = parse_page(request.query, messages_page, error);
+  if (!page) return error_response(400, error);
   Response r;
   r.deferred.kind = Deferred::Kind::wait;
   r.deferred.filter = filter_of(request.query);
   r.deferred.timeout = timeout;
+  r.deferred.start = page->start;
+  r.deferred.limit = page->limit;
   return r;
 }
 
@@ -254,16 +267,14 @@ Response Router::delete_message(const Request&, const Args& args) const {
 // ---- sessions and attempts -----------------------------------------------------------------
 
 Response Router::list_sessions(const Request& request, const Args&) const {
-  bool bad = false;
-  const auto limit = parse_limit(request.query, bad);
-  if (bad) return error_response(400, "limit: expected a non-negative integer");
+  std::string error;
+  const auto page = parse_page(request.query, sessions_page, error);
+  if (!page) return error_response(400, error);
   const auto all = ctx_.sessions.newest_first();
   json::array list;
-  for (const auto& s : all) {
-    if (limit && list.size() >= *limit) break;
-    list.push_back(session_json(s->view(), true));
-  }
-  return json_response(json::object{{"total", all.size()}, {"sessions", std::move(list)}});
+  for (std::size_t i = page->start; i < all.size() && list.size() < page->limit; ++i)
+    list.push_back(session_json(all[i]->view(), true));
+  return json_response(page_json(all.size(), *page, "sessions", std::move(list)));
 }
 
 Response Router::get_session(const Request&, const Args& args) const {
@@ -274,12 +285,16 @@ Response Router::get_session(const Request&, const Args& args) const {
 }
 
 Response Router::list_attempts(const Request& request, const Args&) const {
-  const auto* from = find_param(request.query, "from");
-  const auto* rcpt = find_param(request.query, "rcpt");
+  std::string error;
+  const auto page = parse_page(request.query, attempts_page, error);
+  if (!page) return error_response(400, error);
+  const auto* from = query_value(request.query, "from");
+  const auto* rcpt = query_value(request.query, "to");
+  const auto all = ctx_.engine.attempts(from ? *from : "", rcpt ? *rcpt : "");
   json::array list;
-  for (const auto& a : ctx_.engine.attempts(from ? *from : "", rcpt ? *rcpt : ""))
-    list.push_back(attempt_json(a));
-  return json_response(json::object{{"attempts", std::move(list)}});
+  for (std::size_t i = page->start; i < all.size() && list.size() < page->limit; ++i)
+    list.push_back(attempt_json(all[i]));
+  return json_response(page_json(all.size(), *page, "attempts", std::move(list)));
 }
 
 // ---- scenario ------------------------------------------------------------------------------
@@ -352,7 +367,7 @@ Response Router::get_clock(const Request&, const Args&) const {
 
 Response Router::advance_clock(const Request& request, const Args& args) const {
   std::optional<std::chrono::milliseconds> by;
-  if (const auto* q = find_param(request.query, "by")) {
+  if (const auto* q = query_value(request.query, "by")) {
     by = scenario::parse_duration(*q);
   } else if (!request.body.empty()) {
     boost::system::error_code ec;

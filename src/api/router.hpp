@@ -11,11 +11,18 @@
 
 #include "api/api_context.hpp"
 #include "api/http_message.hpp"
+#include "api/query_params.hpp"
 
 namespace bounceback::api {
 
 inline constexpr std::chrono::milliseconds default_wait{std::chrono::seconds(10)};
 inline constexpr std::chrono::milliseconds max_wait{std::chrono::minutes(2)};
+
+// Paging of the lists (docs/api.md "Paging"): a default page, and a bound on any page so one
+// request cannot serialize a whole 100k-message store. Sessions are heavier (transcripts).
+inline constexpr PageLimits messages_page{50, 1000};
+inline constexpr PageLimits sessions_page{20, 100};
+inline constexpr PageLimits attempts_page{100, 1000};
 
 class Router {
  public:
@@ -24,7 +31,7 @@ class Router {
   Response handle(const Request& request) const;
 
   // Long-poll: the response when a message matching `filter` is stored, else nullopt.
-  std::optional<Response> wait_check(const MessageFilter& filter) const;
+  std::optional<Response> wait_check(const MessageFilter& filter, Page page) const;
   static Response wait_timeout();
   // One SSE "message" event's data: the message summary as one line of JSON.
   static std::string event_message(const store::StoredMessage& message);
@@ -38,7 +45,8 @@ class Router {
     std::string_view method;
     std::string_view pattern;  // segments; "{name}" captures one
     Handler handler;
-    bool open = false;  // served without the API token
+    std::string_view params;  // accepted query parameters (canonical names), space-separated
+    bool open = false;        // served without the API token
   };
   static std::span<const Route> routes();
 

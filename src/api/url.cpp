@@ -19,7 +19,7 @@ const std::string* find_param(const Params& params, std::string_view name) {
   return nullptr;
 }
 
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -30,8 +30,6 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
-    } else if (c == '+' && plus_is_space) {
-      c = ' ';
     }
     if (c == '\0') return std::nullopt;
     out += c;
@@ -47,9 +45,9 @@ std::optional<Params> parse_query(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
     const auto eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq), true);
-    auto value = percent_decode(
-        eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
+    auto key = percent_decode(pair.substr(0, eq));
+    auto value =
+        percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!key || !value) return std::nullopt;
     out.emplace_back(std::move(*key), std::move(*value));
   }

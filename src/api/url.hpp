@@ -11,10 +11,12 @@
 
 namespace bounceback::api {
 
-// Decodes %XX (and '+' as space when `plus_is_space`); nullopt on a malformed escape or NUL.
-std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+// Decodes %XX only (RFC 3986 §2.1): '+' stays '+', so plus-addressed recipients
+// (user+tag@example.test) survive a query string unescaped. nullopt on a malformed escape or NUL.
+std::optional<std::string> percent_decode(std::string_view text);
 
-// "a=1&b=x%20y" -> {{"a","1"},{"b","x y"}}; nullopt when an escape is malformed.
+// "a=1&b=x%20y&c=u+t" -> {{"a","1"},{"b","x y"},{"c","u+t"}}: RFC 3986, not HTML form
+// encoding (a space is %20). nullopt when an escape is malformed.
 std::optional<Params> parse_query(std::string_view query);
 
 // "/api/v1/messages/abc" -> {"api","v1","messages","abc"} (still encoded); empty segments

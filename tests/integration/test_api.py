@@ -99,7 +99,8 @@ def test_messages_list_detail_raw_and_delete(bounceback):
     assert get_json(server, "/api/v1/messages")["total"] == 1
     code, _, body = call(server, "DELETE", "/api/v1/messages")
     assert code == 200 and json.loads(body)["deleted"] == 1
-    assert get_json(server, "/api/v1/messages") == {"total": 0, "messages": []}
+    assert get_json(server, "/api/v1/messages") == {"total": 0, "start": 0, "count": 0,
+                                                    "messages": []}
 
 
 def test_encoded_subjects_are_decoded_for_the_api_and_rules(bounceback, tmp_path):
@@ -398,14 +399,15 @@ def test_healthz_metrics_and_page(bounceback):
     m = parse_prometheus(body.decode())
     assert m[("bounceback_messages_accepted_total", "")] == 1
     assert m[("bounceback_sessions_total", "")] >= 2
-    assert ("bounceback_connections_current", "") in m
-    assert m[("bounceback_bytes_in_total", "")] > 0
+    assert ("bounceback_open_connections", "") in m
+    assert m[("bounceback_received_bytes_total", "")] > 0
     assert m[("bounceback_address_encoded_hits_total", "")] >= 1
     assert m[('bounceback_replies_total', 'code="550"')] >= 1
     assert m[('bounceback_replies_total', 'code="250"')] >= 3
-    for name in ["bounceback_tls_handshakes_total", "bounceback_tls_failures_total",
-                 "bounceback_timeouts_total", "bounceback_connections_refused_total",
-                 "bounceback_messages_evicted_total", "bounceback_bytes_out_total"]:
+    assert ("bounceback_tls_handshakes_total", 'result="success"') in m
+    assert ("bounceback_tls_handshakes_total", 'result="failure"') in m
+    for name in ["bounceback_timeouts_total", "bounceback_connections_refused_total",
+                 "bounceback_messages_evicted_total", "bounceback_sent_bytes_total"]:
         assert (name, "") in m
     # rule hits appear once a scenario is in force
     call(server, "PUT", "/api/v1/scenario", body=GREYLIST)

@@ -8,23 +8,24 @@
 using namespace bounceback;
 using namespace bounceback::api;
 
-TEST_CASE("percent_decode", "[api]") {
-  CHECK(percent_decode("a%20b", false) == "a b");
-  CHECK(percent_decode("a+b", true) == "a b");
-  CHECK(percent_decode("a+b", false) == "a+b");
-  CHECK(percent_decode("%35%35%30", false) == "550");
-  CHECK_FALSE(percent_decode("%zz", false));
-  CHECK_FALSE(percent_decode("%2", false));
-  CHECK_FALSE(percent_decode("a%00b", false));  // NUL never reaches a handler
+TEST_CASE("percent_decode is RFC 3986: %XX only", "[api]") {
+  CHECK(percent_decode("a%20b") == "a b");
+  CHECK(percent_decode("a+b") == "a+b");  // plus-addressing survives
+  CHECK(percent_decode("a%2Bb") == "a+b");
+  CHECK(percent_decode("%35%35%30") == "550");
+  CHECK_FALSE(percent_decode("%zz"));
+  CHECK_FALSE(percent_decode("%2"));
+  CHECK_FALSE(percent_decode("a%00b"));  // NUL never reaches a handler
 }
 
 TEST_CASE("parse_query", "[api]") {
-  const auto q = parse_query("to=b%40y.test&limit=5&subject=hello+world");
+  const auto q = parse_query("to=b%40y.test&limit=5&subject=hello%20world&rcpt=u+tag@x.test");
   REQUIRE(q);
-  REQUIRE(q->size() == 3);
+  REQUIRE(q->size() == 4);
   CHECK((*q)[0].first == "to");
   CHECK((*q)[0].second == "b@y.test");
   CHECK((*q)[2].second == "hello world");
+  CHECK((*q)[3].second == "u+tag@x.test");
   CHECK_FALSE(parse_query("a=%G0"));
 }
 
