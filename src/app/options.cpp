@@ -5,9 +5,11 @@
 #include <toml++/toml.h>
 
 #include <charconv>
+#include <fstream>
 #include <functional>
 #include <sstream>
 
+#include "scenario/toml_nesting.hpp"
 #include "scenario/units.hpp"
 
 namespace bounceback::app {
@@ -104,9 +106,19 @@ const OptionRow* find(std::string_view name) {
 }
 
 void load_config(Options& o, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError(path + ": cannot open the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  // toml++ recurses once per nesting level: bound the nesting before it sees the text.
+  if (const auto deep = scenario::find_excess_nesting(text.view())) {
+    std::ostringstream msg;
+    msg << path << ':' << deep->line << ':' << deep->column << ": " << deep->message;
+    throw UsageError(msg.str());
+  }
   toml::table config;
   try {
-    config = toml::parse_file(path);
+    config = toml::parse(text.view(), path);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << path << ':' << e.source().begin.line << ':' << e.source().begin.column << ": "

@@ -10,6 +10,7 @@
 
 #include "scenario/builtin.hpp"
 #include "scenario/rule_loader.hpp"
+#include "scenario/toml_nesting.hpp"
 #include "scenario/toml_read.hpp"
 
 namespace bounceback::scenario {
@@ -135,6 +136,11 @@ std::string LoadResult::error_text() const {
 LoadResult load_scenario_text(std::string_view text, std::string origin) {
   LoadResult result;
   ErrorSink errors(origin);
+  // toml++ recurses once per nesting level: bound the nesting before it sees the text.
+  if (auto deep = find_excess_nesting(text)) {
+    result.errors.push_back({origin, deep->line, deep->column, deep->message});
+    return result;
+  }
   toml::table root;
   try {
     root = toml::parse(text, origin);

@@ -1,0 +1,104 @@
+"""Inputs built to crash the server, against the real binary (issue 12, items 1 and 3).
+
+Deeply nested TOML: toml++ walks and destroys its tree recursively, so one key of 40,000
+dotted parts overflowed the stack and killed the server (SIGSEGV) on PUT /api/v1/scenario,
+`bounceback check` and --config. Each attack below is refused with its line and column and
+the server stays up with its messages and its scenario. The scenario clock: its total
+offset is bounded, so advancing it can never wrap (24 advances of 3650 days did).
+"""
+import http.client
+import json
+import smtplib
+import subprocess
+
+import pytest
+
+from conftest import BIN
+
+BODY_LIMIT = 1024 * 1024  # the API's request body limit (api/http_server.hpp)
+
+
+def parts(n, part="a"):
+    return ".".join([part] * n)
+
+
+# name -> (TOML text, line, column of the refusal). Each is under the API's body limit and
+# each but the last two crashed toml++ 3.3 with an 8 MiB stack; those two toml++ refused at
+# 256 levels itself, and are refused here at the bound (32) instead.
+ATTACKS = {
+    "dotted key": ("a" + ".d" * 39999 + " = 1\n", 1, 65),
+    "table header": ("[server]\n[" + parts(40000) + "]\n", 2, 66),
+    "array of tables header": ("[[" + parts(40000) + "]]\n", 1, 67),
+    "dotted key in an inline table": ("x = { " + parts(450000) + " = 1 }\n", 1, 7 + 64),
+    "inline tables of dotted keys": (
+        "x = " + ("{" + parts(1901) + "=") * 250 + "1" + "}" * 250 + "\n", 1, 5 + 1 + 64),
+    "nested arrays": ("[[rule]]\non = [" + "[" * 400000 + "\n", 2, 6 + 32),
+    "nested inline tables": ("x = " + "{a=" * 300000 + "\n", 1, 5 + 32 * 3),
+}
+
+
+def call(server, method, path, body=None, timeout=30):
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def deliver(server, rcpt):
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        return s.sendmail("a@example.test", [rcpt], b"Subject: still here\r\n\r\nhi\r\n")
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_deep_toml_put_is_refused_and_the_server_lives(bounceback, name):
+    text, line, column = ATTACKS[name]
+    assert len(text) <= BODY_LIMIT
+    server = bounceback()
+    scenario = '[[rule]]\non = "rcpt"\nrcpt = "no@*"\nreply = "550 5.1.1 scripted"\n'
+    assert call(server, "PUT", "/api/v1/scenario", scenario)[0] == 200
+    assert deliver(server, "yes@example.test") == {}
+
+    status, body = call(server, "PUT", "/api/v1/scenario", text.encode())
+    assert status == 400, body
+    error = json.loads(body)
+    assert (error["line"], error["column"]) == (line, column), error
+    assert "nested" in error["error"] or "dotted parts" in error["error"]
+
+    assert call(server, "GET", "/healthz")[0] == 200
+    assert server.proc.poll() is None
+    # The old scenario and the captured message are still there.
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        deliver(server, "no@example.test")
+    status, body = call(server, "GET", "/api/v1/messages")
+    assert status == 200 and json.loads(body)["total"] == 1
+
+
+@pytest.mark.parametrize("name", ATTACKS)
+def test_deep_toml_check_reports_line_and_column(tmp_path, name):
+    text, line, column = ATTACKS[name]
+    path = tmp_path / "deep.toml"
+    path.write_text(text)
+    out = subprocess.run([BIN, "check", str(path)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1, out  # check's documented status for a bad file
+    assert out.stdout.startswith(f"{path}:{line}:{column}: "), out.stdout[:300]
+
+
+def test_deep_toml_config_is_refused_with_line_and_column(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('hostname = "mx.test"\n' + parts(40000) + ' = "x"\n')
+    out = subprocess.run([BIN, "serve", "--config", str(config), "--smtp", "127.0.0.1:0",
+                          "--http", "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 2, out
+    assert f"{config}:2:65: key has more than 32 dotted parts" in out.stderr
+
+
+def test_nesting_within_the_bounds_is_accepted(bounceback):
+    server = bounceback()
+    # 32 arrays deep: within the bounds, so the loader gets to say what is wrong with it.
+    text = '[[rule]]\non = "rcpt"\nreply = "550 5.1.1 x"\n'
+    assert call(server, "PUT", "/api/v1/scenario", text)[0] == 200
+    status, body = call(server, "PUT", "/api/v1/scenario", "x = " + "[" * 32 + "]" * 32 + "\n")
+    assert status == 400 and json.loads(body)["error"].startswith("x: unknown key"), body
