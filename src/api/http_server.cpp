@@ -6,6 +6,7 @@
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -388,7 +389,9 @@ std::uint16_t HttpServer::listen(const std::string& address) {
 }
 
 void HttpServer::stop() {
-  state_->stop();
+  // Callable from any thread (the signal handler runs on an SMTP context): the acceptors
+  // and the connection list belong to the API's context.
+  asio::dispatch(state_->io, [state = state_] { state->stop(); });
 }
 
 }  // namespace bounceback::api

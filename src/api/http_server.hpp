@@ -35,6 +35,7 @@ class HttpServer {
   // Returns the bound port.
   std::uint16_t listen(const std::string& address);
   // Stops accepting and closes every connection, ending long-polls and event streams.
+  // Thread-safe: runs on the server's io_context.
   void stop();
 
  private:

@@ -102,7 +102,7 @@ json::object message_detail(const store::StoredMessage& stored,
                    {"envid", string_or_null(m.params.envid)},
                    {"auth", string_or_null(m.params.auth)}};
   o["headers"] = header_fields(m.data);
-  o["session"] = session ? json::value(session_json(session->view(), false)) : nullptr;
+  o["session"] = session ? json::value(session_json(session->view(false), false)) : nullptr;
   return o;
 }
 
@@ -128,6 +128,12 @@ json::object session_json(const store::SessionView& s, bool with_transcript) {
           json::object{{"at", rfc3339(l.at)}, {"dir", l.inbound ? "in" : "out"}, {"line", l.text}});
     o["transcript"] = std::move(lines);
     o["dropped_lines"] = s.dropped_lines;
+    if (s.elided)
+      o["elided"] = json::object{
+          {"after", s.elided->after}, {"lines", s.elided->lines}, {"bytes", s.elided->bytes}};
+    else
+      o["elided"] = nullptr;
+    if (s.evicted) o["evicted"] = true;
   }
   return o;
 }

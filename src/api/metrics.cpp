@@ -66,6 +66,19 @@ std::string render_metrics(const ApiContext& ctx) {
   one(out, "bounceback_spool_failures_total", "counter", "Failed writes to --store-dir.",
       ctx.messages.spool_failures());
 
+  one(out, "bounceback_sessions_evicted_total", "counter",
+      "Sessions dropped from the session log by --max-sessions or --max-session-bytes.",
+      ctx.sessions.evicted());
+  one(out, "bounceback_sessions_stored", "gauge", "Sessions held in the session log now.",
+      ctx.sessions.size());
+  one(out, "bounceback_session_log_bytes", "gauge",
+      "Bytes the session log holds for transcripts (bounded by --max-session-bytes).",
+      ctx.sessions.bytes());
+  one(out, "bounceback_transcript_lines_elided_total", "counter",
+      "Transcript lines left out between a session's first and last lines "
+      "(--max-transcript-bytes).",
+      ctx.sessions.elided_lines());
+
   const auto scenario = ctx.engine.scenario();
   const auto hits = ctx.engine.rule_hits();
   family(out, "bounceback_rule_hits_total", "counter",

@@ -53,13 +53,14 @@ int serve(const Options& options) {
   }
   store::MessageStore messages(options.max_messages, std::move(spool));
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
-  store::SessionLog sessions(options.max_sessions, 2000, &events);
+  store::SessionLog sessions(
+      {options.max_sessions, options.max_session_bytes, options.max_transcript_bytes}, &events);
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a
   // second loop cost more CPU per message than it gained (docs/benchmarks.md).
   const unsigned threads =
       options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  net::IoPool pool(threads);  // the HTTP API and the signals run on pool.main()
+  net::IoPool pool(threads);  // the signals run on pool.main(), the HTTP API on pool.api()
   auto& io = pool.main();
 
   net::ServerContext ctx;
@@ -93,7 +94,7 @@ int serve(const Options& options) {
   net::SmtpServer smtp(pool, ctx);
   api::ApiContext api_ctx{messages,       sessions,          engine, *clock, ctx.counters, &replies,
                           apply_scenario, options.api_token, &events};
-  api::HttpServer http(io, api_ctx);
+  api::HttpServer http(pool.api(), api_ctx);
   // " kind=ADDR:PORT" with the port actually bound (port 0 picks one).
   std::string ready;
   auto bound = [&](const char* kind, const std::string& address, std::uint16_t port) {

@@ -72,6 +72,8 @@ const std::vector<OptionRow>& table() {
       ROW("api-token", { o.api_token = v; }),
       ROW("max-messages", { o.max_messages = number<std::size_t>("max-messages", v); }),
       ROW("max-sessions", { o.max_sessions = number<std::size_t>("max-sessions", v); }),
+      ROW("max-session-bytes", { o.max_session_bytes = size("max-session-bytes", v); }),
+      ROW("max-transcript-bytes", { o.max_transcript_bytes = size("max-transcript-bytes", v); }),
       ROW("max-connections", { o.max_connections = number<std::size_t>("max-connections", v); }),
       ROW("max-connections-per-ip",
           { o.max_connections_per_ip = number<std::size_t>("max-connections-per-ip", v); }),
@@ -207,6 +209,8 @@ serve options (also keys of a TOML file given with --config FILE):
   --store-dir DIR           also write accepted messages as DIR/<id>.eml, fsynced before 250
   --max-messages N          in-memory capture bound, oldest dropped first (default 10000)
   --max-sessions N          session transcripts kept (default 1000)
+  --max-session-bytes SIZE  bytes of all transcripts kept, oldest sessions dropped first (default 64MiB)
+  --max-transcript-bytes SIZE  one session's transcript: its first and last lines (default 1MiB)
   --max-connections N       beyond it: 421 4.7.0 and close (default 10000)
   --max-connections-per-ip N  open connections per client address; beyond: 421 4.7.0 (default 0: off)
   --max-size SIZE           message size limit, advertised in SIZE (default 35MiB)

@@ -30,7 +30,9 @@ struct Options {
   std::string log_format = "text", log_level = "info";
   std::string api_token;
   std::size_t max_messages = 10000;
-  std::size_t max_sessions = 1000;  // kept in the session log
+  std::size_t max_sessions = 1000;                   // kept in the session log
+  std::size_t max_session_bytes = 64 * 1024 * 1024;  // the session log's transcripts together
+  std::size_t max_transcript_bytes = 1024 * 1024;    // one session's transcript
   std::size_t max_connections = 10000;
   std::size_t max_connections_per_ip = 0;  // 0: off
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};

@@ -5,15 +5,16 @@
 
 namespace bounceback::net {
 
-IoPool::IoPool(unsigned threads) {
+IoPool::IoPool(unsigned threads) : api_(std::make_unique<boost::asio::io_context>(1)) {
   if (threads == 0) threads = 1;
   contexts_.reserve(threads);
-  guards_.reserve(threads);
+  guards_.reserve(threads + 1);
   for (unsigned i = 0; i < threads; ++i) {
     // Concurrency hint 1: one thread runs each context (posts from others stay safe).
     contexts_.push_back(std::make_unique<boost::asio::io_context>(1));
     guards_.push_back(boost::asio::make_work_guard(*contexts_.back()));
   }
+  guards_.push_back(boost::asio::make_work_guard(*api_));
 }
 
 IoPool::~IoPool() = default;
@@ -24,15 +25,17 @@ boost::asio::io_context& IoPool::next() {
 
 void IoPool::run() {
   std::vector<std::thread> threads;
-  threads.reserve(contexts_.size() - 1);
+  threads.reserve(contexts_.size());
   for (std::size_t i = 1; i < contexts_.size(); ++i)
     threads.emplace_back([this, i] { contexts_[i]->run(); });
+  threads.emplace_back([this] { api_->run(); });
   contexts_.front()->run();
   for (auto& t : threads) t.join();
 }
 
 void IoPool::stop() {
   for (auto& c : contexts_) c->stop();
+  api_->stop();
 }
 
 }  // namespace bounceback::net

@@ -1,7 +1,10 @@
-// A bounded log of SMTP sessions with their transcripts (both directions, timestamped),
-// for the HTTP API. Each record is written by its own session and read by the API.
+// A log of SMTP sessions with their transcripts (both directions, timestamped), for the HTTP
+// API, bounded in sessions and in bytes: one session's transcript keeps its first and last
+// lines within its own budget, and the log drops its oldest sessions when all of them
+// together pass the log's budget. Each record is written by its own session and read by the API.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -19,10 +22,25 @@ namespace bounceback::store {
 
 using Clock = std::chrono::system_clock;
 
+// The log's bounds (--max-sessions, --max-session-bytes, --max-transcript-bytes).
+struct SessionBudget {
+  std::size_t sessions = 1000;
+  std::size_t total_bytes = 64 * 1024 * 1024;  // every session together
+  std::size_t session_bytes = 1024 * 1024;     // one session (at most total_bytes)
+  std::size_t line_bytes = 1000;               // a longer line is cut, with a marker
+};
+
 struct TranscriptLine {
   Clock::time_point at;
   bool inbound;
   std::string text;
+};
+
+// The lines a transcript left out between its first and its last ones.
+struct Elision {
+  std::size_t after = 0;  // lines kept before the gap
+  std::size_t lines = 0;
+  std::uint64_t bytes = 0;  // the text of the lines left out, as sent
 };
 
 struct SessionView {
@@ -30,56 +48,102 @@ struct SessionView {
   Clock::time_point started_at;
   std::optional<Clock::time_point> ended_at;
   std::vector<TranscriptLine> transcript;
-  std::size_t dropped_lines = 0;  // beyond the per-session bound
+  std::optional<Elision> elided;
+  std::size_t dropped_lines = 0;  // every line not in `transcript`
+  bool evicted = false;           // dropped from the log while a reader held it
 };
+
+class SessionLog;
 
 class SessionRecord final : public smtp::TranscriptSink {
  public:
-  SessionRecord(smtp::SessionFacts facts, std::size_t max_lines, EventFeed* feed = nullptr);
-  // Splits a wire reply into lines; keeps at most max_lines, each cut at 1000 bytes.
+  // `log`, when given, is told how many bytes the record holds and outlives it.
+  SessionRecord(smtp::SessionFacts facts, const SessionBudget& budget, SessionLog* log = nullptr,
+                EventFeed* feed = nullptr);
+  // Splits a wire reply into lines and keeps each one, cut at budget.line_bytes. Past the
+  // first half of budget.session_bytes, only the newest lines that fit the other half stay.
   void line(bool inbound, std::string_view text) override;
   void update(const smtp::SessionFacts& facts);
   void end();  // publishes "session_closed"
-  SessionView view() const;
+  SessionView view(bool with_transcript = true) const;
   const std::string& id() const { return id_; }
+  // The memory the record holds for its transcript (capacities, not sizes).
+  std::size_t bytes() const;
 
  private:
-  // A line of the transcript: where its text ends in text_, when, which direction.
+  friend class SessionLog;
+  // A line of the head: where its text ends in head_text_, when, which direction.
   struct Mark {
     Clock::time_point at;
     std::uint32_t end;
     bool inbound;
   };
+  std::size_t charge() const;  // under mutex_
+  void keep(Clock::time_point at, bool inbound, std::string_view text);
+  // Called by the log: releases the transcript, keeps nothing more; returns the bytes the
+  // log counted for the record.
+  std::int64_t evict();
 
   const std::string id_;
-  const std::size_t max_lines_;
+  const SessionBudget budget_;
+  SessionLog* log_;
   EventFeed* feed_;
   mutable std::mutex mutex_;
   smtp::SessionFacts facts_;
   Clock::time_point started_at_;
   std::optional<Clock::time_point> ended_at_;
-  // Every line's text in one buffer: a few allocations per session rather than one per line
-  // (this is written on every command). view() splits it for the API.
-  std::string text_;
+  // The first lines: every line's text in one buffer, a few allocations per session rather
+  // than one per line (this is written on every command). view() splits it for the API.
+  std::string head_text_;
   std::vector<Mark> marks_;
-  std::size_t dropped_lines_ = 0;
+  bool head_full_ = false;
+  // The newest lines once the head is full; older ones leave it for `elided_`.
+  struct TailLine {
+    TranscriptLine line;
+    std::size_t sent;  // the line's length before it was cut
+  };
+  std::deque<TailLine> tail_;
+  std::size_t tail_bytes_ = 0;
+  Elision elided_;
+  std::size_t dropped_lines_ = 0;  // counted in elided_, or refused after eviction
+  std::size_t charged_ = 0;        // what the log counts for this record
+  bool listed_ = false;            // counted by the log (false once evicted)
+  bool evicted_ = false;
 };
 
 class SessionLog {
  public:
   // `feed`, when given, hears "session_opened" and "session_closed".
-  SessionLog(std::size_t max_sessions, std::size_t max_lines_per_session,
-             EventFeed* feed = nullptr);
+  explicit SessionLog(SessionBudget budget, EventFeed* feed = nullptr);
   std::shared_ptr<SessionRecord> open(const smtp::SessionFacts& facts);
   std::vector<std::shared_ptr<const SessionRecord>> newest_first() const;
   std::shared_ptr<const SessionRecord> find(std::string_view id) const;
   void clear();
 
+  const SessionBudget& budget() const { return budget_; }
+  // The bytes every listed session holds for its transcript.
+  std::size_t bytes() const;
+  std::size_t size() const;
+  // Sessions dropped to stay within the budget (sessions and bytes), and lines left out of
+  // transcripts that passed their own budget.
+  std::uint64_t evicted() const { return evicted_.load(std::memory_order_relaxed); }
+  std::uint64_t elided_lines() const { return elided_lines_.load(std::memory_order_relaxed); }
+
  private:
-  const std::size_t max_sessions_, max_lines_;
+  friend class SessionRecord;
+  // Called by a record without its own lock held (the log locks first, then a record).
+  // A record's charge changed by `delta` bytes; past the budget, the oldest sessions go.
+  void charged(std::int64_t delta);
+  void elided(std::size_t lines) { elided_lines_.fetch_add(lines, std::memory_order_relaxed); }
+  void trim();  // drops the oldest sessions while over the budget
+
+  const SessionBudget budget_;
   EventFeed* feed_;
   mutable std::mutex mutex_;
   std::deque<std::shared_ptr<SessionRecord>> sessions_;  // oldest first
+  // Signed: a record's growth and its eviction may land in either order.
+  std::atomic<std::int64_t> bytes_{0};
+  std::atomic<std::uint64_t> evicted_{0}, elided_lines_{0};
 };
 
 }  // namespace bounceback::store

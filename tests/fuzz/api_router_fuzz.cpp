@@ -21,14 +21,18 @@ struct World {
   std::shared_ptr<api::AdjustableClock> clock = std::make_shared<api::AdjustableClock>();
   scenario::Engine engine{clock};
   store::MessageStore messages{16};
-  store::SessionLog sessions{16, 64};
+  store::SessionLog sessions{store::SessionBudget{16, 1 << 20, 64 << 10}};
   net::ServerCounters counters;
   api::ReplyMonitor replies{engine};
-  api::ApiContext ctx{messages, sessions, engine, *clock, counters, &replies,
-                      [this](std::shared_ptr<const scenario::Scenario> s) {
-                        engine.set_scenario(std::move(s));
-                      },
-                      ""};
+  api::ApiContext ctx{
+      messages,
+      sessions,
+      engine,
+      *clock,
+      counters,
+      &replies,
+      [this](std::shared_ptr<const scenario::Scenario> s) { engine.set_scenario(std::move(s)); },
+      ""};
   api::Router router{ctx};
 
   void refill() {
@@ -90,7 +94,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::json::parse(r.body, ec);
     FUZZ_CHECK(!ec);
   }
-  if (r.deferred.kind == api::Deferred::Kind::wait)
-    FUZZ_CHECK(r.deferred.timeout <= api::max_wait);
+  if (r.deferred.kind == api::Deferred::Kind::wait) FUZZ_CHECK(r.deferred.timeout <= api::max_wait);
   return 0;
 }

@@ -1,0 +1,112 @@
+"""Session transcripts against a client that floods them (issue 12, item 5): long command
+lines over many sessions stay within --max-session-bytes (measured as the server's RSS),
+a session over --max-transcript-bytes keeps its first and last lines with the gap counted,
+and reading every session over the API neither stalls SMTP nor builds the whole answer in
+memory."""
+import http.client
+import json
+import socket
+import threading
+import time
+
+MiB = 1024 * 1024
+
+
+def rss(server):
+    """The server's resident memory in bytes (VmRSS)."""
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
+def http_get(server, path, timeout=60):
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        body = resp.read()
+        assert resp.status == 200, body[:300]
+        return resp, body
+    finally:
+        conn.close()
+
+
+def metrics(server):
+    _, body = http_get(server, "/metrics")
+    out = {}
+    for line in body.decode().splitlines():
+        if line and not line.startswith("#") and "{" not in line:
+            name, value = line.split()
+            out[name] = float(value)
+    return out
+
+
+def noop(n, size):
+    """A NOOP command line numbered n, `size` bytes without CRLF."""
+    line = f"NOOP {n:06d} ".encode()
+    return line + b"x" * (size - len(line))
+
+
+def read_line(f):
+    line = f.readline()
+    assert line.endswith(b"\r\n"), line
+    return line[:-2].decode()
+
+
+def flood_session(server, lines, size):
+    """One session: `lines` pipelined NOOPs of `size` bytes, then QUIT. Returns the
+    conversation as the server's transcript should show it: [(dir, line)]."""
+    with server.connect(timeout=30) as s:
+        f = s.makefile("rb")
+        said = [("out", read_line(f))]
+        s.sendall(b"".join(noop(i, size) + b"\r\n" for i in range(lines)))
+        for i in range(lines):
+            said += [("in", noop(i, size).decode()), ("out", read_line(f))]
+        s.sendall(b"QUIT\r\n")
+        said += [("in", "QUIT"), ("out", read_line(f))]
+    return said
+
+
+def test_a_flood_of_long_lines_stays_within_the_byte_budgets(bounceback):
+    server = bounceback("--max-session-bytes", "4MiB", "--max-transcript-bytes", "256KiB")
+    before = rss(server)
+    sessions, lines, size = 60, 1000, 500  # 30 MB of command lines
+    for _ in range(sessions - 1):
+        flood_session(server, lines, size)
+    last = flood_session(server, lines, size)
+
+    m = metrics(server)
+    assert 0 < m["bounceback_session_log_bytes"] <= 4 * MiB
+    assert m["bounceback_sessions_evicted_total"] > 0
+    assert m["bounceback_sessions_stored"] + m["bounceback_sessions_evicted_total"] == sessions
+    assert m["bounceback_transcript_lines_elided_total"] > 0
+    grown = rss(server) - before
+    assert grown < 4 * MiB + 16 * MiB, f"RSS grew by {grown / MiB:.1f} MiB"
+
+    _, body = http_get(server, "/api/v1/sessions?limit=1")
+    s = json.loads(body)["sessions"][0]
+    got = [(t["dir"], t["line"]) for t in s["transcript"]]
+    e = s["elided"]
+    assert e is not None and e["lines"] > 0, s["elided"]
+    # The first lines (greeting, the first NOOPs) and the last ones (the last NOOPs, QUIT and
+    # its 221), with exactly the lines counted in `elided` missing in between.
+    after = e["after"]
+    assert 0 < after < len(got)
+    assert got[:after] == last[:after]
+    assert got[after:] == last[len(last) - (len(got) - after):]
+    assert len(got) + e["lines"] == len(last)
+    middle = last[after:after + e["lines"]]
+    assert e["bytes"] == sum(len(line) for _, line in middle)
+    assert s["dropped_lines"] == e["lines"]
+    assert got[0][1].startswith("220") and got[-2] == ("in", "QUIT") and got[-1][1].startswith("221")
+
+
+def test_a_long_line_is_cut_with_a_marker(bounceback):
+    server = bounceback("--max-line", "3000")
+    said = flood_session(server, 1, 2500)
+    _, body = http_get(server, "/api/v1/sessions?limit=1")
+    t = json.loads(body)["sessions"][0]["transcript"]
+    assert t[1]["line"] == said[1][1][:1000] + " [... 1500 more bytes]"
+    assert t[2]["line"].startswith("250")
