@@ -136,7 +136,7 @@ void append_text(const Entity& e, std::string_view entity, int depth, std::size_
     });
     return;
   }
-  if (!e.type.starts_with("text/")) return;  // images, attachments: not text a rule reads
+  if (!e.type.starts_with("text/")) return;  // images, PDFs, application/*: no text to read
   if (!out.empty()) out += '\n';
   std::string decoded;
   std::string_view text = body;

@@ -63,6 +63,22 @@ TEST_CASE("multipart: the text parts, decoded, in order", "[scenario][mime]") {
   CHECK(text_of(m) == "Please click here\n<b>wire</b>");
 }
 
+TEST_CASE("text attachments and attached messages are read; other attachments are not",
+          "[scenario][mime]") {
+  const std::string m =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n"
+      "--b\r\nContent-Type: text/csv; name=\"list.csv\"\r\n"
+      "Content-Disposition: attachment; filename=\"list.csv\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nYSxiCjEsMgo=\r\n"
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n"
+      "--b\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n"
+      "Subject: fwd\r\n\r\nForwarded text\r\n"
+      "--b--\r\n";
+  CHECK(text_of(m) == "See attached.\na,b\n1,2\n\nForwarded text");
+}
+
 TEST_CASE("a multipart without a boundary has no text", "[scenario][mime]") {
   CHECK(text_of("Content-Type: multipart/mixed\r\n\r\n--\r\n\r\nText\r\n--\r\n") == "");
   CHECK(text_of("Content-Type: multipart/mixed; boundary=\"\"\r\n\r\n--\r\n\r\nText\r\n--\r\n") ==
