@@ -63,7 +63,7 @@ TEST_CASE("multipart: the text parts, decoded, in order", "[scenario][mime]") {
   CHECK(text_of(m) == "Please click here\n<b>wire</b>");
 }
 
-TEST_CASE("text attachments and attached messages are read; other attachments are not",
+TEST_CASE("text attachments and attached messages are read, other attachments are not",
           "[scenario][mime]") {
   const std::string m =
       "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
