@@ -3,10 +3,13 @@
 // the deferred work (long-polls, event streams) on each connection's strand.
 #include "api/http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -34,6 +37,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
 constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace {
@@ -87,22 +91,95 @@ bool is_http_error(const boost::system::error_code& ec) {
   return ec.category() == http::make_error_code(http::error::bad_target).category();
 }
 
+// RFC 9112 §6.1, §6.3: the only transfer coding we decode is chunked, alone; anything else
+// ("xchunked", "identity", "gzip, chunked", two Transfer-Encoding fields, one next to a
+// Content-Length, any in HTTP/1.0) leaves the body's length in doubt, so the request is
+// refused and the connection closed before what follows can be read as a request.
+bool framing_is_sound(const http::request_parser<http::string_body>& parser) {
+  const auto& req = parser.get();
+  const auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  const auto count = std::distance(first, last);
+  if (count == 0) return true;
+  if (count > 1 || req.version() < 11 || req.count(http::field::content_length) > 0) return false;
+  std::string_view value = first->value();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
+}
+
+template <class Name>
+std::optional<std::string_view> field(const http::fields& fields, Name name) {
+  const auto it = fields.find(name);
+  if (it == fields.end()) return std::nullopt;
+  return std::string_view(it->value());
+}
+
+// What the request guard reads from a request.
+GuardInput guard_input(const http::request<http::string_body>& req, std::string_view listener,
+                       bool listener_any) {
+  GuardInput in;
+  in.method = req.method_string();
+  in.version = req.version();
+  in.host = field(req, http::field::host);
+  in.host_count = req.count(http::field::host);
+  in.origin = field(req, http::field::origin);
+  in.sec_fetch_site = field(req, "Sec-Fetch-Site");
+  in.preflight_method = field(req, http::field::access_control_request_method);
+  const auto pna = field(req, "Access-Control-Request-Private-Network");
+  in.private_network = pna && beast::iequals(*pna, "true");
+  in.listener = listener;
+  in.listener_any = listener_any;
+  return in;
+}
+
+// Routes a reserve connection (past --max-connections) may use.
+bool health_route(std::string_view method, std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  return (method == "GET" || method == "HEAD") && (path == "/healthz" || path == "/metrics");
+}
+
+// The Allow header of a 405 names HEAD wherever GET is allowed (the transport serves HEAD).
+void allow_head(Response& resp) {
+  for (auto& [name, value] : resp.headers)
+    if (name == "Allow" && value.find("GET") != std::string::npos &&
+        value.find("HEAD") == std::string::npos)
+      value.replace(value.find("GET"), 3, "GET, HEAD");
+}
+
+// For every response without its own policy: nothing in it may load, run or be framed.
+constexpr std::string_view default_csp = "default-src 'none'; frame-ancestors 'none'";
+
 }  // namespace
+
+// How a wait for a wake-up ended.
+enum class WaitEnd { woken, timed_out, client_left };
+
+// The address of a listener, as the request guard compares it with Host.
+struct ListenerAddress {
+  std::string literal;  // "127.0.0.1", "::1"
+  bool any = false;     // bound to 0.0.0.0 or ::
+};
 
 // One connection; its fields are touched only on its strand.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  Connection(tcp::socket socket, ListenerAddress listener, bool reserve)
+      : stream(std::move(socket)), listener(std::move(listener)), reserve(reserve) {}
   beast::tcp_stream stream;
+  ListenerAddress listener;
+  bool reserve;                  // accepted past max_connections: health routes only
   std::shared_ptr<Waker> waker;  // while a long-poll or an event stream waits
+  bool watch_peer = true;        // a wait also watches for the client leaving
+  bool client_left = false;      // seen while waiting: nothing more to write
   bool stopping = false;
 };
 
 struct HttpServer::State : std::enable_shared_from_this<State> {
-  State(asio::io_context& io, ApiContext& ctx, HttpLimits limits)
-      : io(io), router(ctx), limits(limits) {}
+  State(asio::io_context& io, ApiContext& ctx, RequestGuard guard, HttpLimits limits)
+      : io(io), router(ctx), guard(std::move(guard)), limits(limits) {}
 
   asio::io_context& io;
   Router router;
+  RequestGuard guard;
   HttpLimits limits;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
   std::mutex mutex;
@@ -111,6 +188,8 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
   bool stopping = false;
 
   asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
+    const auto bound = acceptor->local_endpoint().address();
+    const ListenerAddress listener{bound.to_string(), bound.is_unspecified()};
     for (;;) {
       auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(io), tuple_awaitable);
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
@@ -120,16 +199,20 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
         co_await pause.async_wait(tuple_awaitable);
         continue;
       }
-      spawn(std::move(socket));
+      spawn(std::move(socket), listener);
     }
   }
 
-  void spawn(tcp::socket socket) {
-    auto conn = std::make_shared<Connection>(std::move(socket));
+  void spawn(tcp::socket socket, const ListenerAddress& listener) {
+    std::shared_ptr<Connection> conn;
     std::uint64_t id = 0;
     {
       std::lock_guard lock(mutex);
-      if (stopping || live.size() >= limits.max_connections) return;  // closes the socket
+      const std::size_t open = live.size();
+      if (stopping || open >= limits.max_connections + limits.reserved_connections)
+        return;  // closes the socket
+      conn =
+          std::make_shared<Connection>(std::move(socket), listener, open >= limits.max_connections);
       id = next_id++;
       live.emplace(id, conn);
     }
@@ -168,7 +251,8 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
 
   static Request to_request(http::request<http::string_body>& req, bool& bad) {
     Request r;
-    r.method = std::string(req.method_string());
+    // HEAD runs the GET route; write() sends its headers without the body.
+    r.method = req.method() == http::verb::head ? "GET" : std::string(req.method_string());
     const std::string_view target = req.target();
     const auto q = target.find('?');
     r.path = std::string(target.substr(0, q));
@@ -184,18 +268,67 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     return r;
   }
 
-  asio::awaitable<bool> write(Connection& conn, Response& resp, unsigned version, bool keep) {
-    http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
+  // The headers every response carries, then the route's own.
+  template <class Body>
+  static void set_headers(http::response<Body>& res, const Response& resp) {
     res.set(http::field::server, "bounceback");
-    res.set(http::field::content_type, resp.content_type);
+    if (!resp.content_type.empty()) res.set(http::field::content_type, resp.content_type);
     res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Content-Security-Policy", default_csp);
     for (const auto& [name, value] : resp.headers) res.set(name, value);
+  }
+
+  // `head`: the answer to HEAD, the GET's headers (and its Content-Length) without the body
+  // (RFC 9110 §9.3.2).
+  asio::awaitable<bool> write(Connection& conn, Response& resp, unsigned version, bool keep,
+                              bool head = false) {
+    conn.stream.expires_after(limits.io);
+    const auto status = static_cast<http::status>(resp.status);
+    // A 204 has neither a body nor a Content-Length (RFC 9110 §8.6).
+    const bool no_content = status == http::status::no_content;
+    if (head || no_content) {
+      http::response<http::empty_body> res{status, version};
+      set_headers(res, resp);
+      if (!no_content) res.content_length(resp.body.size());
+      res.keep_alive(keep);
+      auto [ec, n] = co_await http::async_write(conn.stream, res, tuple_awaitable);
+      co_return !ec;
+    }
+    http::response<http::string_body> res{status, version};
+    set_headers(res, resp);
     res.body() = std::move(resp.body);
     res.keep_alive(keep);
     res.prepare_payload();
-    conn.stream.expires_after(limits.io);
     auto [ec, n] = co_await http::async_write(conn.stream, res, tuple_awaitable);
     co_return !ec;
+  }
+
+  // Sleeps until the waker's timer expires or is woken, or the client closes or resets the
+  // connection: a long-poll or event stream it left frees its slot at once. Pipelined bytes
+  // are left unread for the next request; they also show the client is still there.
+  asio::awaitable<WaitEnd> sleep(Connection& conn, Waker& waker) {
+    if (!conn.watch_peer) {
+      auto [ec] = co_await waker.timer.async_wait(tuple_awaitable);
+      co_return ec ? WaitEnd::woken : WaitEnd::timed_out;
+    }
+    auto& socket = conn.stream.socket();
+    auto end = co_await (waker.timer.async_wait(tuple_awaitable) ||
+                         socket.async_wait(tcp::socket::wait_read, tuple_awaitable));
+    if (end.index() == 0)
+      co_return std::get<0>(std::get<0>(end)) ? WaitEnd::woken : WaitEnd::timed_out;
+    if (std::get<0>(std::get<1>(end)) == asio::error::operation_aborted) co_return WaitEnd::woken;
+    if (std::get<0>(std::get<1>(end))) co_return WaitEnd::client_left;
+    // Readable: a byte to peek means a pipelined request, none means end of stream.
+    char byte = 0;
+    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) {
+      conn.watch_peer = false;
+      co_return WaitEnd::woken;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      co_return WaitEnd::woken;
+    co_return WaitEnd::client_left;
   }
 
   asio::awaitable<void> serve(std::shared_ptr<Connection> conn) {
@@ -204,9 +337,18 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.header_bytes));
       parser.body_limit(limits.body_bytes);
-      conn->stream.expires_after(limits.idle);
+      conn->stream.expires_after(conn->reserve ? std::min(limits.idle, limits.reserve_idle)
+                                               : limits.idle);
       auto [ec, n] =
           co_await http::async_read_header(conn->stream, buffer, parser, tuple_awaitable);
+      if (!ec && !framing_is_sound(parser)) {
+        Response r =
+            error_response(400,
+                           "malformed HTTP request: Transfer-Encoding must be exactly \"chunked\", "
+                           "without Content-Length");
+        if (co_await write(*conn, r, 11, false)) co_await drain(*conn);
+        break;
+      }
       if (!ec && parser.get()[http::field::expect] == "100-continue" && !parser.is_done()) {
         // curl waits for this before sending a larger body (RFC 9110 §10.1.1).
         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -229,33 +371,58 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
           co_await write(*conn, r, 11, false);
         } else if (is_http_error(ec) && ec != http::error::end_of_stream &&
                    ec != http::error::partial_message) {
+          // Framing errors: what follows on the connection is not read as a request.
           Response r = error_response(400, "malformed HTTP request: " + ec.message());
-          co_await write(*conn, r, 11, false);
+          if (co_await write(*conn, r, 11, false)) co_await drain(*conn);
         }
         break;
       }
       auto& req = parser.get();
       const unsigned version = req.version();
-      bool keep = req.keep_alive();
-      bool bad = false;
-      Request request = to_request(req, bad);
+      const bool head = req.method() == http::verb::head;
+      bool keep = req.keep_alive() && !conn->reserve;
+      Verdict verdict = guard.screen(guard_input(req, conn->listener.literal, conn->listener.any));
       Response resp;
-      try {
-        resp = bad ? error_response(400, "malformed query string") : router.handle(request);
-      } catch (const std::exception& e) {
-        log::error("http handler failed", {{"path", request.path}, {"error", e.what()}});
-        resp = error_response(500, "internal error");
+      if (verdict.answer) {
+        resp = std::move(*verdict.answer);
+      } else if (conn->reserve && !health_route(req.method_string(), req.target())) {
+        resp = error_response(503, "too many connections: only /healthz and /metrics answer");
+        resp.headers.emplace_back("Retry-After", "1");
+      } else {
+        resp = co_await respond(conn, req, head, verdict.cors);
+        // An event stream has ended; a long-poll's client has gone: nothing to write.
+        if (resp.deferred.kind == Deferred::Kind::events || conn->client_left) break;
       }
-      if (resp.deferred.kind == Deferred::Kind::events) {
-        co_await stream_events(conn, version, resp.deferred.filter);
-        break;
-      }
-      if (resp.deferred.kind == Deferred::Kind::wait) resp = co_await wait(conn, resp.deferred);
+      for (auto& h : verdict.cors) resp.headers.push_back(std::move(h));
       keep = keep && !conn->stopping;
-      if (!co_await write(*conn, resp, version, keep) || !keep) break;
+      if (!co_await write(*conn, resp, version, keep, head) || !keep) break;
     }
     boost::system::error_code ignored;
     conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // Runs the route; completes a long-poll here, and an event stream to its end (then the
+  // response returned still has Deferred::Kind::events and nothing is left to write).
+  asio::awaitable<Response> respond(std::shared_ptr<Connection> conn,
+                                    http::request<http::string_body>& req, bool head,
+                                    const std::vector<std::pair<std::string, std::string>>& cors) {
+    const unsigned version = req.version();
+    bool bad = false;
+    Request request = to_request(req, bad);
+    Response resp;
+    try {
+      resp = bad ? error_response(400, "malformed query string") : router.handle(request);
+    } catch (const std::exception& e) {
+      log::error("http handler failed", {{"path", request.path}, {"error", e.what()}});
+      resp = error_response(500, "internal error");
+    }
+    allow_head(resp);
+    if (resp.deferred.kind == Deferred::Kind::events) {
+      co_await stream_events(conn, version, resp.deferred.filter, head, cors);
+    } else if (resp.deferred.kind == Deferred::Kind::wait) {
+      resp = co_await wait(conn, resp.deferred);
+    }
+    co_return resp;
   }
 
   // After refusing a body, reads and discards what the client is still sending (bounded in
@@ -279,6 +446,7 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     const auto executor = co_await asio::this_coro::executor;
     auto waker = std::make_shared<Waker>(executor);
     conn->waker = waker;
+    conn->watch_peer = true;
     Subscription sub(router.context().messages, [weak = std::weak_ptr<Waker>(waker), executor,
                                                  filter = d.filter](const store::MessagePtr& m) {
       if (!filter.matches(*m)) return;
@@ -293,7 +461,10 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
       found = router.wait_check(d.filter, {d.start, d.limit});
       if (found || conn->stopping || std::chrono::steady_clock::now() >= deadline) break;
       waker->timer.expires_at(deadline);
-      if (!waker->pending) co_await waker->timer.async_wait(tuple_awaitable);
+      if (!waker->pending && co_await sleep(*conn, *waker) == WaitEnd::client_left) {
+        conn->client_left = true;
+        break;
+      }
     }
     conn->waker.reset();
     if (found) co_return std::move(*found);
@@ -302,11 +473,14 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
   }
 
   // Server-Sent Events (text/event-stream): "message" events until the client leaves.
-  asio::awaitable<void> stream_events(std::shared_ptr<Connection> conn, unsigned version,
-                                      const MessageFilter& filter) {
+  // `head`: only the header (HEAD /api/v1/events).
+  asio::awaitable<void> stream_events(
+      std::shared_ptr<Connection> conn, unsigned version, const MessageFilter& filter, bool head,
+      const std::vector<std::pair<std::string, std::string>>& cors) {
     const auto executor = co_await asio::this_coro::executor;
     auto waker = std::make_shared<Waker>(executor);
     conn->waker = waker;
+    conn->watch_peer = true;
     const std::size_t backlog = limits.event_backlog;
     // Subscribed before the header goes out: a client that saw the header sees every
     // message stored after it.
@@ -335,13 +509,15 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
                           });
 
     http::response<http::empty_body> res{http::status::ok, version};
-    res.set(http::field::server, "bounceback");
-    res.set(http::field::content_type, "text/event-stream");
-    res.set(http::field::cache_control, "no-store");
+    Response fields;
+    fields.content_type = "text/event-stream";
+    fields.headers = cors;
+    set_headers(res, fields);
     res.keep_alive(false);  // the body runs until the connection closes
     http::response_serializer<http::empty_body> sr{res};
     conn->stream.expires_after(limits.io);
     auto [ec, n] = co_await http::async_write_header(conn->stream, sr, tuple_awaitable);
+    if (head) ec = asio::error::eof;  // the header was all
     std::string out = "retry: 2000\n: connected\n\n";
     while (!ec && !conn->stopping) {
       waker->pending = false;
@@ -359,15 +535,17 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
       if (ec || waker->overflow) break;
       waker->timer.expires_after(limits.heartbeat);
       if (waker->pending) continue;
-      auto [timer_ec] = co_await waker->timer.async_wait(tuple_awaitable);
-      if (!timer_ec) out = ": keepalive\n\n";  // also detects a client that left
+      const WaitEnd end = co_await sleep(*conn, *waker);
+      if (end == WaitEnd::client_left) break;
+      if (end == WaitEnd::timed_out) out = ": keepalive\n\n";  // also finds a silent leave
     }
     conn->waker.reset();
   }
 };
 
-HttpServer::HttpServer(asio::io_context& io, ApiContext& context, HttpLimits limits)
-    : state_(std::make_shared<State>(io, context, limits)) {}
+HttpServer::HttpServer(asio::io_context& io, ApiContext& context, RequestGuard guard,
+                       HttpLimits limits)
+    : state_(std::make_shared<State>(io, context, std::move(guard), limits)) {}
 
 HttpServer::~HttpServer() = default;
 

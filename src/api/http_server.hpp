@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/api_context.hpp"
+#include "api/request_guard.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -24,11 +25,17 @@ struct HttpLimits {
   std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  // SSE comment line
   std::size_t event_backlog = 1024;  // SSE events queued for a slow client before closing it
   std::size_t max_connections = 512;
+  // Past max_connections, this many more are accepted for /healthz and /metrics only (one
+  // request each, a short idle limit): a full API still answers its health checks.
+  std::size_t reserved_connections = 16;
+  std::chrono::milliseconds reserve_idle{std::chrono::seconds(5)};
 };
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& io, ApiContext& context, HttpLimits limits = {});
+  // `guard` decides which Host, Origin and CORS requests are answered (request_guard.hpp).
+  HttpServer(boost::asio::io_context& io, ApiContext& context, RequestGuard guard = RequestGuard(),
+             HttpLimits limits = {});
   ~HttpServer();
 
   // Binds "ADDR:PORT" ("[::1]:8025" for IPv6, port 0 for any); throws std::runtime_error.

@@ -161,6 +161,7 @@ Response Router::index(const Request&, const Args&) const {
   Response r;
   r.content_type = "text/html; charset=utf-8";
   r.body = std::string(web_page());
+  r.headers.emplace_back("Content-Security-Policy", web_page_csp());
   return r;
 }
 
@@ -249,6 +250,8 @@ Response Router::get_raw(const Request&, const Args& args) const {
   Response r;
   r.content_type = "message/rfc822";
   r.body = m->message.data;
+  r.headers.emplace_back("Content-Security-Policy", raw_message_csp);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + args[0] + ".eml\"");
   return r;
 }
 

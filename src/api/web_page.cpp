@@ -2,6 +2,10 @@
 // polls the JSON API every two seconds; an API token, when needed, is kept in localStorage.
 #include "api/web_page.hpp"
 
+#include <openssl/evp.h>
+
+#include "smtp/base64.hpp"
+
 namespace bounceback::api {
 
 std::string_view web_page() {
@@ -79,6 +83,31 @@ setInterval(refresh, 2000);
 </html>
 )html";
   return page;
+}
+
+namespace {
+
+// "'sha256-BASE64'" of the text between the first `open` tag and its closing tag, as CSP
+// Level 2 hashes an inline element's content.
+std::string element_hash(std::string_view page, std::string_view open, std::string_view close) {
+  const auto begin = page.find(open) + open.size();
+  const std::string_view content = page.substr(begin, page.find(close, begin) - begin);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(content.data(), content.size(), digest, &size, EVP_sha256(), nullptr);
+  return "'sha256-" +
+         smtp::base64_encode(std::string_view(reinterpret_cast<const char*>(digest), size)) + "'";
+}
+
+}  // namespace
+
+const std::string& web_page_csp() {
+  static const std::string csp =
+      "default-src 'none'; script-src " + element_hash(web_page(), "<script>", "</script>") +
+      "; style-src " + element_hash(web_page(), "<style>", "</style>") +
+      "; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+      "frame-ancestors 'none'";
+  return csp;
 }
 
 }  // namespace bounceback::api

@@ -94,7 +94,11 @@ int serve(const Options& options) {
   net::SmtpServer smtp(pool, ctx);
   api::ApiContext api_ctx{messages,       sessions,          engine, *clock, ctx.counters, &replies,
                           apply_scenario, options.api_token, &events};
-  api::HttpServer http(pool.api(), api_ctx);
+  // The API answers loopback names and addresses, the listener's address, --hostname and
+  // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
+  api::GuardConfig guard{options.api_allowed_hosts, options.api_cors};
+  guard.allowed_hosts.push_back(options.hostname);
+  api::HttpServer http(pool.api(), api_ctx, api::RequestGuard(std::move(guard)));
   // " kind=ADDR:PORT" with the port actually bound (port 0 picks one).
   std::string ready;
   auto bound = [&](const char* kind, const std::string& address, std::uint16_t port) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 
+#include "api/request_guard.hpp"
 #include "scenario/toml_nesting.hpp"
 #include "scenario/units.hpp"
 
@@ -70,6 +71,25 @@ const std::vector<OptionRow>& table() {
           }),
       ROW("log-level", { o.log_level = v; }),
       ROW("api-token", { o.api_token = v; }),
+      ROW("api-allowed-host",
+          {
+            const bool wildcard = v.starts_with("*.");
+            if (v != "*" && !api::host_name_of(wildcard ? v.substr(2) : v))
+              throw UsageError(
+                  "--api-allowed-host: expected a host name like mx.example.test, got '" + v + "'");
+            o.api_allowed_hosts.push_back(v);
+          }),
+      ROW("api-cors",
+          {
+            // An origin is scheme://host[:port], nothing after: anything else never matches.
+            const auto rest = v.find("://");
+            const bool origin = (v.starts_with("http://") || v.starts_with("https://")) &&
+                                v.size() > rest + 3 && v.find('/', rest + 3) >= v.size() - 1;
+            if (!origin && v != "*" && v != "null")
+              throw UsageError("--api-cors: expected an origin like http://localhost:3000, got '" +
+                               v + "'");
+            o.api_cors.push_back(v);
+          }),
       ROW("max-messages", { o.max_messages = number<std::size_t>("max-messages", v); }),
       ROW("max-sessions", { o.max_sessions = number<std::size_t>("max-sessions", v); }),
       ROW("max-session-bytes", { o.max_session_bytes = size("max-session-bytes", v); }),
@@ -223,6 +243,10 @@ serve options (also keys of a TOML file given with --config FILE):
   --bare-lf POLICY          normalize|keep|reject bare LF in DATA (default normalize)
   --threads N               I/O threads (default 1; 0 = one per core)
   --api-token TOKEN         require "Authorization: Bearer TOKEN" on the HTTP API
+  --api-allowed-host NAME   also answer API requests with this Host, repeatable; "*.domain"
+                            for subdomains, "*" for any (unsafe: no DNS rebinding defence)
+  --api-cors ORIGIN         let web pages from ORIGIN (http://localhost:3000) call the API,
+                            repeatable; "*" for any (unsafe)
   --log-format text|json    (default text)
   --log-level LEVEL         debug|info|warn|error (default info)
 )";

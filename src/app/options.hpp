@@ -29,6 +29,8 @@ struct Options {
   std::string store_dir;
   std::string log_format = "text", log_level = "info";
   std::string api_token;
+  std::vector<std::string> api_allowed_hosts;  // Host names the API answers to, besides loopback
+  std::vector<std::string> api_cors;           // origins allowed to call the API from a browser
   std::size_t max_messages = 10000;
   std::size_t max_sessions = 1000;                   // kept in the session log
   std::size_t max_session_bytes = 64 * 1024 * 1024;  // the session log's transcripts together

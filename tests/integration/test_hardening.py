@@ -439,7 +439,7 @@ def status_of(response):
 @pytest.fixture
 def api_server(bounceback):
     server = bounceback(env=small_quarantine_env())
-    response = http_raw(server.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 3)
+    response = http_raw(server.http_port, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n", 3)
     assert status_of(response) == 200, response
     return server
 
@@ -458,7 +458,7 @@ def api_server(bounceback):
 ], ids=lambda p: p[:60])
 def test_http_path_tricks_get_a_clear_4xx(api_server, path):
     response = http_raw(api_server.http_port,
-                        f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+                        f"GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
     status = status_of(response)
     assert status is not None and 400 <= status < 500, response[:300]
     assert b"root:" not in response and b"X-Injected" not in response.split(b"\r\n\r\n")[0]
@@ -468,33 +468,33 @@ def test_http_path_tricks_get_a_clear_4xx(api_server, path):
     b"GARBAGE\r\n\r\n",
     b"GET\r\n\r\n",
     b"GET / HTTP/9.9\r\n\r\n",
-    b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
-    b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
-    b"POST /api/v1/scenario/reset HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-    b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: -1\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999\r\n\r\n",
+    b"POST /api/v1/scenario/reset HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header Without Colon\r\n\r\n",
     b"\x00\x01\x02\xff\r\n\r\n",
 ], ids=lambda b: repr(b[:40]))
 def test_http_malformed_requests_get_4xx(api_server, request_bytes):
     response = http_raw(api_server.http_port, request_bytes, 5)
     status = status_of(response)
     assert status is None or 400 <= status < 500, response[:300]
-    ok = http_raw(api_server.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    ok = http_raw(api_server.http_port, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
     assert status_of(ok) == 200
 
 
 def test_http_huge_headers_and_bodies_are_refused_and_bounded(api_server):
     port = api_server.http_port
     before = rss_kib(api_server.proc.pid)
-    huge_header = (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (4 * MiB) +
+    huge_header = (b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + b"a" * (4 * MiB) +
                    b"\r\n\r\n")
-    many_headers = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-A: b\r\n" * 100000 + b"\r\n"
-    huge_url = b"GET /api/v1/messages?to=" + b"x" * (2 * MiB) + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    many_headers = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + b"X-A: b\r\n" * 100000 + b"\r\n"
+    huge_url = b"GET /api/v1/messages?to=" + b"x" * (2 * MiB) + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
     body = b"x" * (64 * MiB)
-    huge_body = (b"PUT /api/v1/scenario HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+    huge_body = (b"PUT /api/v1/scenario HTTP/1.1\r\nHost: localhost\r\nContent-Length: " +
                  str(len(body)).encode() + b"\r\n\r\n" + body)
     for request in (huge_header, many_headers, huge_url, huge_body):
         status = status_of(http_raw(port, request, 20))
         assert status is None or 400 <= status < 500, status
     grown = rss_kib(api_server.proc.pid) - before
     check_growth(api_server.proc.pid, grown, 64 * 1024, 160 * 1024, "huge HTTP requests")
-    assert status_of(http_raw(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")) == 200
+    assert status_of(http_raw(port, b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")) == 200

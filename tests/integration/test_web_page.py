@@ -4,6 +4,7 @@ import os
 import shutil
 import smtplib
 import subprocess
+import urllib.request
 
 from conftest import need_tool
 
@@ -22,6 +23,11 @@ def test_page_lists_messages_and_sessions(bounceback, tmp_path):
         s.sendmail("web@example.test", ["viewer@example.test"],
                    b"Subject: Shown in the browser\r\n\r\nhello\r\n")
     url = f"http://127.0.0.1:{server.http_port}/"
+    # The page runs under its strict Content-Security-Policy (hashes, no 'unsafe-inline'):
+    # what follows shows the browser let its script and fetch() calls run.
+    with urllib.request.urlopen(url, timeout=10) as r:
+        csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'sha256-" in csp and "unsafe-inline" not in csp
     dom = chromium(tmp_path, "--dump-dom", url).stdout.decode("utf-8", "replace")
     # The subject and addresses come from the API through the page's own fetch calls.
     assert "Shown in the browser" in dom
