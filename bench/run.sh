@@ -137,10 +137,10 @@ start_bounceback() {
   "$BIN" "${args[@]}" 2>"$log" &
   PID[$name]=$!; PIDS+=("$!")
   for _ in $(seq 100); do
-    grep -q ' ready ' "$log" 2>/dev/null && break
+    grep -q ' msg=ready ' "$log" 2>/dev/null && break
     sleep 0.1
   done
-  PORT[$name]=$(sed -n 's/.* ready listeners=smtp=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
+  PORT[$name]=$(sed -n 's/.* msg=ready listeners="smtp=127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -1)
   [ -n "${PORT[$name]}" ] || { cat "$log" >&2; die "$name did not start"; }
   NAMES+=("$name")
   echo "bench: $name pid ${PID[$name]} port ${PORT[$name]}: $BIN ${args[*]}"

@@ -1,7 +1,59 @@
-// Reply counting by basic code, and refusal events.
+// Reply counting by basic code, refusal events, and the info log line of every accepted
+// message and every refusal.
 #include "api/reply_monitor.hpp"
 
+#include "log/log.hpp"
+#include "smtp/reply.hpp"
+
 namespace bounceback::api {
+namespace {
+
+// "message accepted": one line per message that got its 2xx (it is in the store by then).
+void log_accepted(const smtp::Event& event) {
+  const smtp::SessionFacts* s = event.session;
+  log::info("message accepted",
+            {{"id", event.queue_id},
+             {"from", event.from},
+             {"rcpt_count", event.rcpts.size()},
+             {"rcpt", event.rcpts},
+             {"size", event.size},
+             {"session", s ? std::string_view(s->id) : std::string_view{}},
+             {"client", s ? std::string_view(s->client_ip) : std::string_view{}}});
+}
+
+// "refused": one line per 4xx/5xx reply to MAIL, RCPT, DATA/BDAT or the end of a message.
+void log_refused(const smtp::Event& event, std::string_view wire) {
+  smtp::Reply reply;
+  if (!smtp::parse_reply(wire, reply)) return;
+  std::string text = reply.text;  // a multi-line reply as one line, as in the attempts API
+  for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos; at += 3)
+    text.replace(at, 1, " / ");
+  const smtp::SessionFacts* s = event.session;
+  const std::string_view session = s ? std::string_view(s->id) : std::string_view{};
+  const std::string_view client = s ? std::string_view(s->client_ip) : std::string_view{};
+  const std::string_view stage = smtp::to_string(event.kind);
+  if (event.kind == smtp::EventKind::rcpt) {
+    log::info("refused", {{"code", reply.code},
+                          {"enhanced", reply.enhanced},
+                          {"text", text},
+                          {"stage", stage},
+                          {"from", event.from},
+                          {"rcpt", event.rcpt},
+                          {"session", session},
+                          {"client", client}});
+  } else {
+    log::info("refused", {{"code", reply.code},
+                          {"enhanced", reply.enhanced},
+                          {"text", text},
+                          {"stage", stage},
+                          {"from", event.from},
+                          {"rcpt", event.rcpts},
+                          {"session", session},
+                          {"client", client}});
+  }
+}
+
+}  // namespace
 
 void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
                            const smtp::Decision& decision) {
@@ -10,6 +62,12 @@ void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
     const unsigned code = (wire[0] - '0') * 100u + (wire[1] - '0') * 10u + (wire[2] - '0');
     by_code_[code].fetch_add(1, std::memory_order_relaxed);
     if (code >= 400 && feed_ && feed_->active()) publish_refusal(event, wire);
+    if (log::enabled(log::Level::info)) {
+      if (code >= 400)
+        log_refused(event, wire);
+      else if (code < 300 && event.kind == smtp::EventKind::message)
+        log_accepted(event);
+    }
   }
   inner_.replied(event, wire, decision);
 }

@@ -1,6 +1,7 @@
 // Watches the replies the server sends, as a Policy decorator around the scenario engine:
-// counts them by basic code for /metrics (one relaxed atomic increment each) and, while
-// someone listens, publishes refused transactions as "message_rejected" events.
+// counts them by basic code for /metrics (one relaxed atomic increment each), while
+// someone listens publishes refused transactions as "message_rejected" events, and at info
+// level logs one line per accepted message and per refused reply (as Mailpit does).
 #pragma once
 
 #include <array>

@@ -99,11 +99,11 @@ int serve(const Options& options) {
   api::GuardConfig guard{options.api_allowed_hosts, options.api_cors};
   guard.allowed_hosts.push_back(options.hostname);
   api::HttpServer http(pool.api(), api_ctx, api::RequestGuard(std::move(guard)));
-  // " kind=ADDR:PORT" with the port actually bound (port 0 picks one).
-  std::string ready;
+  // "kind=ADDR:PORT" with the port actually bound (port 0 picks one), one per listener.
+  std::vector<std::string> listeners;
   auto bound = [&](const char* kind, const std::string& address, std::uint16_t port) {
-    ready += std::string(" ") + kind + '=' + address.substr(0, address.rfind(':')) + ':' +
-             std::to_string(port);
+    listeners.push_back(std::string(kind) + '=' + address.substr(0, address.rfind(':')) + ':' +
+                        std::to_string(port));
   };
   try {
     for (const auto& a : options.smtp) bound("smtp", a, smtp.listen(a, false));
@@ -121,11 +121,11 @@ int serve(const Options& options) {
     smtp.stop([&] { pool.stop(); });
   });
   // Only now: a test harness may send SIGTERM as soon as it reads this line.
-  log::info("ready", {{"listeners", ready.substr(1)},
+  log::info("ready", {{"listeners", listeners},
                       {"scenario", initial ? initial->name : std::string("accept-all")}});
 
   pool.run();
-  log::info("stopped", {{"messages", std::to_string(messages.accepted())}});
+  log::info("stopped", {{"messages", messages.accepted()}});
   return 0;
 }
 

@@ -366,8 +366,9 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   if (log::enabled(log::Level::info))
     log::info("session closed", {{"session", f.id},
                                  {"client", f.client_ip},
-                                 {"messages", std::to_string(f.messages)},
-                                 {"tls", f.tls ? f.tls_version : std::string("no")},
+                                 {"messages", f.messages},
+                                 {"tls", f.tls},
+                                 {"tls_version", f.tls_version},
                                  {"user", f.auth_user}});
 }
 

@@ -83,7 +83,7 @@ class Server:
         for raw in self.proc.stderr:
             line = raw.decode("utf-8", "replace")
             self.lines.append(line)
-            if " ready " in line or '"msg":"ready"' in line:
+            if " msg=ready " in line or '"msg":"ready"' in line:
                 for kind, port in re.findall(r"\b(smtps?|http)=[^\s,\"]*:(\d+)", line):
                     self.ports.setdefault(kind, int(port))
                 self.ready.set()

@@ -49,9 +49,9 @@ def mx():
     proc = subprocess.Popen([BOUNCEBACK, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
                             stderr=subprocess.PIPE, text=True)
     ports = {}
-    for line in proc.stderr:  # e.g. "... ready listeners=smtp=127.0.0.1:40123 http=127.0.0.1:40124"
-        if " ready " in line:
-            ports = dict(re.findall(r"\b(smtp|http)=[^\s\"]*:(\d+)", line))
+    for line in proc.stderr:  # e.g. '... msg=ready listeners="smtp=127.0.0.1:40123,http=127.0.0.1:40124"'
+        if " msg=ready " in line:
+            ports = dict(re.findall(r"\b(smtp|http)=[^\s,\"]*:(\d+)", line))
             break
     assert "smtp" in ports and "http" in ports, "bounceback did not start"
     # Keep reading the log, or the server blocks once the pipe is full.

@@ -89,7 +89,7 @@ def test_expired_certificate_fails_verification(bounceback, tmp_path):
     assert e.verify_message == "certificate has expired"
     # A client that does not verify still gets through.
     assert send_over_tls(server, unverified()) == {}
-    assert server.wait_for_log("tls fault certificate generated certificate=expired")
+    assert server.wait_for_log('msg="tls fault certificate generated" certificate=expired')
 
 
 def test_not_yet_valid_certificate(bounceback, tmp_path):
@@ -212,8 +212,8 @@ def test_scenario_put_switches_the_certificate_for_new_sessions(bounceback, tmp_
     e = starttls_error(server, trusting(cert))
     assert isinstance(e, ssl.SSLCertVerificationError), e
     log = server.log()
-    assert log.count("tls fault certificate generated certificate=expired") == 1
-    assert log.count("tls fault certificate generated certificate=wrong-host") == 1
+    assert log.count('msg="tls fault certificate generated" certificate=expired') == 1
+    assert log.count('msg="tls fault certificate generated" certificate=wrong-host') == 1
 
 
 # ---- handshake faults ------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def test_handshake_abort_is_an_ssl_error_and_other_sessions_are_unaffected(bounc
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
         assert s.sendmail("a@example.test", ["c@example.test"], MESSAGE) == {}
     assert metric(server, 'bounceback_tls_handshakes_total{result="failure"}') >= 3
-    assert server.wait_for_log("tls handshake refused by the scenario tls_handshake=abort")
+    assert server.wait_for_log('msg="tls handshake refused by the scenario" tls_handshake=abort')
 
     put_scenario(server, 'name = "normal"\n[server]\ntls_handshake = "normal"\n')
     assert send_over_tls(server, trusting(cert)) == {}
@@ -251,7 +251,7 @@ def test_handshake_close_is_an_ssl_eof(bounceback, tmp_path):
     server = bounceback("--scenario", scenario_file(tmp_path, 'tls_handshake = "close"'))
     e = starttls_error(server, unverified())
     assert isinstance(e, ssl.SSLError), e  # SSLEOFError: EOF in violation of protocol
-    assert server.wait_for_log("tls handshake refused by the scenario tls_handshake=close")
+    assert server.wait_for_log('msg="tls handshake refused by the scenario" tls_handshake=close')
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
         assert s.sendmail("a@example.test", ["b@example.test"], MESSAGE) == {}
 
