@@ -171,7 +171,7 @@ def test_malformed_escapes_are_400(bounceback, path):
 def test_metrics_follow_prometheus_conventions(bounceback):
     """Parsed by the Prometheus client library's own text parser, and checked line by line:
     every sample belongs to a family with one HELP and one TYPE line before it; counters end
-    in _total, byte counts in _bytes_total; no gauge says _current."""
+    in _total, byte counts in _bytes (_bytes_total for counters); no gauge says _current."""
     from prometheus_client.parser import text_string_to_metric_families
     server = bounceback()
     send_many(server, "app@example.test", [["a@x.test"]])
@@ -186,8 +186,9 @@ def test_metrics_follow_prometheus_conventions(bounceback):
         assert f.documentation, f.name
         assert f.type in ("counter", "gauge"), (f.name, f.type)
         assert not f.name.endswith("_current"), f.name
-        for s in f.samples:
-            assert "bytes" not in s.name or s.name.endswith("_bytes_total"), s.name
+        for s in f.samples:  # a size is in bytes, named last (before _total for a counter)
+            unit = "_bytes_total" if f.type == "counter" else "_bytes"
+            assert "bytes" not in s.name or s.name.endswith(unit), s.name
 
     assert samples[("bounceback_received_bytes_total", ())] > 0
     assert samples[("bounceback_sent_bytes_total", ())] > 0
