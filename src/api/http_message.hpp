@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,11 +35,17 @@ struct Deferred {
   std::size_t start = 0, limit = 0;  // wait: the page of matches listed in "messages"
 };
 
+// A body too large to build at once: each call appends the next piece to `out` and returns
+// false once it has appended the last one. The transport sends it chunked, so memory holds
+// one piece, never the whole body; it runs on the API's thread between writes.
+using BodyStream = std::function<bool(std::string& out)>;
+
 struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones, e.g. Allow
+  BodyStream stream;  // when set, the body (`body` stays empty)
   Deferred deferred;
 };
 

@@ -287,6 +287,7 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     const auto status = static_cast<http::status>(resp.status);
     // A 204 has neither a body nor a Content-Length (RFC 9110 §8.6).
     const bool no_content = status == http::status::no_content;
+    if (head && resp.stream) co_return co_await write_stream(conn, resp, version, keep, true);
     if (head || no_content) {
       http::response<http::empty_body> res{status, version};
       set_headers(res, resp);
@@ -295,6 +296,7 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
       auto [ec, n] = co_await http::async_write(conn.stream, res, tuple_awaitable);
       co_return !ec;
     }
+    if (resp.stream) co_return co_await write_stream(conn, resp, version, keep);
     http::response<http::string_body> res{status, version};
     set_headers(res, resp);
     res.body() = std::move(resp.body);
@@ -329,6 +331,42 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
       co_return WaitEnd::woken;
     co_return WaitEnd::client_left;
+  }
+
+  // A streamed body (Response::stream): chunked in HTTP/1.1, ended by the close in HTTP/1.0
+  // (then false: the connection must close). A piece is made only once the one before it is
+  // written, so memory holds one piece (one session of a list), and a client that reads
+  // slowly slows only itself. `head`: the same header, nothing after it.
+  asio::awaitable<bool> write_stream(Connection& conn, Response& resp, unsigned version, bool keep,
+                                     bool head = false) {
+    constexpr std::size_t piece_bytes = 64 * 1024;
+    const bool chunked = version >= 11;
+    http::response<http::empty_body> res{static_cast<http::status>(resp.status), version};
+    set_headers(res, resp);
+    res.keep_alive(keep && chunked);
+    if (chunked) res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    conn.stream.expires_after(limits.io);
+    auto [ec, n] = co_await http::async_write_header(conn.stream, sr, tuple_awaitable);
+    if (head) co_return !ec && chunked && keep;
+    std::string piece;
+    for (bool more = true; !ec && more;) {
+      piece.clear();
+      while (more && piece.size() < piece_bytes) more = resp.stream(piece);
+      if (piece.empty()) continue;
+      conn.stream.expires_after(limits.io);
+      if (chunked)
+        std::tie(ec, n) = co_await asio::async_write(
+            conn.stream, http::make_chunk(asio::buffer(piece)), tuple_awaitable);
+      else
+        std::tie(ec, n) =
+            co_await asio::async_write(conn.stream, asio::buffer(piece), tuple_awaitable);
+      if (piece.capacity() > 4 * piece_bytes) piece = std::string();  // after a large element
+    }
+    if (!ec && chunked)
+      std::tie(ec, n) =
+          co_await asio::async_write(conn.stream, http::make_chunk_last(), tuple_awaitable);
+    co_return !ec && chunked && keep;
   }
 
   asio::awaitable<void> serve(std::shared_ptr<Connection> conn) {

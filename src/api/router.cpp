@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 
+#include "api/json_stream.hpp"
 #include "api/json_views.hpp"
 #include "api/metrics.hpp"
 #include "api/url.hpp"
@@ -273,11 +274,21 @@ Response Router::list_sessions(const Request& request, const Args&) const {
   std::string error;
   const auto page = parse_page(request.query, sessions_page, error);
   if (!page) return error_response(400, error);
-  const auto all = ctx_.sessions.newest_first();
-  json::array list;
-  for (std::size_t i = page->start; i < all.size() && list.size() < page->limit; ++i)
-    list.push_back(session_json(all[i]->view(), true));
-  return json_response(page_json(all.size(), *page, "sessions", std::move(list)));
+  auto all = ctx_.sessions.newest_first();
+  std::vector<std::shared_ptr<const store::SessionRecord>> records;
+  for (std::size_t i = page->start; i < all.size() && records.size() < page->limit; ++i)
+    records.push_back(std::move(all[i]));
+  // A page of transcripts can be a hundred megabytes of JSON: streamed, one session
+  // rendered (then let go) at a time, when the transport is ready for it.
+  const std::size_t count = records.size();
+  Response r;
+  r.stream =
+      json_list_stream({{"total", all.size()}, {"start", page->start}, {"count", count}},
+                       "sessions", count, [records = std::move(records)](std::size_t i) mutable {
+                         const auto record = std::move(records[i]);
+                         return json::value(session_json(record->view(), true));
+                       });
+  return r;
 }
 
 Response Router::get_session(const Request&, const Args& args) const {

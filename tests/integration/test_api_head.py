@@ -60,7 +60,10 @@ def test_head_is_get_without_the_body(server, route):
     assert hs == gs, path
     assert hb == b""
     assert gb != b""
-    assert int(hh["content-length"]) == len(gb)
+    if gh.get("transfer-encoding") == "chunked":  # a streamed body (/api/v1/sessions)
+        assert "content-length" not in hh and "content-length" not in gh
+    else:
+        assert int(hh["content-length"]) == len(gb)
     for name in set(hh) | set(gh):
         if name not in IGNORED:
             assert hh.get(name) == gh.get(name), (path, name)

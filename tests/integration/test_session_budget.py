@@ -5,8 +5,9 @@ and reading every session over the API neither stalls SMTP nor builds the whole 
 memory."""
 import http.client
 import json
+import multiprocessing
+import re
 import socket
-import threading
 import time
 
 MiB = 1024 * 1024
@@ -110,3 +111,66 @@ def test_a_long_line_is_cut_with_a_marker(bounceback):
     t = json.loads(body)["sessions"][0]["transcript"]
     assert t[1]["line"] == said[1][1][:1000] + " [... 1500 more bytes]"
     assert t[2]["line"].startswith("250")
+
+
+def probe_smtp(port, pid, done, results):
+    """In a process of its own (the test's JSON parsing holds the GIL for long): SMTP round
+    trips (NOOP) and the server's RSS, until `done` is set."""
+    worst, probes, peak = 0.0, 0, 0
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        f = s.makefile("rb")
+        read_line(f)
+        while not done.is_set():
+            start = time.monotonic()
+            s.sendall(b"NOOP\r\n")
+            assert read_line(f).startswith("250")
+            worst = max(worst, time.monotonic() - start)
+            probes += 1
+            with open(f"/proc/{pid}/status") as st:
+                peak = max(peak, next(int(l.split()[1]) * 1024 for l in st if l.startswith("VmRSS:")))
+            time.sleep(0.005)
+        s.sendall(b"QUIT\r\n")
+    results.put((worst, probes, peak))
+
+
+def test_reading_every_session_neither_stalls_smtp_nor_holds_it_all_in_memory(bounceback):
+    """The attack of issue 12: transcripts flooded with long command lines, then every session
+    read over the API. The budget bounds the memory (default 64 MiB), the API answers from
+    its own thread while an SMTP client measures round trips, and the answer is streamed."""
+    server = bounceback()
+    before = rss(server)
+    for _ in range(200):  # 100 MiB of command lines, more than the default budget
+        flood_session(server, 1000, 500)
+    grown = rss(server) - before
+    assert grown < 64 * MiB + 24 * MiB, f"RSS grew by {grown / MiB:.0f} MiB"
+
+    mp = multiprocessing.get_context("fork")
+    done, results = mp.Event(), mp.Queue()
+    prober = mp.Process(target=probe_smtp, args=(server.smtp_port, server.proc.pid, done, results))
+    prober.start()
+    time.sleep(0.3)
+    bodies = []
+    try:
+        began = time.monotonic()
+        start, total = 0, None
+        while total is None or start < total:
+            resp, body = http_get(server, f"/api/v1/sessions?start={start}&limit=100")
+            # Only the head is read now: parsing 50 MB here would hold the GIL for long.
+            total = int(re.match(rb'\{"total":(\d+)', body).group(1))
+            bodies.append(body)
+            start += 100
+        elapsed = time.monotonic() - began
+        time.sleep(0.2)
+    finally:
+        done.set()
+        worst, probes, peak = results.get(timeout=30)
+        prober.join(10)
+    pages = [json.loads(b) for b in bodies]
+    assert sum(len(p["sessions"]) for p in pages) == total > 50
+    body_bytes = sum(len(b) for b in bodies)
+    assert body_bytes > 32 * MiB  # a large answer indeed
+    assert resp.getheader("Transfer-Encoding") == "chunked"
+    assert probes >= 10, f"{probes} SMTP round trips in {elapsed:.1f} s"
+    assert worst < 0.2, f"an SMTP round trip took {worst * 1000:.0f} ms during the API read"
+    assert peak - before < 64 * MiB + 40 * MiB, \
+        f"RSS peaked {(peak - before) / MiB:.0f} MiB above the start while {body_bytes / MiB:.0f} MiB were read"
