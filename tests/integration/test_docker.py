@@ -3,11 +3,13 @@ runs here): the compose file validates and publishes on 127.0.0.1 only; the Dock
 stages, non-root user, ports, and installs the .deb; docker/entrypoint.sh passes verbs and
 --help through and serves on 0.0.0.0 otherwise, and docker/healthcheck.sh follows the --http
 port the running server was given. The scripts run here with the real binary on PATH."""
+import http.client
 import json
 import os
 import re
 import socket
 import subprocess
+import urllib.parse
 
 import yaml
 
@@ -167,12 +169,20 @@ def test_healthcheck_follows_the_servers_http_port(tmp_path):
         gone.wait()
 
 
-def test_image_default_arguments_start_the_binary():
-    """The image's default serve (listeners made loopback port 0) plus compose's command."""
-    compose = yaml.safe_load(read("docker-compose.yml"))["services"]["bounceback"]["command"]
-    server = Server(["--smtps", "127.0.0.1:0", *compose])  # conftest adds --smtp/--http
+def test_compose_command_serves_the_client_by_service_name():
+    """Compose's command on the real binary (listeners on loopback port 0): the API answers
+    the client's requests, whose Host is the service name in its API URL."""
+    services = yaml.safe_load(read("docker-compose.yml"))["services"]
+    api = urllib.parse.urlsplit(services["client"]["environment"]["API"])
+    assert api.hostname == "bounceback"
+    server = Server(["--smtps", "127.0.0.1:0", *services["bounceback"]["command"]])
     try:
         assert server.http_port and server.smtps_port
+        conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+        conn.request("GET", "/api/v1/messages", headers={"Host": f"{api.hostname}:{api.port}"})
+        response = conn.getresponse()
+        assert response.status == 200, response.read()
+        conn.close()
     finally:
         assert server.stop() == 0, server.log()
 
