@@ -54,6 +54,10 @@ def test_unknown_query_parameters_are_refused_on_every_route(bounceback):
         assert code == 400, (method, path, body)
         error = json.loads(body)["error"]
         assert 'unknown query parameter "tto"' in error, (method, path, error)
+    # HEAD runs the GET route's checks: the same 400, without a body.
+    for path in ["/api/v1/messages", "/api/v1/sessions", "/metrics"]:
+        assert call(server, "HEAD", path + "?tto=x")[0] == 400, path
+        assert call(server, "HEAD", path)[0] == 200, path
     # Nothing was changed by the refused requests.
     assert get_json(server, "/api/v1/clock")["offset_ms"] == 0
 
