@@ -302,9 +302,18 @@ Response Router::list_attempts(const Request& request, const Args&) const {
   std::string error;
   const auto page = parse_page(request.query, attempts_page, error);
   if (!page) return error_response(400, error);
-  const auto* from = query_value(request.query, "from");
-  const auto* rcpt = query_value(request.query, "to");
-  const auto all = ctx_.engine.attempts(from ? *from : "", rcpt ? *rcpt : "");
+  const auto* from_param = query_value(request.query, "from");
+  const auto* rcpt_param = query_value(request.query, "to");
+  const std::string from = from_param ? *from_param : "", rcpt = rcpt_param ? *rcpt_param : "";
+  // The attempt log compares exactly; a glob ('*', as in the message filters) is matched
+  // here. Gaps stay right: they are per (from, rcpt) pair.
+  const auto is_glob = [](const std::string& f) { return f.find('*') != std::string::npos; };
+  auto all = ctx_.engine.attempts(is_glob(from) ? "" : from, is_glob(rcpt) ? "" : rcpt);
+  if (is_glob(from) || is_glob(rcpt))
+    std::erase_if(all, [&](const scenario::AttemptRecord& a) {
+      return (is_glob(from) && !address_matches(from, a.from)) ||
+             (is_glob(rcpt) && !address_matches(rcpt, a.rcpt));
+    });
   json::array list;
   for (std::size_t i = page->start; i < all.size() && list.size() < page->limit; ++i)
     list.push_back(attempt_json(all[i]));

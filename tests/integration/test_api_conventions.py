@@ -166,6 +166,18 @@ def test_sessions_and_attempts_page(bounceback):
     assert call(server, "GET", "/api/v1/attempts?limit=1001")[0] == 400
 
 
+def test_attempt_filters_take_globs_like_the_message_filters(bounceback):
+    server = bounceback()
+    send_many(server, "app@example.test", [["a@one.test"], ["b@two.test"], ["c@one.test"]])
+    send_many(server, "other@example.test", [["d@one.test"]])
+    got = get_json(server, "/api/v1/attempts?rcpt=*@one.test")
+    assert [a["rcpt"] for a in got["attempts"]] == ["a@one.test", "c@one.test", "d@one.test"]
+    assert got["total"] == 3
+    got = get_json(server, "/api/v1/attempts?to=*@ONE.test&from=app@*")
+    assert [a["rcpt"] for a in got["attempts"]] == ["a@one.test", "c@one.test"]
+    assert get_json(server, "/api/v1/attempts?from=*@nowhere.test")["attempts"] == []
+
+
 @pytest.mark.parametrize("path", ["/api/v1/messages?subject=%zz", "/api/v1/messages?to=a%00b"])
 def test_malformed_escapes_are_400(bounceback, path):
     server = bounceback()
