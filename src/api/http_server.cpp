@@ -222,10 +222,9 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-          log::error("http connection failed",
-                     {{"connection", std::to_string(id)}, {"error", ex.what()}});
+          log::error("http connection failed", {{"connection", id}, {"error", ex.what()}});
         } catch (...) {
-          log::error("http connection failed", {{"connection", std::to_string(id)}});
+          log::error("http connection failed", {{"connection", id}});
         }
       }
       std::lock_guard lock(self->mutex);
