@@ -99,6 +99,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     boost::json::parse(r.body, ec);
     FUZZ_CHECK(!ec);
   }
-  if (r.deferred.kind == api::Deferred::Kind::wait) FUZZ_CHECK(r.deferred.timeout <= api::max_wait);
+  if (r.deferred.kind == api::Deferred::Kind::wait) {
+    FUZZ_CHECK(r.deferred.timeout <= api::max_wait);
+    // What the transport answers once a message matches: a page, valid JSON.
+    if (const auto found =
+            world.router.wait_check(r.deferred.filter, {r.deferred.start, r.deferred.limit})) {
+      boost::system::error_code ec;
+      const auto v = boost::json::parse(found->body, ec);
+      FUZZ_CHECK(!ec && v.as_object().at("count").to_number<std::uint64_t>() <= r.deferred.limit);
+    }
+  }
   return 0;
 }
