@@ -1,37 +1,39 @@
 // Entry point: picks the verb and hands over; all wiring lives in app/.
+// --help / -h anywhere on the line prints the verb's usage; --version prints the version.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
 
-#include "app/app.hpp"
 #include "app/options.hpp"
 #include "app/verbs.hpp"
 
 int main(int argc, char** argv) {
   using namespace bounceback::app;
   std::vector<std::string> args(argv + 1, argv + argc);
-  std::string verb = "serve";
+  std::string name = "serve";
   if (!args.empty() && !args.front().starts_with("-")) {
-    verb = args.front();
+    name = args.front();
     args.erase(args.begin());
   }
-  try {
-    if (verb == "serve") {
-      if (!args.empty() && (args.front() == "--help" || args.front() == "-h")) {
-        std::cout << usage();
-        return 0;
-      }
-      return serve(parse_serve_options(args));
-    }
-    if (verb == "check") return check(args);
-    if (verb == "explain") return explain(args);
-    if (verb == "scenarios") return list_scenarios();
-    if (verb == "help") {
-      std::cout << usage();
-      return 0;
-    }
-    std::cerr << "bounceback: unknown verb '" << verb << "'\n" << usage();
+  const Verb* verb = find_verb(name);
+  if (!verb) {
+    std::cerr << "bounceback: unknown verb '" << name << "'\n" << usage();
     return 2;
+  }
+  const auto given = [&](std::string_view flag) {
+    return std::find(args.begin(), args.end(), flag) != args.end();
+  };
+  if (given("--help") || given("-h")) {
+    std::cout << verb->usage;
+    return 0;
+  }
+  if (given("--version")) {
+    std::cout << version_line() << '\n';
+    return 0;
+  }
+  try {
+    return verb->run(args);
   } catch (const UsageError& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;

@@ -158,7 +158,8 @@ json::object explanation_json(const catalog::Explanation& x) {
                       {"note", string_or_null(x.note)},
                       {"code_meaning", string_or_null(x.code_meaning)},
                       {"example", string_or_null(x.example)},
-                      {"reference", string_or_null(x.reference)}};
+                      {"reference", string_or_null(x.reference)},
+                      {"warning", string_or_null(x.warning)}};
 }
 
 std::string error_body(std::string_view message) {

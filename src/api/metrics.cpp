@@ -2,6 +2,8 @@
 // base units (bytes, seconds), one HELP and TYPE line per family.
 #include "api/metrics.hpp"
 
+#include "version/version.hpp"
+
 namespace bounceback::api {
 namespace {
 
@@ -41,6 +43,10 @@ std::string label_value(std::string_view v) {
 
 std::string render_metrics(const ApiContext& ctx) {
   std::string out;
+  family(out, "bounceback_build_info", "gauge", "Always 1; the labels say which build runs.");
+  sample(out, "bounceback_build_info", 1,
+         "version=\"" + label_value(version::number()) + "\",revision=\"" +
+             label_value(version::revision()) + "\"");
   const auto& c = ctx.counters;
   one(out, "bounceback_sessions_total", "counter", "SMTP sessions started.", c.sessions.load());
   one(out, "bounceback_open_connections", "gauge", "SMTP connections open now.", c.current.load());

@@ -13,6 +13,7 @@
 #include "catalog/catalog.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/units.hpp"
+#include "version/version.hpp"
 
 namespace bounceback::api {
 namespace json = boost::json;
@@ -167,7 +168,9 @@ Response Router::index(const Request&, const Args&) const {
 }
 
 Response Router::healthz(const Request&, const Args&) const {
-  return json_response(json::object{{"status", "ok"}});
+  return json_response(json::object{{"status", "ok"},
+                                    {"version", std::string(version::number())},
+                                    {"revision", std::string(version::revision())}});
 }
 
 Response Router::metrics(const Request&, const Args&) const {

@@ -51,7 +51,7 @@ int serve(const Options& options) {
       return 2;
     }
   }
-  store::MessageStore messages(options.max_messages, std::move(spool));
+  store::MessageStore messages(options.max_messages, std::move(spool), options.received_header);
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
   store::SessionLog sessions(
       {options.max_sessions, options.max_session_bytes, options.max_transcript_bytes}, &events);

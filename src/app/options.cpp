@@ -44,6 +44,14 @@ std::uint64_t size(const std::string& name, const std::string& v) {
   return *s;
 }
 
+// --starttls: "on" is the session's "optional" (offered, not demanded).
+smtp::Requirement starttls_mode(const std::string& v) {
+  if (v == "off") return smtp::Requirement::off;
+  if (v == "on") return smtp::Requirement::optional;
+  if (v == "required") return smtp::Requirement::required;
+  throw UsageError("--starttls: expected off, on or required, got '" + v + "'");
+}
+
 #define ROW(name, body)                              \
   OptionRow {                                        \
     name, [](Options & o, const std::string& v) body \
@@ -62,6 +70,12 @@ const std::vector<OptionRow>& table() {
       ROW("tls-ciphers", { o.tls_ciphers = v; }),
       ROW("tls-ciphersuites", { o.tls_ciphersuites = v; }),
       ROW("tls-export-cert", { o.tls_export_cert = v; }),
+      ROW("starttls", { o.starttls = starttls_mode(v); }),
+      ROW("received-header",
+          {
+            if (v != "on" && v != "off") throw UsageError("--received-header: expected on or off");
+            o.received_header = v == "on";
+          }),
       ROW("hostname", { o.hostname = v; }),
       ROW("store-dir", { o.store_dir = v; }),
       ROW("log-format",
@@ -212,13 +226,18 @@ const char* usage() {
   bounceback [serve] [options]   run the SMTP test double in the foreground
   bounceback check FILE...       validate scenario files
   bounceback explain CODE        explain a reply code: 550, 5.1.1, "550 5.7.26"
-  bounceback scenarios           list the built-in scenarios
+  bounceback scenarios [NAME]    list the built-in scenarios, or print one's TOML
+  bounceback --version           print the version
+  bounceback VERB --help         the usage of one verb
 
 serve options (also keys of a TOML file given with --config FILE):
   --smtp ADDR:PORT          plain SMTP listener, repeatable (default 127.0.0.1:1025)
   --smtps ADDR:PORT         implicit-TLS listener, repeatable
   --http ADDR:PORT          HTTP API listener (default 127.0.0.1:8025)
   --scenario FILE|NAME      scenario to load (default: accept everything)
+  --starttls off|on|required  offer STARTTLS; required: 530 5.7.0 to MAIL before it
+                            (default off; on when --tls-cert is given or the scenario's
+                            [server] tls asks for it)
   --tls-cert F --tls-key F  PEM certificate and key (default: self-signed, generated)
   --tls-min-version V       lowest TLS version: 1.0, 1.1, 1.2, 1.3 (default 1.2)
   --tls-max-version V       highest TLS version (default: the highest OpenSSL offers)
@@ -227,6 +246,7 @@ serve options (also keys of a TOML file given with --config FILE):
   --tls-export-cert FILE    write the certificate in use (PEM) to FILE, to trust it
   --hostname NAME           banner/EHLO name (default localhost)
   --store-dir DIR           also write accepted messages as DIR/<id>.eml, fsynced before 250
+  --received-header on|off  prepend a Received: header to each stored message (default on)
   --max-messages N          in-memory capture bound, oldest dropped first (default 10000)
   --max-sessions N          session transcripts kept (default 1000)
   --max-session-bytes SIZE  bytes of all transcripts kept, oldest sessions dropped first (default 64MiB)

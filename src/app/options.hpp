@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "smtp/limits.hpp"
+#include "smtp/session.hpp"
 
 namespace bounceback::app {
 
@@ -25,6 +27,9 @@ struct Options {
   std::string tls_min_version = "1.2", tls_max_version;  // "1.0" … "1.3"; max empty: highest
   std::string tls_ciphers, tls_ciphersuites;             // OpenSSL syntax; empty: OpenSSL's
   std::string tls_export_cert;  // write the certificate in use (PEM) to this file at start
+  // --starttls off|on|required; unset: on (optional) when --tls-cert is given, else off.
+  std::optional<smtp::Requirement> starttls;
+  bool received_header = true;  // prepend Received: to stored messages (--received-header)
   std::string hostname = "localhost";
   std::string store_dir;
   std::string log_format = "text", log_level = "info";

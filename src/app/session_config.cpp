@@ -4,6 +4,19 @@
 #include "net/users_authenticator.hpp"
 
 namespace bounceback::app {
+namespace {
+
+// STARTTLS is opt-in, as in Mailpit, MailHog and smtp4dev: offered by default with a
+// self-signed certificate, it made default clients (nodemailer, Rails, PHPMailer) fail to
+// verify it on their first message. The scenario's [server] tls decides first (like its other
+// [server] keys), then --starttls; a certificate of the user's own (--tls-cert) turns it on.
+smtp::Requirement starttls(const Options& options, const scenario::Scenario* scenario) {
+  if (scenario && scenario->server.tls) return *scenario->server.tls;
+  if (options.starttls) return *options.starttls;
+  return options.tls_cert.empty() ? smtp::Requirement::off : smtp::Requirement::optional;
+}
+
+}  // namespace
 
 std::shared_ptr<const smtp::SessionConfig> make_session_config(const Options& options,
                                                                const scenario::Scenario* scenario,
@@ -12,17 +25,16 @@ std::shared_ptr<const smtp::SessionConfig> make_session_config(const Options& op
   c->hostname = options.hostname;
   c->limits = options.limits;
   c->bare_lf = options.bare_lf;
-  c->tls_available = tls_available;
+  c->tls = starttls(options, scenario);
   if (scenario) {
     const auto& s = scenario->server;
     if (s.hostname) c->hostname = *s.hostname;
     if (s.banner) c->banner_text = *s.banner;
     if (s.max_size) c->limits.message_size = *s.max_size;
     if (s.max_recipients) c->limits.recipients = static_cast<std::size_t>(*s.max_recipients);
-    if (s.tls) c->tls = *s.tls;
     if (s.auth) c->auth = *s.auth;
   }
-  // tls = "off" makes the server one without STARTTLS.
+  // off makes the server one without STARTTLS (SMTPS listeners still handshake).
   c->tls_available = tls_available && c->tls != smtp::Requirement::off;
   // AUTH: without a scenario `auth` key it is offered once TLS is up (538 5.7.11 before, like
   // a submission server); a scenario setting auth = "optional"/"required", or a server without

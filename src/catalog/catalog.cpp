@@ -131,6 +131,12 @@ std::optional<Explanation> explain_basic(std::uint16_t code, std::string_view en
   x.enhanced = std::string(enhanced);
   const EnhancedCode* row = find_enhanced(enhanced);
   const char code_digit = static_cast<char>('0' + code / 100);
+  // RFC 3463 §2: the class digit "must" match the reply code's; a mismatch is a server bug
+  // (or a scenario typo) worth saying out loud, not in a footnote.
+  if (enhanced.front() != code_digit)
+    x.warning = "the reply code " + x.code + " is " + x.klass + " but the enhanced code " +
+                x.enhanced + " is " + std::string(class_of_digit(enhanced.front())) +
+                "; they should agree (RFC 3463 §2), and SMTP clients act on the reply code.";
   if (!row) {
     append_note(x.note, "The enhanced code " + x.enhanced +
                             " is not in the IANA registry; act on the reply code.");
@@ -141,13 +147,7 @@ std::optional<Explanation> explain_basic(std::uint16_t code, std::string_view en
   x.action = std::string(row->action);
   x.note = std::string(row->note);
   x.reference += ", " + std::string(row->reference);
-  if (enhanced.front() == code_digit) {
-    x.bounce = bounce_field(bounce_of(code_digit, *row));
-  } else {
-    append_note(x.note,
-                "The enhanced code's class disagrees with the reply code's first digit; the two "
-                "should agree, and SMTP clients act on the reply code.");
-  }
+  if (enhanced.front() == code_digit) x.bounce = bounce_field(bounce_of(code_digit, *row));
   return x;
 }
 
@@ -261,6 +261,7 @@ std::string render(const Explanation& x) {
     head += x.klass;
   if (x.bounce) head += ", " + *x.bounce + " bounce";
   out += head + '\n';
+  append_field(out, "Warning", x.warning);
   append_field(out, "Meaning", x.meaning);
   if (!x.code_meaning.empty()) append_field(out, "Reply " + x.code, x.code_meaning);
   append_field(out, "Action", x.action);

@@ -62,6 +62,7 @@ struct Explanation {
   std::string code_meaning;  // with both codes: the basic code's own meaning
   std::string example;       // a standard reply for the query, e.g. "550 5.1.1 Recipient ..."
   std::string reference;     // where the code(s) are defined
+  std::string warning;       // e.g. the two codes disagree in class ("550 4.7.1"); "" if none
 };
 std::optional<Explanation> explain(std::string_view query);
 std::string render(const Explanation&);  // human-readable multi-line text for the CLI

@@ -10,6 +10,8 @@ namespace {
 constexpr std::string_view k3463 = "RFC 3463", k4954 = "RFC 4954", k5248 = "RFC 5248",
                            k6531 = "RFC 6531", k6710 = "RFC 6710", k7293 = "RFC 7293",
                            k7372 = "RFC 7372";
+// Codes outside the registry that a provider sends (its own numbering within a subject).
+constexpr std::string_view kMicrosoft = "field (Microsoft Outlook.com, Exchange Online)";
 constexpr std::string_view kSeedSoft =
     "Some bounce-classification tables count this 5.x.x code as a soft bounce because the "
     "address may work again later; it is still permanent per RFC 3463.";
@@ -130,8 +132,10 @@ constexpr EnhancedCode kEnhanced[] = {
      "Delivery time expired", k3463},
     // X.5.X Mail delivery protocol status
     {"X.5.0", "A protocol problem, with no more detail.",
-     "Check the client's SMTP implementation against the session transcript.", "", "Protocol error",
-     k3463},
+     "Check the client's SMTP implementation against the session transcript.",
+     "Outlook.com answers 550 5.5.0 'Requested action not taken: mailbox unavailable' to a "
+     "recipient that does not exist: read that reply as an unknown user.",
+     "Protocol error", k3463},
     {"X.5.1", "Invalid command: not recognized, not implemented, or out of sequence.",
      "Fix the client's commands or their order.", "", "Invalid command", k3463},
     {"X.5.2", "Syntax error in a command.", "Fix the command syntax.", "", "Syntax error", k3463},
@@ -187,8 +191,10 @@ constexpr EnhancedCode kEnhanced[] = {
     {"4.7.0",
      "A temporary security or policy refusal: too many connections or errors, a TLS or AUTH "
      "problem, or a rate limit.",
-     "Retry later, more slowly.", "", "Temporarily rejected by local policy, try again later",
-     k3463},
+     "Retry later, more slowly.",
+     "Yahoo defers with 421 4.7.0 [TSS04] an IP whose volume or complaint rate looks wrong; "
+     "Gmail with 421 4.7.0 for suspicious traffic.",
+     "Temporarily rejected by local policy, try again later", k3463},
     {"X.7.1",
      "Delivery not authorized, message refused: the sender may not send to this recipient "
      "(policy, relay denied, blocklist, spam filter).",
@@ -205,7 +211,9 @@ constexpr EnhancedCode kEnhanced[] = {
      "temporary reputation blocks also use 4.7.1.",
      "Greylisted, please try again later", k3463},
     {"X.7.2", "The sender may not send to this mailing list.", "Ask the list owner for permission.",
-     "", "Mailing list expansion prohibited", k3463},
+     "Yahoo uses 553 5.7.2 [TSS09] for something else: an IP it will not take mail from again "
+     "('permanently deferred'); fix the IP's reputation or send from another one.",
+     "Mailing list expansion prohibited", k3463},
     {"X.7.3", "A security conversion is required but not possible.",
      "Send the message in a form the destination can handle securely.", "",
      "Security conversion required but not possible", k3463},
@@ -223,7 +231,10 @@ constexpr EnhancedCode kEnhanced[] = {
      "Postfix: 535 5.7.8 'Error: authentication failed'.", "Authentication credentials invalid",
      k4954},
     {"X.7.9", "The authentication mechanism is too weak for the server's policy.",
-     "Use a stronger mechanism.", "", "Authentication mechanism is too weak", k4954},
+     "Use a stronger mechanism.",
+     "Yahoo sends 5.7.9 outside AUTH: 554 5.7.9 'Message not accepted for policy reasons', and "
+     "550 5.7.9 when the sender is authenticated by neither SPF nor DKIM.",
+     "Authentication mechanism is too weak", k4954},
     {"X.7.10", "Encryption is needed before this authentication mechanism can be used.",
      "Start TLS, or use a stronger mechanism.", "", "Encryption needed", k5248},
     {"X.7.11", "The requested authentication mechanism may only be used over an encrypted link.",
@@ -265,7 +276,8 @@ constexpr EnhancedCode kEnhanced[] = {
      "SPF validation error", k7372},
     {"X.7.25",
      "Reverse DNS validation failed: the sending IP has no PTR record, or it does not match.",
-     "Give the sending IP a PTR record whose name resolves back to the same IP.", "",
+     "Give the sending IP a PTR record whose name resolves back to the same IP.",
+     "Gmail answers 550 5.7.25 when the sending IP has no PTR record.",
      "Reverse DNS validation failed", k7372},
     {"X.7.26",
      "Several authentication checks failed: the sender domain could not be verified by SPF, "
@@ -284,13 +296,53 @@ constexpr EnhancedCode kEnhanced[] = {
      "other providers use it for too many connections from one IP.",
      "Mail flood detected", "IANA registry"},
     {"X.7.29", "The message failed ARC validation.",
-     "Check the ARC headers added by intermediaries (mailing lists, forwarders).", "",
+     "Check the ARC headers added by intermediaries (mailing lists, forwarders).",
+     "Gmail gives 4.7.29 its own meaning: 421 4.7.29 rate-limits bulk mail that did not come "
+     "over TLS; send with STARTTLS.",
      "ARC validation failure", "RFC 8617"},
     {"X.7.30",
      "The message needs REQUIRETLS, but the next hop does not support it, so it cannot be "
      "relayed.",
      "Send without REQUIRETLS, or through servers that support it.", "",
      "REQUIRETLS support required", "RFC 8689"},
+    // Microsoft's own X.7.NNN codes, class-specific: the other class is not in use.
+    {"5.7.57",
+     "Microsoft 365's submission server refuses mail from a client that has not logged in.",
+     "Authenticate with SMTP AUTH (after STARTTLS) before MAIL FROM.", "",
+     "Client not authenticated to send mail", kMicrosoft},
+    {"4.7.500",
+     "Microsoft holds back the sending IP for now: the server says it is busy, or denies access "
+     "for a while, because the IP's traffic looks suspicious and is being evaluated.",
+     "Retry later at a lower rate; if it lasts for days, check the IP's standing with Microsoft "
+     "(SNDS, the sender support form).",
+     "Microsoft uses the range 4.7.500 to 4.7.699 for such temporary IP restrictions; Outlook.com "
+     "sends 451 4.7.500 'Server busy. Please try again later'.",
+     "Server busy. Please try again later", kMicrosoft},
+    {"5.7.509",
+     "Microsoft refuses the message because its From domain fails DMARC and publishes a "
+     "reject policy.",
+     "Align SPF or DKIM with the From domain, then send again; retrying the same message fails "
+     "the same way.",
+     "Sent after the end of DATA. Gmail reports the same failure as 5.7.26.",
+     "Access denied, sending domain does not pass DMARC verification and has a DMARC policy of "
+     "reject",
+     kMicrosoft},
+    {"5.7.515",
+     "Microsoft refuses mail from a high-volume sender domain that does not meet its "
+     "authentication requirements (SPF, DKIM and DMARC, enforced since 2025).",
+     "Publish SPF, sign with DKIM and publish a DMARC policy aligned with the From domain.", "",
+     "Access denied, sending domain doesn't meet the required authentication level", kMicrosoft},
+    {"5.7.606", "Microsoft refuses the sending IP: it is on Microsoft's own block list.",
+     "Ask for delisting through Microsoft's sender portal (sender.office.com) after fixing what "
+     "got the IP listed; retries fail until then.",
+     "Microsoft uses the range 5.7.606 to 5.7.649 for banned sending IPs.",
+     "Access denied, banned sending IP", kMicrosoft},
+    {"4.7.651", "Microsoft rate-limits the sending IP because of its reputation.",
+     "Slow down and retry later; improve the IP's reputation (complaints, unknown users, "
+     "authentication) and watch it in Microsoft's SNDS.",
+     "Outlook.com: 451 4.7.651 'The mail server [IP] has been temporarily rate limited due to IP "
+     "reputation'.",
+     "The mail server has been temporarily rate limited due to IP reputation", kMicrosoft},
 };
 
 constexpr bool sorted_and_unique() {

@@ -1,6 +1,8 @@
 // The `check` verb: every file is checked, even after a bad one, so one run shows all errors.
 #include "scenario/check.hpp"
 
+#include <algorithm>
+
 #include "scenario/loader.hpp"
 
 namespace bounceback::scenario {
@@ -11,7 +13,7 @@ int check_files(std::span<const std::string> paths, std::ostream& out) {
     const LoadResult r = load_scenario_file(path);
     if (r.ok()) continue;
     out << r.error_text();
-    status = 1;
+    status = std::max(status, r.unreadable ? 2 : 1);  // 2: not the scenario's fault
   }
   return status;
 }

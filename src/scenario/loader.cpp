@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <array>
-#include <fstream>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <random>
-#include <sstream>
 
 #include "scenario/builtin.hpp"
+#include "scenario/nearest_name.hpp"
 #include "scenario/rule_loader.hpp"
 #include "scenario/toml_nesting.hpp"
 #include "scenario/toml_read.hpp"
@@ -124,6 +127,7 @@ std::string stem_of(const std::string& origin) {
 }  // namespace
 
 std::string LoadError::str() const {
+  if (line == 0) return origin + ": " + message;
   return origin + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
@@ -184,16 +188,49 @@ LoadResult load_scenario_text(std::string_view text, std::string origin) {
   return result;
 }
 
+namespace {
+
+LoadResult cannot_load(std::string origin, std::string message) {
+  LoadResult r;
+  r.unreadable = true;
+  r.errors.push_back({std::move(origin), 0, 0, std::move(message)});
+  return r;
+}
+
+// "unknown scenario 'greylistng'; did you mean greylisting?" (or the list of built-ins).
+std::string unknown_name(std::string_view name) {
+  std::vector<std::string_view> names;
+  for (const auto& b : builtin_scenarios()) names.push_back(b.name);
+  std::string out = "unknown scenario '" + std::string(name) + "'";
+  if (const auto near = nearest_name(name, names))
+    return out + "; did you mean " + std::string(*near) + "?";
+  out += "; built-in scenarios:";
+  for (const auto n : names) out += " " + std::string(n);
+  return out + " (or give a file path)";
+}
+
+}  // namespace
+
 LoadResult load_scenario_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    LoadResult r;
-    r.errors.push_back({path, 0, 0, "cannot open the file"});
-    return r;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_scenario_text(text.str(), path);
+  // C stdio rather than ifstream: its errno is reliable, so the message says why (ENOENT,
+  // EACCES, EISDIR when reading a directory).
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
+                                                       &std::fclose);
+  if (!file) return cannot_load(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string text;
+  char buffer[16384];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get()))
+    text.append(buffer, n);
+  if (std::ferror(file.get()))
+    return cannot_load(path, std::string("cannot read: ") + std::strerror(errno));
+  return load_scenario_text(text, path);
+}
+
+const std::string_view* builtin_text(std::string_view name, std::string& error) {
+  for (const auto& b : builtin_scenarios())
+    if (b.name == name) return &b.text;
+  error = unknown_name(name);
+  return nullptr;
 }
 
 LoadResult load_scenario(std::string_view name_or_path) {
@@ -205,13 +242,12 @@ LoadResult load_scenario(std::string_view name_or_path) {
       if (b.name == name_or_path)
         return load_scenario_text(b.text, "builtin:" + std::string(b.name));
   const std::string path(name_or_path);
-  if (!is_path && !std::ifstream(path)) {
-    LoadResult r;
-    std::string names;
-    for (const auto& b : builtin_scenarios())
-      names += (names.empty() ? "" : ", ") + std::string(b.name);
-    r.errors.push_back({path, 0, 0, "no such file or built-in scenario; built-ins: " + names});
-    return r;
+  // A bare name that is neither a built-in nor a file in the working directory: a typo.
+  if (!is_path) {
+    if (std::FILE* f = std::fopen(path.c_str(), "rb"))
+      std::fclose(f);
+    else if (errno == ENOENT)
+      return cannot_load("bounceback", unknown_name(name_or_path));
   }
   return load_scenario_file(path);
 }

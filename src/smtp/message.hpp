@@ -20,8 +20,11 @@ struct AcceptedMessage {
   std::string from;  // "" for the null reverse path
   MailParams params;
   std::vector<Recipient> rcpts;
-  std::string data;  // dot-unstuffed, exactly as accepted
+  // Dot-unstuffed, exactly as accepted; the store prepends its Received header (RFC 5321 §4.4).
+  std::string data;
   std::string session_id, client_ip, helo, tls_version, tls_cipher, auth_user;
+  std::string server_hostname;  // the name the server gave in its banner (Received "by")
+  bool esmtp = false;           // greeted with EHLO (Received "with ESMTP"), else HELO
   bool tls = false;
   bool chunked = false;  // arrived by BDAT (RFC 3030)
 };

@@ -247,7 +247,7 @@ void Session::on_ehlo(std::string_view arg, Output& out) {
 void Session::on_starttls(std::string_view arg, Output& out) {
   if (!arg.empty()) return protocol_error(r::no_arguments, out);
   if (facts_.tls) return protocol_error(r::tls_active, out);
-  if (!config_->tls_available) return send(r::tls_unavailable, out);
+  if (!config_->tls_available) return protocol_error(r::tls_not_offered, out);
   const Event ev = event(EventKind::starttls);
   Decision d;
   if (!decide(ev, d, out)) return;

@@ -193,6 +193,8 @@ void Session::finish_message(Output& out, bool chunked) {
     m.session_id = facts_.id;
     m.client_ip = facts_.client_ip;
     m.helo = facts_.helo;
+    m.server_hostname = config_->hostname;
+    m.esmtp = facts_.esmtp;
     m.tls = facts_.tls;
     m.tls_version = facts_.tls_version;
     m.tls_cipher = facts_.tls_cipher;

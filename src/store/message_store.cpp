@@ -4,12 +4,20 @@
 
 #include <algorithm>
 
+#include "smtp/received.hpp"
+
 namespace bounceback::store {
 
-MessageStore::MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool)
-    : max_messages_(std::max<std::size_t>(1, max_messages)), spool_(std::move(spool)) {}
+MessageStore::MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool,
+                           bool received_header)
+    : max_messages_(std::max<std::size_t>(1, max_messages)),
+      spool_(std::move(spool)),
+      received_header_(received_header) {}
 
 bool MessageStore::store(smtp::AcceptedMessage&& message) {
+  // The time of receipt, in the Received header and in received_at alike.
+  const auto now = std::chrono::system_clock::now();
+  if (received_header_) message.data.insert(0, smtp::received_header(message, now));
   if (spool_ && !spool_->write(message)) {
     std::lock_guard lock(mutex_);
     ++spool_failures_;
@@ -17,7 +25,7 @@ bool MessageStore::store(smtp::AcceptedMessage&& message) {
   }
   auto stored = std::make_shared<StoredMessage>();
   stored->message = std::move(message);
-  stored->received_at = std::chrono::system_clock::now();
+  stored->received_at = now;
   std::vector<Observer> to_notify;
   {
     std::lock_guard lock(mutex_);

@@ -26,7 +26,10 @@ using MessagePtr = std::shared_ptr<const StoredMessage>;
 
 class MessageStore final : public smtp::MessageSink {
  public:
-  explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr);
+  // received_header: prepend a Received header to each message, as a real MX does (the
+  // wiring turns it on unless --received-header off; off here keeps tests byte-exact).
+  explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr,
+                        bool received_header = false);
 
   bool store(smtp::AcceptedMessage&& message) override;
   bool blocking() const override { return spool_ != nullptr; }
@@ -49,6 +52,7 @@ class MessageStore final : public smtp::MessageSink {
  private:
   const std::size_t max_messages_;
   std::unique_ptr<Spool> spool_;
+  const bool received_header_;
   mutable std::mutex mutex_;
   std::deque<MessagePtr> messages_;  // oldest first
   std::uint64_t accepted_ = 0, evicted_ = 0, spool_failures_ = 0;

@@ -62,6 +62,20 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = SKIPPED_EXIT
 
 
+# The Received header the server prepends to every stored message (RFC 5321 §4.4): a first
+# line and its folded continuation lines.
+RECEIVED = re.compile(rb"\AReceived: from [^\r\n]*\r\n(?:\t[^\r\n]*\r\n)*")
+
+
+def strip_received(data):
+    """The bytes the client sent: a stored message without the server's Received header (which
+    must be there, in front)."""
+    m = RECEIVED.match(data)
+    assert m, f"no Received header in front of {data[:120]!r}"
+    assert b"(Bounceback) with " in m.group(0), m.group(0)
+    return data[m.end():]
+
+
 class Server:
     def __init__(self, args, env=None):
         self.args = [BIN, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0", *SERVE_ARGS,

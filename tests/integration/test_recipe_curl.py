@@ -23,7 +23,7 @@ def test_curl_walkthrough(bounceback, tmp_path):
                          env=env, capture_output=True, text=True, timeout=60)
     out = run.stdout
     assert run.returncode == 0, run.stdout + run.stderr
-    assert '{"status":"ok"}' in out
+    assert '{"status":"ok","version":' in out
     assert '"subject":"Welcome"' in out
     assert out.count("Hello!") >= 1                       # the raw message
     assert "deferred, as scripted" in out                 # 451 while greylisted

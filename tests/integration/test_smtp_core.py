@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import need_tool
+from conftest import need_tool, strip_received
 
 
 def eml_files(store):
@@ -29,7 +29,7 @@ def test_smtplib_delivery_is_captured_on_disk(bounceback, tmp_path):
                              b"Subject: hello\r\n\r\nbody\r\n")
         assert refused == {}
     [eml] = eml_files(tmp_path)
-    assert eml.read_bytes() == b"Subject: hello\r\n\r\nbody\r\n"
+    assert strip_received(eml.read_bytes()) == b"Subject: hello\r\n\r\nbody\r\n"
     # The envelope is the message's line in the spool's journal, not a second file.
     [line] = (tmp_path / "envelopes.jsonl").read_text().splitlines()
     envelope = json.loads(line)
@@ -48,7 +48,7 @@ def test_dot_stuffing_round_trips_byte_for_byte(bounceback, tmp_path):
         s.sendmail("a@example.test", ["b@example.test"], body)
     [eml] = eml_files(tmp_path)
     # smtplib stuffs dots and appends the final CRLF; the server must undo exactly that.
-    assert eml.read_bytes() == body + b"\r\n"
+    assert strip_received(eml.read_bytes()) == body + b"\r\n"
 
 
 def test_pipelined_batch_in_one_write_gets_replies_in_order(bounceback, client_for):
@@ -86,7 +86,7 @@ def test_bdat_chunks_with_last(bounceback, client_for, tmp_path):
     code, lines = c.reply()
     assert code == 250 and "queued as" in lines[0]
     [eml] = eml_files(tmp_path)
-    assert eml.read_bytes() == part1 + part2  # BDAT data is never unstuffed
+    assert strip_received(eml.read_bytes()) == part1 + part2  # BDAT data is never unstuffed
 
 
 def test_bdat_without_transaction_still_consumes_the_chunk(bounceback, client_for):
@@ -110,7 +110,7 @@ def test_hundred_parallel_sessions(bounceback, tmp_path):
 
     with concurrent.futures.ThreadPoolExecutor(100) as pool:
         assert sorted(pool.map(send, range(100))) == list(range(100))
-    bodies = {p.read_bytes() for p in eml_files(tmp_path)}
+    bodies = {strip_received(p.read_bytes()) for p in eml_files(tmp_path)}
     assert bodies == {f"Subject: n{i}\r\n\r\nmessage {i}\r\n".encode() for i in range(100)}
 
 
@@ -305,7 +305,7 @@ def test_curl(bounceback, tmp_path):
                           "--upload-file", str(mail)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     [eml] = eml_files(tmp_path)
-    assert eml.read_bytes() == mail.read_bytes()
+    assert strip_received(eml.read_bytes()) == mail.read_bytes()
 
 
 def test_sigterm_lets_sessions_finish_then_closes_with_421(bounceback, client_for):

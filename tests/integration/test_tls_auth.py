@@ -23,6 +23,12 @@ users = { alice = "secret", bob = "hunter2" }
 """
 
 
+@pytest.fixture
+def bounceback(bounceback):
+    """Every server in this file offers STARTTLS, which is off by default (docs/tls-auth.md)."""
+    return lambda *args, **kw: bounceback("--starttls", "on", *args, **kw)
+
+
 def scenario(tmp_path, text, name="scenario.toml"):
     path = tmp_path / name
     path.write_text(text)
@@ -248,7 +254,7 @@ def test_tls_required_scenario(bounceback, tmp_path):
 
 # ---- AUTH ----------------------------------------------------------------------------------
 
-def test_default_auth_only_after_starttls(bounceback):
+def test_auth_only_after_starttls_when_starttls_is_on(bounceback):
     server = bounceback()
     with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
         code, caps = s.ehlo("c.test")

@@ -12,6 +12,12 @@ import pytest
 MESSAGE = b"Subject: tls fault\r\n\r\nbody\r\n"
 
 
+@pytest.fixture
+def bounceback(bounceback):
+    """Every server in this file offers STARTTLS, which is off by default (docs/tls-auth.md)."""
+    return lambda *args, **kw: bounceback("--starttls", "on", *args, **kw)
+
+
 def scenario_file(tmp_path, server_table, name="scenario.toml"):
     path = tmp_path / name
     path.write_text(f'name = "{name[:-5]}"\n[server]\n{server_table}\n')

@@ -78,7 +78,8 @@ def start_server(args, store):
     scenario.write_text(SCENARIO)
     cmd = [args.bin, "serve", "--smtp", "127.0.0.1:0", "--http", "127.0.0.1:0",
            "--store-dir", store, "--scenario", str(scenario), "--max-messages", "500",
-           "--max-sessions", "200", "--idle-timeout", "10s", "--session-timeout", "60s"]
+           "--max-sessions", "200", "--idle-timeout", "10s", "--session-timeout", "60s",
+           "--starttls", "on"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     ports = {}
     deadline = time.time() + 15

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "catalog/catalog.hpp"
 #include "support.hpp"
 
 using namespace test;
@@ -124,4 +125,29 @@ TEST_CASE("built-in: flaky is seeded", "[scenario][builtin]") {
     return out;
   };
   CHECK(run() == run());
+}
+
+// `bounceback explain` must explain whatever a built-in scenario answers, so a new persona
+// cannot ship a code the catalogue lacks (issue 11: 4.7.651, 5.7.606 were missing).
+TEST_CASE("every reply code of every built-in scenario is in the catalogue",
+          "[scenario][builtin][catalog]") {
+  std::size_t replies = 0;
+  for (const auto& b : scenario::builtin_scenarios()) {
+    auto r = scenario::load_scenario_text(b.text, "builtin:" + std::string(b.name));
+    REQUIRE(r.ok());
+    for (const auto& rule : r.scenario->rules) {
+      if (!rule.reply) continue;
+      const auto& reply = rule.reply->raw();
+      INFO(b.name << " rule " << rule.index + 1 << ": " << reply.code << ' ' << reply.enhanced);
+      ++replies;
+      CHECK(catalog::find_basic(reply.code) != nullptr);
+      if (!reply.enhanced.empty()) {
+        CHECK(catalog::find_enhanced(reply.enhanced) != nullptr);
+        const auto x = catalog::explain(std::to_string(reply.code) + " " + reply.enhanced);
+        REQUIRE(x);
+        CHECK(x->warning.empty());  // the two codes agree in class
+      }
+    }
+  }
+  CHECK(replies > 50);
 }

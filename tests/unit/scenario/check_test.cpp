@@ -27,14 +27,19 @@ TEST_CASE("check_files", "[scenario][check]") {
   CHECK(check_files(ok_files, out) == 0);
   CHECK(out.str().empty());
 
-  const std::vector<std::string> files{good, bad, worse, "/nonexistent.toml"};
-  CHECK(check_files(files, out) == 1);
+  const std::vector<std::string> invalid{good, bad, worse};
+  CHECK(check_files(invalid, out) == 1);
+  // An unreadable file is not the scenario's fault: exit 2, and the message says why.
+  const std::vector<std::string> files{good, bad, worse, "/nonexistent.toml", "/tmp"};
+  CHECK(check_files(files, out) == 2);
   const std::string text = out.str();
   INFO(text);
   CHECK_THAT(text, Catch::Contains(bad + ":3:12: rule[0].attempts: expected a count or range"));
   CHECK_THAT(text, Catch::Contains(worse + ":1:"));
-  CHECK_THAT(text, Catch::Contains("/nonexistent.toml:0:0: cannot open the file"));
-  CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+  CHECK_THAT(text,
+             Catch::Contains("\n/nonexistent.toml: cannot open: No such file or directory\n"));
+  CHECK_THAT(text, Catch::Contains("\n/tmp: cannot read: Is a directory\n"));
+  CHECK(std::count(text.begin(), text.end(), '\n') == 6);
   std::remove(bad.c_str());
   std::remove(worse.c_str());
 }

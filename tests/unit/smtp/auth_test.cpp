@@ -337,10 +337,23 @@ TEST_CASE("session AUTH: transcripts never hold a secret", "[smtp][auth][session
 }
 
 TEST_CASE("session STARTTLS hygiene", "[smtp][tls][session]") {
-  SECTION("unavailable: 454 4.7.0, not listed") {
+  SECTION("not offered: not listed, 502 5.5.1 as Postfix without TLS") {
     Harness h;
+    CHECK(h.line("EHLO client.test").find("STARTTLS") == std::string::npos);
+    CHECK(h.line("STARTTLS") == "502 5.5.1 Error: command not implemented\r\n");
+    CHECK_FALSE(h.tls_pending);
+  }
+  SECTION("required: listed, MAIL before it gets 530 5.7.0, after it 250") {
+    Harness h([](SessionConfig& c) {
+      c.tls_available = true;
+      c.tls = Requirement::required;
+    });
+    CHECK(h.line("EHLO client.test").find("250-STARTTLS") != std::string::npos);
+    CHECK(h.line("MAIL FROM:<a@b.example>") == "530 5.7.0 Must issue a STARTTLS command first\r\n");
+    CHECK(h.line("STARTTLS") == "220 2.0.0 Ready to start TLS\r\n");
+    h.tls_started();
     greet(h);
-    CHECK(h.line("STARTTLS") == "454 4.7.0 TLS not available due to local problem\r\n");
+    CHECK(h.line("MAIL FROM:<a@b.example>") == "250 2.1.0 Ok\r\n");
   }
   SECTION("pipelined commands after STARTTLS are discarded; state and auth reset") {
     Harness h([](SessionConfig& c) {

@@ -1,0 +1,28 @@
+// The Received trace header a receiving MX prepends to each message (RFC 5321 §4.4), with the
+// "with" protocol names of RFC 3848. Pure: the caller supplies the time of receipt.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "smtp/message.hpp"
+
+namespace bounceback::smtp {
+
+// "SMTP" after HELO; after EHLO "ESMTP", plus "S" over TLS and "A" once authenticated.
+std::string_view with_protocol(bool esmtp, bool tls, bool authenticated);
+
+// "Mon, 30 Nov 2026 09:54:36 +0000" (RFC 5322 §3.3, in UTC).
+std::string rfc5322_date(std::chrono::system_clock::time_point at);
+
+// The whole header, folded, ending in CRLF:
+//   Received: from HELO ([IP])
+//   	(using TLSv1.3 with cipher ...)                    only over TLS
+//   	by HOSTNAME (Bounceback) with ESMTPS id QUEUEID
+//   	for <rcpt>; DATE                                    "for" only with one recipient
+// Client-supplied text (HELO, recipient) is bounded and its control characters replaced, so
+// it can never end the header early.
+std::string received_header(const AcceptedMessage& m, std::chrono::system_clock::time_point at);
+
+}  // namespace bounceback::smtp
