@@ -227,8 +227,8 @@ const char* usage() {
   bounceback check FILE...       validate scenario files
   bounceback explain CODE        explain a reply code: 550, 5.1.1, "550 5.7.26"
   bounceback scenarios [NAME]    list the built-in scenarios, or print one's TOML
+  bounceback help [VERB]         this text, or one verb's usage (also: VERB --help)
   bounceback --version           print the version
-  bounceback VERB --help         the usage of one verb
 
 serve options (also keys of a TOML file given with --config FILE):
   --smtp ADDR:PORT          plain SMTP listener, repeatable (default 127.0.0.1:1025)
