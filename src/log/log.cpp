@@ -131,17 +131,27 @@ void append_text_value(std::string& out, const Value& v) {
   append_logfmt_value(out, joined);
 }
 
+// "2024-05-01T12:34:56.789Z". The part up to the seconds is formatted once a second per
+// thread: at one line per message, gmtime and strftime were a fifth of a line's cost.
 std::string timestamp() {
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached[24];  // "2024-05-01T12:34:56"
   const auto now = std::chrono::system_clock::now();
   const auto t = std::chrono::system_clock::to_time_t(now);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  if (t != cached_second) {
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_second = t;
+  }
+  std::string out(cached);
+  out += '.';
+  out += static_cast<char>('0' + ms / 100);
+  out += static_cast<char>('0' + ms / 10 % 10);
+  out += static_cast<char>('0' + ms % 10);
+  out += 'Z';
   return out;
 }
 
@@ -170,6 +180,7 @@ std::string format_line(Format format, std::string_view ts, Level level, std::st
                         std::initializer_list<Field> fields) {
   const auto name = level_names[static_cast<std::size_t>(level)];
   std::string line;
+  line.reserve(256);
   if (format == Format::json) {
     line.append("{\"ts\":\"").append(ts).append("\",\"level\":\"").append(name);
     line += "\",\"msg\":";
