@@ -105,6 +105,16 @@ def test_smtps_works_with_starttls_off(bounceback):
         assert s.sendmail("a@example.test", ["b@example.test"], b"Subject: x\r\n\r\nx\r\n") == {}
 
 
+def test_config_file_key(bounceback, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('starttls = "required"\n')
+    server = bounceback("--config", str(config))
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.ehlo("c.test")
+        assert s.has_extn("starttls")
+        assert s.mail("a@example.test")[0] == 530
+
+
 def test_config_file_and_bad_value(tmp_path):
     config = tmp_path / "c.toml"
     config.write_text('starttls = "sometimes"\n')
