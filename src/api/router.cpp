@@ -308,19 +308,17 @@ Response Router::list_attempts(const Request& request, const Args&) const {
   const auto* from_param = query_value(request.query, "from");
   const auto* rcpt_param = query_value(request.query, "to");
   const std::string from = from_param ? *from_param : "", rcpt = rcpt_param ? *rcpt_param : "";
-  // The attempt log compares exactly; a glob ('*', as in the message filters) is matched
-  // here. Gaps stay right: they are per (from, rcpt) pair.
-  const auto is_glob = [](const std::string& f) { return f.find('*') != std::string::npos; };
-  auto all = ctx_.engine.attempts(is_glob(from) ? "" : from, is_glob(rcpt) ? "" : rcpt);
-  if (is_glob(from) || is_glob(rcpt))
-    std::erase_if(all, [&](const scenario::AttemptRecord& a) {
-      return (is_glob(from) && !address_matches(from, a.from)) ||
-             (is_glob(rcpt) && !address_matches(rcpt, a.rcpt));
-    });
+  // Exact or a glob ('*'), as in the message filters; checked under the attempt log's lock,
+  // which copies only the page.
+  const auto found = ctx_.engine.attempts(
+      [&](const scenario::AttemptRecord& a) {
+        return (from.empty() || address_matches(from, a.from)) &&
+               (rcpt.empty() || address_matches(rcpt, a.rcpt));
+      },
+      page->start, page->limit);
   json::array list;
-  for (std::size_t i = page->start; i < all.size() && list.size() < page->limit; ++i)
-    list.push_back(attempt_json(all[i]));
-  return json_response(page_json(all.size(), *page, "attempts", std::move(list)));
+  for (const auto& a : found.records) list.push_back(attempt_json(a));
+  return json_response(page_json(found.total, *page, "attempts", std::move(list)));
 }
 
 // ---- scenario ------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 #include "scenario/attempt_log.hpp"
 
 #include <cctype>
-#include <map>
+#include <limits>
 
 #include "smtp/command.hpp"
 
@@ -11,16 +11,6 @@ namespace bounceback::scenario {
 
 using smtp::iequals;  // SMTP keywords and addresses compare ASCII case-insensitively
 namespace {
-
-// "a\0b" with both parts lower-cased: addresses compare case-insensitively here.
-std::string pair_key(std::string_view a, std::string_view b) {
-  std::string k;
-  k.reserve(a.size() + b.size() + 1);
-  for (char c : a) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  k += '\0';
-  for (char c : b) k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return k;
-}
 
 // FNV-1a of "a\0b" with both parts lower-cased: addresses compare case-insensitively here.
 // A hash, not a key string: no allocation per RCPT; entries are verified against records.
@@ -87,21 +77,49 @@ void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
 }
 
 std::vector<AttemptRecord> AttemptLog::query(std::string_view from, std::string_view rcpt) const {
-  std::vector<AttemptRecord> out;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& r : records_)
-      if ((from.empty() || iequals(r.from, from)) && (rcpt.empty() || iequals(r.rcpt, rcpt)))
-        out.push_back(r);
+  const auto matches = [&](const AttemptRecord& r) {
+    return (from.empty() || iequals(r.from, from)) && (rcpt.empty() || iequals(r.rcpt, rcpt));
+  };
+  return query(matches, 0, std::numeric_limits<std::size_t>::max()).records;
+}
+
+AttemptPage AttemptLog::query(const std::function<bool(const AttemptRecord&)>& matches,
+                              std::size_t start, std::size_t limit) const {
+  AttemptPage page;
+  std::lock_guard lock(mutex_);
+  std::vector<std::size_t> in_page;  // indices in records_
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    if (!matches(records_[i])) continue;
+    if (page.total >= start && page.total - start < limit) in_page.push_back(i);
+    ++page.total;
   }
-  std::map<std::string, std::chrono::system_clock::time_point> last;
-  for (auto& r : out) {
-    const auto key = pair_key(r.from, r.rcpt);
-    if (auto it = last.find(key); it != last.end())
-      r.gap = std::chrono::duration_cast<std::chrono::milliseconds>(r.at - it->second);
-    last[key] = r.at;
+  if (in_page.empty()) return page;
+  // The gap of a page record is since the latest earlier record of its (from, rcpt): walk up
+  // to the page's end remembering, for the page's pairs only, where each was last seen. Pairs
+  // are told apart by hash and checked on the records (a collision only loses a gap).
+  constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  std::unordered_map<std::uint64_t, std::size_t> last;
+  for (const auto i : in_page) last.emplace(pair_hash(records_[i].from, records_[i].rcpt), none);
+  page.records.reserve(in_page.size());
+  std::size_t next = 0;
+  for (std::size_t i = 0; i <= in_page.back(); ++i) {
+    const auto& r = records_[i];
+    if (!matches(r)) continue;
+    const auto seen = last.find(pair_hash(r.from, r.rcpt));
+    if (seen == last.end()) continue;
+    if (in_page[next] == i) {
+      page.records.push_back(r);
+      if (seen->second != none) {
+        const auto& previous = records_[seen->second];
+        if (iequals(previous.from, r.from) && iequals(previous.rcpt, r.rcpt))
+          page.records.back().gap =
+              std::chrono::duration_cast<std::chrono::milliseconds>(r.at - previous.at);
+      }
+      ++next;
+    }
+    seen->second = i;
   }
-  return out;
+  return page;
 }
 
 void AttemptLog::clear() {

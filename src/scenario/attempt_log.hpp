@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -25,6 +26,11 @@ struct AttemptRecord {
   std::optional<std::chrono::milliseconds> gap;
 };
 
+struct AttemptPage {
+  std::vector<AttemptRecord> records;
+  std::size_t total = 0;  // every match, whatever the page
+};
+
 class AttemptLog {
  public:
   explicit AttemptLog(std::size_t capacity = 100'000) : capacity_(capacity) {}
@@ -37,6 +43,13 @@ class AttemptLog {
 
   // Records in time order; empty filters match everything, others compare case-insensitively.
   std::vector<AttemptRecord> query(std::string_view from, std::string_view rcpt) const;
+  // Only the records `matches` accepts in [start, start + limit) of them, and how many it
+  // accepts in all. The lock every RCPT takes is held for one scan (`matches` should not
+  // allocate) and a copy of the page: a page of 100,000 records used to be copied whole
+  // under it, stalling RCPTs. `matches` must accept all records of a (from, rcpt) or none
+  // (the gaps are per pair).
+  AttemptPage query(const std::function<bool(const AttemptRecord&)>& matches, std::size_t start,
+                    std::size_t limit) const;
   void clear();
 
  private:

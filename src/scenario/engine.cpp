@@ -113,6 +113,13 @@ std::vector<AttemptRecord> Engine::attempts(std::string_view from_filter,
   return records;
 }
 
+AttemptPage Engine::attempts(const std::function<bool(const AttemptRecord&)>& matches,
+                             std::size_t start, std::size_t limit) const {
+  auto page = log_.query(matches, start, limit);
+  for (auto& r : page.records) r.reply = summary_of(r.reply);
+  return page;
+}
+
 std::vector<std::uint64_t> Engine::rule_hits() const {
   const auto active = active_.load();
   std::vector<std::uint64_t> out(active->scenario->rules.size());

@@ -46,6 +46,9 @@ class Engine final : public smtp::Policy {
 
   std::vector<AttemptRecord> attempts(std::string_view from_filter,
                                       std::string_view rcpt_filter) const;
+  // One page of those `matches` accepts (AttemptLog::query), for the API.
+  AttemptPage attempts(const std::function<bool(const AttemptRecord&)>& matches, std::size_t start,
+                       std::size_t limit) const;
   std::vector<std::uint64_t> rule_hits() const;  // per rule index of the current scenario
   std::uint64_t address_encoded_hits() const { return encoded_hits_.load(); }
 

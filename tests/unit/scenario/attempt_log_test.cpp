@@ -2,6 +2,7 @@
 // reply, filtered by (from, rcpt), with the gap since the previous attempt.
 #include <catch2/catch.hpp>
 
+#include "smtp/command.hpp"
 #include "support.hpp"
 
 using namespace test;
@@ -77,4 +78,49 @@ TEST_CASE("the attempt log is bounded", "[scenario][log]") {
   log.complete("s24", "b@y", "550 5.0.0 late");
   CHECK(log.query("", "").back().reply == "550 5.0.0 late");
   log.complete("s1", "b@y", "550 5.0.0 gone");  // dropped already: ignored
+}
+
+TEST_CASE("a page of the attempt log is that slice of the whole list, gaps included",
+          "[scenario][log]") {
+  scenario::AttemptLog log;
+  const char* senders[] = {"a@x", "A@X", "c@x"};  // a@x and A@X are one sender
+  for (int i = 0; i < 60; ++i)
+    log.record_rcpt({std::chrono::system_clock::time_point{std::chrono::seconds(i * i)},
+                     senders[i % 3],
+                     i % 4 ? "b@y" : "d@y",
+                     "192.0.2.1",
+                     "s" + std::to_string(i),
+                     "451 4.7.1 later",
+                     {}});
+  const std::string from = GENERATE(std::string(""), std::string("a@x"));
+  const auto all = log.query(from, "");
+  REQUIRE(all.size() == (from.empty() ? 60 : 40));
+  for (const std::size_t start : {0, 1, 7, 39, 59, 80}) {
+    for (const std::size_t limit : {0, 1, 5, 100}) {
+      CAPTURE(from, start, limit);
+      const auto page = log.query(
+          [&](const scenario::AttemptRecord& r) {
+            return from.empty() || smtp::iequals(r.from, from);
+          },
+          start, limit);
+      CHECK(page.total == all.size());
+      const std::size_t end =
+          std::min(all.size(), std::max(start, std::min(all.size(), start + limit)));
+      REQUIRE(page.records.size() == (start < all.size() ? end - start : 0));
+      for (std::size_t i = 0; i < page.records.size(); ++i) {
+        CHECK(page.records[i].session_id == all[start + i].session_id);
+        CHECK(page.records[i].gap == all[start + i].gap);
+      }
+    }
+  }
+  // The gaps themselves: s0 (a@x, d@y) is first; s4 (A@X, d@y) is the same pair 16 s later.
+  CHECK_FALSE(all[0].gap);
+  const auto later = log.query(
+      [](const scenario::AttemptRecord& r) {
+        return smtp::iequals(r.from, "a@x") && r.rcpt == "d@y";
+      },
+      1, 1);
+  REQUIRE(later.records.size() == 1);
+  CHECK(later.records[0].session_id == "s4");
+  CHECK(later.records[0].gap == std::chrono::milliseconds(16'000));
 }
