@@ -65,7 +65,9 @@ async function refresh() {
     document.getElementById('sessions').innerHTML = s.sessions.map(x =>
       '<tr><td>' + text(x.started_at) + '</td><td>' + text(x.client_ip) + '</td><td>' +
       (x.tls ? 'yes' : 'no') + '</td><td>' + text(x.auth_user) + '</td><td><details><summary>' +
-      x.transcript.length + ' lines</summary><pre>' + x.transcript.map(l =>
+      x.transcript.length + ' lines</summary><pre>' + x.transcript.map((l, i) =>
+        (x.elided && i === x.elided.after ? '... ' + x.elided.lines + ' lines / ' +
+          x.elided.bytes + ' bytes elided ...\n' : '') +
         '<span class="' + l.dir + '">' + (l.dir === 'in' ? 'C: ' : 'S: ') + text(l.line) + '</span>').join('\n') +
       '</pre></details></td></tr>').join('');
   } catch (e) {

@@ -1,5 +1,6 @@
 """The web page at / in a real browser: headless Chromium loads it, runs its script against
 the live API, and renders the captured messages and sessions."""
+import json
 import os
 import shutil
 import smtplib
@@ -39,3 +40,21 @@ def test_page_lists_messages_and_sessions(bounceback, tmp_path):
     assert len(data) > 10_000  # a rendered page, not a blank canvas
     if os.environ.get("BOUNCEBACK_KEEP_SCREENSHOT"):
         shutil.copy(shot, os.environ["BOUNCEBACK_KEEP_SCREENSHOT"])
+
+
+def test_page_marks_where_a_long_transcript_was_elided(bounceback, tmp_path):
+    server = bounceback("--max-transcript-bytes", "16KiB")
+    with server.connect() as s:
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"".join(b"NOOP %06d\r\n" % i for i in range(2000)) + b"QUIT\r\n")
+        for _ in range(2001):
+            f.readline()
+    url = f"http://127.0.0.1:{server.http_port}/api/v1/sessions?limit=1"
+    with urllib.request.urlopen(url, timeout=10) as r:
+        elided = json.load(r)["sessions"][0]["elided"]
+    assert elided and elided["lines"] > 0
+    dom = chromium(tmp_path, "--dump-dom", f"http://127.0.0.1:{server.http_port}/")
+    dom = dom.stdout.decode("utf-8", "replace")
+    assert f"... {elided['lines']} lines / {elided['bytes']} bytes elided ..." in dom
+    assert "NOOP 000000" in dom and "NOOP 001999" in dom  # the first and the last command
