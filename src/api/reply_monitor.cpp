@@ -57,6 +57,16 @@ void log_refused(const smtp::Event& event, std::string_view wire) {
 
 void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
                            const smtp::Decision& decision) {
+  observe(event, wire);
+  inner_.replied(event, wire, decision);
+}
+
+void ReplyMonitor::refused(const smtp::Event& event, std::string_view wire) {
+  observe(event, wire);
+  inner_.refused(event, wire);
+}
+
+void ReplyMonitor::observe(const smtp::Event& event, std::string_view wire) {
   if (wire.size() >= 3 && wire[0] >= '2' && wire[0] <= '5' && wire[1] >= '0' && wire[1] <= '9' &&
       wire[2] >= '0' && wire[2] <= '9') {
     const unsigned code = (wire[0] - '0') * 100u + (wire[1] - '0') * 10u + (wire[2] - '0');
@@ -69,7 +79,6 @@ void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
         log_accepted(event);
     }
   }
-  inner_.replied(event, wire, decision);
 }
 
 void ReplyMonitor::publish_refusal(const smtp::Event& event, std::string_view wire) {

@@ -22,11 +22,15 @@ class ReplyMonitor final : public smtp::Policy {
   // Policy::replied is called for mail, rcpt, data and message: those replies are counted.
   void replied(const smtp::Event& event, std::string_view wire,
                const smtp::Decision& decision) override;
+  // The session's own refusals (syntax, sequence, limits, TLS/AUTH required) are counted,
+  // published and logged the same way.
+  void refused(const smtp::Event& event, std::string_view wire) override;
 
   // Replies sent with `code` (200..599); 0 for any other value.
   std::uint64_t count(unsigned code) const;
 
  private:
+  void observe(const smtp::Event& event, std::string_view wire);
   void publish_refusal(const smtp::Event& event, std::string_view wire);
 
   smtp::Policy& inner_;

@@ -93,6 +93,11 @@ class Policy {
   virtual ~Policy() = default;
   virtual Decision decide(const Event& event) = 0;
   virtual void replied(const Event&, std::string_view /*wire*/, const Decision&) {}
+  // A 4xx/5xx the session gave MAIL, RCPT, DATA or BDAT on its own, without asking decide()
+  // (syntax, sequence, size and recipient limits, TLS or AUTH required): for logs and
+  // metrics. The event's sequence is not advanced; at rcpt, `rcpt` is the raw argument when
+  // it did not parse.
+  virtual void refused(const Event&, std::string_view /*wire*/) {}
 };
 
 // The policy of a plain, accepting MX.

@@ -79,6 +79,18 @@ void Session::send(std::string_view wire, Output& out) {
   if (transcript_) transcript_->line(false, wire);
 }
 
+std::string_view Session::refused(EventKind kind, std::string_view wire, std::string_view rcpt) {
+  Event ev;  // not event(): the sequence counts the events decide() sees
+  ev.kind = kind;
+  ev.session = &facts_;
+  ev.from = from_;
+  ev.rcpt = rcpt;
+  ev.rcpts = rcpts_;
+  ev.queue_id = queue_id_;
+  policy_.refused(ev, wire);
+  return wire;
+}
+
 void Session::protocol_error(std::string_view wire, Output& out) {
   send(wire, out);
   if (++errors_ >= limits_.hard_errors) close_with(config_->closing_errors, out);

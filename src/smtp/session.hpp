@@ -123,6 +123,9 @@ class Session {
              bool report = false);
   void send(std::string_view wire, Output& out);
   void protocol_error(std::string_view wire, Output& out);
+  // Tells the policy about a refusal of MAIL/RCPT/DATA/BDAT that did not go through
+  // decide() (Policy::refused); returns `wire`, for the caller to send.
+  std::string_view refused(EventKind kind, std::string_view wire, std::string_view rcpt = {});
   void close_with(std::string_view wire, Output& out);
   void reset_transaction();
   void new_queue_id();

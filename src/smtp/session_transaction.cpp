@@ -12,27 +12,31 @@ namespace bounceback::smtp {
 namespace r = replies;
 
 void Session::on_mail(std::string_view arg, Output& out) {
-  if (!greeted_) return protocol_error(r::need_helo, out);
-  if (has_mail_) return protocol_error(r::nested_mail, out);
-  if (config_->tls == Requirement::required && !facts_.tls)
-    return protocol_error(r::tls_required, out);
+  const auto refuse = [&](std::string_view wire) {
+    protocol_error(refused(EventKind::mail, wire), out);
+  };
+  if (!greeted_) return refuse(r::need_helo);
+  if (has_mail_) return refuse(r::nested_mail);
+  if (config_->tls == Requirement::required && !facts_.tls) return refuse(r::tls_required);
   if (config_->auth == Requirement::required && facts_.auth_user.empty())
-    return protocol_error(r::auth_required, out);
+    return refuse(r::auth_required);
   MailCommand m = parse_mail(arg);
   switch (m.error) {
     case PathError::none:
       break;
     case PathError::syntax:
-      return protocol_error(r::mail_syntax, out);
+      return refuse(r::mail_syntax);
     case PathError::bad_address:
-      return protocol_error(r::bad_sender, out);
+      return refuse(r::bad_sender);
     case PathError::bad_parameter:
-      return protocol_error(r::bad_parameter, out);
+      return refuse(r::bad_parameter);
     case PathError::unknown_parameter:
-      return protocol_error(r::unknown_parameter, out);
+      return refuse(r::unknown_parameter);
   }
-  if (m.params.size.value_or(0) > limits_.message_size) return send(r::size_exceeded, out);
-  if (facts_.messages >= limits_.messages_per_session) return close_with(r::too_many_messages, out);
+  if (m.params.size.value_or(0) > limits_.message_size)
+    return send(refused(EventKind::mail, r::size_exceeded), out);
+  if (facts_.messages >= limits_.messages_per_session)
+    return close_with(refused(EventKind::mail, r::too_many_messages), out);
   from_ = std::move(m.address);
   mail_params_ = std::move(m.params);
   new_queue_id();
@@ -46,22 +50,27 @@ void Session::on_mail(std::string_view arg, Output& out) {
 }
 
 void Session::on_rcpt(std::string_view arg, Output& out) {
-  if (!has_mail_) return protocol_error(r::need_mail, out);
+  // The refused recipient as logged: the address when it parsed, else the argument.
+  const auto refuse = [&](std::string_view wire, std::string_view rcpt) {
+    protocol_error(refused(EventKind::rcpt, wire, rcpt), out);
+  };
+  if (!has_mail_) return refuse(r::need_mail, arg);
   rcpt_attempted_ = true;  // even a refused RCPT makes an empty DATA "no valid recipients"
   RcptCommand rc = parse_rcpt(arg);
   switch (rc.error) {
     case PathError::none:
       break;
     case PathError::syntax:
-      return protocol_error(r::rcpt_syntax, out);
+      return refuse(r::rcpt_syntax, arg);
     case PathError::bad_address:
-      return protocol_error(r::bad_recipient, out);
+      return refuse(r::bad_recipient, arg);
     case PathError::bad_parameter:
-      return protocol_error(r::bad_parameter, out);
+      return refuse(r::bad_parameter, rc.address);
     case PathError::unknown_parameter:
-      return protocol_error(r::unknown_parameter, out);
+      return refuse(r::unknown_parameter, rc.address);
   }
-  if (rcpts_.size() >= limits_.recipients) return send(r::too_many_rcpts, out);
+  if (rcpts_.size() >= limits_.recipients)
+    return send(refused(EventKind::rcpt, r::too_many_rcpts, rc.address), out);
   Event ev = event(EventKind::rcpt, arg);
   ev.rcpt = rc.address;
   Decision d;
@@ -80,9 +89,10 @@ std::string_view Session::transaction_error() const {
 }
 
 void Session::on_data(std::string_view arg, Output& out) {
-  if (!arg.empty()) return protocol_error(r::no_arguments, out);
-  if (const auto err = transaction_error(); !err.empty()) return protocol_error(err, out);
-  if (bdat_started_) return protocol_error(r::data_after_bdat, out);
+  if (!arg.empty()) return protocol_error(refused(EventKind::data, r::no_arguments), out);
+  if (const auto err = transaction_error(); !err.empty())
+    return protocol_error(refused(EventKind::data, err), out);
+  if (bdat_started_) return protocol_error(refused(EventKind::data, r::data_after_bdat), out);
   const Event ev = event(EventKind::data);
   Decision d;
   if (!decide(ev, d, out)) return;
@@ -103,7 +113,8 @@ void Session::on_bdat(std::string_view arg, Output& out) {
   const bool last = iequals(marker, "LAST");
   if (count.empty() || ec != std::errc{} || p != count.data() + count.size() ||
       (!marker.empty() && !last))
-    return protocol_error(r::bdat_syntax, out);  // the chunk's length is unknown: cannot skip it
+    // The chunk's length is unknown: it cannot be skipped.
+    return protocol_error(refused(EventKind::data, r::bdat_syntax), out);
   phase_ = Phase::bdat;
   bdat_remaining_ = size;
   bdat_last_ = last;
@@ -134,7 +145,7 @@ void Session::on_bdat(std::string_view arg, Output& out) {
 void Session::finish_chunk(Output& out) {
   phase_ = Phase::command;
   if (!bdat_error_.empty()) {
-    protocol_error(bdat_error_, out);
+    protocol_error(refused(EventKind::data, bdat_error_), out);
     if (bdat_last_) reset_transaction();
     return;
   }

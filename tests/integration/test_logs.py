@@ -101,6 +101,9 @@ def run(bounceback, fmt):
         s.mail("app@example.test")
         assert s.rcpt("data-554-5.7.1@reply.test")[0] == 250
         assert s.data(msg)[0] == 554
+        # Refusals the session gives on its own, with no rule: sequence and size limits.
+        assert s.docmd("RCPT TO:<late@example.test>")[0] == 503
+        assert s.docmd("MAIL FROM:<app@example.test> SIZE=999999999999")[0] == 552
     [accepted] = get(server, "/api/v1/messages")["messages"]
     accepted["sent_size"] = len(msg)
     assert server.wait_for_log("session closed")
@@ -130,16 +133,22 @@ def check(records, accepted):
     assert acc["rcpt_count"] == 2 and acc["size"] == accepted["sent_size"] < accepted["size"]
     assert acc["client"] == "127.0.0.1"
 
-    refused = {r["stage"]: r for r in by_msg["refused"]}
-    assert set(refused) == {"rcpt", "message"}, by_msg["refused"]
-    r = refused["rcpt"]
+    refused = {(r["stage"], r["code"]): r for r in by_msg["refused"]}
+    assert set(refused) == {("rcpt", 550), ("message", 554), ("rcpt", 503), ("mail", 552)}, \
+        by_msg["refused"]
+    r = refused[("rcpt", 550)]
     assert r["code"] == 550 and r["enhanced"] == "5.1.1"
     assert r["text"] == '<a=b@refuse.test>: "no" such user'
     assert r["rcpt"] == "a=b@refuse.test" and r["from"] == "app@example.test"
     assert r["session"] == accepted["session_id"] and r["client"] == "127.0.0.1"
-    m = refused["message"]
-    assert m["code"] == 554 and m["enhanced"] == "5.7.1"
+    m = refused[("message", 554)]
+    assert m["enhanced"] == "5.7.1"
     assert m["rcpt"] == ["data-554-5.7.1@reply.test"]
+    seq = refused[("rcpt", 503)]
+    assert seq["enhanced"] == "5.5.1" and "MAIL" in seq["text"]
+    assert "late@example.test" in seq["rcpt"] and seq["session"] == accepted["session_id"]
+    size = refused[("mail", 552)]
+    assert size["enhanced"] == "5.3.4" and size["client"] == "127.0.0.1"
 
     [closed] = by_msg["session closed"]
     assert closed["messages"] == 1 and closed["tls"] is False
@@ -174,6 +183,6 @@ def test_text_logs_are_logfmt(bounceback):
 
     check([typed(r) for r in records], accepted)
     # The quoting is the one a logfmt reader needs, seen on the raw line.
-    [raw] = [l for l in lines if "msg=refused" in l and "stage=rcpt" in l]
+    [raw] = [l for l in lines if "msg=refused code=550" in l]
     assert 'text="<a=b@refuse.test>: \\"no\\" such user"' in raw
     assert 'rcpt="a=b@refuse.test"' in raw
