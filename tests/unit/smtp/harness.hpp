@@ -54,6 +54,15 @@ class ScriptedPolicy final : public Policy {
   void replied(const Event& e, std::string_view wire, const Decision&) override {
     replies.emplace_back(e.kind, wire);
   }
+  struct Refusal {
+    EventKind kind;
+    std::string rcpt, wire;
+    std::uint32_t sequence;
+  };
+  std::vector<Refusal> refusals;  // from refused(): the session's own 4xx/5xx
+  void refused(const Event& e, std::string_view wire) override {
+    refusals.push_back({e.kind, std::string(e.rcpt), std::string(wire), e.sequence});
+  }
   bool saw(EventKind k) const {
     for (const auto& s : seen)
       if (s.kind == k) return true;

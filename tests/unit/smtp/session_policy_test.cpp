@@ -414,3 +414,38 @@ TEST_CASE("policy: a data decision at BDAT shapes the first chunk's reply",
     CHECK(own.drip == 0ms);
   }
 }
+
+TEST_CASE("policy: the session's own refusals are reported, without a decision", "[smtp][policy]") {
+  Harness h;
+  h.start();
+  CHECK(h.line("MAIL FROM:<a@b.example>").starts_with("503 5.5.1"));  // before EHLO
+  REQUIRE(h.line("EHLO client.test").starts_with("250-"));
+  CHECK(h.line("RCPT TO:<late@d.example>").starts_with("503 5.5.1"));  // before MAIL
+  CHECK(h.line("MAIL FROM:<a@b.example> SIZE=999999999999").starts_with("552 5.3.4"));
+  CHECK(h.line("MAIL FROM:<a@b.example>") == "250 2.1.0 Ok\r\n");
+  CHECK(h.line("RCPT TO:<bad address>").starts_with("501 5.1.3"));
+  CHECK(h.line("DATA").starts_with("554 5.5.1"));  // no valid recipients
+  CHECK(h.line("NOOP") == "250 2.0.0 Ok\r\n");     // not a transaction command: not reported
+
+  const auto& r = h.policy.refusals;
+  REQUIRE(r.size() == 5);
+  CHECK(r[0].kind == EventKind::mail);
+  CHECK(r[0].wire.starts_with("503 5.5.1"));
+  CHECK(r[1].kind == EventKind::rcpt);
+  CHECK(r[1].rcpt == "TO:<late@d.example>");  // not parsed: the argument as written
+  CHECK(r[2].kind == EventKind::mail);
+  CHECK(r[2].wire.starts_with("552 5.3.4"));
+  CHECK(r[3].kind == EventKind::rcpt);
+  CHECK(r[3].wire.starts_with("501 5.1.3"));
+  CHECK(r[4].kind == EventKind::data);
+  CHECK(r[4].wire.starts_with("554 5.5.1"));
+  // Of the transaction, a decision was asked only for the MAIL that passed; refusals never
+  // advance the sequence that rules see.
+  std::size_t mails = 0;
+  for (const auto& seen : h.policy.seen) mails += seen.kind == EventKind::mail;
+  CHECK(mails == 1);
+  CHECK_FALSE(h.policy.saw(EventKind::rcpt));
+  CHECK_FALSE(h.policy.saw(EventKind::data));
+  for (const auto& x : r) CHECK(x.sequence == 0);
+  CHECK(h.policy.replies.size() == 1);  // replied() only for the decided MAIL
+}
