@@ -4,13 +4,14 @@ import concurrent.futures
 import json
 import os
 import pathlib
+import re
 import smtplib
 import subprocess
 import time
 
 import pytest
 
-from conftest import need_tool, strip_received
+from conftest import need_swaks, need_tool, strip_received
 
 
 def eml_files(store):
@@ -293,6 +294,20 @@ def test_swaks(bounceback, tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     [eml] = eml_files(tmp_path)
     assert b"Subject: via swaks" in eml.read_bytes()
+
+
+def test_swaks_over_ipv6(bounceback, tmp_path):
+    """An IPv6 listener, reached by swaks -6 (which needs IO::Socket::INET6)."""
+    need_swaks("IPv6")
+    server = bounceback("--smtp", "[::1]:0", "--store-dir", str(tmp_path))
+    port = re.search(r"smtp=\[::1\]:(\d+)", server.log()).group(1)
+    out = subprocess.run(["swaks", "-6", "--server", "::1", "--port", port, "--from",
+                          "six@example.test", "--to", "rcpt@example.test", "--header",
+                          "Subject: via IPv6"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    [eml] = eml_files(tmp_path)
+    assert b"Subject: via IPv6" in eml.read_bytes()
+    assert b"([IPv6:::1])" in eml.read_bytes()  # the Received header names the IPv6 client
 
 
 def test_curl(bounceback, tmp_path):
