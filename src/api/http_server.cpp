@@ -521,28 +521,33 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     const std::size_t backlog = limits.event_backlog;
     // Subscribed before the header goes out: a client that saw the header sees every
     // message stored after it.
-    // Queues one SSE event on the stream's strand; past the backlog the stream ends.
-    auto enqueue = [weak = std::weak_ptr<Waker>(waker), executor, backlog](std::string event) {
-      asio::post(executor, [weak, event = std::move(event), backlog]() mutable {
+    // Queues one SSE event on the stream's strand; past the backlog the stream ends. `make`
+    // builds the event there: observers run on the SMTP thread that stores the message, and
+    // rendering it there once per open stream delayed that session's reply.
+    auto enqueue = [weak = std::weak_ptr<Waker>(waker), executor, backlog](auto make) {
+      asio::post(executor, [weak, make = std::move(make), backlog]() mutable {
         auto w = weak.lock();
         if (!w) return;
         if (w->events.size() >= backlog)
           w->overflow = true;
         else
-          w->events.push_back(std::move(event));
+          w->events.push_back(make());
         w->wake();
       });
     };
     Subscription sub(router.context().messages, [enqueue, filter](const store::MessagePtr& m) {
       if (!filter.matches(*m)) return;
-      enqueue("event: message\nid: " + std::to_string(m->sequence) +
-              "\ndata: " + Router::event_message(*m) + "\n\n");
+      enqueue([m] {
+        return "event: message\nid: " + std::to_string(m->sequence) +
+               "\ndata: " + Router::event_message(*m) + "\n\n";
+      });
     });
     // Session and refusal events carry no message to filter: only an unfiltered stream
     // gets them.
     FeedSubscription feed(filter.empty() ? router.context().events : nullptr,
                           [enqueue](std::string_view name, const std::string& json) {
-                            enqueue("event: " + std::string(name) + "\ndata: " + json + "\n\n");
+                            enqueue([event = "event: " + std::string(name) + "\ndata: " + json +
+                                             "\n\n"]() mutable { return std::move(event); });
                           });
 
     http::response<http::empty_body> res{http::status::ok, version};

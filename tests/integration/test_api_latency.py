@@ -1,8 +1,8 @@
-"""An API read of the attempt log must not stall SMTP (issue 12, item 5): the log takes a
-lock on every RCPT, and GET /api/v1/attempts used to copy all of it (100,000 records) under
-that lock before paging. A process of its own times RCPT round trips while four clients
-read pages of a full log."""
+"""API clients must not slow SMTP down (issue 12, item 5): a read of a full attempt log
+(whose lock every RCPT takes), and many open event streams (each told of every message)."""
 import multiprocessing
+import select
+import smtplib
 import socket
 import threading
 import time
@@ -78,3 +78,49 @@ def test_reading_the_attempt_log_does_not_stall_rcpt(bounceback):
         prober.join(10)
     assert probes >= 10
     assert worst < 0.2, f"a RCPT round trip took {worst * 1000:.0f} ms during the reads"
+
+
+def test_open_event_streams_do_not_slow_deliveries(bounceback):
+    """Each open GET /api/v1/events used to render every captured message on the SMTP thread
+    that stored it: with 500 streams open, 200 deliveries took 4-7 s instead of 0.1 s."""
+    server = bounceback()
+    streams = []
+    for _ in range(500):
+        s = socket.create_connection(("127.0.0.1", server.http_port), timeout=30)
+        s.sendall(b"GET /api/v1/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        streams.append(s)
+    for s in streams:  # each stream is subscribed once its header came
+        assert s.recv(65536).startswith(b"HTTP/1.1 200")
+    received = {id(s): b"" for s in streams[:5]}
+    stop = threading.Event()
+
+    def drain():
+        while not stop.is_set():
+            ready, _, _ = select.select(streams, [], [], 0.1)
+            for s in ready:
+                data = s.recv(1 << 20)
+                if id(s) in received:
+                    received[id(s)] += data
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        began = time.monotonic()
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as smtp:
+            for i in range(200):
+                smtp.sendmail("app@example.test", ["user@example.test"],
+                              f"Subject: =?utf-8?q?n=C2=B0_{i}?=\r\n\r\nbody\r\n".encode())
+        elapsed = time.monotonic() - began
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and \
+                min(d.count(b"event: message\n") for d in received.values()) < 200:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        reader.join()
+        for s in streams:
+            s.close()
+    assert elapsed < 3, f"200 deliveries took {elapsed:.1f} s with 500 event streams open"
+    for data in received.values():  # every stream got every message, in order
+        ids = [int(line[4:]) for line in data.split(b"\n") if line.startswith(b"id: ")]
+        assert len(ids) == 200 and ids == sorted(ids)
