@@ -44,6 +44,15 @@ def need_tool(name):
     return path
 
 
+def sanitizer(pid):
+    """The sanitizer a server runs under ("asan", "tsan" or None): sanitized builds keep shadow
+    memory, so memory bounds get slack (ASan) or are not checked (TSan's shadow is several
+    times the application's), and run several times slower."""
+    with open(f"/proc/{pid}/maps") as f:
+        maps = f.read()
+    return "asan" if "libasan" in maps else "tsan" if "libtsan" in maps else None
+
+
 def need_swaks(feature):
     """swaks, able to do `feature` as `swaks --support` names it ("TLS" needs Net::SSLeay)."""
     swaks = need_tool("swaks")

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import Server, strip_received
+from conftest import Server, sanitizer, strip_received
 
 MiB = 1024 * 1024
 
@@ -24,14 +24,6 @@ MiB = 1024 * 1024
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(next(l for l in f if l.startswith("VmRSS")).split()[1])
-
-
-def sanitizer(pid):
-    """The sanitizer ("asan", "tsan" or None): sanitized builds keep shadow memory, so bounds get slack
-    (ASan) or are not checked at all (TSan's shadow is several times the application's)."""
-    with open(f"/proc/{pid}/maps") as f:
-        maps = f.read()
-    return "asan" if "libasan" in maps else "tsan" if "libtsan" in maps else None
 
 
 def check_growth(pid, grown_kib, plain_kib, asan_kib, what):

@@ -10,7 +10,13 @@ import re
 import socket
 import time
 
+from conftest import sanitizer
+
 MiB = 1024 * 1024
+# Sanitized builds run several times slower: time bounds get this factor. Their RSS holds
+# shadow memory (and ASan's quarantine of freed blocks), so RSS is checked on plain builds
+# only; the log's own count of bytes is checked on every build.
+SLOWER = {"asan": 3, "tsan": 10}
 
 
 def rss(server):
@@ -84,7 +90,8 @@ def test_a_flood_of_long_lines_stays_within_the_byte_budgets(bounceback):
     assert m["bounceback_sessions_stored"] + m["bounceback_sessions_evicted_total"] == sessions
     assert m["bounceback_transcript_lines_elided_total"] > 0
     grown = rss(server) - before
-    assert grown < 4 * MiB + 16 * MiB, f"RSS grew by {grown / MiB:.1f} MiB"
+    if not sanitizer(server.proc.pid):
+        assert grown < 4 * MiB + 16 * MiB, f"RSS grew by {grown / MiB:.1f} MiB"
 
     _, body = http_get(server, "/api/v1/sessions?limit=1")
     s = json.loads(body)["sessions"][0]
@@ -141,8 +148,11 @@ def test_reading_every_session_neither_stalls_smtp_nor_holds_it_all_in_memory(bo
     before = rss(server)
     for _ in range(200):  # 100 MiB of command lines, more than the default budget
         flood_session(server, 1000, 500)
+    kind = sanitizer(server.proc.pid)
     grown = rss(server) - before
-    assert grown < 64 * MiB + 24 * MiB, f"RSS grew by {grown / MiB:.0f} MiB"
+    if not kind:
+        assert grown < 64 * MiB + 24 * MiB, f"RSS grew by {grown / MiB:.0f} MiB"
+    assert metrics(server)["bounceback_session_log_bytes"] <= 64 * MiB
 
     mp = multiprocessing.get_context("fork")
     done, results = mp.Event(), mp.Queue()
@@ -171,6 +181,8 @@ def test_reading_every_session_neither_stalls_smtp_nor_holds_it_all_in_memory(bo
     assert body_bytes > 32 * MiB  # a large answer indeed
     assert resp.getheader("Transfer-Encoding") == "chunked"
     assert probes >= 10, f"{probes} SMTP round trips in {elapsed:.1f} s"
-    assert worst < 0.2, f"an SMTP round trip took {worst * 1000:.0f} ms during the API read"
-    assert peak - before < 64 * MiB + 40 * MiB, \
-        f"RSS peaked {(peak - before) / MiB:.0f} MiB above the start while {body_bytes / MiB:.0f} MiB were read"
+    assert worst < 0.2 * SLOWER.get(kind, 1), \
+        f"an SMTP round trip took {worst * 1000:.0f} ms during the API read"
+    if not kind:
+        assert peak - before < 64 * MiB + 40 * MiB, \
+            f"RSS peaked {(peak - before) / MiB:.0f} MiB above the start while {body_bytes / MiB:.0f} MiB were read"
