@@ -6,16 +6,30 @@
 #include <chrono>
 
 #include "scenario/clock.hpp"
+#include "scenario/units.hpp"
 
 namespace bounceback::api {
 
 class AdjustableClock final : public scenario::Clock {
  public:
+  // The total offset is bounded like any duration (100 years): now + offset + a scenario
+  // duration then always fits the int64 nanoseconds of a time point (24 advances of 3650
+  // days once wrapped the clock to 1682).
+  static constexpr std::chrono::milliseconds max_offset = scenario::max_duration;
+
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::now() +
            std::chrono::duration_cast<std::chrono::system_clock::duration>(offset());
   }
-  void advance(std::chrono::milliseconds d) { offset_ms_ += d.count(); }
+  // Moves the clock forward by `d` (>= 0); false, and no move, when the total would pass
+  // max_offset.
+  bool advance(std::chrono::milliseconds d) {
+    std::int64_t current = offset_ms_.load();
+    do {
+      if (d.count() < 0 || d > max_offset - std::chrono::milliseconds(current)) return false;
+    } while (!offset_ms_.compare_exchange_weak(current, current + d.count()));
+    return true;
+  }
   std::chrono::milliseconds offset() const { return std::chrono::milliseconds(offset_ms_.load()); }
 
  private:

@@ -405,7 +405,16 @@ Response Router::advance_clock(const Request& request, const Args& args) const {
   // Time only moves forward, and by at most ten years, so no table sees it run backwards.
   if (!by || by->count() < 0 || *by > std::chrono::hours(24 * 3660))
     return error_response(400, "by: expected a duration like \"5m\", \"90s\" or \"1h30m\"");
-  ctx_.clock.advance(*by);
+  // In all it moves at most 100 years: beyond, time points would overflow (and wrap).
+  if (!ctx_.clock.advance(*by)) {
+    const auto days = [](std::chrono::milliseconds d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::hours>(d).count() / 24);
+    };
+    return error_response(
+        400, "by: the scenario clock moves at most " + days(AdjustableClock::max_offset) +
+                 " days (100 years) in all; " + "it is " + days(ctx_.clock.offset()) +
+                 " days ahead already. Restart the server to start over");
+  }
   return get_clock(request, args);
 }
 

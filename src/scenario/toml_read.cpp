@@ -77,8 +77,8 @@ std::optional<std::chrono::milliseconds> read_duration(const toml::node& n, cons
   if (auto s = n.value<std::string_view>())
     if (auto v = parse_duration(*s)) return v;
   errors.add(n.source(), key,
-             "expected a duration like \"500ms\", \"2s\", \"1m\", \"4h\", \"1d\" or \"1h30m\", "
-             "got " +
+             "expected a duration like \"500ms\", \"2s\", \"1m\", \"4h\", \"1d\" or \"1h30m\" "
+             "(at most \"36500d\"), got " +
                  describe(n));
   return std::nullopt;
 }

@@ -59,10 +59,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view s) {
       }
     if (!unit) return std::nullopt;
     s.remove_prefix(unit->name.size());
-    if (n > (std::uint64_t{1} << 53) / unit->factor) return std::nullopt;
+    const auto max = static_cast<std::uint64_t>(max_duration.count());
+    if (n > max / unit->factor || total + n * unit->factor > max) return std::nullopt;
     total += n * unit->factor;
   }
-  if (total > (std::uint64_t{1} << 53)) return std::nullopt;
   return std::chrono::milliseconds(static_cast<std::int64_t>(total));
 }
 

@@ -10,7 +10,13 @@
 
 namespace bounceback::scenario {
 
-// "500ms", "2s", "1m", "4h", "1d", or a sum like "1h30m". Units: ms, s, m, h, d.
+// The longest duration anywhere (scenario keys, options, clock advances): 100 years. Time
+// points are int64 nanoseconds (about 292 years around 1970), so now (~57 years), the scenario
+// clock's offset (at most max_duration) and one more duration still fit, with no overflow.
+inline constexpr std::chrono::milliseconds max_duration{std::chrono::hours(24 * 36500)};
+
+// "500ms", "2s", "1m", "4h", "1d", or a sum like "1h30m". Units: ms, s, m, h, d. At most
+// max_duration ("36500d").
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // "500", "500B", "10KB" (1000), "10KiB" (1024), "1MB", "1MiB", "1GB", "1GiB"; case-insensitive.

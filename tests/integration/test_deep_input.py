@@ -102,3 +102,61 @@ def test_nesting_within_the_bounds_is_accepted(bounceback):
     assert call(server, "PUT", "/api/v1/scenario", text)[0] == 200
     status, body = call(server, "PUT", "/api/v1/scenario", "x = " + "[" * 32 + "]" * 32 + "\n")
     assert status == 400 and json.loads(body)["error"].startswith("x: unknown key"), body
+
+
+# ---- the scenario clock ----------------------------------------------------------------
+
+GREYLIST_LONGEST = """
+[[rule]]
+on = "rcpt"
+greylist = { retry_after = "36499d", expire = "36500d" }
+reply = "451 4.7.1 Greylisted"
+"""
+
+
+def advance(server, by):
+    status, body = call(server, "POST", "/api/v1/clock/advance", json.dumps({"by": by}))
+    return status, json.loads(body)
+
+
+def test_clock_total_offset_is_bounded_and_never_wraps(bounceback):
+    server = bounceback()
+    this_year = int(json.loads(call(server, "GET", "/api/v1/clock")[1])["now"][:4])
+    # The issue's sequence: 24 advances of 3650 days wrapped the clock to 1682. Ten reach
+    # exactly 100 years; the eleventh is refused and the clock stays where it was.
+    for _ in range(10):
+        status, clock = advance(server, "3650d")
+        assert status == 200, clock
+    assert clock["offset_ms"] == 36500 * 86400 * 1000
+    for _ in range(14):
+        status, error = advance(server, "3650d")
+        assert status == 400
+        assert "at most 36500 days (100 years) in all" in error["error"], error
+    status, error = advance(server, "1ms")
+    assert status == 400 and "36500 days ahead already" in error["error"], error
+    status, body = call(server, "GET", "/api/v1/clock")
+    clock = json.loads(body)
+    assert clock["offset_ms"] == 36500 * 86400 * 1000
+    assert int(clock["now"][:4]) in (this_year + 99, this_year + 100), clock
+    assert advance(server, "0s")[0] == 200
+
+
+def test_longest_durations_at_the_furthest_clock_still_work(bounceback):
+    # now + the largest offset + the largest scenario duration fits a time point: no overflow
+    # (UBSan in CI's sanitizer run), and greylisting still behaves.
+    server = bounceback()
+    assert call(server, "PUT", "/api/v1/scenario", GREYLIST_LONGEST)[0] == 200
+    for _ in range(10):
+        assert advance(server, "3650d")[0] == 200
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.ehlo("client.test")
+        assert s.mail("a@example.test")[0] == 250
+        assert s.rcpt("b@example.test")[0] == 451
+        assert s.rcpt("b@example.test")[0] == 451
+    assert call(server, "GET", "/healthz")[0] == 200
+    # A scenario duration beyond 100 years is refused with its position.
+    status, body = call(server, "PUT", "/api/v1/scenario",
+                        GREYLIST_LONGEST.replace("expire = \"36500d\"", "expire = \"36501d\""))
+    assert status == 400, body
+    error = json.loads(body)
+    assert error["line"] == 4 and "at most \"36500d\"" in error["error"], error

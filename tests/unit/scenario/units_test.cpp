@@ -14,7 +14,11 @@ TEST_CASE("durations", "[scenario][units]") {
   CHECK(parse_duration("1d") == 24h);
   CHECK(parse_duration("1h30m") == 90min);
   CHECK(parse_duration("0s") == 0ms);
-  for (auto bad : {"", "5", "s", "1x", "1.5s", "-1s", "1 s", "99999999999999999999s"}) {
+  CHECK(parse_duration("36500d") == max_duration);
+  CHECK(parse_duration("36499d23h59m59s999ms") == max_duration - 1ms);
+  // Beyond 100 years a time point plus the duration could overflow int64 nanoseconds.
+  for (auto bad : {"", "5", "s", "1x", "1.5s", "-1s", "1 s", "99999999999999999999s", "36501d",
+                   "36500d1ms", "36499d25h", "9007199254740992ms", "106751d"}) {
     INFO(bad);
     CHECK_FALSE(parse_duration(bad));
   }
