@@ -127,8 +127,16 @@ const std::vector<OptionRow>& table() {
               o.bare_lf = smtp::BareLfPolicy::keep;
             else if (v == "reject")
               o.bare_lf = smtp::BareLfPolicy::reject;
+            else if (v == "disconnect")
+              o.bare_lf = smtp::BareLfPolicy::disconnect;
             else
-              throw UsageError("--bare-lf: expected normalize, keep or reject");
+              throw UsageError("--bare-lf: expected normalize, keep, reject or disconnect");
+          }),
+      ROW("improper-pipelining",
+          {
+            if (v != "allow" && v != "disconnect")
+              throw UsageError("--improper-pipelining: expected allow or disconnect");
+            o.forbid_improper_pipelining = v == "disconnect";
           }),
   };
   return rows;
@@ -260,7 +268,9 @@ serve options (also keys of a TOML file given with --config FILE):
   --idle-timeout DUR        silent client: 421 4.4.2 and close (default 5m)
   --session-timeout DUR     bound on a whole session (default 1h)
   --shutdown-grace DUR      on SIGTERM, time for sessions to finish (default 5s)
-  --bare-lf POLICY          normalize|keep|reject bare LF in DATA (default normalize)
+  --bare-lf POLICY          normalize|keep|reject|disconnect a bare LF (default normalize)
+  --improper-pipelining P   allow|disconnect a client that does not wait for a reply it
+                            must wait for, like Postfix smtpd_forbid_unauth_pipelining
   --threads N               I/O threads (default 1; 0 = one per core)
   --api-token TOKEN         require "Authorization: Bearer TOKEN" on the HTTP API
   --api-allowed-host NAME   also answer API requests with this Host, repeatable; "*.domain"

@@ -48,6 +48,7 @@ struct Options {
   unsigned threads = 1;  // 0: one per core
   smtp::Limits limits;
   smtp::BareLfPolicy bare_lf = smtp::BareLfPolicy::normalize;
+  bool forbid_improper_pipelining = false;
 };
 
 // Parses serve's arguments (without the verb). --config FILE is read where it appears;

@@ -25,6 +25,7 @@ std::shared_ptr<const smtp::SessionConfig> make_session_config(const Options& op
   c->hostname = options.hostname;
   c->limits = options.limits;
   c->bare_lf = options.bare_lf;
+  c->forbid_improper_pipelining = options.forbid_improper_pipelining;
   c->tls = starttls(options, scenario);
   if (scenario) {
     const auto& s = scenario->server;

@@ -18,11 +18,17 @@ struct Limits {
   unsigned messages_per_session = 100'000;
 };
 
-// What to do with a bare LF (no CR) inside DATA; only CRLF.CRLF ends a message either way.
+// What to do with a bare LF (no CR); only CRLF.CRLF ends a message whatever the policy.
 enum class BareLfPolicy : std::uint8_t {
-  normalize,  // store it as CRLF (what most receivers do)
-  keep,       // store the bytes as sent
-  reject,     // finish reading, then 550 5.6.0 (Postfix smtpd_forbid_bare_newline)
+  normalize,  // in DATA store it as CRLF (what most receivers do); commands run as if CRLF
+  keep,       // in DATA store the bytes as sent; commands run as if CRLF
+  // A message: read to its end, then 550 5.6.0, the session goes on. A command line: "550
+  // 5.5.2 <host> Error: bare <LF> received" and close (Postfix smtpd_forbid_bare_newline =
+  // reject, with its default smtpd_forbid_bare_newline_reject_code).
+  reject,
+  // Either: "521 5.5.2 <host> Error: bare <LF> received" and close; a message is read to its
+  // end first and not stored (Postfix 3.8.4's smtpd_forbid_bare_newline = yes).
+  disconnect,
 };
 
 }  // namespace bounceback::smtp

@@ -176,7 +176,9 @@ std::size_t Session::feed(std::string_view input, Output& out) {
           break;
         }
         std::string_view line = rest.substr(0, len);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        line_bare_lf_ = line.empty() || line.back() != '\r';
+        if (!line_bare_lf_) line.remove_suffix(1);
+        more_input_ = rest.size() > len + 1;
         command(line, out);
         // Plaintext pipelined after STARTTLS must never run (CVE-2011-0411): drop it.
         if (out.then == Output::Then::start_tls) return input.size();
@@ -191,14 +193,16 @@ std::size_t Session::feed(std::string_view input, Output& out) {
 
 struct Session::Handler {
   void (Session::*run)(std::string_view arg, Output& out);
+  bool ends_group = false;  // must be the last command of a pipeline group (RFC 2920 §3.1)
 };
 
 // Indexed by Verb.
 const Session::Handler Session::handlers[] = {
-    {&Session::on_helo}, {&Session::on_ehlo},     {&Session::on_ehlo}, {&Session::on_mail},
-    {&Session::on_rcpt}, {&Session::on_data},     {&Session::on_bdat}, {&Session::on_rset},
-    {&Session::on_noop}, {&Session::on_vrfy},     {&Session::on_expn}, {&Session::on_help},
-    {&Session::on_quit}, {&Session::on_starttls}, {&Session::on_auth},
+    {&Session::on_helo, true}, {&Session::on_ehlo, true}, {&Session::on_ehlo, true},
+    {&Session::on_mail},       {&Session::on_rcpt},       {&Session::on_data, true},
+    {&Session::on_bdat},       {&Session::on_rset},       {&Session::on_noop, true},
+    {&Session::on_vrfy, true}, {&Session::on_expn, true}, {&Session::on_help},
+    {&Session::on_quit},       {&Session::on_starttls},   {&Session::on_auth},
 };
 static_assert(sizeof(Session::handlers) / sizeof(Session::handlers[0]) ==
               static_cast<std::size_t>(Verb::unknown));
@@ -210,19 +214,29 @@ std::size_t Session::line_limit(std::string_view line_start) const {
 }
 
 void Session::command(std::string_view line, Output& out) {
-  if (sasl_) return sasl_response(line, out);
-  if (transcript_) {
+  if (transcript_ && !sasl_) {  // a SASL response is a secret: never logged
     // Never keep a secret: "AUTH PLAIN <initial response>" is logged as "AUTH PLAIN ****".
     if (const auto shown = auth::shown_prefix(line); shown < line.size())
       transcript_->line(true, std::string(line.substr(0, shown)) + " ****");
     else
       transcript_->line(true, line);
   }
+  // Postfix smtpd_forbid_bare_newline: under reject/disconnect only CRLF ends a line.
+  if (line_bare_lf_ && config_->bare_lf >= BareLfPolicy::reject)
+    return close_with(config_->bare_lf == BareLfPolicy::reject ? config_->bare_lf_rejected
+                                                               : config_->bare_lf_disconnect,
+                      out);
+  if (sasl_) return sasl_response(line, out);
   if (++commands_ > limits_.commands_per_session) return close_with(config_->closing_errors, out);
   const CommandLine cmd = parse_command(line);
   if (service_refused_ && cmd.verb != Verb::quit) return protocol_error(r::no_service, out);
   if (cmd.verb == Verb::unknown) return on_unknown(line, out);
-  (this->*handlers[static_cast<std::size_t>(cmd.verb)].run)(cmd.arg, out);
+  const Handler& handler = handlers[static_cast<std::size_t>(cmd.verb)];
+  // Postfix smtpd_forbid_unauth_pipelining: input the client sent without waiting for a reply
+  // it had to wait for (or any pipelining before EHLO: PIPELINING is an ESMTP extension).
+  if (more_input_ && config_->forbid_improper_pipelining && (handler.ends_group || !facts_.esmtp))
+    return close_with(r::pipelining_sync, out);
+  (this->*handler.run)(cmd.arg, out);
 }
 
 void Session::on_unknown(std::string_view line, Output& out) {

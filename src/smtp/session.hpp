@@ -27,6 +27,11 @@ struct SessionConfig {
   std::string banner_text = "ESMTP Bounceback";
   Limits limits;
   BareLfPolicy bare_lf = BareLfPolicy::normalize;
+  // Postfix smtpd_forbid_unauth_pipelining: a command that must end a pipeline group (RFC
+  // 2920 §3.1: EHLO, HELO, DATA, VRFY, EXPN, NOOP), or any command before EHLO, followed by
+  // input the client sent before seeing the reply, is not run: 554 5.5.0 and close. Without
+  // it such input runs as commands (a body sent before 354 when DATA is refused, say).
+  bool forbid_improper_pipelining = false;
   bool tls_available = false;  // STARTTLS can be offered
   Requirement tls = Requirement::optional;
   Requirement auth = Requirement::off;
@@ -37,7 +42,7 @@ struct SessionConfig {
 
   // Prebuilt wire replies (hostname-dependent), filled by prepare().
   std::string banner, ehlo_plain, ehlo_tls, helo, closing_timeout, closing_errors, closing_shutdown,
-      too_many_connections, too_many_from_address;
+      too_many_connections, too_many_from_address, bare_lf_rejected, bare_lf_disconnect;
   void prepare();
 };
 
@@ -141,6 +146,8 @@ class Session {
   bool greeted_ = false;          // HELO/EHLO seen
   bool service_refused_ = false;  // the banner was a 554: only QUIT is served
   bool skipping_line_ = false;    // inside an overlong command line
+  bool line_bare_lf_ = false;     // the command line being run ended in LF without CR
+  bool more_input_ = false;       // and more input followed it in the same read
   unsigned errors_ = 0, commands_ = 0;
   std::uint32_t events_ = 0, transactions_ = 0;
   std::optional<auth::Exchange> sasl_;  // an AUTH exchange in progress: lines are responses

@@ -176,11 +176,14 @@ void Session::finish_message(Output& out, bool chunked) {
     send(r::message_too_big, out);
     return reset_transaction();
   }
-  if (decoder_.bare_lf() && config_->bare_lf == BareLfPolicy::reject) {
-    policy_.replied(ev, r::bare_lf, none);
-    send(r::bare_lf, out);
+  if (decoder_.bare_lf() && config_->bare_lf >= BareLfPolicy::reject) {
+    const bool close = config_->bare_lf == BareLfPolicy::disconnect;
+    const std::string_view wire =
+        close ? std::string_view(config_->bare_lf_disconnect) : r::bare_lf;
+    policy_.replied(ev, wire, none);
     body.clear();
-    return reset_transaction();
+    reset_transaction();
+    return close ? close_with(wire, out) : send(wire, out);
   }
   ev.message = body;
   Decision d;

@@ -64,7 +64,7 @@ Expected reference(std::string_view in, BareLfPolicy policy) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   Rng rng(input);
-  const auto policy = static_cast<BareLfPolicy>(rng.below(3));
+  const auto policy = static_cast<BareLfPolicy>(rng.below(4));
   const std::uint64_t max_size = rng.one_in(2) ? rng.below(size + 8) : 35 * 1024 * 1024;
 
   DataDecoder d;

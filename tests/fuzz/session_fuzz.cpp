@@ -52,7 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Limits limits;
   const bool small = rng.one_in(2);
   auto tweak = [&](SessionConfig& c) {
-    c.bare_lf = static_cast<BareLfPolicy>(rng.below(3));
+    c.bare_lf = static_cast<BareLfPolicy>(rng.below(4));
+    c.forbid_improper_pipelining = rng.one_in(3);
     c.tls_available = !rng.one_in(3);
     c.tls = static_cast<Requirement>(rng.below(3) == 2 ? 2 : rng.below(2));
     c.auth = rng.one_in(4) ? Requirement::required : Requirement::off;

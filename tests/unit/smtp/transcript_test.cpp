@@ -94,9 +94,12 @@ std::vector<std::string> replay(const fs::path& file) {
       if (key == "tls_available")
         c.tls_available = true;
       else if (key == "bare_lf")
-        c.bare_lf = value == "reject" ? BareLfPolicy::reject
-                    : value == "keep" ? BareLfPolicy::keep
-                                      : BareLfPolicy::normalize;
+        c.bare_lf = value == "reject"       ? BareLfPolicy::reject
+                    : value == "disconnect" ? BareLfPolicy::disconnect
+                    : value == "keep"       ? BareLfPolicy::keep
+                                            : BareLfPolicy::normalize;
+      else if (key == "forbid_improper_pipelining")
+        c.forbid_improper_pipelining = true;
       else if (key == "message_size")
         c.limits.message_size = std::stoull(value);
       else if (key == "recipients")
