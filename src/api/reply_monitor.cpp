@@ -31,26 +31,17 @@ void log_refused(const smtp::Event& event, std::string_view wire) {
   const smtp::SessionFacts* s = event.session;
   const std::string_view session = s ? std::string_view(s->id) : std::string_view{};
   const std::string_view client = s ? std::string_view(s->client_ip) : std::string_view{};
-  const std::string_view stage = smtp::to_string(event.kind);
-  if (event.kind == smtp::EventKind::rcpt) {
-    log::info("refused", {{"code", reply.code},
-                          {"enhanced", reply.enhanced},
-                          {"text", text},
-                          {"stage", stage},
-                          {"from", event.from},
-                          {"rcpt", event.rcpt},
-                          {"session", session},
-                          {"client", client}});
-  } else {
-    log::info("refused", {{"code", reply.code},
-                          {"enhanced", reply.enhanced},
-                          {"text", text},
-                          {"stage", stage},
-                          {"from", event.from},
-                          {"rcpt", event.rcpts},
-                          {"session", session},
-                          {"client", client}});
-  }
+  // At RCPT the refusal is for that one recipient; later, for the transaction's recipients.
+  const log::Value rcpt =
+      event.kind == smtp::EventKind::rcpt ? log::Value(event.rcpt) : log::Value(event.rcpts);
+  log::info("refused", {{"code", reply.code},
+                        {"enhanced", reply.enhanced},
+                        {"text", text},
+                        {"stage", smtp::to_string(event.kind)},
+                        {"from", event.from},
+                        {"rcpt", rcpt},
+                        {"session", session},
+                        {"client", client}});
 }
 
 }  // namespace

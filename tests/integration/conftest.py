@@ -8,6 +8,8 @@ stopped with SIGTERM at the end of the test, and must exit 0.
 CI installs every tool tests/tools.txt lists). Run by CTest (BOUNCEBACK_CTEST=1), a file in
 which a test skipped exits 77, which CTest reports as skipped, never as passed.
 """
+import http.client
+import json
 import os
 import re
 import shlex
@@ -83,6 +85,43 @@ def strip_received(data):
     assert m, f"no Received header in front of {data[:120]!r}"
     assert b"(Bounceback) with " in m.group(0), m.group(0)
     return data[m.end():]
+
+
+def http_call(server, method, path, body=None, headers=None, host=None, timeout=15):
+    """One HTTP request to the server's API; returns (status, headers with lower-case names,
+    body bytes). A dict or list body is sent as JSON; `host` replaces the Host header."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=timeout)
+    try:
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+        data = body.encode() if isinstance(body, str) else body
+        conn.putrequest(method, path, skip_host=host is not None)
+        if host is not None:
+            conn.putheader("Host", host)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
+        if data is not None or method in ("POST", "PUT", "PATCH"):  # as http.client does
+            conn.putheader("Content-Length", str(len(data or b"")))
+        conn.endheaders(data)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def read_until_close(sock, timeout=10):
+    """Every byte the peer sends until it closes (or resets, or is silent for `timeout` s)."""
+    sock.settimeout(timeout)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return data
 
 
 class Server:

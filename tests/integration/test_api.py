@@ -11,23 +11,10 @@ import urllib.parse
 
 import pytest
 
-from conftest import strip_received
+from conftest import http_call as call, strip_received
 
 
 # ---- helpers ---------------------------------------------------------------------------
-
-def call(server, method, path, body=None, headers=None, timeout=15):
-    """One HTTP request; returns (status, headers dict with lower-case names, body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=timeout)
-    try:
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
-
 
 def get_json(server, path, status=200, **kw):
     code, headers, body = call(server, "GET", path, **kw)

@@ -2,30 +2,16 @@
 binary: DNS rebinding (a foreign Host), cross-site requests that change state (Origin,
 Sec-Fetch-Site), CORS for --api-cors origins with preflights, and the headers that keep
 browsers from sniffing or running what the API serves. docs/security.md, "Browsers"."""
-import http.client
 import json
 import smtplib
 
 import pytest
 
+from conftest import http_call
+
 
 def call(server, method, path, headers=None, body=None, host=None):
-    """(status, headers with lower-case names, body). `host` replaces the Host header."""
-    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
-    try:
-        conn.putrequest(method, path, skip_host=host is not None)
-        if host is not None:
-            conn.putheader("Host", host)
-        for name, value in (headers or {}).items():
-            conn.putheader(name, value)
-        data = body.encode() if isinstance(body, str) else body
-        if data is not None:
-            conn.putheader("Content-Length", str(len(data)))
-        conn.endheaders(data)
-        resp = conn.getresponse()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-    finally:
-        conn.close()
+    return http_call(server, method, path, body=body, headers=headers, host=host)
 
 
 def send(server, subject="hello"):

@@ -8,15 +8,12 @@ import urllib.parse
 
 import pytest
 
+from conftest import http_call
+
 
 def call(server, method, path, body=None):
-    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=15)
-    try:
-        conn.request(method, path, body=body)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    status, _, data = http_call(server, method, path, body=body)
+    return status, data
 
 
 def get_json(server, path):

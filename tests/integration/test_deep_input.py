@@ -6,14 +6,13 @@ dotted parts overflowed the stack and killed the server (SIGSEGV) on PUT /api/v1
 the server stays up with its messages and its scenario. The scenario clock: its total
 offset is bounded, so advancing it can never wrap (24 advances of 3650 days did).
 """
-import http.client
 import json
 import smtplib
 import subprocess
 
 import pytest
 
-from conftest import BIN
+from conftest import BIN, http_call
 
 BODY_LIMIT = 1024 * 1024  # the API's request body limit (api/http_server.hpp)
 
@@ -38,13 +37,8 @@ ATTACKS = {
 
 
 def call(server, method, path, body=None, timeout=30):
-    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body)
-        resp = conn.getresponse()
-        return resp.status, resp.read()
-    finally:
-        conn.close()
+    status, _, data = http_call(server, method, path, body=body, timeout=timeout)
+    return status, data
 
 
 def deliver(server, rcpt):

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import Server, sanitizer, strip_received
+from conftest import Server, read_until_close, sanitizer, strip_received
 
 MiB = 1024 * 1024
 
@@ -44,20 +44,6 @@ def raw(server, timeout=10, source=None):
     s = socket.create_connection(("127.0.0.1", server.smtp_port), timeout=timeout,
                                  source_address=(source, 0) if source else None)
     return s
-
-
-def read_until_close(sock, timeout=10):
-    sock.settimeout(timeout)
-    data = b""
-    try:
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (ConnectionResetError, socket.timeout):
-        pass
-    return data
 
 
 def timed_delivery(server, tag):

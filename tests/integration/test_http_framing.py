@@ -8,25 +8,17 @@ import socket
 
 import pytest
 
+from conftest import read_until_close
+
 # A request that would show it ran: it moves the scenario clock by an hour.
 SMUGGLED = b"POST /api/v1/clock/advance?by=1h HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n"
 
 
 def exchange(port, data, timeout=5):
     """Sends `data`, reads until the server closes; returns every byte received."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-    s.sendall(data)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except (ConnectionResetError, socket.timeout):
-        pass
-    s.close()
-    return out
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        return read_until_close(s, timeout)
 
 
 def clock_offset(port):
