@@ -20,10 +20,4 @@ void AddressLimit::release(const std::string& address) {
   if (it != open_.end() && --it->second == 0) open_.erase(it);
 }
 
-std::size_t AddressLimit::open(const std::string& address) const {
-  std::lock_guard lock(mutex_);
-  const auto it = open_.find(address);
-  return it == open_.end() ? 0 : it->second;
-}
-
 }  // namespace bounceback::net

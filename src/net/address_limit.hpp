@@ -16,7 +16,6 @@ class AddressLimit {
   // max == 0 means no limit.
   bool acquire(const std::string& address, std::size_t max);
   void release(const std::string& address);
-  std::size_t open(const std::string& address) const;
 
   // One slot, released when it goes out of scope (also when a coroutine unwinds).
   class Slot {
@@ -37,7 +36,7 @@ class AddressLimit {
   };
 
  private:
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::unordered_map<std::string, std::size_t> open_;
 };
 

@@ -21,8 +21,6 @@ class IoPool {
   IoPool(const IoPool&) = delete;
   IoPool& operator=(const IoPool&) = delete;
 
-  std::size_t size() const { return contexts_.size(); }
-  boost::asio::io_context& at(std::size_t i) { return *contexts_[i]; }
   boost::asio::io_context& main() { return *contexts_.front(); }
   boost::asio::io_context& api() { return *api_; }
   // The context for the next connection (round robin; thread-safe).

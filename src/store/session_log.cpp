@@ -237,10 +237,4 @@ std::shared_ptr<const SessionRecord> SessionLog::find(std::string_view id) const
   return nullptr;
 }
 
-void SessionLog::clear() {
-  std::lock_guard lock(mutex_);
-  for (const auto& s : sessions_) bytes_.fetch_sub(s->evict(), std::memory_order_relaxed);
-  sessions_.clear();
-}
-
 }  // namespace bounceback::store

@@ -118,7 +118,6 @@ class SessionLog {
   std::shared_ptr<SessionRecord> open(const smtp::SessionFacts& facts);
   std::vector<std::shared_ptr<const SessionRecord>> newest_first() const;
   std::shared_ptr<const SessionRecord> find(std::string_view id) const;
-  void clear();
 
   const SessionBudget& budget() const { return budget_; }
   // The bytes every listed session holds for its transcript.
