@@ -4,7 +4,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "api/adjustable_clock.hpp"
@@ -21,6 +23,10 @@
 #include "store/session_log.hpp"
 
 namespace bounceback::app {
+
+// Threads that run stores blocking on the disk (an fsync'd spool), so that the fsyncs of
+// many sessions overlap (group commit) while the event loops serve others.
+constexpr std::size_t store_threads = 32;
 
 int serve(const Options& options) {
   log::Level level{};
@@ -63,7 +69,12 @@ int serve(const Options& options) {
   net::IoPool pool(threads);  // the signals run on pool.main(), the HTTP API on pool.api()
   auto& io = pool.main();
 
+  // Created only with a spool: an in-memory store runs inline on the event loop.
+  std::optional<boost::asio::thread_pool> store_pool;
+  if (messages.blocking()) store_pool.emplace(store_threads);
+
   net::ServerContext ctx;
+  ctx.store_pool = store_pool ? &*store_pool : nullptr;
   ctx.options.idle_timeout = options.idle_timeout;
   ctx.options.session_timeout = options.session_timeout;
   ctx.options.shutdown_grace = options.shutdown_grace;

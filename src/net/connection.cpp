@@ -37,12 +37,6 @@ namespace {
 
 std::atomic<std::uint64_t> session_numbers{0};
 
-// Where stores that block on the disk (an fsync'd spool) run; created on first use.
-asio::thread_pool& store_pool() {
-  static asio::thread_pool pool(32);
-  return pool;
-}
-
 // A short random prefix per process keeps ids unique across restarts sharing a spool.
 const std::string& id_prefix() {
   static const std::string prefix = [] {
@@ -71,7 +65,7 @@ class Connection {
   awaitable<bool> perform(smtp::Session& session, smtp::Output& out);
   awaitable<bool> drip(std::string_view reply, std::chrono::milliseconds interval);
   awaitable<bool> hang();
-  awaitable<bool> store(smtp::Session& session);
+  awaitable<bool> store(smtp::Session& session, smtp::Output& out);
   awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
@@ -222,7 +216,7 @@ awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
     case smtp::Output::Then::close:
       co_return false;
     case smtp::Output::Then::store:
-      co_return co_await store(session);
+      co_return co_await store(session, out);
   }
   co_return false;
 }
@@ -254,10 +248,11 @@ awaitable<bool> Connection::hang() {
 
 // A store that blocks on the disk runs on the store pool, so this I/O thread serves other
 // sessions meanwhile and the fsyncs of many sessions overlap (group commit).
-awaitable<bool> Connection::store(smtp::Session& session) {
-  auto message = session.take_message();
+awaitable<bool> Connection::store(smtp::Session& session, smtp::Output& out) {
+  auto message = std::move(out.message);
   const bool ok = co_await asio::co_spawn(
-      store_pool(), [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
+      *ctx_.store_pool,
+      [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
       asio::use_awaitable);
   smtp::Output next;
   session.stored(ok, next);
@@ -300,7 +295,7 @@ awaitable<void> Connection::serve(bool implicit_tls) {
 #endif
   const auto record = ctx_.sessions->open(facts);
   log::debug("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
-  smtp::Session session(config, *ctx_.policy, *ctx_.store, record.get(), std::move(facts));
+  smtp::Session session(config, *ctx_.policy, record.get(), std::move(facts));
 
   smtp::Output out;
   bool open = !implicit_tls || co_await handshake(&session);
@@ -347,8 +342,14 @@ awaitable<void> Connection::serve(bool implicit_tls) {
     std::size_t start = 0;
     while (open) {
       out.clear();
-      const std::size_t used =
-          session.feed(std::string_view(buffer.get() + start, end - start), out);
+      std::size_t used = session.feed(std::string_view(buffer.get() + start, end - start), out);
+      // An in-memory store runs inline: its 250 joins the replies of this read.
+      while (out.then == smtp::Output::Then::store && !ctx_.store_pool) {
+        session.stored(ctx_.store->store(std::move(out.message)), out);
+        if (!out.paused())
+          used +=
+              session.feed(std::string_view(buffer.get() + start + used, end - start - used), out);
+      }
       start += used;
       if (!out.now.empty() || out.paused()) open = co_await perform(session, out);
       if (out.then == smtp::Output::Then::start_tls) start = end;  // plaintext after it is dropped

@@ -1,5 +1,6 @@
 // A message the server accepted: envelope, DSN parameters, the exact bytes, and the facts
-// of the session that delivered it. Handed to the MessageSink before the 250 is sent.
+// of the session that delivered it. The session hands it out (Output::Then::store) and
+// answers 250 only once the MessageSink holds it.
 #pragma once
 
 #include <cstdint>
@@ -35,9 +36,9 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual bool store(AcceptedMessage&& message) = 0;
-  // True when store() blocks on the disk: the session then hands the message to the
-  // transport (Output::Then::store), which stores it off its I/O thread and reports back
-  // with Session::stored(), so slow fsyncs of many sessions overlap.
+  // True when store() blocks on the disk: the transport then stores off its I/O thread (on
+  // the application's store pool), so slow fsyncs of many sessions overlap; otherwise it
+  // stores inline, on the I/O thread.
   virtual bool blocking() const { return false; }
 };
 

@@ -14,12 +14,11 @@ namespace bounceback::smtp {
 
 namespace r = replies;
 
-Session::Session(std::shared_ptr<const SessionConfig> config, Policy& policy, MessageSink& sink,
+Session::Session(std::shared_ptr<const SessionConfig> config, Policy& policy,
                  TranscriptSink* transcript, SessionFacts facts)
     : config_(std::move(config)),
       limits_(config_->limits),
       policy_(policy),
-      sink_(sink),
       transcript_(transcript),
       facts_(std::move(facts)) {}
 

@@ -51,8 +51,10 @@ struct Output {
   std::string now;    // replies to send at once, in order
   std::string paced;  // then this reply, after `delay`, one byte per `drip` when set
   std::chrono::milliseconds delay{0}, drip{0};
-  // store: call Session::take_message(), store it, then Session::stored() (blocking sinks).
+  // store: store `message` (moving it out), then report with Session::stored() before
+  // feeding more; the session answers the message only then.
   enum class Then : std::uint8_t { read, close, hang, start_tls, store } then = Then::read;
+  AcceptedMessage message;  // with Then::store; clear() leaves it to the one who stores it
 
   // True when the transport must act (wait, close, hang, handshake) before feeding more.
   bool paused() const { return !paced.empty() || delay.count() > 0 || then != Then::read; }
@@ -69,8 +71,8 @@ class Session {
   struct Handler;
   static const Handler handlers[];
 
-  Session(std::shared_ptr<const SessionConfig> config, Policy& policy, MessageSink& sink,
-          TranscriptSink* transcript, SessionFacts facts);
+  Session(std::shared_ptr<const SessionConfig> config, Policy& policy, TranscriptSink* transcript,
+          SessionFacts facts);
 
   // The greeting, or what the Policy makes of the connect event.
   void start(Output& out);
@@ -80,8 +82,8 @@ class Session {
   std::size_t feed(std::string_view input, Output& out);
   // The transport finished the TLS handshake after STARTTLS (or at once for SMTPS).
   void tls_started(std::string version, std::string cipher);
-  // After Output::Then::store: the message to store, then the outcome (250 or 451 4.3.0).
-  AcceptedMessage take_message() { return std::move(pending_->message); }
+  // After Output::Then::store, whether the message is stored: its reply (250 or 451 4.3.0)
+  // is added to `out`, which may still hold the replies sent before it.
   void stored(bool ok, Output& out);
   // The client was silent too long / the server is shutting down: 421 and close.
   void timeout(Output& out);
@@ -138,7 +140,6 @@ class Session {
   std::shared_ptr<const SessionConfig> config_;
   const Limits& limits_;
   Policy& policy_;
-  MessageSink& sink_;
   TranscriptSink* transcript_;
   SessionFacts facts_;
 
@@ -169,14 +170,13 @@ class Session {
   // A positive `data` decision at the first BDAT: there is no 354, so its delay, drip and
   // disconnect (and a 2xx text) shape the reply that ends the first chunk instead.
   std::optional<Decision> bdat_first_;
-  // A message handed to a blocking sink through the transport, and what its reply needs;
-  // allocated only meanwhile, so an idle session stays small.
+  // What the reply to a message handed out for storing (Then::store) needs. Inline, not
+  // allocated: storing is on the hot path.
   struct PendingStore {
-    AcceptedMessage message;
     Event event;
     Decision decision;
   };
-  std::unique_ptr<PendingStore> pending_;
+  std::optional<PendingStore> pending_;
 };
 
 }  // namespace bounceback::smtp

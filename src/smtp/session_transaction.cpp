@@ -1,5 +1,5 @@
 // The mail transaction half of the session: MAIL, RCPT, DATA, BDAT and the end of a
-// message (RFC 5321 §3.3, RFC 3030), up to handing the message to the MessageSink.
+// message (RFC 5321 §3.3, RFC 3030), up to handing the message out to be stored.
 #include <charconv>
 #include <utility>
 
@@ -198,10 +198,12 @@ void Session::finish_message(Output& out, bool chunked) {
     bdat_first_.reset();
   }
   if (go_on && (!d.reply || d.reply->code < 400)) {
-    AcceptedMessage m;
+    // The message goes to whoever carries out Then::store; the 250 waits for stored().
+    AcceptedMessage& m = out.message;
     m.queue_id = queue_id_;
     m.from = from_;
     m.params = mail_params_;
+    m.rcpts.clear();
     for (std::size_t i = 0; i < rcpts_.size(); ++i) m.rcpts.push_back({rcpts_[i], rcpt_params_[i]});
     m.data = std::move(body);
     m.session_id = facts_.id;
@@ -214,14 +216,10 @@ void Session::finish_message(Output& out, bool chunked) {
     m.tls_cipher = facts_.tls_cipher;
     m.auth_user = facts_.auth_user;
     m.chunked = chunked;
-    // The 250 goes out only once the sink holds the message (and has it on disk).
-    if (sink_.blocking()) {
-      pending_ = std::make_unique<PendingStore>(PendingStore{std::move(m), ev, std::move(d)});
-      body.clear();
-      out.then = Output::Then::store;
-      return;
-    }
-    return complete_message(sink_.store(std::move(m)), ev, d, out);
+    pending_.emplace(PendingStore{ev, std::move(d)});
+    body.clear();
+    out.then = Output::Then::store;
+    return;
   } else if (go_on) {
     reply(ev, d, {}, out, true);
   }
@@ -230,8 +228,9 @@ void Session::finish_message(Output& out, bool chunked) {
 }
 
 void Session::stored(bool ok, Output& out) {
-  const auto pending = std::move(pending_);
-  complete_message(ok, pending->event, pending->decision, out);
+  if (out.then == Output::Then::store) out.then = Output::Then::read;
+  complete_message(ok, pending_->event, pending_->decision, out);
+  pending_.reset();
 }
 
 void Session::complete_message(bool stored, const Event& ev, const Decision& d, Output& out) {

@@ -1,5 +1,5 @@
-// A blocking sink (an fsync'd spool): the session hands the message to the transport
-// (Then::store) and answers only once Session::stored() reports the outcome.
+// Storing is an effect: the session hands the message out (Then::store) and answers only
+// once Session::stored() reports the outcome, however long the store takes.
 #include <catch2/catch.hpp>
 
 #include "smtp/replies.hpp"
@@ -8,12 +8,6 @@
 namespace bounceback::smtp {
 namespace {
 
-class DiskLikeSink final : public MessageSink {
- public:
-  bool store(AcceptedMessage&&) override { FAIL("a blocking sink is stored by the transport"); return false; }
-  bool blocking() const override { return true; }
-};
-
 struct Fixture {
   Fixture() {
     config->hostname = "mx.test";
@@ -21,7 +15,7 @@ struct Fixture {
     SessionFacts facts;
     facts.id = "S1";
     facts.client_ip = "192.0.2.7";
-    session = std::make_unique<Session>(config, policy, sink, nullptr, facts);
+    session = std::make_unique<Session>(config, policy, nullptr, facts);
     Output out;
     session->start(out);
   }
@@ -40,7 +34,6 @@ struct Fixture {
   }
   std::shared_ptr<SessionConfig> config = std::make_shared<SessionConfig>();
   AcceptAll policy;
-  DiskLikeSink sink;
   std::unique_ptr<Session> session;
   std::string rest;
 };
@@ -57,7 +50,7 @@ TEST_CASE("a blocking sink: the 250 waits for stored(), pipelined commands wait 
   CHECK(out.paused());
   CHECK(f.rest == "QUIT\r\n");  // not executed before the message's reply
 
-  const AcceptedMessage m = f.session->take_message();
+  const AcceptedMessage m = std::move(out.message);
   CHECK(m.from == "a@x.test");
   REQUIRE(m.rcpts.size() == 1);
   CHECK(m.data == "Subject: hi\r\n\r\nbody\r\n");

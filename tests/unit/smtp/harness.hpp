@@ -99,7 +99,7 @@ class Harness {
     facts.number = 1;
     facts.client_ip = "192.0.2.7";
     facts.client_port = 40000;
-    session = std::make_unique<Session>(config_, other ? *other : policy, sink, &transcript, facts);
+    session = std::make_unique<Session>(config_, other ? *other : policy, &transcript, facts);
   }
 
   Harness(const Harness&) = delete;  // the Session holds references to the members
@@ -117,7 +117,7 @@ class Harness {
     std::string replies;
     while (!pending_.empty() && !stopped_) {
       last.clear();
-      const std::size_t n = session->feed(pending_, last);
+      const std::size_t n = feed(pending_, last);
       pending_.erase(0, n);
       replies += last.now;
       replies += last.paced;
@@ -129,6 +129,16 @@ class Harness {
       if (n == 0 && !last.paused()) break;  // an incomplete line: wait for more
     }
     return replies;
+  }
+  // Session::feed, with each message it hands out (Then::store) stored in `sink` at once
+  // and the feed resumed after its reply, as the driver does with an in-memory store.
+  std::size_t feed(std::string_view input, Output& out) {
+    std::size_t used = session->feed(input, out);
+    while (out.then == Output::Then::store) {
+      session->stored(sink.store(std::move(out.message)), out);
+      if (!out.paused()) used += session->feed(input.substr(used), out);
+    }
+    return used;
   }
   std::string line(std::string_view text) { return send(std::string(text) + "\r\n"); }
 

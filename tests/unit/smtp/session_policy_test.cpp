@@ -155,7 +155,7 @@ TEST_CASE("policy: delay pauses the session with a paced reply", "[smtp][policy]
   const std::string first = "EHLO c\r\nMAIL FROM:<a@b.example>\r\n";
   const std::string rest = "RCPT TO:<c@d.example>\r\nNOOP\r\n";
   Output out;
-  const auto used = h.session->feed(first + rest, out);
+  const auto used = h.feed(first + rest, out);
   CHECK(used == first.size());  // feed stops consuming once paused
   CHECK(out.paused());
   CHECK(out.now.starts_with("250-mx.test"));
@@ -163,7 +163,7 @@ TEST_CASE("policy: delay pauses the session with a paced reply", "[smtp][policy]
   CHECK(out.delay == 5s);
   CHECK(out.then == Output::Then::read);
   out.clear();
-  CHECK(h.session->feed(rest, out) == rest.size());
+  CHECK(h.feed(rest, out) == rest.size());
   CHECK(out.now == "250 2.1.5 Ok\r\n250 2.0.0 Ok\r\n");
 }
 
@@ -174,7 +174,7 @@ TEST_CASE("policy: drip, delay at DATA end, and a delayed banner", "[smtp][polic
     Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::helo] = d; });
     h.start();
     Output out;
-    h.session->feed("HELO c\r\n", out);
+    h.feed("HELO c\r\n", out);
     CHECK(out.paced == "250 mx.test\r\n");
     CHECK(out.drip == 100ms);
     CHECK(out.paused());
@@ -186,7 +186,7 @@ TEST_CASE("policy: drip, delay at DATA end, and a delayed banner", "[smtp][polic
     h.start();
     h.send("EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nDATA\r\n");
     Output out;
-    CHECK(h.session->feed("x\r\n.\r\nQUIT\r\n", out) == 6);
+    CHECK(h.feed("x\r\n.\r\nQUIT\r\n", out) == 6);
     CHECK(out.paced == "250 2.0.0 Ok: queued as S1.1\r\n");
     CHECK(h.sink.messages.size() == 1);  // stored before the (late) 250
   }
@@ -210,7 +210,7 @@ TEST_CASE("policy: drop, hang and disconnect", "[smtp][policy]") {
     Output out;
     const std::string batch =
         "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nNOOP\r\n";
-    h.session->feed(batch, out);
+    h.feed(batch, out);
     CHECK(out.now.ends_with("250 2.1.0 Ok\r\n"));
     CHECK(out.then == Output::Then::close);
     CHECK(h.session->closed());
@@ -317,7 +317,7 @@ TEST_CASE("policy: a delayed STARTTLS still discards pipelined plaintext", "[smt
   h.line("EHLO c");
   Output out;
   const std::string batch = "STARTTLS\r\nMAIL FROM:<evil@x.example>\r\n";
-  CHECK(h.session->feed(batch, out) == batch.size());
+  CHECK(h.feed(batch, out) == batch.size());
   CHECK(out.paced == "220 2.0.0 Ready to start TLS\r\n");
   CHECK(out.then == Output::Then::start_tls);
   CHECK_FALSE(h.policy.saw(EventKind::mail));
@@ -330,7 +330,7 @@ TEST_CASE("policy: delay and disconnect apply to unknown commands too", "[smtp][
   Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::unknown] = d; });
   h.start();
   Output out;
-  h.session->feed("XYZZY\r\nNOOP\r\n", out);
+  h.feed("XYZZY\r\nNOOP\r\n", out);
   CHECK(out.paced == "502 5.5.2 Error: command not recognized\r\n");
   CHECK(out.delay == 3s);
   CHECK(out.then == Output::Then::close);
@@ -353,7 +353,7 @@ TEST_CASE("policy: disconnect at data sends 354 and closes; the message is not r
   CHECK(h.last.then == Output::Then::close);
   CHECK(h.session->closed());
   Output after;
-  h.session->feed("Subject: x\r\n\r\nbody\r\n.\r\n", after);
+  h.feed("Subject: x\r\n\r\nbody\r\n.\r\n", after);
   CHECK(after.now.empty());
   CHECK(h.sink.messages.empty());
 }
@@ -369,7 +369,7 @@ TEST_CASE("policy: a data decision at BDAT shapes the first chunk's reply",
     h.start();
     h.send(tx);
     Output out;
-    CHECK(h.session->feed("BDAT 3\r\nabcBDAT 2\r\nde", out) == 11);  // paused after the chunk
+    CHECK(h.feed("BDAT 3\r\nabcBDAT 2\r\nde", out) == 11);  // paused after the chunk
     CHECK(out.paced == "250 2.0.0 slowly accepted\r\n");
     CHECK(out.delay == 5s);
     CHECK(h.send("BDAT 2\r\ndeBDAT 0 LAST\r\n") ==
@@ -396,7 +396,7 @@ TEST_CASE("policy: a data decision at BDAT shapes the first chunk's reply",
     h.start();
     h.send(tx);
     Output out;
-    h.session->feed("BDAT 2 LAST\r\nhi", out);
+    h.feed("BDAT 2 LAST\r\nhi", out);
     CHECK(out.paced == "250 2.0.0 Ok: queued as S1.1\r\n");
     CHECK(out.drip == 100ms);
 
@@ -409,7 +409,7 @@ TEST_CASE("policy: a data decision at BDAT shapes the first chunk's reply",
     g.start();
     g.send(tx);
     Output own;
-    g.session->feed("BDAT 2 LAST\r\nhi", own);
+    g.feed("BDAT 2 LAST\r\nhi", own);
     CHECK(own.delay == 1s);
     CHECK(own.drip == 0ms);
   }

@@ -83,7 +83,7 @@ TEST_CASE("session: a pipelined batch in one feed is answered in order", "[smtp]
       "EHLO c\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\nRCPT TO:<bad>\r\n"
       "RCPT TO:<e@d.example>\r\nDATA\r\nhello\r\n.\r\nRSET\r\nNOOP\r\nQUIT\r\n";
   Output out;
-  const auto used = h.session->feed(batch, out);
+  const auto used = h.feed(batch, out);
   CHECK(used == batch.size());
   CHECK(out.now == ehlo_plain +
                        "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n501 5.1.3 Bad recipient address syntax\r\n"
@@ -99,9 +99,9 @@ TEST_CASE("session: an incomplete line waits for the rest", "[smtp][session]") {
   Harness h;
   h.start();
   Output out;
-  CHECK(h.session->feed("NOO", out) == 0);
+  CHECK(h.feed("NOO", out) == 0);
   CHECK(out.now.empty());
-  CHECK(h.session->feed("NOOP\r\nRS", out) == 6);
+  CHECK(h.feed("NOOP\r\nRS", out) == 6);
   CHECK(out.now == "250 2.0.0 Ok\r\n");
   // Byte by byte through the harness.
   std::string replies;
@@ -264,7 +264,7 @@ TEST_CASE("session: an overlong command line is answered and skipped", "[smtp][s
     std::size_t buffered = 0;
     for (int i = 0; i < 10 * 256; ++i) {
       out.clear();
-      const auto n = h.session->feed(piece, out);
+      const auto n = h.feed(piece, out);
       CHECK(n == piece.size());
       CHECK(out.now.empty());
       buffered += piece.size() - n;
@@ -272,7 +272,7 @@ TEST_CASE("session: an overlong command line is answered and skipped", "[smtp][s
     CHECK(buffered == 0);
     out.clear();
     const std::string tail = "AAAA\r\nNOOP\r\n";
-    CHECK(h.session->feed(tail, out) == tail.size());
+    CHECK(h.feed(tail, out) == tail.size());
     CHECK(out.now == "500 5.5.2 Error: line too long\r\n250 2.0.0 Ok\r\n");
   }
   SECTION("small pieces through a transport buffer stay under the line limit") {
@@ -297,7 +297,7 @@ TEST_CASE("session: too many errors: 421 4.7.0 and close", "[smtp][session]") {
   CHECK(h.last.then == Output::Then::close);
   CHECK(h.session->closed());
   Output out;
-  CHECK(h.session->feed("NOOP\r\n", out) == 6);
+  CHECK(h.feed("NOOP\r\n", out) == 6);
   CHECK(out.now.empty());
 }
 
@@ -372,7 +372,7 @@ TEST_CASE("session: STARTTLS", "[smtp][session][tls]") {
   SECTION("pipelined plaintext after STARTTLS is discarded (CVE-2011-0411)") {
     Output out;
     const std::string batch = "STARTTLS\r\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<v@d.example>\r\n";
-    CHECK(h.session->feed(batch, out) == batch.size());
+    CHECK(h.feed(batch, out) == batch.size());
     CHECK(out.now == "220 2.0.0 Ready to start TLS\r\n");
     CHECK(out.then == Output::Then::start_tls);
     CHECK_FALSE(h.policy.saw(EventKind::mail));
