@@ -5,7 +5,7 @@
 # prove that the poison fires with the flags the build really uses.
 #
 # "may not use": asio (Boost.Asio and Boost.Beast), openssl (poisoned, and grepped);
-# sockets (sys/socket.h, netinet/, arpa/inet.h, netdb.h), clock (reading a clock: ::now(),
+# sockets (sys/socket.h, netinet/, netdb.h, poll.h), clock (reading a clock: ::now(),
 # time()) are grepped only. A part is a folder of src/; a new folder needs a row here.
 set(bounceback_layers
   #  part      | may include (besides itself)                   | may not use
@@ -16,8 +16,9 @@ set(bounceback_layers
   "version     |                                                | asio openssl sockets clock"
   "store       | smtp log                                       | asio openssl sockets"
   "net         | smtp store log                                 |"
-  "api         | smtp catalog scenario store log version net    |"
-  "app         | smtp catalog scenario store log version net api |"
+  "api         | smtp catalog scenario store log version net    | asio sockets"
+  "api/http    | smtp catalog scenario store log net api        |"
+  "app         | smtp catalog scenario store log version net api api/http |"
 )
 
 # Sets `out` to a column of `part`'s row (1: may include, 2: may not use) as a list; fails on

@@ -8,7 +8,7 @@
 
 #include "api/adjustable_clock.hpp"
 #include "api/reply_monitor.hpp"
-#include "net/smtp_server.hpp"
+#include "net/server_counters.hpp"
 #include "scenario/engine.hpp"
 #include "store/event_feed.hpp"
 #include "store/message_store.hpp"

@@ -1,7 +1,7 @@
 // Who may talk to the API from a browser, decided before any route runs: the Host a request
 // names (against DNS rebinding), where a state-changing request comes from (against CSRF),
 // and the CORS answers for origins allowed with --api-cors. Pure: header values in, a
-// verdict out; the transport (http_server.cpp) supplies the headers and applies it.
+// verdict out; the transport (src/api/http) supplies the headers and applies it.
 #pragma once
 
 #include <optional>

@@ -1,6 +1,6 @@
 // The HTTP API's routes as data (method + path pattern -> handler) and their handlers.
 // Synchronous and Asio-free: long-polls and event streams come back as Deferred work that
-// the transport (http_server.cpp) completes.
+// the transport (src/api/http) completes.
 #pragma once
 
 #include <optional>

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "api/adjustable_clock.hpp"
-#include "api/http_server.hpp"
+#include "api/http/http_server.hpp"
 #include "api/reply_monitor.hpp"
 #include "app/session_config.hpp"
 #include "app/tls.hpp"

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "net/address_limit.hpp"
+#include "net/server_counters.hpp"
 #include "smtp/event.hpp"
 #include "smtp/session.hpp"
 #include "store/message_store.hpp"
@@ -35,14 +36,6 @@ struct ServerOptions {
   std::size_t max_connections = 10000;
   std::size_t max_connections_per_ip = 0;  // 0: no per-address limit
   std::size_t read_buffer = 16 * 1024;
-};
-
-// Counters for /metrics.
-struct ServerCounters {
-  std::atomic<std::uint64_t> sessions{0}, current{0}, refused{0}, timeouts{0};
-  std::atomic<std::uint64_t> refused_per_ip{0};  // also counted in `refused`
-  std::atomic<std::uint64_t> tls_handshakes{0}, tls_failures{0};
-  std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0};
 };
 
 // How the server meets a TLS ClientHello (scenario [server] tls_handshake).

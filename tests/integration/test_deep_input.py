@@ -14,7 +14,7 @@ import pytest
 
 from conftest import BIN, http_call
 
-BODY_LIMIT = 1024 * 1024  # the API's request body limit (api/http_server.hpp)
+BODY_LIMIT = 1024 * 1024  # the API's request body limit (api/http/http_server.hpp)
 
 
 def parts(n, part="a"):

@@ -9,7 +9,7 @@ include(${SOURCE_DIR}/cmake/layers.cmake)
 set(forbidden_asio "^[ \t]*#[ \t]*include[ \t]*[<\"]boost/(asio|beast)[/.]")
 set(forbidden_openssl "^[ \t]*#[ \t]*include[ \t]*[<\"]openssl/")
 set(forbidden_sockets
-    "^[ \t]*#[ \t]*include[ \t]*<(sys/socket|sys/un|netinet/[a-z_]+|arpa/inet|netdb|poll|sys/epoll)\\.h>")
+    "^[ \t]*#[ \t]*include[ \t]*<(sys/socket|sys/un|netinet/[a-z_]+|netdb|poll|sys/epoll)\\.h>")
 set(forbidden_clock "(steady_clock|system_clock|high_resolution_clock)::now|[^a-z_.>]time\\((nullptr|NULL|0)?\\)")
 
 bounceback_layer_parts(parts)

@@ -1,6 +1,7 @@
-// The HTTP/1.1 transport of the API (Boost.Beast on the server's io_context): accept loop,
+// The HTTP/1.1 transport of the API (Boost.Beast on the API's io_context): listeners,
 // keep-alive connections with bounded headers and bodies and a timeout on every read,
-// long-polls and Server-Sent Events woken by the message store, graceful stop.
+// long-polls and Server-Sent Events woken by the message store, graceful stop. The routes it
+// serves are src/api's (router.hpp), which know nothing of Beast.
 #pragma once
 
 #include <chrono>

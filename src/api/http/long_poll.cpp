@@ -1,0 +1,47 @@
+// Long-poll (GET /api/v1/messages/wait): re-checks the store whenever a matching message is
+// stored, until the deadline, the client leaving or the server stopping (see connection.hpp).
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+#include <optional>
+
+#include "api/http/connection.hpp"
+#include "api/http/subscription.hpp"
+
+namespace bounceback::api {
+
+namespace asio = boost::asio;
+
+asio::awaitable<Response> long_poll(const Site& site, std::shared_ptr<HttpConnection> conn,
+                                    const Deferred& d) {
+  const auto executor = co_await asio::this_coro::executor;
+  auto waker = std::make_shared<Waker>(executor);
+  conn->waker = waker;
+  conn->watch_peer = true;
+  Subscription sub(site.router.context().messages, [weak = std::weak_ptr<Waker>(waker), executor,
+                                                    filter = d.filter](const store::MessagePtr& m) {
+    if (!filter.matches(*m)) return;
+    asio::post(executor, [weak] {
+      if (auto w = weak.lock()) w->wake();
+    });
+  });
+  const auto deadline = std::chrono::steady_clock::now() + d.timeout;
+  std::optional<Response> found;
+  for (;;) {
+    waker->pending = false;  // a wake from now on means "check again"
+    found = site.router.wait_check(d.filter, {d.start, d.limit});
+    if (found || conn->stopping || std::chrono::steady_clock::now() >= deadline) break;
+    waker->timer.expires_at(deadline);
+    if (!waker->pending &&
+        co_await sleep(conn->stream.socket(), conn->watch_peer, *waker) == WaitEnd::client_left) {
+      conn->client_left = true;
+      break;
+    }
+  }
+  conn->waker.reset();
+  if (found) co_return std::move(*found);
+  if (conn->stopping) co_return error_response(503, "server is shutting down");
+  co_return Router::wait_timeout();
+}
+
+}  // namespace bounceback::api
