@@ -1,4 +1,4 @@
-// The connection driver (see connection.hpp). Expected I/O outcomes are error codes, never
+// The connection (see connection.hpp). Expected I/O outcomes are error codes, never
 // exceptions; a watchdog coroutine enforces the idle and session deadlines by cancelling
 // the socket, so no timer is armed per read.
 #include "net/connection.hpp"
@@ -21,6 +21,7 @@
 
 #include "log/log.hpp"
 #include "smtp/session.hpp"
+#include "smtp/session_driver.hpp"
 
 namespace bounceback::net {
 
@@ -62,10 +63,8 @@ class Connection {
  private:
   awaitable<void> serve(bool implicit_tls);
   awaitable<void> watchdog();
-  awaitable<bool> perform(smtp::Session& session, smtp::Output& out);
-  awaitable<bool> drip(std::string_view reply, std::chrono::milliseconds interval);
-  awaitable<bool> hang();
-  awaitable<bool> store(smtp::Session& session, smtp::Output& out);
+  awaitable<void> hang();
+  awaitable<bool> store_off_thread(smtp::AcceptedMessage& message);
   awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
@@ -186,55 +185,8 @@ awaitable<void> Connection::close() {
   socket_.close(ignored);
 }
 
-// Carries out one Output; false when the connection is over. The rare paths (drip, hang,
-// store) are coroutines of their own, which keeps this frame small enough to be recycled.
-awaitable<bool> Connection::perform(smtp::Session& session, smtp::Output& out) {
-  if (!out.now.empty()) {
-    auto [ec, n] = co_await write(out.now);
-    if (ec) co_return false;
-  }
-  if (out.delay.count() > 0) {
-    pacer_.expires_after(out.delay);
-    co_await pacer_.async_wait(use_tuple);
-    if (stopping_ || timed_out_) co_return false;
-  }
-  if (!out.paced.empty()) {
-    if (out.drip.count() > 0) {
-      if (!co_await drip(out.paced, out.drip)) co_return false;
-    } else {
-      auto [ec, n] = co_await write(out.paced);
-      if (ec) co_return false;
-    }
-  }
-  switch (out.then) {
-    case smtp::Output::Then::read:
-      co_return true;
-    case smtp::Output::Then::start_tls:
-      co_return co_await handshake(&session);
-    case smtp::Output::Then::hang:
-      co_return co_await hang();
-    case smtp::Output::Then::close:
-      co_return false;
-    case smtp::Output::Then::store:
-      co_return co_await store(session, out);
-  }
-  co_return false;
-}
-
-// One byte per interval.
-awaitable<bool> Connection::drip(std::string_view reply, std::chrono::milliseconds interval) {
-  for (const char& c : reply) {
-    auto [ec, n] = co_await write(std::string_view(&c, 1));
-    if (ec) co_return false;
-    pacer_.expires_after(interval);
-    co_await pacer_.async_wait(use_tuple);
-    if (stopping_ || timed_out_) co_return false;
-  }
-  co_return true;
-}
-
 // Says nothing until the client gives up (or the idle deadline passes).
-awaitable<bool> Connection::hang() {
+awaitable<void> Connection::hang() {
   char sink[512];
   for (;;) {
     boost::system::error_code ec;
@@ -242,21 +194,17 @@ awaitable<bool> Connection::hang() {
       std::tie(ec, std::ignore) = co_await tls_->async_read_some(asio::buffer(sink), use_tuple);
     else
       std::tie(ec, std::ignore) = co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
-    if (ec) co_return false;
+    if (ec) co_return;
   }
 }
 
-// A store that blocks on the disk runs on the store pool, so this I/O thread serves other
-// sessions meanwhile and the fsyncs of many sessions overlap (group commit).
-awaitable<bool> Connection::store(smtp::Session& session, smtp::Output& out) {
-  auto message = std::move(out.message);
-  const bool ok = co_await asio::co_spawn(
+// A store that blocks on the disk runs on the application's store pool, so this I/O thread
+// serves other sessions meanwhile and the fsyncs of many sessions overlap (group commit).
+awaitable<bool> Connection::store_off_thread(smtp::AcceptedMessage& message) {
+  co_return co_await asio::co_spawn(
       *ctx_.store_pool,
       [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
       asio::use_awaitable);
-  smtp::Output next;
-  session.stored(ok, next);
-  co_return co_await perform(session, next);
 }
 
 awaitable<void> Connection::serve(bool implicit_tls) {
@@ -297,66 +245,75 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   log::debug("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
   smtp::Session session(config, *ctx_.policy, record.get(), std::move(facts));
 
-  smtp::Output out;
-  bool open = !implicit_tls || co_await handshake(&session);
-  if (open) {
-    session.start(out);
-    open = co_await perform(session, out);
-  }
-  std::unique_ptr<char[]> buffer;
-  const std::size_t capacity = ctx_.options.read_buffer;
-  std::size_t end = 0;
-  while (open) {
-    // Idle connections hold no read buffer: wait for data first (plain TCP only; TLS may
-    // have decrypted bytes buffered already).
-    if (!buffer && !tls_) {
-      std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
-      if (ec) ec = {};
-    }
-    if (!buffer) buffer = std::make_unique_for_overwrite<char[]>(capacity);  // not zeroed
-    std::size_t n = 0;
-    if (!timed_out_ && !stopping_) {
-      if (tls_)
-        std::tie(ec, n) = co_await tls_->async_read_some(
-            asio::buffer(buffer.get() + end, capacity - end), use_tuple);
-      else
-        std::tie(ec, n) = co_await socket_.async_read_some(
-            asio::buffer(buffer.get() + end, capacity - end), use_tuple);
-    }
-    if (timed_out_ || stopping_) {
-      out.clear();
-      if (timed_out_) {
-        counters.timeouts.fetch_add(1, std::memory_order_relaxed);
-        session.timeout(out);
-      } else {
-        session.shutdown(out);
+  // Carries out the driver's effects until the session is over. The read and the write
+  // are awaited here, not in coroutines of their own: no frame is allocated per read.
+  using Kind = smtp::Effect::Kind;
+  smtp::SessionDriver driver(session, ctx_.options.read_buffer);
+  driver.write_before_store(ctx_.store_pool != nullptr);
+  smtp::Effect effect{Kind::close};
+  if (!implicit_tls || co_await handshake(&session)) effect = driver.start();
+  while (effect.kind != Kind::close) {
+    switch (effect.kind) {
+      case Kind::read: {
+        // Idle connections hold no read buffer: wait for data first (plain TCP only; TLS may
+        // have decrypted bytes buffered already).
+        if (!driver.has_buffer() && !tls_)
+          co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
+        const auto space = driver.read_space();
+        std::size_t n = 0;
+        if (!timed_out_ && !stopping_) {
+          if (tls_)
+            std::tie(ec, n) = co_await tls_->async_read_some(asio::buffer(space), use_tuple);
+          else
+            std::tie(ec, n) = co_await socket_.async_read_some(asio::buffer(space), use_tuple);
+        }
+        if (timed_out_) {
+          counters.timeouts.fetch_add(1, std::memory_order_relaxed);
+          timed_out_ = false;  // let the last reply be written, within last_words
+          effect = driver.timed_out();
+        } else if (stopping_) {
+          effect = driver.shutting_down();
+        } else if (ec) {
+          effect = driver.end_of_input();  // eof, reset: the client is gone
+        } else {
+          counters.bytes_in.fetch_add(n, std::memory_order_relaxed);
+          touch();
+          effect = driver.received(n);
+        }
+        break;
       }
-      timed_out_ = false;  // let the last reply be written, within last_words
-      co_await perform(session, out);
-      break;
-    }
-    if (ec) break;  // eof, reset: the client is gone
-    counters.bytes_in.fetch_add(n, std::memory_order_relaxed);
-    touch();
-    end += n;
-    std::size_t start = 0;
-    while (open) {
-      out.clear();
-      std::size_t used = session.feed(std::string_view(buffer.get() + start, end - start), out);
-      // An in-memory store runs inline: its 250 joins the replies of this read.
-      while (out.then == smtp::Output::Then::store && !ctx_.store_pool) {
-        session.stored(ctx_.store->store(std::move(out.message)), out);
-        if (!out.paused())
-          used +=
-              session.feed(std::string_view(buffer.get() + start + used, end - start - used), out);
+      case Kind::write: {
+        auto [wec, n] = co_await write(effect.bytes);
+        effect = wec ? smtp::Effect{Kind::close} : driver.written();
+        break;
       }
-      start += used;
-      if (!out.now.empty() || out.paused()) open = co_await perform(session, out);
-      if (out.then == smtp::Output::Then::start_tls) start = end;  // plaintext after it is dropped
-      if (start == end || (used == 0 && !out.paused())) break;
+      case Kind::wait:
+        pacer_.expires_after(effect.interval);
+        co_await pacer_.async_wait(use_tuple);
+        effect = stopping_ || timed_out_ ? smtp::Effect{Kind::close} : driver.waited();
+        break;
+      case Kind::start_tls:
+        if (co_await handshake(nullptr)) {
+          SSL* ssl = tls_->native_handle();
+          effect = driver.tls_started(SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+        } else {
+          effect = {Kind::close};
+        }
+        break;
+      case Kind::store:
+        // In memory: inline, on this thread (the hot path). On disk: on the store pool.
+        if (!ctx_.store_pool)
+          effect = driver.stored(ctx_.store->store(std::move(driver.message())));
+        else
+          effect = driver.stored(co_await store_off_thread(driver.message()));
+        break;
+      case Kind::hang:
+        co_await hang();
+        effect = {Kind::close};
+        break;
+      case Kind::close:
+        break;
     }
-    std::memmove(buffer.get(), buffer.get() + start, end - start);
-    end -= start;
   }
   co_await close();
   record->update(session.facts());

@@ -1,6 +1,7 @@
-// One SMTP connection: the transport half of a session. Reads with an idle deadline, feeds
-// the pure smtp::Session, writes its replies, and carries out delays, drips, hangs, closes
-// and the TLS handshake. Plain and TLS share this one body.
+// One SMTP connection: the transport half of a session. Admits it (connection limits), then
+// carries out with Asio the effects the pure smtp::SessionDriver asks for: reads under an
+// idle deadline, writes, waits, the TLS handshake, stores, hangs and the close. Plain and
+// TLS share this one body.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

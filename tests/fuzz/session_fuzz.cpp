@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Bounded buffer: an unfinished line is kept only below the line limit (longer for AUTH
     // and SASL responses, RFC 4954 §4).
     if (!h.stopped())
-      FUZZ_CHECK(h.pending().size() < std::max(limits.command_line, limits.auth_line));
+      FUZZ_CHECK(h.pending() < std::max(limits.command_line, limits.auth_line));
     sent += replies;
   }
   for (const auto& m : h.sink.messages) {

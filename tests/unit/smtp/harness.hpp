@@ -1,5 +1,5 @@
-// An in-memory transport for the pure Session: a sink that keeps messages, a transcript that
-// keeps lines, a scriptable Policy, and a feed loop that behaves like the network driver.
+// The pure Session in memory: a sink that keeps messages, a transcript that keeps lines, a
+// scriptable Policy, and the SessionDriver carried out by a MemoryExecutor.
 #pragma once
 
 #include <functional>
@@ -9,7 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "memory_executor.hpp"
 #include "smtp/session.hpp"
+#include "smtp/session_driver.hpp"
 
 namespace bounceback::smtp::test {
 
@@ -85,10 +87,13 @@ inline std::shared_ptr<SessionConfig> test_config(
   return c;
 }
 
-// Drives a Session the way the network driver does: keeps unconsumed bytes, carries out
-// pauses at once (delays take no time here), stops at close, hang and STARTTLS.
+// A Session driven by the SessionDriver, with an in-memory transport (MemoryExecutor):
+// the same feed loop as the network, delays and drips on a fake clock.
 class Harness {
  public:
+  // The driver's buffer, as the server's default read buffer.
+  static constexpr std::size_t buffer_size = 16 * 1024;
+
   // `other` replaces the scripted policy (for example with AcceptAll).
   explicit Harness(const std::function<void(SessionConfig&)>& tweak = {},
                    const std::function<void(ScriptedPolicy&)>& script = {}, Policy* other = nullptr)
@@ -100,38 +105,30 @@ class Harness {
     facts.client_ip = "192.0.2.7";
     facts.client_port = 40000;
     session = std::make_unique<Session>(config_, other ? *other : policy, &transcript, facts);
+    driver = std::make_unique<SessionDriver>(*session, buffer_size);
+    executor = std::make_unique<MemoryExecutor>(*driver, sink);
   }
 
   Harness(const Harness&) = delete;  // the Session holds references to the members
   Harness& operator=(const Harness&) = delete;
 
   std::string start() {
-    last = {};
-    session->start(last);
-    return last.now + last.paced;
+    return written_by([&] { executor->start(); });
   }
 
   // Sends bytes; returns every reply byte the server produced for them.
   std::string send(std::string_view bytes) {
-    pending_ += bytes;
-    std::string replies;
-    while (!pending_.empty() && !stopped_) {
-      last.clear();
-      const std::size_t n = feed(pending_, last);
-      pending_.erase(0, n);
-      replies += last.now;
-      replies += last.paced;
-      if (last.then == Output::Then::close || last.then == Output::Then::hang) stopped_ = true;
-      if (last.then == Output::Then::start_tls) {
-        tls_pending = true;
-        break;
-      }
-      if (n == 0 && !last.paused()) break;  // an incomplete line: wait for more
-    }
-    return replies;
+    return written_by([&] { executor->receive(bytes); });
   }
-  // Session::feed, with each message it hands out (Then::store) stored in `sink` at once
-  // and the feed resumed after its reply, as the driver does with an in-memory store.
+  std::string line(std::string_view text) { return send(std::string(text) + "\r\n"); }
+
+  void tls_started() {
+    executor->tls_started();
+    sync();
+  }
+
+  // Session::feed alone, with each message it hands out (Then::store) stored in `sink` at
+  // once and the feed resumed after its reply: for tests of the Session's own contract.
   std::size_t feed(std::string_view input, Output& out) {
     std::size_t used = session->feed(input, out);
     while (out.then == Output::Then::store) {
@@ -140,27 +137,34 @@ class Harness {
     }
     return used;
   }
-  std::string line(std::string_view text) { return send(std::string(text) + "\r\n"); }
 
-  void tls_started() {
-    tls_pending = false;
-    session->tls_started("TLSv1.3", "TLS_AES_128_GCM_SHA256");
-  }
-
-  const std::string& pending() const { return pending_; }
-  bool stopped() const { return stopped_; }
+  // Bytes received and not yet consumed: an incomplete line, or input behind a pending effect.
+  std::size_t pending() const { return driver->input().size() + executor->unread.size(); }
+  bool stopped() const { return executor->over(); }
 
   ScriptedPolicy policy;
   MemorySink sink;
   MemoryTranscript transcript;
   std::unique_ptr<Session> session;
-  Output last;
-  bool tls_pending = false;
+  std::unique_ptr<SessionDriver> driver;
+  std::unique_ptr<MemoryExecutor> executor;
+  Output last;               // the last Output the driver carried out
+  bool tls_pending = false;  // the driver waits for the TLS handshake: call tls_started()
 
  private:
+  template <typename F>
+  std::string written_by(F&& act) {
+    const std::size_t mark = executor->wire.size();
+    act();
+    sync();
+    return executor->wire.substr(mark);
+  }
+  void sync() {
+    last = driver->output();
+    tls_pending = executor->waiting_on() == Effect::Kind::start_tls;
+  }
+
   std::shared_ptr<SessionConfig> config_;
-  std::string pending_;
-  bool stopped_ = false;
 };
 
 }  // namespace bounceback::smtp::test
