@@ -1,13 +1,11 @@
-// Listeners and lifetime: accept loops, the registry of live connections, and shutdown.
+// Listeners and lifetime: the SMTP listeners, the registry of live connections, and shutdown.
 #include "net/smtp_server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -17,6 +15,7 @@
 #include "net/connection.hpp"
 #include "net/endpoint.hpp"
 #include "net/io_pool.hpp"
+#include "net/listener.hpp"
 
 namespace bounceback::net {
 
@@ -35,24 +34,6 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
   std::set<std::shared_ptr<ConnectionControl>> live;
   bool stopping = false;
   std::function<void()> on_stopped;
-
-  asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, bool implicit_tls) {
-    for (;;) {
-      // The connection lives on the next context in turn: no strand needed.
-      // accept() reports the peer: no getpeername per connection.
-      tcp::endpoint peer;
-      auto [ec, socket] =
-          co_await acceptor->async_accept(pool.next(), peer, asio::as_tuple(asio::use_awaitable));
-      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
-      if (ec) {  // EMFILE and the like: back off briefly rather than spin
-        log::warn("accept failed", {{"error", ec.message()}});
-        asio::steady_timer pause(io, std::chrono::milliseconds(50));
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      spawn(std::move(socket), peer, implicit_tls);
-    }
-  }
 
   void spawn(tcp::socket socket, const tcp::endpoint& peer, bool implicit_tls) {
     auto control = std::make_shared<ConnectionControl>();
@@ -109,9 +90,14 @@ std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) 
   acceptor->set_option(tcp::no_delay(true), ignored);
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
-  asio::co_spawn(state_->io, state_->accept_loop(acceptor, implicit_tls), [](std::exception_ptr e) {
-    if (e) log::error("accept loop ended unexpectedly");
-  });
+  State* state = state_.get();  // as the loop's coroutine did: `this` of a member
+  const std::string kind = implicit_tls ? "smtps " : "smtp ";
+  start_accepting(acceptor, kind + address.substr(0, address.rfind(':') + 1) + std::to_string(port),
+                  {// The connection lives on the next context in turn: no strand needed.
+                   [state] { return asio::any_io_executor(state->pool.next().get_executor()); },
+                   [state, implicit_tls](tcp::socket socket, const tcp::endpoint& peer) {
+                     state->spawn(std::move(socket), peer, implicit_tls);
+                   }});
   return port;
 }
 

@@ -1,5 +1,6 @@
-// The SMTP listeners: accept loops on plain and implicit-TLS addresses, one coroutine per
-// connection on one context of an IoPool, connection limit, graceful shutdown.
+// The SMTP listeners: plain and implicit-TLS addresses (each runs the accept loop of
+// net/listener.hpp), one coroutine per connection on one context of an IoPool, connection
+// limit, graceful shutdown.
 #pragma once
 
 #include <atomic>

@@ -3,20 +3,18 @@
 // and stop. Serving a connection is connection.cpp's.
 #include "api/http/http_server.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <mutex>
 #include <unordered_map>
 
 #include "api/http/connection.hpp"
 #include "log/log.hpp"
 #include "net/endpoint.hpp"
+#include "net/listener.hpp"
 
 namespace bounceback::api {
 
@@ -34,23 +32,6 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
   std::unordered_map<std::uint64_t, std::shared_ptr<HttpConnection>> live;
   std::uint64_t next_id = 1;
   bool stopping = false;
-
-  asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
-    const auto bound = acceptor->local_endpoint().address();
-    const ListenerAddress listener{bound.to_string(), bound.is_unspecified()};
-    for (;;) {
-      auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(io),
-                                                          asio::as_tuple(asio::use_awaitable));
-      if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
-      if (ec) {  // EMFILE and the like: back off briefly rather than spin
-        log::warn("http accept failed", {{"error", ec.message()}});
-        asio::steady_timer pause(io, std::chrono::milliseconds(50));
-        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      spawn(std::move(socket), listener);
-    }
-  }
 
   void spawn(tcp::socket socket, const ListenerAddress& listener) {
     std::shared_ptr<HttpConnection> conn;
@@ -109,16 +90,16 @@ std::uint16_t HttpServer::listen(const std::string& address) {
   auto acceptor = net::open_acceptor(state_->io, address, "http");
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
-  asio::co_spawn(state_->io, state_->accept_loop(acceptor), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      log::error("http accept loop ended unexpectedly", {{"error", ex.what()}});
-    } catch (...) {
-      log::error("http accept loop ended unexpectedly");
-    }
-  });
+  const auto bound = acceptor->local_endpoint().address();
+  State* state = state_.get();  // as the loop's coroutine did: `this` of a member
+  net::start_accepting(
+      acceptor, "http " + address.substr(0, address.rfind(':') + 1) + std::to_string(port),
+      {// Each connection on a strand of the API's context (long-polls post to it).
+       [state] { return asio::any_io_executor(asio::make_strand(state->io)); },
+       [state, listener = ListenerAddress{bound.to_string(), bound.is_unspecified()}](
+           tcp::socket socket, const tcp::endpoint&) {
+         state->spawn(std::move(socket), listener);
+       }});
   return port;
 }
 
