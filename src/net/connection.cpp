@@ -62,6 +62,7 @@ class Connection {
 
  private:
   awaitable<void> serve(bool implicit_tls);
+  awaitable<void> drive(smtp::Session& session, bool implicit_tls);
   awaitable<void> watchdog();
   awaitable<void> hang();
   awaitable<bool> store_off_thread(smtp::AcceptedMessage& message);
@@ -207,46 +208,11 @@ awaitable<bool> Connection::store_off_thread(smtp::AcceptedMessage& message) {
       asio::use_awaitable);
 }
 
-awaitable<void> Connection::serve(bool implicit_tls) {
+// Carries out the session driver's effects until the session is over. The read and the
+// write are awaited here, not in coroutines of their own: no frame is allocated per read.
+awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
   auto& counters = ctx_.counters;
-  const auto config = ctx_.config.load();
-  tls_choice_ = ctx_.tls.load();
-  // Beyond a connection limit: the 421, then close, no session.
-  auto refuse = [&](const std::string& wire) -> awaitable<void> {
-    counters.refused.fetch_add(1, std::memory_order_relaxed);
-    counters.current.fetch_sub(1);
-    co_await write(wire);
-    co_await close();
-  };
-  if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
-    co_await refuse(config->too_many_connections);
-    co_return;
-  }
   boost::system::error_code ec;
-  const bool known = remote_.port() != 0 || !remote_.address().is_unspecified();
-  const std::string client_ip = known ? remote_.address().to_string() : "unknown";
-  const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.options.max_connections_per_ip);
-  if (!slot) {
-    counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
-    co_await refuse(config->too_many_from_address);
-    co_return;
-  }
-  counters.sessions.fetch_add(1, std::memory_order_relaxed);
-
-  smtp::SessionFacts facts;
-  facts.number = ++session_numbers;
-  facts.id = id_prefix() + '-' + std::to_string(facts.number);
-  facts.client_ip = client_ip;
-  facts.client_port = remote_.port();
-#ifndef __linux__  // Linux: inherited from the listener (SmtpServer::listen)
-  socket_.set_option(tcp::no_delay(true), ec);
-#endif
-  const auto record = ctx_.sessions->open(facts);
-  log::debug("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
-  smtp::Session session(config, *ctx_.policy, record.get(), std::move(facts));
-
-  // Carries out the driver's effects until the session is over. The read and the write
-  // are awaited here, not in coroutines of their own: no frame is allocated per read.
   using Kind = smtp::Effect::Kind;
   smtp::SessionDriver driver(session, ctx_.options.read_buffer);
   driver.write_before_store(ctx_.store_pool != nullptr);
@@ -315,6 +281,47 @@ awaitable<void> Connection::serve(bool implicit_tls) {
         break;
     }
   }
+}
+
+awaitable<void> Connection::serve(bool implicit_tls) {
+  auto& counters = ctx_.counters;
+  const auto config = ctx_.config.load();
+  tls_choice_ = ctx_.tls.load();
+  // Beyond a connection limit: the 421, then close, no session.
+  auto refuse = [&](const std::string& wire) -> awaitable<void> {
+    counters.refused.fetch_add(1, std::memory_order_relaxed);
+    counters.current.fetch_sub(1);
+    co_await write(wire);
+    co_await close();
+  };
+  if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
+    co_await refuse(config->too_many_connections);
+    co_return;
+  }
+  const bool known = remote_.port() != 0 || !remote_.address().is_unspecified();
+  const std::string client_ip = known ? remote_.address().to_string() : "unknown";
+  const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.options.max_connections_per_ip);
+  if (!slot) {
+    counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
+    co_await refuse(config->too_many_from_address);
+    co_return;
+  }
+  counters.sessions.fetch_add(1, std::memory_order_relaxed);
+
+  smtp::SessionFacts facts;
+  facts.number = ++session_numbers;
+  facts.id = id_prefix() + '-' + std::to_string(facts.number);
+  facts.client_ip = client_ip;
+  facts.client_port = remote_.port();
+#ifndef __linux__  // Linux: inherited from the listener (SmtpServer::listen)
+  boost::system::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+#endif
+  const auto record = ctx_.sessions->open(facts);
+  log::debug("session opened", {{"session", facts.id}, {"client", facts.client_ip}});
+  smtp::Session session(config, *ctx_.policy, record.get(), std::move(facts));
+
+  co_await drive(session, implicit_tls);
   co_await close();
   record->update(session.facts());
   record->end();
