@@ -209,4 +209,14 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
   [[maybe_unused]] auto n = ::write(2, line.data(), line.size());
 }
 
+std::string what(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
 }  // namespace bounceback::log

@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <concepts>
+#include <exception>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -68,6 +69,10 @@ void write(Level level, std::string_view message, std::initializer_list<Field> f
 // The line write() would print (without the timestamp's variability: `ts` is given).
 std::string format_line(Format format, std::string_view ts, Level level, std::string_view message,
                         std::initializer_list<Field> fields);
+
+// What an exception that escaped a coroutine says, for an "error" field: its what(), or
+// "unknown exception" for one not derived from std::exception.
+std::string what(std::exception_ptr e);
 
 inline void debug(std::string_view m, std::initializer_list<Field> f = {}) {
   write(Level::debug, m, f);

@@ -38,18 +38,12 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::
 void start_accepting(std::shared_ptr<tcp::acceptor> acceptor, std::string name,
                      AcceptHandlers handlers) {
   auto executor = acceptor->get_executor();
-  asio::co_spawn(
-      executor, accept_loop(std::move(acceptor), name, std::move(handlers)),
-      [name](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log::error("accept loop ended unexpectedly", {{"listener", name}, {"error", ex.what()}});
-        } catch (...) {
-          log::error("accept loop ended unexpectedly", {{"listener", name}});
-        }
-      });
+  asio::co_spawn(executor, accept_loop(std::move(acceptor), name, std::move(handlers)),
+                 [name](std::exception_ptr e) {
+                   if (e)
+                     log::error("accept loop ended unexpectedly",
+                                {{"listener", name}, {"error", log::what(e)}});
+                 });
 }
 
 }  // namespace bounceback::net

@@ -45,13 +45,7 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
     auto executor = socket.get_executor();
     asio::co_spawn(executor, serve_connection(std::move(socket), peer, ctx, implicit_tls, control),
                    [self = shared_from_this(), control](std::exception_ptr e) {
-                     if (e) {
-                       try {
-                         std::rethrow_exception(e);
-                       } catch (const std::exception& ex) {
-                         log::error("connection failed", {{"error", ex.what()}});
-                       }
-                     }
+                     if (e) log::error("connection failed", {{"error", log::what(e)}});
                      self->finished(control);
                    });
   }

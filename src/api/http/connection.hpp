@@ -1,6 +1,6 @@
 // One HTTP connection of the API, what its coroutines share, and the coroutines that serve
 // it (connection.cpp, response_writer.cpp, long_poll.cpp, event_stream.cpp). Internal to
-// src/api/http: the only header of the API that sees Beast.
+// src/api/http.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

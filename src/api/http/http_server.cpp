@@ -49,15 +49,8 @@ struct HttpServer::State : std::enable_shared_from_this<State> {
     const auto executor = conn->stream.get_executor();
     asio::co_spawn(
         executor, serve(site, conn), [self = shared_from_this(), id](std::exception_ptr e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-              log::error("http connection failed", {{"connection", id}, {"error", ex.what()}});
-            } catch (...) {
-              log::error("http connection failed", {{"connection", id}});
-            }
-          }
+          if (e)
+            log::error("http connection failed", {{"connection", id}, {"error", log::what(e)}});
           std::lock_guard lock(self->mutex);
           self->live.erase(id);
         });

@@ -2,6 +2,7 @@
 #include "log/log.hpp"
 
 #include <catch2/catch.hpp>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -62,4 +63,9 @@ TEST_CASE("a copied number field still shows its digits", "[log]") {
   const log::Value copy = v;
   CHECK(copy.text() == "1234567");
   CHECK(copy.kind() == log::Value::Kind::number);
+}
+
+TEST_CASE("log: what an escaped exception says", "[log]") {
+  CHECK(log::what(std::make_exception_ptr(std::runtime_error("disk full"))) == "disk full");
+  CHECK(log::what(std::make_exception_ptr(42)) == "unknown exception");
 }
