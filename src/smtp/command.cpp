@@ -3,8 +3,9 @@
 #include "smtp/command.hpp"
 
 #include <algorithm>
-#include <array>
 #include <charconv>
+
+#include "smtp/command_table.hpp"
 
 namespace bounceback::smtp {
 namespace {
@@ -16,28 +17,6 @@ constexpr char lower(char c) {
 bool istarts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
-
-struct VerbName {
-  std::string_view name;
-  Verb verb;
-};
-constexpr std::array<VerbName, 15> verbs{{
-    {"HELO", Verb::helo},
-    {"EHLO", Verb::ehlo},
-    {"LHLO", Verb::lhlo},
-    {"MAIL", Verb::mail},
-    {"RCPT", Verb::rcpt},
-    {"DATA", Verb::data},
-    {"BDAT", Verb::bdat},
-    {"RSET", Verb::rset},
-    {"NOOP", Verb::noop},
-    {"VRFY", Verb::vrfy},
-    {"EXPN", Verb::expn},
-    {"HELP", Verb::help},
-    {"QUIT", Verb::quit},
-    {"STARTTLS", Verb::starttls},
-    {"AUTH", Verb::auth},
-}};
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -184,12 +163,8 @@ CommandLine parse_command(std::string_view line) {
   const auto sp = line.find(' ');
   cmd.name = line.substr(0, sp);
   cmd.arg = sp == std::string_view::npos ? std::string_view{} : trim(line.substr(sp + 1));
-  for (const auto& v : verbs) {
-    if (iequals(cmd.name, v.name)) {
-      cmd.verb = v.verb;
-      break;
-    }
-  }
+  cmd.row = find_command(cmd.name);
+  if (cmd.row) cmd.verb = cmd.row->verb;
   return cmd;
 }
 

@@ -29,16 +29,19 @@ enum class Verb : std::uint8_t {
   unknown
 };
 
+struct CommandRow;  // command_table.hpp
+
 struct CommandLine {
   Verb verb = Verb::unknown;
-  std::string_view name;  // as the client spelled it
-  std::string_view arg;   // after the verb and its separating space, trailing spaces removed
+  const CommandRow* row = nullptr;  // null for an unknown command
+  std::string_view name;            // as the client spelled it
+  std::string_view arg;  // after the verb and its separating space, trailing spaces removed
 };
 
 // ASCII case-insensitive equality, as SMTP keywords compare.
 bool iequals(std::string_view a, std::string_view b);
 
-// `line` excludes the CRLF. Verbs are case-insensitive (§2.4).
+// `line` excludes the CRLF. Verbs are case-insensitive (§2.4), looked up in command_table().
 CommandLine parse_command(std::string_view line);
 
 // Parameters of MAIL FROM.

@@ -188,55 +188,13 @@ std::size_t Session::feed(std::string_view input, Output& out) {
   return used;
 }
 
-// ---- commands ----------------------------------------------------------------------------
-
-struct Session::Handler {
-  void (Session::*run)(std::string_view arg, Output& out);
-  bool ends_group = false;  // must be the last command of a pipeline group (RFC 2920 §3.1)
-};
-
-// Indexed by Verb.
-const Session::Handler Session::handlers[] = {
-    {&Session::on_helo, true}, {&Session::on_ehlo, true}, {&Session::on_ehlo, true},
-    {&Session::on_mail},       {&Session::on_rcpt},       {&Session::on_data, true},
-    {&Session::on_bdat},       {&Session::on_rset},       {&Session::on_noop, true},
-    {&Session::on_vrfy, true}, {&Session::on_expn, true}, {&Session::on_help},
-    {&Session::on_quit},       {&Session::on_starttls},   {&Session::on_auth},
-};
-static_assert(sizeof(Session::handlers) / sizeof(Session::handlers[0]) ==
-              static_cast<std::size_t>(Verb::unknown));
-
 // AUTH lines and SASL responses may be longer than commands (RFC 4954 §4).
 std::size_t Session::line_limit(std::string_view line_start) const {
   const bool auth = sasl_ || (line_start.size() >= 5 && iequals(line_start.substr(0, 5), "AUTH "));
   return auth ? std::max(limits_.auth_line, limits_.command_line) : limits_.command_line;
 }
 
-void Session::command(std::string_view line, Output& out) {
-  if (transcript_ && !sasl_) {  // a SASL response is a secret: never logged
-    // Never keep a secret: "AUTH PLAIN <initial response>" is logged as "AUTH PLAIN ****".
-    if (const auto shown = auth::shown_prefix(line); shown < line.size())
-      transcript_->line(true, std::string(line.substr(0, shown)) + " ****");
-    else
-      transcript_->line(true, line);
-  }
-  // Postfix smtpd_forbid_bare_newline: under reject/disconnect only CRLF ends a line.
-  if (line_bare_lf_ && config_->bare_lf >= BareLfPolicy::reject)
-    return close_with(config_->bare_lf == BareLfPolicy::reject ? config_->bare_lf_rejected
-                                                               : config_->bare_lf_disconnect,
-                      out);
-  if (sasl_) return sasl_response(line, out);
-  if (++commands_ > limits_.commands_per_session) return close_with(config_->closing_errors, out);
-  const CommandLine cmd = parse_command(line);
-  if (service_refused_ && cmd.verb != Verb::quit) return protocol_error(r::no_service, out);
-  if (cmd.verb == Verb::unknown) return on_unknown(line, out);
-  const Handler& handler = handlers[static_cast<std::size_t>(cmd.verb)];
-  // Postfix smtpd_forbid_unauth_pipelining: input the client sent without waiting for a reply
-  // it had to wait for (or any pipelining before EHLO: PIPELINING is an ESMTP extension).
-  if (more_input_ && config_->forbid_improper_pipelining && (handler.ends_group || !facts_.esmtp))
-    return close_with(r::pipelining_sync, out);
-  (this->*handler.run)(cmd.arg, out);
-}
+// ---- commands (the table and the dispatch are in session_commands.cpp) --------------------
 
 void Session::on_unknown(std::string_view line, Output& out) {
   const Event ev = event(EventKind::unknown, line);
@@ -248,7 +206,6 @@ void Session::on_unknown(std::string_view line, Output& out) {
 }
 
 void Session::greet(std::string_view arg, bool extended, Output& out) {
-  if (arg.empty()) return protocol_error(extended ? r::ehlo_syntax : r::helo_syntax, out);
   facts_.helo = arg;
   facts_.esmtp = extended;
   const Event ev = event(EventKind::helo, arg);
@@ -269,10 +226,7 @@ void Session::on_ehlo(std::string_view arg, Output& out) {
   greet(arg, true, out);
 }
 
-void Session::on_starttls(std::string_view arg, Output& out) {
-  if (!arg.empty()) return protocol_error(r::no_arguments, out);
-  if (facts_.tls) return protocol_error(r::tls_active, out);
-  if (!config_->tls_available) return protocol_error(r::tls_not_offered, out);
+void Session::on_starttls(std::string_view, Output& out) {
   const Event ev = event(EventKind::starttls);
   Decision d;
   if (!decide(ev, d, out)) return;
@@ -302,7 +256,6 @@ void Session::simple(EventKind kind, std::string_view arg, std::string_view norm
 }
 
 void Session::on_rset(std::string_view arg, Output& out) {
-  if (!arg.empty()) return protocol_error(r::no_arguments, out);
   reset_transaction();
   simple(EventKind::rset, arg, r::ok, out);
 }
@@ -310,7 +263,6 @@ void Session::on_noop(std::string_view arg, Output& out) {
   simple(EventKind::noop, arg, r::ok, out);
 }
 void Session::on_vrfy(std::string_view arg, Output& out) {
-  if (arg.empty()) return protocol_error(r::vrfy_syntax, out);
   simple(EventKind::vrfy, arg, r::vrfy, out);
 }
 void Session::on_expn(std::string_view, Output& out) {

@@ -66,11 +66,10 @@ struct Output {
   }
 };
 
+struct CommandRow;
+
 class Session {
  public:
-  struct Handler;
-  static const Handler handlers[];
-
   Session(std::shared_ptr<const SessionConfig> config, Policy& policy, TranscriptSink* transcript,
           SessionFacts facts);
 
@@ -94,8 +93,12 @@ class Session {
 
  private:
   enum class Phase : std::uint8_t { command, data, bdat, closed };
+  friend struct CommandTable;  // its rows name the handlers
 
+  // A command line: the table's checks (session_commands.cpp), then the row's handler.
   void command(std::string_view line, Output& out);
+  // The reply of the first precondition of `row` that fails; empty when all hold.
+  std::string_view unmet(const CommandRow& row, std::string_view arg) const;
   void greet(std::string_view arg, bool extended, Output& out);
   void on_helo(std::string_view arg, Output& out);
   void on_ehlo(std::string_view arg, Output& out);

@@ -8,10 +8,6 @@ namespace bounceback::smtp {
 namespace r = replies;
 
 void Session::on_auth(std::string_view arg, Output& out) {
-  if (config_->auth == Requirement::off) return protocol_error(r::auth_unavailable, out);
-  if (!greeted_) return protocol_error(r::need_helo, out);
-  if (!facts_.auth_user.empty()) return protocol_error(r::auth_already, out);
-  if (has_mail_) return protocol_error(r::auth_in_transaction, out);
   const auto sp = arg.find(' ');
   const auto name = arg.substr(0, sp);
   if (name.empty()) return protocol_error(r::auth_syntax, out);

@@ -15,11 +15,6 @@ void Session::on_mail(std::string_view arg, Output& out) {
   const auto refuse = [&](std::string_view wire) {
     protocol_error(refused(EventKind::mail, wire), out);
   };
-  if (!greeted_) return refuse(r::need_helo);
-  if (has_mail_) return refuse(r::nested_mail);
-  if (config_->tls == Requirement::required && !facts_.tls) return refuse(r::tls_required);
-  if (config_->auth == Requirement::required && facts_.auth_user.empty())
-    return refuse(r::auth_required);
   MailCommand m = parse_mail(arg);
   switch (m.error) {
     case PathError::none:
@@ -54,7 +49,6 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
   const auto refuse = [&](std::string_view wire, std::string_view rcpt) {
     protocol_error(refused(EventKind::rcpt, wire, rcpt), out);
   };
-  if (!has_mail_) return refuse(r::need_mail, arg);
   rcpt_attempted_ = true;  // even a refused RCPT makes an empty DATA "no valid recipients"
   RcptCommand rc = parse_rcpt(arg);
   switch (rc.error) {
@@ -81,18 +75,14 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
   }
 }
 
-// Shared by DATA and the first BDAT: the sequence checks, then the `data` event.
+// BDAT's sequence checks, answered once its chunk is read (DATA's are need:: preconditions).
 std::string_view Session::transaction_error() const {
   if (!has_mail_) return r::need_mail;
   if (rcpts_.empty()) return rcpt_attempted_ ? r::no_valid_rcpts : r::need_rcpt;
   return {};
 }
 
-void Session::on_data(std::string_view arg, Output& out) {
-  if (!arg.empty()) return protocol_error(refused(EventKind::data, r::no_arguments), out);
-  if (const auto err = transaction_error(); !err.empty())
-    return protocol_error(refused(EventKind::data, err), out);
-  if (bdat_started_) return protocol_error(refused(EventKind::data, r::data_after_bdat), out);
+void Session::on_data(std::string_view, Output& out) {
   const Event ev = event(EventKind::data);
   Decision d;
   if (!decide(ev, d, out)) return;
