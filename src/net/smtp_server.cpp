@@ -79,7 +79,7 @@ SmtpServer::~SmtpServer() = default;
 std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) {
   auto acceptor = open_acceptor(state_->io, address, implicit_tls ? "smtps" : "smtp");
   // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per
-  // connection (connection.cpp sets it elsewhere).
+  // connection (connection.cpp sets it on other systems).
   boost::system::error_code ignored;
   acceptor->set_option(tcp::no_delay(true), ignored);
   const auto port = acceptor->local_endpoint().port();
