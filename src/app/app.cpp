@@ -28,19 +28,19 @@ namespace bounceback::app {
 // many sessions overlap (group commit) while the event loops serve others.
 constexpr std::size_t store_threads = 32;
 
-int serve(const Options& options) {
+int serve(const Settings& settings) {
   log::Level level{};
-  if (!log::parse_level(options.log_level, level)) {
+  if (!log::parse_level(settings.log.level, level)) {
     std::cerr << "bounceback: --log-level: expected debug, info, warn or error\n";
     return 2;
   }
-  log::configure(level, options.log_format == "json" ? log::Format::json : log::Format::text);
+  log::configure(level, settings.log.format == "json" ? log::Format::json : log::Format::text);
 
   auto clock = std::make_shared<api::AdjustableClock>();
-  scenario::Engine engine(clock);
+  scenario::Engine engine(clock, settings.engine);
   std::shared_ptr<const scenario::Scenario> initial;
-  if (!options.scenario.empty()) {
-    auto loaded = scenario::load_scenario(options.scenario);
+  if (!settings.scenario.empty()) {
+    auto loaded = scenario::load_scenario(settings.scenario);
     if (!loaded.ok()) {
       std::cerr << loaded.error_text();
       return 2;
@@ -49,23 +49,23 @@ int serve(const Options& options) {
   }
 
   std::unique_ptr<store::Spool> spool;
-  if (!options.store_dir.empty()) {
+  if (!settings.store.dir.empty()) {
     try {
-      spool = std::make_unique<store::Spool>(options.store_dir);
+      spool = std::make_unique<store::Spool>(settings.store.dir);
     } catch (const std::exception& e) {
       std::cerr << "bounceback: --store-dir: " << e.what() << '\n';
       return 2;
     }
   }
-  store::MessageStore messages(options.max_messages, std::move(spool), options.received_header);
+  store::MessageStore messages(settings.store.max_messages, std::move(spool),
+                               settings.store.received_header);
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
-  store::SessionLog sessions(
-      {options.max_sessions, options.max_session_bytes, options.max_transcript_bytes}, &events);
+  store::SessionLog sessions(settings.store.sessions, &events);
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a
   // second loop cost more CPU per message than it gained (docs/benchmarks.md).
-  const unsigned threads =
-      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = settings.net.threads ? settings.net.threads
+                                                : std::max(1u, std::thread::hardware_concurrency());
   net::IoPool pool(threads);  // the signals run on pool.main(), the HTTP API on pool.api()
   auto& io = pool.main();
 
@@ -75,19 +75,16 @@ int serve(const Options& options) {
 
   net::ServerContext ctx;
   ctx.store_pool = store_pool ? &*store_pool : nullptr;
-  ctx.options.idle_timeout = options.idle_timeout;
-  ctx.options.session_timeout = options.session_timeout;
-  ctx.options.shutdown_grace = options.shutdown_grace;
-  ctx.options.max_connections = options.max_connections;
-  ctx.options.max_connections_per_ip = options.max_connections_per_ip;
+  ctx.options = settings.net;
   api::ReplyMonitor replies(engine, &events);  // replies by code for /metrics; refusals
   ctx.policy = &replies;
   ctx.store = &messages;
   ctx.sessions = &sessions;
   std::unique_ptr<net::TlsContexts> tls;  // STARTTLS and SMTPS
   try {
-    tls = make_tls_contexts(options, initial && initial->server.hostname ? *initial->server.hostname
-                                                                         : options.hostname);
+    tls =
+        make_tls_contexts(settings, initial && initial->server.hostname ? *initial->server.hostname
+                                                                        : settings.smtp.hostname);
   } catch (const std::exception& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;
@@ -97,19 +94,20 @@ int serve(const Options& options) {
   // (rules decide replies). A fault certificate is made here, once.
   auto apply_scenario = [&](std::shared_ptr<const scenario::Scenario> s) {
     ctx.tls = tls_choice(*tls, s.get());
-    ctx.config = make_session_config(options, s.get(), true);
+    ctx.config = make_session_config(settings.smtp, !settings.tls.cert_file.empty(), s.get(), true);
     if (s) engine.set_scenario(std::move(s));
   };
   apply_scenario(initial);
 
   net::SmtpServer smtp(pool, ctx);
-  api::ApiContext api_ctx{messages,       sessions,          engine, *clock, ctx.counters, &replies,
-                          apply_scenario, options.api_token, &events};
+  api::ApiContext api_ctx{messages,       sessions,           engine,
+                          *clock,         ctx.counters,       &replies,
+                          apply_scenario, settings.api.token, &events};
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
-  api::GuardConfig guard{options.api_allowed_hosts, options.api_cors};
-  guard.allowed_hosts.push_back(options.hostname);
-  api::HttpServer http(pool.api(), api_ctx, api::RequestGuard(std::move(guard)));
+  api::GuardConfig guard = settings.api.guard;
+  guard.allowed_hosts.push_back(settings.smtp.hostname);
+  api::HttpServer http(pool.api(), api_ctx, api::RequestGuard(std::move(guard)), settings.api.http);
   // "kind=ADDR:PORT" with the port actually bound (port 0 picks one), one per listener.
   std::vector<std::string> listeners;
   auto bound = [&](const char* kind, const std::string& address, std::uint16_t port) {
@@ -117,9 +115,9 @@ int serve(const Options& options) {
                         std::to_string(port));
   };
   try {
-    for (const auto& a : options.smtp) bound("smtp", a, smtp.listen(a, false));
-    for (const auto& a : options.smtps) bound("smtps", a, smtp.listen(a, true));
-    bound("http", options.http, http.listen(options.http));
+    for (const auto& a : settings.listen.smtp) bound("smtp", a, smtp.listen(a, false));
+    for (const auto& a : settings.listen.smtps) bound("smtps", a, smtp.listen(a, true));
+    bound("http", settings.listen.http, http.listen(settings.listen.http));
   } catch (const std::exception& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;

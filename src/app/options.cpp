@@ -1,5 +1,6 @@
 // Option parsing. Every option is a row in one table: its name (CLI "--name", config key
-// "name") and how to apply a textual value, so the CLI and the config file cannot drift.
+// "name"), the field of the Settings tree it sets, and how to read a textual value into it,
+// so the CLI, the config file, --help and docs/settings.md cannot drift.
 #include "app/options.hpp"
 
 #include <toml++/toml.h>
@@ -7,6 +8,7 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <sstream>
 
 #include "api/request_guard.hpp"
@@ -16,132 +18,306 @@
 namespace bounceback::app {
 namespace {
 
-using Setter = std::function<void(Options&, const std::string&)>;
-
 struct OptionRow {
-  std::string_view name;
-  Setter set;
+  std::string_view name, arg, unit, help;
+  std::function<void(Settings&, const std::string&)> set;
+  std::function<std::string(const Settings&)> show;  // the value, for the default column
 };
 
 template <typename T>
-T number(const std::string& name, const std::string& v) {
+T number(std::string_view name, const std::string& v) {
   T out{};
   const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc{} || p != v.data() + v.size())
-    throw UsageError("--" + name + ": expected a number, got '" + v + "'");
+    throw UsageError("--" + std::string(name) + ": expected a number, got '" + v + "'");
   return out;
 }
 
-std::chrono::milliseconds duration(const std::string& name, const std::string& v) {
+std::chrono::milliseconds duration(std::string_view name, const std::string& v) {
   const auto d = scenario::parse_duration(v);
-  if (!d) throw UsageError("--" + name + ": expected a duration like 30s or 5m, got '" + v + "'");
+  if (!d)
+    throw UsageError("--" + std::string(name) + ": expected a duration like 30s or 5m, got '" + v +
+                     "'");
   return *d;
 }
 
-std::uint64_t size(const std::string& name, const std::string& v) {
+std::uint64_t size(std::string_view name, const std::string& v) {
   const auto s = scenario::parse_size(v);
-  if (!s) throw UsageError("--" + name + ": expected a size like 10MiB, got '" + v + "'");
+  if (!s)
+    throw UsageError("--" + std::string(name) + ": expected a size like 10MiB, got '" + v + "'");
   return *s;
 }
 
-// --starttls: "on" is the session's "optional" (offered, not demanded).
-smtp::Requirement starttls_mode(const std::string& v) {
-  if (v == "off") return smtp::Requirement::off;
-  if (v == "on") return smtp::Requirement::optional;
-  if (v == "required") return smtp::Requirement::required;
-  throw UsageError("--starttls: expected off, on or required, got '" + v + "'");
+// The largest unit that divides the value: 35MiB, 12KiB, 1000B.
+std::string show_size(std::uint64_t v) {
+  static constexpr std::pair<std::uint64_t, const char*> units[] = {
+      {1ULL << 30, "GiB"}, {1ULL << 20, "MiB"}, {1ULL << 10, "KiB"}};
+  for (const auto& [factor, name] : units)
+    if (v && v % factor == 0) return std::to_string(v / factor) + name;
+  return std::to_string(v) + "B";
 }
 
-#define ROW(name, body)                              \
-  OptionRow {                                        \
-    name, [](Options & o, const std::string& v) body \
+// The largest unit that divides the value: 7d, 5m, 30s, 50ms.
+std::string show_duration(std::chrono::milliseconds d) {
+  static constexpr std::pair<std::int64_t, const char*> units[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  const auto ms = d.count();
+  for (const auto& [factor, name] : units)
+    if (ms && ms % factor == 0) return std::to_string(ms / factor) + name;
+  return std::to_string(ms) + "ms";
+}
+
+// Row makers: `field` is a lambda returning the Settings field (see AT below).
+template <typename Field>
+OptionRow count(std::string_view name, std::string_view help, Field field) {
+  using T = std::remove_cvref_t<decltype(field(std::declval<Settings&>()))>;
+  return {name,
+          "N",
+          "count",
+          help,
+          [=](Settings& s, const std::string& v) { field(s) = number<T>(name, v); },
+          [=](const Settings& s) { return std::to_string(field(s)); }};
+}
+
+template <typename Field>
+OptionRow bytes(std::string_view name, std::string_view help, Field field) {
+  using T = std::remove_cvref_t<decltype(field(std::declval<Settings&>()))>;
+  return {name,
+          "SIZE",
+          "bytes",
+          help,
+          [=](Settings& s, const std::string& v) {
+            const auto n = size(name, v);
+            if (n > std::numeric_limits<T>::max())
+              throw UsageError("--" + std::string(name) + ": at most " +
+                               show_size(std::numeric_limits<T>::max()));
+            field(s) = static_cast<T>(n);
+          },
+          [=](const Settings& s) { return show_size(field(s)); }};
+}
+
+template <typename Field>
+OptionRow time(std::string_view name, std::string_view help, Field field) {
+  return {name,
+          "DUR",
+          "duration",
+          help,
+          [=](Settings& s, const std::string& v) { field(s) = duration(name, v); },
+          [=](const Settings& s) { return show_duration(field(s)); }};
+}
+
+template <typename Field>
+OptionRow text(std::string_view name, std::string_view arg, std::string_view help, Field field) {
+  return {name,
+          arg,
+          "text",
+          help,
+          [=](Settings& s, const std::string& v) { field(s) = v; },
+          [=](const Settings& s) { return std::string(field(s)); }};
+}
+
+// Repeatable: each value is appended. `check` throws UsageError on a bad one.
+template <typename Field, typename Check>
+OptionRow list(std::string_view name, std::string_view arg, std::string_view help, Field field,
+               Check check) {
+  return {name,
+          arg,
+          "list",
+          help,
+          [=](Settings& s, const std::string& v) {
+            check(v);
+            field(s).push_back(v);
+          },
+          [=](const Settings& s) {
+            std::string out;
+            for (const auto& v : field(s)) out += (out.empty() ? "" : " ") + v;
+            return out;
+          }};
+}
+
+// One of a few words, each standing for a value of the field.
+template <typename T, typename Field>
+OptionRow choice(std::string_view name, std::string_view arg, std::string_view help, Field field,
+                 std::vector<std::pair<std::string_view, T>> words) {
+  return {
+      name,
+      arg,
+      "choice",
+      help,
+      [=](Settings& s, const std::string& v) {
+        for (const auto& [word, value] : words)
+          if (word == v) {
+            field(s) = value;
+            return;
+          }
+        std::string expected;
+        for (std::size_t i = 0; i < words.size(); ++i)
+          expected += std::string(i == 0                  ? ""
+                                  : i + 1 == words.size() ? " or "
+                                                          : ", ") +
+                      std::string(words[i].first);
+        throw UsageError("--" + std::string(name) + ": expected " + expected + ", got '" + v + "'");
+      },
+      [=](const Settings& s) {
+        for (const auto& [word, value] : words)
+          if (field(s) == value) return std::string(word);
+        return std::string();
+      }};
+}
+
+void any_value(const std::string&) {}
+
+void allowed_host(const std::string& v) {
+  const bool wildcard = v.starts_with("*.");
+  if (v != "*" && !api::host_name_of(wildcard ? v.substr(2) : v))
+    throw UsageError("--api-allowed-host: expected a host name like mx.example.test, got '" + v +
+                     "'");
+}
+
+void cors_origin(const std::string& v) {
+  // An origin is scheme://host[:port], nothing after: anything else never matches.
+  const auto rest = v.find("://");
+  const bool origin = (v.starts_with("http://") || v.starts_with("https://")) &&
+                      v.size() > rest + 3 && v.find('/', rest + 3) >= v.size() - 1;
+  if (!origin && v != "*" && v != "null")
+    throw UsageError("--api-cors: expected an origin like http://localhost:3000, got '" + v + "'");
+}
+
+// The field of Settings a row sets, for both a Settings& and a const Settings&.
+#define AT(path)         \
+  [](auto& s) -> auto& { \
+    return s.path;       \
   }
 
 const std::vector<OptionRow>& table() {
+  using smtp::BareLfPolicy;
+  using smtp::Requirement;
   static const std::vector<OptionRow> rows = {
-      ROW("smtp", { o.smtp.push_back(v); }),
-      ROW("smtps", { o.smtps.push_back(v); }),
-      ROW("http", { o.http = v; }),
-      ROW("scenario", { o.scenario = v; }),
-      ROW("tls-cert", { o.tls_cert = v; }),
-      ROW("tls-key", { o.tls_key = v; }),
-      ROW("tls-min-version", { o.tls_min_version = v; }),
-      ROW("tls-max-version", { o.tls_max_version = v; }),
-      ROW("tls-ciphers", { o.tls_ciphers = v; }),
-      ROW("tls-ciphersuites", { o.tls_ciphersuites = v; }),
-      ROW("tls-export-cert", { o.tls_export_cert = v; }),
-      ROW("starttls", { o.starttls = starttls_mode(v); }),
-      ROW("received-header",
-          {
-            if (v != "on" && v != "off") throw UsageError("--received-header: expected on or off");
-            o.received_header = v == "on";
-          }),
-      ROW("hostname", { o.hostname = v; }),
-      ROW("store-dir", { o.store_dir = v; }),
-      ROW("log-format",
-          {
-            if (v != "text" && v != "json") throw UsageError("--log-format: expected text or json");
-            o.log_format = v;
-          }),
-      ROW("log-level", { o.log_level = v; }),
-      ROW("api-token", { o.api_token = v; }),
-      ROW("api-allowed-host",
-          {
-            const bool wildcard = v.starts_with("*.");
-            if (v != "*" && !api::host_name_of(wildcard ? v.substr(2) : v))
-              throw UsageError(
-                  "--api-allowed-host: expected a host name like mx.example.test, got '" + v + "'");
-            o.api_allowed_hosts.push_back(v);
-          }),
-      ROW("api-cors",
-          {
-            // An origin is scheme://host[:port], nothing after: anything else never matches.
-            const auto rest = v.find("://");
-            const bool origin = (v.starts_with("http://") || v.starts_with("https://")) &&
-                                v.size() > rest + 3 && v.find('/', rest + 3) >= v.size() - 1;
-            if (!origin && v != "*" && v != "null")
-              throw UsageError("--api-cors: expected an origin like http://localhost:3000, got '" +
-                               v + "'");
-            o.api_cors.push_back(v);
-          }),
-      ROW("max-messages", { o.max_messages = number<std::size_t>("max-messages", v); }),
-      ROW("max-sessions", { o.max_sessions = number<std::size_t>("max-sessions", v); }),
-      ROW("max-session-bytes", { o.max_session_bytes = size("max-session-bytes", v); }),
-      ROW("max-transcript-bytes", { o.max_transcript_bytes = size("max-transcript-bytes", v); }),
-      ROW("max-connections", { o.max_connections = number<std::size_t>("max-connections", v); }),
-      ROW("max-connections-per-ip",
-          { o.max_connections_per_ip = number<std::size_t>("max-connections-per-ip", v); }),
-      ROW("max-size", { o.limits.message_size = size("max-size", v); }),
-      ROW("max-recipients", { o.limits.recipients = number<std::size_t>("max-recipients", v); }),
-      ROW("max-line", { o.limits.command_line = number<std::size_t>("max-line", v); }),
-      ROW("max-errors", { o.limits.hard_errors = number<unsigned>("max-errors", v); }),
-      ROW("idle-timeout", { o.idle_timeout = duration("idle-timeout", v); }),
-      ROW("session-timeout", { o.session_timeout = duration("session-timeout", v); }),
-      ROW("shutdown-grace", { o.shutdown_grace = duration("shutdown-grace", v); }),
-      ROW("threads", { o.threads = number<unsigned>("threads", v); }),
-      ROW("bare-lf",
-          {
-            if (v == "normalize")
-              o.bare_lf = smtp::BareLfPolicy::normalize;
-            else if (v == "keep")
-              o.bare_lf = smtp::BareLfPolicy::keep;
-            else if (v == "reject")
-              o.bare_lf = smtp::BareLfPolicy::reject;
-            else if (v == "disconnect")
-              o.bare_lf = smtp::BareLfPolicy::disconnect;
-            else
-              throw UsageError("--bare-lf: expected normalize, keep, reject or disconnect");
-          }),
-      ROW("improper-pipelining",
-          {
-            if (v != "allow" && v != "disconnect")
-              throw UsageError("--improper-pipelining: expected allow or disconnect");
-            o.forbid_improper_pipelining = v == "disconnect";
-          }),
+      list("smtp", "ADDR:PORT", "plain SMTP listener, repeatable", AT(listen.smtp), any_value),
+      list("smtps", "ADDR:PORT", "implicit-TLS listener (SMTPS, RFC 8314), repeatable",
+           AT(listen.smtps), any_value),
+      text("http", "ADDR:PORT", "HTTP API listener", AT(listen.http)),
+      text("scenario", "FILE|NAME", "scenario to load (none: accept everything)", AT(scenario)),
+      choice<std::optional<Requirement>>(
+          "starttls", "off|on|required",
+          "offer STARTTLS; required: 530 5.7.0 to MAIL before it (unset: off, or on when "
+          "--tls-cert is given or the scenario's [server] tls asks for it)",
+          AT(smtp.starttls),
+          {{"off", Requirement::off},
+           {"on", Requirement::optional},
+           {"required", Requirement::required}}),
+      text("tls-cert", "FILE", "PEM certificate (none: self-signed, generated at start)",
+           AT(tls.cert_file)),
+      text("tls-key", "FILE", "PEM key of --tls-cert", AT(tls.key_file)),
+      text("tls-min-version", "V", "lowest TLS version: 1.0, 1.1, 1.2, 1.3", AT(tls.min_version)),
+      text("tls-max-version", "V", "highest TLS version (none: the highest OpenSSL offers)",
+           AT(tls.max_version)),
+      text("tls-ciphers", "LIST", "OpenSSL cipher list for TLS <= 1.2", AT(tls.ciphers)),
+      text("tls-ciphersuites", "LIST", "TLS 1.3 cipher suites", AT(tls.ciphersuites)),
+      text("tls-export-cert", "FILE", "write the certificate in use (PEM) to FILE, to trust it",
+           AT(tls_export_cert)),
+      text("hostname", "NAME", "banner, EHLO and Received name", AT(smtp.hostname)),
+      text("store-dir", "DIR", "also write accepted messages as DIR/<id>.eml, fsynced before 250",
+           AT(store.dir)),
+      choice<bool>("received-header", "on|off",
+                   "prepend a Received: header to each stored message (RFC 5321 §4.4)",
+                   AT(store.received_header), {{"on", true}, {"off", false}}),
+      count("max-messages", "in-memory capture bound, oldest dropped first",
+            AT(store.max_messages)),
+      count("max-sessions", "session transcripts kept", AT(store.sessions.sessions)),
+      bytes("max-session-bytes", "bytes of all transcripts kept, oldest sessions dropped first",
+            AT(store.sessions.total_bytes)),
+      bytes("max-transcript-bytes", "one session's transcript: its first and last lines",
+            AT(store.sessions.session_bytes)),
+      bytes("max-transcript-line",
+            "a transcript line, cut beyond with a marker (RFC 5321 §4.5.3.1.6: 1000)",
+            AT(store.sessions.line_bytes)),
+      count("max-connections", "open SMTP connections; beyond: 421 4.7.0 and close",
+            AT(net.max_connections)),
+      count("max-connections-per-ip",
+            "open SMTP connections per client address; beyond: 421 4.7.0 (0: off)",
+            AT(net.max_connections_per_ip)),
+      bytes("max-size", "message size, advertised in SIZE (RFC 1870); beyond: 552 5.3.4",
+            AT(smtp.limits.message_size)),
+      count("max-recipients", "recipients per message; beyond: 452 4.5.3 (RFC 5321 §4.5.3.1.8)",
+            AT(smtp.limits.recipients)),
+      count("max-line", "command line length with CRLF; beyond: 500 5.5.2 (RFC 5321 §4.5.3.1.4)",
+            AT(smtp.limits.command_line)),
+      count("max-auth-line", "AUTH and SASL response line length (RFC 4954 §4)",
+            AT(smtp.limits.auth_line)),
+      count("max-errors", "protocol errors before 421 4.7.0 and close (Postfix's 20)",
+            AT(smtp.limits.hard_errors)),
+      count("max-commands", "commands in one session, then 421 4.7.0 and close",
+            AT(smtp.limits.commands_per_session)),
+      count("max-messages-per-session", "messages in one session, then 421 4.7.0 and close",
+            AT(smtp.limits.messages_per_session)),
+      time("idle-timeout", "silent client: 421 4.4.2 and close (RFC 5321 §4.5.3.2.7)",
+           AT(net.idle_timeout)),
+      time("session-timeout", "bound on a whole session: 421 4.4.2 and close",
+           AT(net.session_timeout)),
+      time("tls-handshake-timeout", "a TLS handshake (SMTPS, STARTTLS); beyond: close",
+           AT(net.handshake_timeout)),
+      time("shutdown-grace", "on SIGTERM, time for sessions to finish, then 421 4.3.2",
+           AT(net.shutdown_grace)),
+      bytes("read-buffer", "read buffer per SMTP connection, allocated once the client sends",
+            AT(net.read_buffer)),
+      choice<BareLfPolicy>("bare-lf", "POLICY",
+                           "normalize|keep|reject|disconnect a bare LF (only CRLF.CRLF ends DATA)",
+                           AT(smtp.bare_lf),
+                           {{"normalize", BareLfPolicy::normalize},
+                            {"keep", BareLfPolicy::keep},
+                            {"reject", BareLfPolicy::reject},
+                            {"disconnect", BareLfPolicy::disconnect}}),
+      choice<bool>("improper-pipelining", "allow|disconnect",
+                   "disconnect a client that does not wait for a reply it must wait for, like "
+                   "Postfix smtpd_forbid_unauth_pipelining",
+                   AT(smtp.forbid_improper_pipelining), {{"allow", false}, {"disconnect", true}}),
+      count("threads", "I/O threads, one event loop each (0: one per core)", AT(net.threads)),
+      count("max-greylist-entries", "greylist triplets kept; the oldest evicted beyond",
+            AT(engine.greylist_entries)),
+      count("max-attempt-entries", "attempt counters kept; the oldest evicted beyond",
+            AT(engine.attempt_entries)),
+      count("max-quota-entries", "quota counters kept; the oldest evicted beyond",
+            AT(engine.quota_entries)),
+      count("max-rate-entries", "rate_limit windows kept; the oldest evicted beyond",
+            AT(engine.rate_entries)),
+      count("max-attempt-log", "RCPT attempts kept for /api/v1/attempts, oldest dropped",
+            AT(engine.attempt_log_records)),
+      time("attempts-expire", "an attempt counter unused this long is forgotten",
+           AT(engine.attempts_expire)),
+      time("quota-expire", "a quota counter unused this long is forgotten",
+           AT(engine.quota_expire)),
+      text("api-token", "TOKEN", "require \"Authorization: Bearer TOKEN\" on the HTTP API",
+           AT(api.token)),
+      list("api-allowed-host", "NAME",
+           "also answer API requests with this Host, repeatable; \"*.domain\" for subdomains, "
+           "\"*\" for any (unsafe: no DNS rebinding defence)",
+           AT(api.guard.allowed_hosts), allowed_host),
+      list("api-cors", "ORIGIN",
+           "let web pages from ORIGIN (http://localhost:3000) call the API, repeatable; \"*\" "
+           "for any (unsafe)",
+           AT(api.guard.cors_origins), cors_origin),
+      bytes("api-max-header", "HTTP request header; beyond: 431", AT(api.http.header_bytes)),
+      bytes("api-max-body", "HTTP request body; beyond: 413", AT(api.http.body_bytes)),
+      time("api-idle-timeout", "HTTP connection waiting for a request; beyond: closed",
+           AT(api.http.idle)),
+      time("api-io-timeout", "HTTP body read or response write; beyond: closed", AT(api.http.io)),
+      time("api-heartbeat", "comment line on a quiet event stream (SSE)", AT(api.http.heartbeat)),
+      count("api-event-backlog", "SSE events queued for a slow client; beyond: closed",
+            AT(api.http.event_backlog)),
+      count("api-max-connections", "HTTP connections; beyond: 503 but for /healthz, /metrics",
+            AT(api.http.max_connections)),
+      count("api-reserved-connections", "more HTTP connections, for /healthz and /metrics only",
+            AT(api.http.reserved_connections)),
+      time("api-reserve-idle-timeout", "idle limit of those reserved connections",
+           AT(api.http.reserve_idle)),
+      choice<std::string>("log-format", "text|json", "log line format", AT(log.format),
+                          {{"text", "text"}, {"json", "json"}}),
+      text("log-level", "LEVEL", "debug|info|warn|error", AT(log.level)),
   };
   return rows;
 }
-#undef ROW
+#undef AT
 
 const OptionRow* find(std::string_view name) {
   for (const auto& row : table())
@@ -149,7 +325,7 @@ const OptionRow* find(std::string_view name) {
   return nullptr;
 }
 
-void load_config(Options& o, const std::string& path) {
+void load_config(Settings& o, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError(path + ": cannot open the file");
   std::ostringstream text;
@@ -199,10 +375,31 @@ void load_config(Options& o, const std::string& path) {
   }
 }
 
+// Bounds that depend on each other.
+void check(const Settings& s) {
+  const auto longest = std::max(s.smtp.limits.command_line, s.smtp.limits.auth_line);
+  if (s.net.read_buffer <= longest)
+    throw UsageError("--read-buffer: must be larger than --max-line and --max-auth-line (" +
+                     std::to_string(longest) + ")");
+  if (s.api.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
+    throw UsageError("--api-max-header: at most 4GiB");
+}
+
 }  // namespace
 
-Options parse_serve_options(const std::vector<std::string>& args) {
-  Options o;
+std::vector<OptionDoc> option_docs() {
+  const Settings defaults;
+  std::vector<OptionDoc> docs;
+  for (const auto& row : table()) {
+    std::string shown = row.show(defaults);
+    if (row.name == "smtp") shown = "127.0.0.1:1025";  // filled in after parsing, if none
+    docs.push_back({row.name, row.arg, row.unit, row.help, std::move(shown)});
+  }
+  return docs;
+}
+
+Settings parse_serve_options(const std::vector<std::string>& args) {
+  Settings o;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     if (!name.starts_with("--")) throw UsageError("unexpected argument '" + name + "'");
@@ -225,61 +422,9 @@ Options parse_serve_options(const std::vector<std::string>& args) {
     else
       row->set(o, value);
   }
-  if (o.smtp.empty()) o.smtp.push_back("127.0.0.1:1025");
+  if (o.listen.smtp.empty()) o.listen.smtp.push_back("127.0.0.1:1025");
+  check(o);
   return o;
-}
-
-const char* usage() {
-  return R"(Usage:
-  bounceback [serve] [options]   run the SMTP test double in the foreground
-  bounceback check FILE...       validate scenario files
-  bounceback explain CODE        explain a reply code: 550, 5.1.1, "550 5.7.26"
-  bounceback scenarios [NAME]    list the built-in scenarios, or print one's TOML
-  bounceback help [VERB]         this text, or one verb's usage (also: VERB --help)
-  bounceback --version           print the version
-
-serve options (also keys of a TOML file given with --config FILE):
-  --smtp ADDR:PORT          plain SMTP listener, repeatable (default 127.0.0.1:1025)
-  --smtps ADDR:PORT         implicit-TLS listener, repeatable
-  --http ADDR:PORT          HTTP API listener (default 127.0.0.1:8025)
-  --scenario FILE|NAME      scenario to load (default: accept everything)
-  --starttls off|on|required  offer STARTTLS; required: 530 5.7.0 to MAIL before it
-                            (default off; on when --tls-cert is given or the scenario's
-                            [server] tls asks for it)
-  --tls-cert F --tls-key F  PEM certificate and key (default: self-signed, generated)
-  --tls-min-version V       lowest TLS version: 1.0, 1.1, 1.2, 1.3 (default 1.2)
-  --tls-max-version V       highest TLS version (default: the highest OpenSSL offers)
-  --tls-ciphers LIST        OpenSSL cipher list for TLS <= 1.2
-  --tls-ciphersuites LIST   TLS 1.3 cipher suites
-  --tls-export-cert FILE    write the certificate in use (PEM) to FILE, to trust it
-  --hostname NAME           banner/EHLO name (default localhost)
-  --store-dir DIR           also write accepted messages as DIR/<id>.eml, fsynced before 250
-  --received-header on|off  prepend a Received: header to each stored message (default on)
-  --max-messages N          in-memory capture bound, oldest dropped first (default 10000)
-  --max-sessions N          session transcripts kept (default 1000)
-  --max-session-bytes SIZE  bytes of all transcripts kept, oldest sessions dropped first (default 64MiB)
-  --max-transcript-bytes SIZE  one session's transcript: its first and last lines (default 1MiB)
-  --max-connections N       beyond it: 421 4.7.0 and close (default 10000)
-  --max-connections-per-ip N  open connections per client address; beyond: 421 4.7.0 (default 0: off)
-  --max-size SIZE           message size limit, advertised in SIZE (default 35MiB)
-  --max-recipients N        recipients per message (default 100)
-  --max-line N              command line length limit (default 512)
-  --max-errors N            protocol errors before 421 4.7.0 and close (default 20)
-  --idle-timeout DUR        silent client: 421 4.4.2 and close (default 5m)
-  --session-timeout DUR     bound on a whole session (default 1h)
-  --shutdown-grace DUR      on SIGTERM, time for sessions to finish (default 5s)
-  --bare-lf POLICY          normalize|keep|reject|disconnect a bare LF (default normalize)
-  --improper-pipelining P   allow|disconnect a client that does not wait for a reply it
-                            must wait for, like Postfix smtpd_forbid_unauth_pipelining
-  --threads N               I/O threads (default 1; 0 = one per core)
-  --api-token TOKEN         require "Authorization: Bearer TOKEN" on the HTTP API
-  --api-allowed-host NAME   also answer API requests with this Host, repeatable; "*.domain"
-                            for subdomains, "*" for any (unsafe: no DNS rebinding defence)
-  --api-cors ORIGIN         let web pages from ORIGIN (http://localhost:3000) call the API,
-                            repeatable; "*" for any (unsafe)
-  --log-format text|json    (default text)
-  --log-level LEVEL         debug|info|warn|error (default info)
-)";
 }
 
 }  // namespace bounceback::app

@@ -1,4 +1,4 @@
-// Options + scenario [server] → smtp::SessionConfig.
+// smtp::Settings + scenario [server] → smtp::SessionConfig.
 #include "app/session_config.hpp"
 
 #include "net/users_authenticator.hpp"
@@ -10,23 +10,25 @@ namespace {
 // self-signed certificate, it made default clients (nodemailer, Rails, PHPMailer) fail to
 // verify it on their first message. The scenario's [server] tls decides first (like its other
 // [server] keys), then --starttls; a certificate of the user's own (--tls-cert) turns it on.
-smtp::Requirement starttls(const Options& options, const scenario::Scenario* scenario) {
+smtp::Requirement starttls(const smtp::Settings& settings, bool own_certificate,
+                           const scenario::Scenario* scenario) {
   if (scenario && scenario->server.tls) return *scenario->server.tls;
-  if (options.starttls) return *options.starttls;
-  return options.tls_cert.empty() ? smtp::Requirement::off : smtp::Requirement::optional;
+  if (settings.starttls) return *settings.starttls;
+  return own_certificate ? smtp::Requirement::optional : smtp::Requirement::off;
 }
 
 }  // namespace
 
-std::shared_ptr<const smtp::SessionConfig> make_session_config(const Options& options,
+std::shared_ptr<const smtp::SessionConfig> make_session_config(const smtp::Settings& settings,
+                                                               bool own_certificate,
                                                                const scenario::Scenario* scenario,
                                                                bool tls_available) {
   auto c = std::make_shared<smtp::SessionConfig>();
-  c->hostname = options.hostname;
-  c->limits = options.limits;
-  c->bare_lf = options.bare_lf;
-  c->forbid_improper_pipelining = options.forbid_improper_pipelining;
-  c->tls = starttls(options, scenario);
+  c->hostname = settings.hostname;
+  c->limits = settings.limits;
+  c->bare_lf = settings.bare_lf;
+  c->forbid_improper_pipelining = settings.forbid_improper_pipelining;
+  c->tls = starttls(settings, own_certificate, scenario);
   if (scenario) {
     const auto& s = scenario->server;
     if (s.hostname) c->hostname = *s.hostname;

@@ -1,16 +1,18 @@
-// The session configuration in force: the serve options, overridden by the scenario's
+// The session configuration in force: the SMTP settings, overridden by the scenario's
 // [server] table. Rebuilt whenever the scenario changes.
 #pragma once
 
 #include <memory>
 
-#include "app/options.hpp"
 #include "scenario/scenario.hpp"
 #include "smtp/session.hpp"
+#include "smtp/settings.hpp"
 
 namespace bounceback::app {
 
-std::shared_ptr<const smtp::SessionConfig> make_session_config(const Options& options,
+// `own_certificate`: the user gave one (--tls-cert), which turns STARTTLS on by default.
+std::shared_ptr<const smtp::SessionConfig> make_session_config(const smtp::Settings& settings,
+                                                               bool own_certificate,
                                                                const scenario::Scenario* scenario,
                                                                bool tls_available);
 

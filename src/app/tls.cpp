@@ -1,4 +1,4 @@
-// Options → net::TlsSettings → net::TlsContexts, plus the certificate's log line and export;
+// Settings::tls → net::TlsContexts, plus the certificate's log line and export;
 // scenario [server] certificate / tls_handshake → net::TlsChoice.
 #include "app/tls.hpp"
 
@@ -9,27 +9,21 @@
 
 namespace bounceback::app {
 
-std::unique_ptr<net::TlsContexts> make_tls_contexts(const Options& options,
+std::unique_ptr<net::TlsContexts> make_tls_contexts(const Settings& settings,
                                                     const std::string& hostname) {
-  net::TlsSettings s;
-  s.cert_file = options.tls_cert;
-  s.key_file = options.tls_key;
+  net::TlsSettings s = settings.tls;
   s.hostname = hostname;
-  s.min_version = options.tls_min_version;
-  s.max_version = options.tls_max_version;
-  s.ciphers = options.tls_ciphers;
-  s.ciphersuites = options.tls_ciphersuites;
   auto contexts = std::make_unique<net::TlsContexts>(s);
   const auto& tls = contexts->own();
   log::info(
       tls.generated() ? "tls certificate generated" : "tls certificate loaded",
       {{"subject", tls.subject()}, {"sha256", tls.fingerprint()}, {"not_after", tls.not_after()}});
-  if (!options.tls_export_cert.empty()) {
-    std::ofstream out(options.tls_export_cert, std::ios::binary | std::ios::trunc);
+  if (!settings.tls_export_cert.empty()) {
+    std::ofstream out(settings.tls_export_cert, std::ios::binary | std::ios::trunc);
     out << tls.certificate_pem();
     out.close();
     if (!out)
-      throw net::TlsError("--tls-export-cert " + options.tls_export_cert + ": cannot write");
+      throw net::TlsError("--tls-export-cert " + settings.tls_export_cert + ": cannot write");
   }
   return contexts;
 }

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "app/options.hpp"
+#include "app/settings.hpp"
 #include "net/smtp_server.hpp"
 #include "net/tls_context.hpp"
 #include "scenario/scenario.hpp"
@@ -14,7 +14,7 @@
 namespace bounceback::app {
 
 // Throws std::runtime_error (net::TlsError) with a message naming the option at fault.
-std::unique_ptr<net::TlsContexts> make_tls_contexts(const Options& options,
+std::unique_ptr<net::TlsContexts> make_tls_contexts(const Settings& settings,
                                                     const std::string& hostname);
 
 // What sessions started under `scenario` (null: none) get: [server] certificate and

@@ -12,6 +12,7 @@
 
 #include "net/address_limit.hpp"
 #include "net/server_counters.hpp"
+#include "net/settings.hpp"
 #include "smtp/event.hpp"
 #include "smtp/session.hpp"
 #include "store/message_store.hpp"
@@ -29,16 +30,6 @@ namespace bounceback::net {
 
 class IoPool;
 
-struct ServerOptions {
-  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};  // RFC 5321 §4.5.3.2.7
-  std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
-  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
-  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
-  std::size_t max_connections = 10000;
-  std::size_t max_connections_per_ip = 0;  // 0: no per-address limit
-  std::size_t read_buffer = 16 * 1024;
-};
-
 // How the server meets a TLS ClientHello (scenario [server] tls_handshake).
 enum class HandshakeFault {
   none,   // completes the handshake
@@ -55,7 +46,7 @@ struct TlsChoice {
 // What every connection shares. The session config and the TLS choice are swapped whole when
 // the scenario changes; a session keeps the ones it started with.
 struct ServerContext {
-  ServerOptions options;
+  Settings options;
   std::atomic<std::shared_ptr<const smtp::SessionConfig>> config;
   smtp::Policy* policy = nullptr;
   store::MessageStore* store = nullptr;

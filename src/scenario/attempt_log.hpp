@@ -33,7 +33,7 @@ struct AttemptPage {
 
 class AttemptLog {
  public:
-  explicit AttemptLog(std::size_t capacity = 100'000) : capacity_(capacity) {}
+  explicit AttemptLog(std::size_t capacity) : capacity_(capacity) {}  // scenario::Settings
 
   // A RCPT was answered with `reply`.
   void record_rcpt(AttemptRecord record);

@@ -9,8 +9,8 @@ namespace bounceback::scenario {
 
 class AttemptTable {
  public:
-  explicit AttemptTable(std::size_t capacity = 1 << 20,
-                        std::chrono::hours idle = std::chrono::hours(24 * 7))
+  // Defaults: scenario::Settings.
+  AttemptTable(std::size_t capacity, std::chrono::milliseconds idle)
       : table_(capacity), idle_(idle) {}
 
   // Counts one more attempt and returns its number (1 for the first).
@@ -42,7 +42,7 @@ class AttemptTable {
     TimePoint expires;
   };
   ShardedTable<Entry> table_;
-  std::chrono::hours idle_;
+  std::chrono::milliseconds idle_;
 };
 
 }  // namespace bounceback::scenario

@@ -80,14 +80,14 @@ bool is_positive(std::string_view wire) {
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<const Clock> clock, EngineLimits limits)
+Engine::Engine(std::shared_ptr<const Clock> clock, Settings settings)
     : clock_(std::move(clock)),
       active_(std::make_shared<const Active>(std::make_shared<const Scenario>())),
-      greylist_(limits.greylist_entries),
-      attempts_(limits.attempt_entries),
-      quotas_(limits.quota_entries),
-      rates_(limits.rate_entries),
-      log_(limits.attempt_log_records) {}
+      greylist_(settings.greylist_entries),
+      attempts_(settings.attempt_entries, settings.attempts_expire),
+      quotas_(settings.quota_entries, settings.quota_expire),
+      rates_(settings.rate_entries),
+      log_(settings.attempt_log_records) {}
 
 void Engine::set_scenario(std::shared_ptr<const Scenario> scenario) {
   if (!scenario) scenario = std::make_shared<const Scenario>();

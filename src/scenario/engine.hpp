@@ -16,22 +16,15 @@
 #include "scenario/quota_table.hpp"
 #include "scenario/rate_table.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/settings.hpp"
 #include "smtp/event.hpp"
 
 namespace bounceback::scenario {
 
-struct EngineLimits {
-  std::size_t greylist_entries = 1 << 20;
-  std::size_t attempt_entries = 1 << 20;
-  std::size_t quota_entries = 1 << 20;
-  std::size_t rate_entries = 1 << 20;
-  std::size_t attempt_log_records = 100'000;
-};
-
 class Engine final : public smtp::Policy {
  public:
   // Starts with an empty scenario (accept everything; address-encoded replies work).
-  explicit Engine(std::shared_ptr<const Clock> clock, EngineLimits limits = {});
+  explicit Engine(std::shared_ptr<const Clock> clock, Settings settings = {});
 
   smtp::Decision decide(const smtp::Event& event) override;
   void replied(const smtp::Event& event, std::string_view wire,

@@ -10,7 +10,8 @@ namespace bounceback::scenario {
 
 class GreylistTable {
  public:
-  explicit GreylistTable(std::size_t capacity = 1 << 20) : table_(capacity) {}
+  // The capacity's default: scenario::Settings.
+  explicit GreylistTable(std::size_t capacity) : table_(capacity) {}
 
   // True when the attempt is held (to be rejected) now.
   bool holds(std::uint64_t triplet, TimePoint now, const GreylistSpec& spec) {

@@ -8,8 +8,8 @@ namespace bounceback::scenario {
 
 class QuotaTable {
  public:
-  explicit QuotaTable(std::size_t capacity = 1 << 20,
-                      std::chrono::hours idle = std::chrono::hours(24 * 30))
+  // Defaults: scenario::Settings.
+  QuotaTable(std::size_t capacity, std::chrono::milliseconds idle)
       : table_(capacity), idle_(idle) {}
 
   void add(std::uint64_t rcpt, std::uint64_t bytes, TimePoint now) {
@@ -40,7 +40,7 @@ class QuotaTable {
     TimePoint expires;
   };
   ShardedTable<Entry> table_;
-  std::chrono::hours idle_;
+  std::chrono::milliseconds idle_;
 };
 
 }  // namespace bounceback::scenario

@@ -9,7 +9,8 @@ namespace bounceback::scenario {
 
 class RateTable {
  public:
-  explicit RateTable(std::size_t capacity = 1 << 20) : table_(capacity) {}
+  // The capacity's default: scenario::Settings.
+  explicit RateTable(std::size_t capacity) : table_(capacity) {}
 
   // Counts the event; true when it is past the limit.
   bool over_limit(std::uint64_t key, TimePoint now, const RateLimitSpec& spec) {

@@ -17,18 +17,11 @@
 #include "smtp/event.hpp"
 #include "smtp/message.hpp"
 #include "store/event_feed.hpp"
+#include "store/settings.hpp"
 
 namespace bounceback::store {
 
 using Clock = std::chrono::system_clock;
-
-// The log's bounds (--max-sessions, --max-session-bytes, --max-transcript-bytes).
-struct SessionBudget {
-  std::size_t sessions = 1000;
-  std::size_t total_bytes = 64 * 1024 * 1024;  // every session together
-  std::size_t session_bytes = 1024 * 1024;     // one session (at most total_bytes)
-  std::size_t line_bytes = 1000;               // a longer line is cut, with a marker
-};
 
 struct TranscriptLine {
   Clock::time_point at;

@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   auto clock = std::make_shared<scenario::ManualClock>();
-  scenario::EngineLimits small;
+  scenario::Settings small;
   small.greylist_entries = small.attempt_entries = small.quota_entries = small.rate_entries = 64;
   small.attempt_log_records = 64;
   scenario::Engine engine(clock, small);

@@ -11,26 +11,13 @@
 
 #include "api/api_context.hpp"
 #include "api/request_guard.hpp"
+#include "api/settings.hpp"
 
 namespace boost::asio {
 class io_context;
 }  // namespace boost::asio
 
 namespace bounceback::api {
-
-struct HttpLimits {
-  std::size_t header_bytes = 16 * 1024;
-  std::size_t body_bytes = 1024 * 1024;
-  std::chrono::milliseconds idle{std::chrono::seconds(60)};       // waiting for a request
-  std::chrono::milliseconds io{std::chrono::seconds(30)};         // reading a body, writing
-  std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  // SSE comment line
-  std::size_t event_backlog = 1024;  // SSE events queued for a slow client before closing it
-  std::size_t max_connections = 512;
-  // Past max_connections, this many more are accepted for /healthz and /metrics only (one
-  // request each, a short idle limit): a full API still answers its health checks.
-  std::size_t reserved_connections = 16;
-  std::chrono::milliseconds reserve_idle{std::chrono::seconds(5)};
-};
 
 class HttpServer {
  public:

@@ -82,7 +82,7 @@ TEST_CASE("the attempt log is bounded", "[scenario][log]") {
 
 TEST_CASE("a page of the attempt log is that slice of the whole list, gaps included",
           "[scenario][log]") {
-  scenario::AttemptLog log;
+  scenario::AttemptLog log(1000);
   const char* senders[] = {"a@x", "A@X", "c@x"};  // a@x and A@X are one sender
   for (int i = 0; i < 60; ++i)
     log.record_rcpt({std::chrono::system_clock::time_point{std::chrono::seconds(i * i)},

@@ -1,0 +1,38 @@
+// The HTTP API's settings: its bounds and timeouts (--http-max-body, --http-idle-timeout, ...),
+// its token and who may call it from a browser (--api-allowed-host, --api-cors).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "api/request_guard.hpp"
+
+namespace bounceback::api {
+
+struct HttpLimits {
+  std::size_t header_bytes = 16 * 1024;  // Beast's default bound, and more than browsers send
+  // A request body: a scenario for PUT /api/v1/scenario (real ones are a few KiB).
+  std::size_t body_bytes = 1024 * 1024;
+  std::chrono::milliseconds idle{std::chrono::seconds(60)};  // waiting for a request
+  std::chrono::milliseconds io{std::chrono::seconds(30)};    // reading a body, writing
+  // SSE comment line, so proxies and clients do not take a quiet stream for a dead one.
+  std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};
+  std::size_t event_backlog = 1024;  // SSE events queued for a slow client before closing it
+  // Open API connections (each a coroutine and its buffers); a test suite needs a few.
+  std::size_t max_connections = 512;
+  // Past max_connections, this many more are accepted for /healthz and /metrics only (one
+  // request each, a short idle limit): a full API still answers its health checks.
+  std::size_t reserved_connections = 16;
+  std::chrono::milliseconds reserve_idle{std::chrono::seconds(5)};
+};
+
+struct Settings {
+  HttpLimits http;
+  std::string token;  // required as "Authorization: Bearer TOKEN" when set
+  // Host names and browser origins the API answers besides its own (request_guard.hpp); the
+  // app adds --hostname to the hosts.
+  GuardConfig guard;
+};
+
+}  // namespace bounceback::api

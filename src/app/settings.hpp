@@ -1,0 +1,44 @@
+// Everything `serve` can be told: one tree whose parts are declared in their own layers with
+// their defaults (smtp/settings.hpp, net/settings.hpp, store/settings.hpp, api/settings.hpp,
+// scenario/settings.hpp). The option table (options.cpp) fills it field by field from the
+// command line and --config; the app hands each part to its layer whole.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/settings.hpp"
+#include "net/settings.hpp"
+#include "net/tls_context.hpp"
+#include "scenario/settings.hpp"
+#include "smtp/settings.hpp"
+#include "store/settings.hpp"
+
+namespace bounceback::app {
+
+// Mailpit's and MailHog's ports, so users can swap Bounceback in.
+struct Listeners {
+  std::vector<std::string> smtp;   // plain SMTP; 127.0.0.1:1025 when none is given
+  std::vector<std::string> smtps;  // implicit TLS (RFC 8314)
+  std::string http = "127.0.0.1:8025";
+};
+
+struct LogSettings {
+  std::string format = "text";  // or json
+  std::string level = "info";
+};
+
+struct Settings {
+  Listeners listen;
+  std::string scenario;         // file path or built-in name; empty: accept everything
+  net::TlsSettings tls;         // its hostname is the one in force at start
+  std::string tls_export_cert;  // write the certificate in use (PEM) to this file at start
+  LogSettings log;
+  smtp::Settings smtp;
+  net::Settings net;
+  store::Settings store;
+  api::Settings api;
+  scenario::Settings engine;
+};
+
+}  // namespace bounceback::app

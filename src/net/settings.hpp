@@ -1,0 +1,29 @@
+// The transport's settings: timeouts, connection bounds and buffers of the SMTP listeners and
+// connections (--idle-timeout, --max-connections, ...), each with its default and why.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace bounceback::net {
+
+struct Settings {
+  // RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command.
+  std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  // A whole session, however busy: bounds a client that trickles commands forever.
+  std::chrono::milliseconds session_timeout{std::chrono::hours(1)};
+  // A TLS handshake (SMTPS, or after STARTTLS); a client that stalls it is closed.
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
+  // SIGTERM/SIGINT: time for sessions in flight to finish before 421 4.3.2 and close.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
+  std::size_t max_connections = 10000;     // beyond: 421 4.7.0 and close
+  std::size_t max_connections_per_ip = 0;  // 0: off (a test double's clients share 127.0.0.1)
+  // Per connection, allocated once the client sends; must hold the longest line the session
+  // keeps unconsumed (smtp::Limits::command_line and auth_line).
+  std::size_t read_buffer = 16 * 1024;
+  // I/O threads, one event loop each; 0: one per core. One by default, like smtp-sink: the
+  // mailer under test shares the machine (docs/benchmarks.md).
+  unsigned threads = 1;
+};
+
+}  // namespace bounceback::net
