@@ -24,10 +24,6 @@
 
 namespace bounceback::app {
 
-// Threads that run stores blocking on the disk (an fsync'd spool), so that the fsyncs of
-// many sessions overlap (group commit) while the event loops serve others.
-constexpr std::size_t store_threads = 32;
-
 int serve(const Settings& settings) {
   log::Level level{};
   if (!log::parse_level(settings.log.level, level)) {
@@ -71,7 +67,7 @@ int serve(const Settings& settings) {
 
   // Created only with a spool: an in-memory store runs inline on the event loop.
   std::optional<boost::asio::thread_pool> store_pool;
-  if (messages.blocking()) store_pool.emplace(store_threads);
+  if (messages.blocking()) store_pool.emplace(settings.store.threads);
 
   net::ServerContext ctx;
   ctx.store_pool = store_pool ? &*store_pool : nullptr;

@@ -222,6 +222,8 @@ const std::vector<OptionRow>& table() {
       choice<bool>("received-header", "on|off",
                    "prepend a Received: header to each stored message (RFC 5321 §4.4)",
                    AT(store.received_header), {{"on", true}, {"off", false}}),
+      count("store-threads", "threads writing and fsyncing --store-dir files, in parallel",
+            AT(store.threads)),
       count("max-messages", "in-memory capture bound, oldest dropped first",
             AT(store.max_messages)),
       count("max-sessions", "session transcripts kept", AT(store.sessions.sessions)),
@@ -381,6 +383,7 @@ void check(const Settings& s) {
   if (s.net.read_buffer <= longest)
     throw UsageError("--read-buffer: must be larger than --max-line and --max-auth-line (" +
                      std::to_string(longest) + ")");
+  if (s.store.threads == 0) throw UsageError("--store-threads: at least 1");
   if (s.api.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
     throw UsageError("--api-max-header: at most 4GiB");
 }

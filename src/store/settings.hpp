@@ -24,6 +24,9 @@ struct Settings {
   std::string dir;  // also write each message as DIR/<id>.eml, fsynced before the 250
   // Prepend Received: (RFC 5321 §4.4) to stored messages, as a real MX does.
   bool received_header = true;
+  // Threads that run stores blocking on the disk (with `dir`: write, fsync, rename), so that
+  // the fsyncs of many sessions overlap (group commit) while the event loops serve others.
+  unsigned threads = 32;
   SessionBudget sessions;
 };
 
