@@ -113,7 +113,8 @@ int serve(const Settings& settings) {
   try {
     for (const auto& a : settings.listen.smtp) bound("smtp", a, smtp.listen(a, false));
     for (const auto& a : settings.listen.smtps) bound("smtps", a, smtp.listen(a, true));
-    bound("http", settings.listen.http, http.listen(settings.listen.http));
+    bound("http", settings.listen.http,
+          http.listen(settings.listen.http, settings.net.accept_backoff));
   } catch (const std::exception& e) {
     std::cerr << "bounceback: " << e.what() << '\n';
     return 2;

@@ -30,9 +30,6 @@ using asio::awaitable;
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-// How long a connection that is ending may take to say its last words: the 421 after a
-// timeout, a TLS close_notify.
-constexpr auto last_words = std::chrono::seconds(2);
 
 namespace {
 
@@ -95,7 +92,7 @@ awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionCon
   using namespace asio::experimental::awaitable_operators;
   control->interrupt = [this] {
     stopping_ = true;
-    end_within(last_words);  // the 421 4.3.2, then close
+    end_within(ctx_.options.last_words);  // the 421 4.3.2, then close
     boost::system::error_code ignored;
     socket_.cancel(ignored);
     pacer_.cancel();
@@ -120,7 +117,7 @@ awaitable<void> Connection::watchdog() {
       pacer_.cancel();
       // The 421 that follows gets a bound of its own: a client that stopped reading must
       // not hold the connection open on a blocked write.
-      session_deadline_ = Clock::now() + last_words;
+      session_deadline_ = Clock::now() + ctx_.options.last_words;
     }
   }
 }
@@ -179,7 +176,7 @@ awaitable<void> Connection::close() {
   boost::system::error_code ignored;
   if (tls_ && !timed_out_) {
     // A bounded close_notify; a client that does not answer is not waited for.
-    end_within(last_words);
+    end_within(ctx_.options.last_words);
     co_await tls_->async_shutdown(use_tuple);
   }
   // No shutdown(): close() sends the FIN, and most clients have closed first (ENOTCONN).
@@ -235,7 +232,7 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
         }
         if (timed_out_) {
           counters.timeouts.fetch_add(1, std::memory_order_relaxed);
-          timed_out_ = false;  // let the last reply be written, within last_words
+          timed_out_ = false;  // let the last reply be written, within the last words' bound
           effect = driver.timed_out();
         } else if (stopping_) {
           effect = driver.shutting_down();

@@ -25,7 +25,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acceptor, std::
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
       log::warn("accept failed", {{"listener", name}, {"error", ec.message()}});
-      asio::steady_timer pause(acceptor->get_executor(), accept_backoff);
+      asio::steady_timer pause(acceptor->get_executor(), handlers.backoff);
       co_await pause.async_wait(tuple_awaitable);
       continue;
     }

@@ -12,15 +12,13 @@
 
 namespace bounceback::net {
 
-// The pause after a failed accept: with EMFILE the listener stays readable, and retrying at
-// once would spin until a connection closes.
-inline constexpr std::chrono::milliseconds accept_backoff{50};
-
 // Where an accepted connection lives, and what the server does with it.
 struct AcceptHandlers {
   std::function<boost::asio::any_io_executor()> place;  // called once per accept
   std::function<void(boost::asio::ip::tcp::socket, const boost::asio::ip::tcp::endpoint& peer)>
       accepted;
+  // The pause after a failed accept (net::Settings::accept_backoff says why).
+  std::chrono::milliseconds backoff;
 };
 
 // Runs the accept loop of `acceptor` on its own executor until the acceptor is closed.

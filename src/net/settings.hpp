@@ -16,6 +16,14 @@ struct Settings {
   std::chrono::milliseconds handshake_timeout{std::chrono::seconds(30)};
   // SIGTERM/SIGINT: time for sessions in flight to finish before 421 4.3.2 and close.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(5)};
+  // How long a connection that is ending may take to say its last words (the 421 after a
+  // timeout or at shutdown, a TLS close_notify): a client that stopped reading, or never
+  // answers close_notify, must not hold the connection open.
+  std::chrono::milliseconds last_words{std::chrono::seconds(2)};
+  // The pause of a listener after a failed accept: with EMFILE the listener stays readable,
+  // and retrying at once would spin until a connection closes. Short, so that accepting
+  // resumes soon after descriptors free up.
+  std::chrono::milliseconds accept_backoff{50};
   std::size_t max_connections = 10000;     // beyond: 421 4.7.0 and close
   std::size_t max_connections_per_ip = 0;  // 0: off (a test double's clients share 127.0.0.1)
   // Per connection, allocated once the client sends; must hold the longest line the session

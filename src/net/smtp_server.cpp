@@ -91,7 +91,8 @@ std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) 
                    [state] { return asio::any_io_executor(state->pool.next().get_executor()); },
                    [state, implicit_tls](tcp::socket socket, const tcp::endpoint& peer) {
                      state->spawn(std::move(socket), peer, implicit_tls);
-                   }});
+                   },
+                   state->ctx.options.accept_backoff});
   return port;
 }
 

@@ -93,3 +93,16 @@ def test_bad_value_is_an_error_naming_the_key(tmp_path):
     assert p.returncode == 2, p
     assert f"{path}:1:" in p.stderr and "api-idle-timeout" in p.stderr, p.stderr
     assert "expected a duration" in p.stderr, p.stderr
+
+
+def test_config_bounds_the_tls_handshake(bounceback, tmp_path):
+    # tls-handshake-timeout could not be set before: a client that opens SMTPS and never
+    # sends a ClientHello is closed after it (default 30s).
+    config = tmp_path / "bounceback.toml"
+    config.write_text('smtps = ["127.0.0.1:0"]\ntls-handshake-timeout = "1s"\n')
+    server = bounceback("--config", str(config))
+    start = time.monotonic()
+    with socket.create_connection(("127.0.0.1", server.smtps_port), timeout=10) as s:
+        assert s.recv(4096) == b""  # closed, without a byte
+    waited = time.monotonic() - start
+    assert 0.5 < waited < 4, waited

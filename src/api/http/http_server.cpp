@@ -79,7 +79,8 @@ HttpServer::HttpServer(asio::io_context& io, ApiContext& context, RequestGuard g
 
 HttpServer::~HttpServer() = default;
 
-std::uint16_t HttpServer::listen(const std::string& address) {
+std::uint16_t HttpServer::listen(const std::string& address,
+                                 std::chrono::milliseconds accept_backoff) {
   auto acceptor = net::open_acceptor(state_->io, address, "http");
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
@@ -90,9 +91,8 @@ std::uint16_t HttpServer::listen(const std::string& address) {
       {// Each connection on a strand of the API's context (long-polls post to it).
        [state] { return asio::any_io_executor(asio::make_strand(state->io)); },
        [state, listener = ListenerAddress{bound.to_string(), bound.is_unspecified()}](
-           tcp::socket socket, const tcp::endpoint&) {
-         state->spawn(std::move(socket), listener);
-       }});
+           tcp::socket socket, const tcp::endpoint&) { state->spawn(std::move(socket), listener); },
+       accept_backoff});
   return port;
 }
 

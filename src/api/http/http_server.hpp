@@ -28,7 +28,8 @@ class HttpServer {
 
   // Binds "ADDR:PORT" ("[::1]:8025" for IPv6, port 0 for any); throws std::runtime_error.
   // Returns the bound port.
-  std::uint16_t listen(const std::string& address);
+  // `accept_backoff`: the pause after a failed accept (net::Settings::accept_backoff).
+  std::uint16_t listen(const std::string& address, std::chrono::milliseconds accept_backoff);
   // Stops accepting and closes every connection, ending long-polls and event streams.
   // Thread-safe: runs on the server's io_context.
   void stop();
