@@ -198,6 +198,7 @@ TEST_CASE("driver: how the input is cut into reads changes nothing", "[smtp][dri
   for (char c : conversation) bytes.send(std::string(1, c));
 
   CHECK(bytes.executor->wire == whole.executor->wire);
+  CHECK(bytes.transcript.lines == whole.transcript.lines);
   CHECK(whole.executor->wire.ends_with("221 2.0.0 Bye\r\n"));
   CHECK(bytes.executor->clock == whole.executor->clock);
   REQUIRE(bytes.sink.messages.size() == 2);
