@@ -17,7 +17,6 @@ namespace r = replies;
 Session::Session(std::shared_ptr<const SessionConfig> config, Policy& policy,
                  TranscriptSink* transcript, SessionFacts facts)
     : config_(std::move(config)),
-      limits_(config_->limits),
       policy_(policy),
       transcript_(transcript),
       facts_(std::move(facts)) {}
@@ -28,13 +27,13 @@ Event Session::event(EventKind kind, std::string_view arg) {
   Event ev;
   ev.kind = kind;
   ev.session = &facts_;
-  ev.sequence = ++events_;
+  ev.sequence = ++counts_.events;
   ev.argument = arg;
-  ev.from = from_;
-  ev.rcpts = rcpts_;
+  ev.from = txn_.from;
+  ev.rcpts = txn_.rcpts;
   ev.nth_message = facts_.messages + 1;
-  ev.size = mail_params_.size.value_or(0);
-  ev.queue_id = queue_id_;
+  ev.size = txn_.params.size.value_or(0);
+  ev.queue_id = txn_.queue_id;
   return ev;
 }
 
@@ -82,17 +81,17 @@ std::string_view Session::refused(EventKind kind, std::string_view wire, std::st
   Event ev;  // not event(): the sequence counts the events decide() sees
   ev.kind = kind;
   ev.session = &facts_;
-  ev.from = from_;
+  ev.from = txn_.from;
   ev.rcpt = rcpt;
-  ev.rcpts = rcpts_;
-  ev.queue_id = queue_id_;
+  ev.rcpts = txn_.rcpts;
+  ev.queue_id = txn_.queue_id;
   policy_.refused(ev, wire);
   return wire;
 }
 
 void Session::protocol_error(std::string_view wire, Output& out) {
   send(wire, out);
-  if (++errors_ >= limits_.hard_errors) close_with(config_->closing_errors, out);
+  if (++counts_.errors >= config_->limits.hard_errors) close_with(config_->closing_errors, out);
 }
 
 void Session::close_with(std::string_view wire, Output& out) {
@@ -102,17 +101,11 @@ void Session::close_with(std::string_view wire, Output& out) {
 }
 
 void Session::reset_transaction() {
-  has_mail_ = rcpt_attempted_ = bdat_started_ = bdat_failed_ = false;
-  bdat_first_.reset();
-  from_.clear();
-  mail_params_ = {};
-  rcpts_.clear();
-  rcpt_params_.clear();
-  queue_id_.clear();
+  txn_ = txn_.next();
 }
 
 void Session::new_queue_id() {
-  queue_id_ = facts_.id + '.' + std::to_string(++transactions_);
+  txn_.queue_id = facts_.id + '.' + std::to_string(++counts_.transactions);
 }
 
 // ---- input -------------------------------------------------------------------------------
@@ -122,7 +115,7 @@ void Session::start(Output& out) {
   Decision d;
   if (!decide(ev, d, out)) return;
   // A 554 greeting refuses service but keeps the session for QUIT (§3.1); 421 closes.
-  if (!reply(ev, d, config_->banner, out)) service_refused_ = true;
+  if (!reply(ev, d, config_->banner, out)) greeting_ = Greeting::refused;
 }
 
 std::size_t Session::feed(std::string_view input, Output& out) {
@@ -139,45 +132,31 @@ std::size_t Session::feed(std::string_view input, Output& out) {
           finish_message(out, false);
         }
         break;
-      case Phase::bdat: {
-        const auto n =
-            static_cast<std::size_t>(std::min<std::uint64_t>(bdat_remaining_, rest.size()));
-        if (bdat_error_.empty() && !bdat_discard_) {
-          auto& body = decoder_.body();
-          if (body.size() + n > limits_.message_size) {
-            bdat_error_ = r::message_too_big;
-            bdat_failed_ = true;
-            body.clear();
-          } else {
-            body.append(rest.substr(0, n));
-          }
-        }
-        bdat_remaining_ -= n;
-        used += n;
-        if (bdat_remaining_ == 0) finish_chunk(out);
+      case Phase::bdat:
+        used += txn_.bdat.feed(rest, decoder_.body());
+        if (txn_.bdat.done()) finish_chunk(out);
         break;
-      }
       case Phase::command: {
         const auto* nl = static_cast<const char*>(std::memchr(rest.data(), '\n', rest.size()));
         if (!nl) {
           // Keep an incomplete line for the next read, unless it is already too long: then
           // skip it (bounded memory) and answer once its end arrives.
-          if (!skipping_line_ && rest.size() < line_limit(rest)) return used;
-          skipping_line_ = true;
+          if (!line_.skipping && rest.size() < line_limit(rest)) return used;
+          line_.skipping = true;
           return input.size();
         }
         const std::size_t len = static_cast<std::size_t>(nl - rest.data());
         used += len + 1;
-        if (skipping_line_ || len + 1 > line_limit(rest)) {
-          skipping_line_ = false;
+        if (line_.skipping || len + 1 > line_limit(rest)) {
+          line_.skipping = false;
           sasl_.reset();  // an overlong SASL response ends the exchange
           protocol_error(r::line_too_long, out);
           break;
         }
         std::string_view line = rest.substr(0, len);
-        line_bare_lf_ = line.empty() || line.back() != '\r';
-        if (!line_bare_lf_) line.remove_suffix(1);
-        more_input_ = rest.size() > len + 1;
+        line_.bare_lf = line.empty() || line.back() != '\r';
+        if (!line_.bare_lf) line.remove_suffix(1);
+        line_.more_input = rest.size() > len + 1;
         command(line, out);
         // Plaintext pipelined after STARTTLS must never run (CVE-2011-0411): drop it.
         if (out.then == Output::Then::start_tls) return input.size();
@@ -191,7 +170,8 @@ std::size_t Session::feed(std::string_view input, Output& out) {
 // AUTH lines and SASL responses may be longer than commands (RFC 4954 §4).
 std::size_t Session::line_limit(std::string_view line_start) const {
   const bool auth = sasl_ || (line_start.size() >= 5 && iequals(line_start.substr(0, 5), "AUTH "));
-  return auth ? std::max(limits_.auth_line, limits_.command_line) : limits_.command_line;
+  return auth ? std::max(config_->limits.auth_line, config_->limits.command_line)
+              : config_->limits.command_line;
 }
 
 // ---- commands (the table and the dispatch are in session_commands.cpp) --------------------
@@ -215,7 +195,7 @@ void Session::greet(std::string_view arg, bool extended, Output& out) {
                               : facts_.tls ? config_->ehlo_tls
                                            : config_->ehlo_plain;
   if (reply(ev, d, normal, out)) {
-    greeted_ = true;
+    greeting_ = Greeting::given;
     reset_transaction();  // EHLO/HELO imply RSET (§4.1.4)
   }
 }
@@ -239,7 +219,7 @@ void Session::tls_started(std::string version, std::string cipher) {
   facts_.tls_version = std::move(version);
   facts_.tls_cipher = std::move(cipher);
   // Forget what the client said in plaintext; it must EHLO again (RFC 3207 §4.2).
-  greeted_ = false;
+  greeting_ = Greeting::awaited;
   facts_.helo.clear();
   facts_.esmtp = false;
   facts_.auth_user.clear();

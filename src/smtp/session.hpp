@@ -16,6 +16,7 @@
 #include "smtp/event.hpp"
 #include "smtp/limits.hpp"
 #include "smtp/message.hpp"
+#include "smtp/transaction.hpp"
 
 namespace bounceback::smtp {
 
@@ -141,38 +142,28 @@ class Session {
   void new_queue_id();
 
   std::shared_ptr<const SessionConfig> config_;
-  const Limits& limits_;
   Policy& policy_;
   TranscriptSink* transcript_;
   SessionFacts facts_;
 
   Phase phase_ = Phase::command;
-  bool greeted_ = false;          // HELO/EHLO seen
-  bool service_refused_ = false;  // the banner was a 554: only QUIT is served
-  bool skipping_line_ = false;    // inside an overlong command line
-  bool line_bare_lf_ = false;     // the command line being run ended in LF without CR
-  bool more_input_ = false;       // and more input followed it in the same read
-  unsigned errors_ = 0, commands_ = 0;
-  std::uint32_t events_ = 0, transactions_ = 0;
+  enum class Greeting : std::uint8_t {
+    awaited,  // no HELO/EHLO yet (or since STARTTLS)
+    given,
+    refused,  // the banner was a 554: only QUIT is served (RFC 5321 §3.1)
+  } greeting_ = Greeting::awaited;
+  struct LineState {
+    bool skipping = false;    // inside an overlong command line
+    bool bare_lf = false;     // the command line being run ended in LF without CR
+    bool more_input = false;  // and more input followed it in the same read
+  } line_;
+  struct Counts {  // for the limits, the event sequence and unique ids
+    unsigned errors = 0, commands = 0;
+    std::uint32_t events = 0, transactions = 0, auth_exchanges = 0;
+  } counts_;
   std::optional<auth::Exchange> sasl_;  // an AUTH exchange in progress: lines are responses
-  std::uint32_t auth_exchanges_ = 0;
-
-  // The current transaction.
-  bool has_mail_ = false, rcpt_attempted_ = false;
-  std::string from_;
-  MailParams mail_params_;
-  std::vector<std::string> rcpts_;
-  std::vector<RcptParams> rcpt_params_;
-  std::string queue_id_;
-  DataDecoder decoder_;
-  std::uint64_t bdat_remaining_ = 0;
-  bool bdat_last_ = false, bdat_started_ = false;
-  bool bdat_failed_ = false;     // a chunk of this transaction failed: the rest are refused
-  bool bdat_discard_ = false;    // the Policy refused the transaction: read, drop, no reply
-  std::string_view bdat_error_;  // the reply owed once the chunk is read, if it failed
-  // A positive `data` decision at the first BDAT: there is no 354, so its delay, drip and
-  // disconnect (and a 2xx text) shape the reply that ends the first chunk instead.
-  std::optional<Decision> bdat_first_;
+  Transaction txn_;
+  DataDecoder decoder_;  // DATA's reader; its body holds the message for BDAT too
   // What the reply to a message handed out for storing (Then::store) needs. Inline, not
   // allocated: storing is on the hot path.
   struct PendingStore {

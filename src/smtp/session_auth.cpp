@@ -19,8 +19,8 @@ void Session::on_auth(std::string_view arg, Output& out) {
   // A challenge unique to this exchange (RFC 2195 §2); the session id is process-unique.
   std::string challenge;
   if (*mechanism == auth::Mechanism::cram_md5)
-    challenge =
-        '<' + facts_.id + '.' + std::to_string(++auth_exchanges_) + '@' + config_->hostname + '>';
+    challenge = '<' + facts_.id + '.' + std::to_string(++counts_.auth_exchanges) + '@' +
+                config_->hostname + '>';
   sasl_.emplace(*mechanism, std::move(challenge));
   sasl_step(sasl_->start(initial), out);
 }

@@ -110,20 +110,21 @@ void Session::command(std::string_view line, Output& out) {
       transcript_->line(true, line);
   }
   // Postfix smtpd_forbid_bare_newline: under reject/disconnect only CRLF ends a line.
-  if (line_bare_lf_ && config_->bare_lf >= BareLfPolicy::reject)
+  if (line_.bare_lf && config_->bare_lf >= BareLfPolicy::reject)
     return close_with(config_->bare_lf == BareLfPolicy::reject ? config_->bare_lf_rejected
                                                                : config_->bare_lf_disconnect,
                       out);
   if (sasl_) return sasl_response(line, out);
-  if (++commands_ > limits_.commands_per_session) return close_with(config_->closing_errors, out);
+  if (++counts_.commands > config_->limits.commands_per_session)
+    return close_with(config_->closing_errors, out);
   const CommandLine cmd = parse_command(line);
   const CommandRow* row = cmd.row;
-  if (service_refused_ && !(row && row->needs & need::after_554))
+  if (greeting_ == Greeting::refused && !(row && row->needs & need::after_554))
     return protocol_error(r::no_service, out);
   if (!row) return on_unknown(line, out);
   // Postfix smtpd_forbid_unauth_pipelining: input the client sent without waiting for a reply
   // it had to wait for (or any pipelining before EHLO: PIPELINING is an ESMTP extension).
-  if (more_input_ && config_->forbid_improper_pipelining &&
+  if (line_.more_input && config_->forbid_improper_pipelining &&
       (row->needs & need::ends_group || !facts_.esmtp))
     return close_with(r::pipelining_sync, out);
   if (const std::string_view wire = unmet(*row, cmd.arg); !wire.empty()) {
@@ -145,18 +146,18 @@ std::string_view Session::unmet(const CommandRow& row, std::string_view arg) con
     return r::auth_unavailable;
   if (requires_(need::no_tls) && facts_.tls) return r::tls_active;
   if (requires_(need::tls_offered) && !config_->tls_available) return r::tls_not_offered;
-  if (requires_(need::greeting) && !greeted_) return r::need_helo;
+  if (requires_(need::greeting) && greeting_ != Greeting::given) return r::need_helo;
   if (requires_(need::no_auth) && !facts_.auth_user.empty()) return r::auth_already;
-  if (requires_(need::no_transaction) && has_mail_) return row.busy;
+  if (requires_(need::no_transaction) && txn_.open) return row.busy;
   if (requires_(need::tls_if_required) && config_->tls == Requirement::required && !facts_.tls)
     return r::tls_required;
   if (requires_(need::auth_if_required) && config_->auth == Requirement::required &&
       facts_.auth_user.empty())
     return r::auth_required;
-  if (requires_(need::transaction) && !has_mail_) return r::need_mail;
-  if (requires_(need::recipients) && rcpts_.empty())
-    return rcpt_attempted_ ? r::no_valid_rcpts : r::need_rcpt;
-  if (requires_(need::no_chunks) && bdat_started_) return r::data_after_bdat;
+  if (requires_(need::transaction) && !txn_.open) return r::need_mail;
+  if (requires_(need::recipients) && txn_.rcpts.empty())
+    return txn_.rcpt_attempted ? r::no_valid_rcpts : r::need_rcpt;
+  if (requires_(need::no_chunks) && txn_.bdat.accepted()) return r::data_after_bdat;
   return {};
 }
 

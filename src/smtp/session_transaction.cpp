@@ -1,6 +1,5 @@
 // The mail transaction half of the session: MAIL, RCPT, DATA, BDAT and the end of a
 // message (RFC 5321 §3.3, RFC 3030), up to handing the message out to be stored.
-#include <charconv>
 #include <utility>
 
 #include "smtp/command.hpp"
@@ -28,18 +27,18 @@ void Session::on_mail(std::string_view arg, Output& out) {
     case PathError::unknown_parameter:
       return refuse(r::unknown_parameter);
   }
-  if (m.params.size.value_or(0) > limits_.message_size)
+  if (m.params.size.value_or(0) > config_->limits.message_size)
     return send(refused(EventKind::mail, r::size_exceeded), out);
-  if (facts_.messages >= limits_.messages_per_session)
+  if (facts_.messages >= config_->limits.messages_per_session)
     return close_with(refused(EventKind::mail, r::too_many_messages), out);
-  from_ = std::move(m.address);
-  mail_params_ = std::move(m.params);
+  txn_.from = std::move(m.address);
+  txn_.params = std::move(m.params);
   new_queue_id();
   const Event ev = event(EventKind::mail, arg);
   Decision d;
   if (!decide(ev, d, out)) return;
   if (reply(ev, d, r::mail_ok, out, true))
-    has_mail_ = true;
+    txn_.open = true;
   else
     reset_transaction();
 }
@@ -49,7 +48,7 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
   const auto refuse = [&](std::string_view wire, std::string_view rcpt) {
     protocol_error(refused(EventKind::rcpt, wire, rcpt), out);
   };
-  rcpt_attempted_ = true;  // even a refused RCPT makes an empty DATA "no valid recipients"
+  txn_.rcpt_attempted = true;  // even a refused RCPT makes an empty DATA "no valid recipients"
   RcptCommand rc = parse_rcpt(arg);
   switch (rc.error) {
     case PathError::none:
@@ -63,22 +62,22 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
     case PathError::unknown_parameter:
       return refuse(r::unknown_parameter, rc.address);
   }
-  if (rcpts_.size() >= limits_.recipients)
+  if (txn_.rcpts.size() >= config_->limits.recipients)
     return send(refused(EventKind::rcpt, r::too_many_rcpts, rc.address), out);
   Event ev = event(EventKind::rcpt, arg);
   ev.rcpt = rc.address;
   Decision d;
   if (!decide(ev, d, out)) return;
   if (reply(ev, d, r::rcpt_ok, out, true)) {
-    rcpts_.push_back(std::move(rc.address));
-    rcpt_params_.push_back(std::move(rc.params));
+    txn_.rcpts.push_back(std::move(rc.address));
+    txn_.rcpt_params.push_back(std::move(rc.params));
   }
 }
 
 // BDAT's sequence checks, answered once its chunk is read (DATA's are need:: preconditions).
 std::string_view Session::transaction_error() const {
-  if (!has_mail_) return r::need_mail;
-  if (rcpts_.empty()) return rcpt_attempted_ ? r::no_valid_rcpts : r::need_rcpt;
+  if (!txn_.open) return r::need_mail;
+  if (txn_.rcpts.empty()) return txn_.rcpt_attempted ? r::no_valid_rcpts : r::need_rcpt;
   return {};
 }
 
@@ -89,65 +88,55 @@ void Session::on_data(std::string_view, Output& out) {
   // A 354 with `disconnect` closes: entering the data phase would undo the close.
   if (reply(ev, d, r::start_data, out, true) && phase_ != Phase::closed) {
     phase_ = Phase::data;
-    decoder_.reset(limits_.message_size, config_->bare_lf);
+    decoder_.reset(config_->limits.message_size, config_->bare_lf);
   }
 }
 
 void Session::on_bdat(std::string_view arg, Output& out) {
-  // "BDAT" SP chunk-size [ SP end-marker ] (RFC 3030 §2).
-  const auto sp = arg.find(' ');
-  const auto count = arg.substr(0, sp);
-  const auto marker = sp == std::string_view::npos ? std::string_view{} : arg.substr(sp + 1);
-  std::uint64_t size = 0;
-  const auto [p, ec] = std::from_chars(count.data(), count.data() + count.size(), size);
-  const bool last = iequals(marker, "LAST");
-  if (count.empty() || ec != std::errc{} || p != count.data() + count.size() ||
-      (!marker.empty() && !last))
-    // The chunk's length is unknown: it cannot be skipped.
+  ChunkReader& bdat = txn_.bdat;
+  if (!bdat.begin(arg, config_->limits.message_size))
     return protocol_error(refused(EventKind::data, r::bdat_syntax), out);
   phase_ = Phase::bdat;
-  bdat_remaining_ = size;
-  bdat_last_ = last;
-  bdat_error_ = {};
-  bdat_discard_ = false;
   // The chunk is read whatever happens; errors are answered after it (§2).
   if (const auto err = transaction_error(); !err.empty()) {
-    bdat_error_ = err;
-  } else if (bdat_failed_) {
-    bdat_error_ = r::bdat_failed;
-  } else if (!bdat_started_) {
+    bdat.refuse(err);
+  } else if (bdat.failed()) {
+    bdat.refuse(r::bdat_failed);
+  } else if (!bdat.accepted()) {
     const Event ev = event(EventKind::data);
     Decision d;
     if (!decide(ev, d, out)) return;
     if (d.reply && d.reply->code >= 400) {
       reply(ev, d, {}, out, true);
-      bdat_discard_ = bdat_failed_ = true;
+      bdat.discard();
       if (phase_ == Phase::closed) return;  // 421 or disconnect: the chunk is not read
     } else {
-      bdat_started_ = true;
-      if (d.delay.count() > 0 || d.drip.count() > 0 || d.disconnect || d.reply) bdat_first_ = d;
-      decoder_.reset(limits_.message_size, config_->bare_lf);
+      bdat.accept();
+      if (d.delay.count() > 0 || d.drip.count() > 0 || d.disconnect || d.reply)
+        txn_.bdat_decision = d;
+      decoder_.reset(config_->limits.message_size, config_->bare_lf);
     }
   }
-  if (size == 0) finish_chunk(out);
+  if (bdat.done()) finish_chunk(out);
 }
 
 void Session::finish_chunk(Output& out) {
   phase_ = Phase::command;
-  if (!bdat_error_.empty()) {
-    protocol_error(refused(EventKind::data, bdat_error_), out);
-    if (bdat_last_) reset_transaction();
+  const ChunkReader& bdat = txn_.bdat;
+  if (!bdat.error().empty()) {
+    protocol_error(refused(EventKind::data, bdat.error()), out);
+    if (bdat.last()) reset_transaction();
     return;
   }
-  if (bdat_discard_) {
-    if (bdat_last_) reset_transaction();
+  if (bdat.discarding()) {
+    if (bdat.last()) reset_transaction();
     return;
   }
-  if (!bdat_last_) {
+  if (!bdat.last()) {
     const std::string ok =
         "250 2.0.0 Ok: " + std::to_string(decoder_.body().size()) + " octets\r\n";
-    if (!bdat_first_) return send(ok, out);
-    Decision first = *std::exchange(bdat_first_, std::nullopt);
+    if (!txn_.bdat_decision) return send(ok, out);
+    Decision first = *std::exchange(txn_.bdat_decision, std::nullopt);
     if (first.reply && first.reply->code >= 300) first.reply.reset();  // only a 2xx fits here
     reply(event(EventKind::data), first, ok, out, false);
     return;
@@ -179,22 +168,24 @@ void Session::finish_message(Output& out, bool chunked) {
   Decision d;
   const bool go_on = decide(ev, d, out);
   ev.message = {};
-  if (bdat_first_) {  // BDAT ... LAST was the first chunk: the data decision's pacing applies
+  if (txn_.bdat_decision) {  // BDAT ... LAST was the first chunk: the data decision's pacing
+                             // applies
     if (d.delay.count() == 0 && d.drip.count() == 0) {
-      d.delay = bdat_first_->delay;
-      d.drip = bdat_first_->drip;
+      d.delay = txn_.bdat_decision->delay;
+      d.drip = txn_.bdat_decision->drip;
     }
-    d.disconnect = d.disconnect || bdat_first_->disconnect;
-    bdat_first_.reset();
+    d.disconnect = d.disconnect || txn_.bdat_decision->disconnect;
+    txn_.bdat_decision.reset();
   }
   if (go_on && (!d.reply || d.reply->code < 400)) {
     // The message goes to whoever carries out Then::store; the 250 waits for stored().
     AcceptedMessage& m = out.message;
-    m.queue_id = queue_id_;
-    m.from = from_;
-    m.params = mail_params_;
+    m.queue_id = txn_.queue_id;
+    m.from = txn_.from;
+    m.params = txn_.params;
     m.rcpts.clear();
-    for (std::size_t i = 0; i < rcpts_.size(); ++i) m.rcpts.push_back({rcpts_[i], rcpt_params_[i]});
+    for (std::size_t i = 0; i < txn_.rcpts.size(); ++i)
+      m.rcpts.push_back({txn_.rcpts[i], txn_.rcpt_params[i]});
     m.data = std::move(body);
     m.session_id = facts_.id;
     m.client_ip = facts_.client_ip;
@@ -229,7 +220,7 @@ void Session::complete_message(bool stored, const Event& ev, const Decision& d, 
     send(r::store_failed, out);
   } else {
     ++facts_.messages;
-    reply(ev, d, "250 2.0.0 Ok: queued as " + queue_id_ + "\r\n", out, true);
+    reply(ev, d, "250 2.0.0 Ok: queued as " + txn_.queue_id + "\r\n", out, true);
   }
   decoder_.body().clear();
   reset_transaction();
