@@ -1,5 +1,7 @@
 // The mail transaction half of the session: MAIL, RCPT, DATA, BDAT and the end of a
 // message (RFC 5321 §3.3, RFC 3030), up to handing the message out to be stored.
+#include <algorithm>
+#include <charconv>
 #include <utility>
 
 #include "smtp/command.hpp"
@@ -133,8 +135,11 @@ void Session::finish_chunk(Output& out) {
     return;
   }
   if (!bdat.last()) {
-    const std::string ok =
-        "250 2.0.0 Ok: " + std::to_string(decoder_.body().size()) + " octets\r\n";
+    // "250 2.0.0 Ok: <n> octets", formatted in place: a chunk costs no allocation.
+    char buffer[48] = "250 2.0.0 Ok: ";
+    char* end = std::to_chars(buffer + 14, buffer + 34, decoder_.body().size()).ptr;
+    end = std::copy_n(" octets\r\n", 9, end);
+    const std::string_view ok(buffer, static_cast<std::size_t>(end - buffer));
     if (!txn_.bdat_decision) return send(ok, out);
     Decision first = *std::exchange(txn_.bdat_decision, std::nullopt);
     if (first.reply && first.reply->code >= 300) first.reply.reset();  // only a 2xx fits here
