@@ -8,6 +8,7 @@
 
 #include "api/adjustable_clock.hpp"
 #include "api/reply_monitor.hpp"
+#include "api/settings.hpp"
 #include "net/server_counters.hpp"
 #include "scenario/engine.hpp"
 #include "store/event_feed.hpp"
@@ -28,6 +29,7 @@ struct ApiContext {
   std::function<void(std::shared_ptr<const scenario::Scenario>)> apply_scenario;
   std::string api_token;  // non-empty: /api/* and /metrics need "Authorization: Bearer TOKEN"
   store::EventFeed* events = nullptr;  // session_opened/closed, message_rejected for SSE
+  RouteLimits routes = {};             // long-poll waits, page sizes
 };
 
 }  // namespace bounceback::api

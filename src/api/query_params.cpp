@@ -89,7 +89,7 @@ const std::string* query_value(const Params& query, std::string_view name) {
 }
 
 std::optional<Page> parse_page(const Params& query, PageLimits limits, std::string& error) {
-  Page page{0, limits.default_limit};
+  Page page{0, std::min(limits.default_limit, limits.max_limit)};
   if (const auto* text = query_value(query, "start")) {
     const auto n = parse_count(*text);
     if (!n) {

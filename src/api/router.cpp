@@ -184,7 +184,7 @@ Response Router::metrics(const Request&, const Args&) const {
 
 Response Router::list_messages(const Request& request, const Args&) const {
   std::string error;
-  const auto page = parse_page(request.query, messages_page, error);
+  const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
   if (!page) return error_response(400, error);
   const MessageFilter filter = filter_of(request.query);
   json::array list;
@@ -221,14 +221,14 @@ std::string Router::event_message(const store::StoredMessage& message) {
 }
 
 Response Router::wait_message(const Request& request, const Args&) const {
-  std::chrono::milliseconds timeout = default_wait;
+  std::chrono::milliseconds timeout = std::min(ctx_.routes.default_wait, ctx_.routes.max_wait);
   if (const auto* t = query_value(request.query, "timeout")) {
     const auto parsed = parse_wait(*t);
     if (!parsed) return error_response(400, "timeout: expected a duration like 5s or 500ms");
-    timeout = std::min(*parsed, max_wait);
+    timeout = std::min(*parsed, ctx_.routes.max_wait);
   }
   std::string error;
-  const auto page = parse_page(request.query, messages_page, error);
+  const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
   if (!page) return error_response(400, error);
   Response r;
   r.deferred.kind = Deferred::Kind::wait;
@@ -275,7 +275,7 @@ Response Router::delete_message(const Request&, const Args& args) const {
 
 Response Router::list_sessions(const Request& request, const Args&) const {
   std::string error;
-  const auto page = parse_page(request.query, sessions_page, error);
+  const auto page = parse_page(request.query, ctx_.routes.sessions_page, error);
   if (!page) return error_response(400, error);
   auto all = ctx_.sessions.newest_first();
   std::vector<std::shared_ptr<const store::SessionRecord>> records;
@@ -303,7 +303,7 @@ Response Router::get_session(const Request&, const Args& args) const {
 
 Response Router::list_attempts(const Request& request, const Args&) const {
   std::string error;
-  const auto page = parse_page(request.query, attempts_page, error);
+  const auto page = parse_page(request.query, ctx_.routes.attempts_page, error);
   if (!page) return error_response(400, error);
   const auto* from_param = query_value(request.query, "from");
   const auto* rcpt_param = query_value(request.query, "to");

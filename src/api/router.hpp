@@ -15,15 +15,6 @@
 
 namespace bounceback::api {
 
-inline constexpr std::chrono::milliseconds default_wait{std::chrono::seconds(10)};
-inline constexpr std::chrono::milliseconds max_wait{std::chrono::minutes(2)};
-
-// Paging of the lists (docs/api.md "Paging"): a default page, and a bound on any page so one
-// request cannot serialize a whole 100k-message store. Sessions are heavier (transcripts).
-inline constexpr PageLimits messages_page{50, 1000};
-inline constexpr PageLimits sessions_page{20, 100};
-inline constexpr PageLimits attempts_page{100, 1000};
-
 class Router {
  public:
   explicit Router(ApiContext& ctx) : ctx_(ctx) {}

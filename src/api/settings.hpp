@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 
+#include "api/query_params.hpp"
 #include "api/request_guard.hpp"
 
 namespace bounceback::api {
@@ -27,8 +28,21 @@ struct HttpLimits {
   std::chrono::milliseconds reserve_idle{std::chrono::seconds(5)};
 };
 
+// The routes' bounds: how long a long-poll may wait, and the pages of the lists (docs/api.md
+// "Paging"): a default page, and a bound on any page so that one request cannot serialize a
+// whole 100k-message store. Sessions are heavier (transcripts).
+struct RouteLimits {
+  std::chrono::milliseconds default_wait{std::chrono::seconds(10)};  // no ?timeout= given
+  // The longest ?timeout=: a waiting long-poll holds one of the API's connections.
+  std::chrono::milliseconds max_wait{std::chrono::minutes(2)};
+  PageLimits messages_page{50, 1000};
+  PageLimits sessions_page{20, 100};
+  PageLimits attempts_page{100, 1000};
+};
+
 struct Settings {
   HttpLimits http;
+  RouteLimits routes;
   std::string token;  // required as "Authorization: Bearer TOKEN" when set
   // Host names and browser origins the API answers besides its own (request_guard.hpp); the
   // app adds --hostname to the hosts.

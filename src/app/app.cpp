@@ -96,9 +96,9 @@ int serve(const Settings& settings) {
   apply_scenario(initial);
 
   net::SmtpServer smtp(pool, ctx);
-  api::ApiContext api_ctx{messages,       sessions,           engine,
-                          *clock,         ctx.counters,       &replies,
-                          apply_scenario, settings.api.token, &events};
+  api::ApiContext api_ctx{messages,     sessions,           engine,         *clock,
+                          ctx.counters, &replies,           apply_scenario, settings.api.token,
+                          &events,      settings.api.routes};
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
   api::GuardConfig guard = settings.api.guard;

@@ -100,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!ec);
   }
   if (r.deferred.kind == api::Deferred::Kind::wait) {
-    FUZZ_CHECK(r.deferred.timeout <= api::max_wait);
+    FUZZ_CHECK(r.deferred.timeout <= world.ctx.routes.max_wait);
     // What the transport answers once a message matches: a page, valid JSON.
     if (const auto found =
             world.router.wait_check(r.deferred.filter, {r.deferred.start, r.deferred.limit})) {

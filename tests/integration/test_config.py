@@ -16,6 +16,7 @@ max-line = 100
 max-commands = 7
 idle-timeout = "1s"
 api-max-body = "200B"
+api-max-messages-page = 5
 """
 
 
@@ -57,6 +58,11 @@ def test_config_keys_take_effect_on_sockets(bounceback, tmp_path):
     assert status == 413, body
     status, _, body = http_call(server, "PUT", "/api/v1/scenario", body='name = "small"\n')
     assert status == 200, body
+
+    # api-max-messages-page = 5: a larger page is a 400 naming the bound.
+    status, _, body = http_call(server, "GET", "/api/v1/messages?limit=6")
+    assert status == 400 and b"from 0 to 5" in body, body
+    assert http_call(server, "GET", "/api/v1/messages?limit=5")[0] == 200
 
 
 def test_flags_after_config_override_it(bounceback, tmp_path):
