@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -312,6 +313,55 @@ TEST_CASE("command table: dispatch flags", "[smtp][command-table]") {
       const auto reply = h.send(std::string(row.name) + " x\r\nNOOP\r\n");
       const bool closed = reply.starts_with("554 5.5.0 Error: SMTP protocol synchronization");
       CHECK(closed == ((row.needs & need::ends_group) != 0));
+    }
+  }
+}
+
+TEST_CASE("command table: a row's event is what its handler asks the Policy",
+          "[smtp][command-table]") {
+  // For each row, a valid use of it after what its preconditions need.
+  struct Use {
+    std::vector<std::string> before;
+    std::string line;
+  };
+  const std::vector<std::string> open = {"EHLO c", "MAIL FROM:<a@b.example>",
+                                         "RCPT TO:<c@d.example>"};
+  const std::map<std::string_view, Use> uses = {
+      {"HELO", {{}, "HELO c"}},
+      {"EHLO", {{}, "EHLO c"}},
+      {"LHLO", {{}, "LHLO c"}},
+      {"MAIL", {{"EHLO c"}, "MAIL FROM:<a@b.example>"}},
+      {"RCPT", {{"EHLO c", "MAIL FROM:<a@b.example>"}, "RCPT TO:<c@d.example>"}},
+      {"DATA", {open, "DATA"}},
+      {"BDAT", {open, "BDAT 0"}},
+      {"RSET", {{"EHLO c"}, "RSET"}},
+      {"NOOP", {{}, "NOOP"}},
+      {"VRFY", {{}, "VRFY bob"}},
+      {"EXPN", {{}, "EXPN list"}},
+      {"HELP", {{}, "HELP"}},
+      {"QUIT", {{}, "QUIT"}},
+      {"STARTTLS", {{"EHLO c"}, "STARTTLS"}},
+      {"AUTH", {{"EHLO c"}, plain_alice}},
+  };
+  for (const auto& row : command_table()) {
+    CAPTURE(row.name);
+    const auto use = uses.find(row.name);
+    REQUIRE(use != uses.end());  // a new row needs a use here
+    Harness h([](SessionConfig& c) {
+      tls_on(c);
+      auth_on(c);
+    });
+    h.start();
+    for (const auto& line : use->second.before) REQUIRE(h.line(line)[0] < '4');
+    const auto seen = h.policy.seen.size();
+    const auto reply = h.line(use->second.line);
+    CAPTURE(reply);
+    CHECK((reply.empty() || reply[0] < '4' || row.verb == Verb::expn));  // EXPN: always 502
+    if (row.event) {
+      REQUIRE(h.policy.seen.size() > seen);
+      CHECK(h.policy.seen[seen].kind == *row.event);
+    } else {
+      CHECK(h.policy.seen.size() == seen);
     }
   }
 }
