@@ -24,10 +24,7 @@ std::shared_ptr<const smtp::SessionConfig> make_session_config(const smtp::Setti
                                                                const scenario::Scenario* scenario,
                                                                bool tls_available) {
   auto c = std::make_shared<smtp::SessionConfig>();
-  c->hostname = settings.hostname;
-  c->limits = settings.limits;
-  c->bare_lf = settings.bare_lf;
-  c->forbid_improper_pipelining = settings.forbid_improper_pipelining;
+  static_cast<smtp::Settings&>(*c) = settings;
   c->tls = starttls(settings, own_certificate, scenario);
   if (scenario) {
     const auto& s = scenario->server;

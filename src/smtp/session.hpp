@@ -16,23 +16,16 @@
 #include "smtp/event.hpp"
 #include "smtp/limits.hpp"
 #include "smtp/message.hpp"
+#include "smtp/settings.hpp"
 #include "smtp/transaction.hpp"
 
 namespace bounceback::smtp {
 
-enum class Requirement : std::uint8_t { off, optional, required };
-
-// Per-server settings, shared read-only by all sessions. Call prepare() after changing.
-struct SessionConfig {
-  std::string hostname = "localhost";
+// Per-server settings, shared read-only by all sessions: the SMTP settings (hostname,
+// limits, policies; their `starttls` is resolved into `tls` by the wiring), the scenario's
+// [server] overrides, and what they prebuild. Call prepare() after changing.
+struct SessionConfig : Settings {
   std::string banner_text = "ESMTP Bounceback";
-  Limits limits;
-  BareLfPolicy bare_lf = BareLfPolicy::normalize;
-  // Postfix smtpd_forbid_unauth_pipelining: a command that must end a pipeline group (RFC
-  // 2920 §3.1: EHLO, HELO, DATA, VRFY, EXPN, NOOP), or any command before EHLO, followed by
-  // input the client sent before seeing the reply, is not run: 554 5.5.0 and close. Without
-  // it such input runs as commands (a body sent before 354 when DATA is refused, say).
-  bool forbid_improper_pipelining = false;
   bool tls_available = false;  // STARTTLS can be offered
   Requirement tls = Requirement::optional;
   Requirement auth = Requirement::off;
