@@ -71,7 +71,7 @@ int serve(const Settings& settings) {
 
   net::ServerContext ctx;
   ctx.store_pool = store_pool ? &*store_pool : nullptr;
-  ctx.options = settings.net;
+  ctx.settings = settings.net;
   api::ReplyMonitor replies(engine, &events);  // replies by code for /metrics; refusals
   ctx.policy = &replies;
   ctx.store = &messages;

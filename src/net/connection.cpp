@@ -67,7 +67,7 @@ class Connection {
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
   awaitable<void> close();
-  void touch() { deadline_ = Clock::now() + ctx_.options.idle_timeout; }
+  void touch() { deadline_ = Clock::now() + ctx_.settings.idle_timeout; }
   // Deadlines sooner than the one the watchdog sleeps until wake it, so that it re-arms.
   void expect_handshake_within(Clock::duration within) {
     deadline_ = Clock::now() + within;
@@ -92,13 +92,13 @@ awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionCon
   using namespace asio::experimental::awaitable_operators;
   control->interrupt = [this] {
     stopping_ = true;
-    end_within(ctx_.options.last_words);  // the 421 4.3.2, then close
+    end_within(ctx_.settings.last_words);  // the 421 4.3.2, then close
     boost::system::error_code ignored;
     socket_.cancel(ignored);
     pacer_.cancel();
   };
   touch();
-  session_deadline_ = Clock::now() + ctx_.options.session_timeout;
+  session_deadline_ = Clock::now() + ctx_.settings.session_timeout;
   co_await (serve(implicit_tls) || watchdog());
   control->interrupt = nullptr;
 }
@@ -117,7 +117,7 @@ awaitable<void> Connection::watchdog() {
       pacer_.cancel();
       // The 421 that follows gets a bound of its own: a client that stopped reading must
       // not hold the connection open on a blocked write.
-      session_deadline_ = Clock::now() + ctx_.options.last_words;
+      session_deadline_ = Clock::now() + ctx_.settings.last_words;
     }
   }
 }
@@ -134,7 +134,7 @@ awaitable<std::tuple<boost::system::error_code, std::size_t>> Connection::write(
 
 awaitable<bool> Connection::handshake(smtp::Session* session) {
   if (!tls_choice_) co_return false;
-  expect_handshake_within(ctx_.options.handshake_timeout);
+  expect_handshake_within(ctx_.settings.handshake_timeout);
   if (tls_choice_->fault != HandshakeFault::none) {
     co_await refuse_handshake(tls_choice_->fault);
     co_return false;
@@ -176,7 +176,7 @@ awaitable<void> Connection::close() {
   boost::system::error_code ignored;
   if (tls_ && !timed_out_) {
     // A bounded close_notify; a client that does not answer is not waited for.
-    end_within(ctx_.options.last_words);
+    end_within(ctx_.settings.last_words);
     co_await tls_->async_shutdown(use_tuple);
   }
   // No shutdown(): close() sends the FIN, and most clients have closed first (ENOTCONN).
@@ -211,7 +211,7 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
   auto& counters = ctx_.counters;
   boost::system::error_code ec;
   using Kind = smtp::Effect::Kind;
-  smtp::SessionDriver driver(session, ctx_.options.read_buffer);
+  smtp::SessionDriver driver(session, ctx_.settings.read_buffer);
   driver.write_before_store(ctx_.store_pool != nullptr);
   smtp::Effect effect{Kind::close};
   if (!implicit_tls || co_await handshake(&session)) effect = driver.start();
@@ -291,13 +291,13 @@ awaitable<void> Connection::serve(bool implicit_tls) {
     co_await write(wire);
     co_await close();
   };
-  if (counters.current.fetch_add(1) >= ctx_.options.max_connections) {
+  if (counters.current.fetch_add(1) >= ctx_.settings.max_connections) {
     co_await refuse(config->too_many_connections);
     co_return;
   }
   const bool known = remote_.port() != 0 || !remote_.address().is_unspecified();
   const std::string client_ip = known ? remote_.address().to_string() : "unknown";
-  const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.options.max_connections_per_ip);
+  const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.settings.max_connections_per_ip);
   if (!slot) {
     counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
     co_await refuse(config->too_many_from_address);

@@ -92,7 +92,7 @@ std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) 
                    [state, implicit_tls](tcp::socket socket, const tcp::endpoint& peer) {
                      state->spawn(std::move(socket), peer, implicit_tls);
                    },
-                   state->ctx.options.accept_backoff});
+                   state->ctx.settings.accept_backoff});
   return port;
 }
 
@@ -112,7 +112,7 @@ void SmtpServer::stop(std::function<void()> done) {
     state->on_stopped = std::move(done);
   }
   // Sessions in flight get the grace period to finish; the rest are told 421 4.3.2.
-  state->grace.expires_after(state->ctx.options.shutdown_grace);
+  state->grace.expires_after(state->ctx.settings.shutdown_grace);
   state->grace.async_wait([state](boost::system::error_code) { state->interrupt_all(); });
 }
 

@@ -46,7 +46,7 @@ struct TlsChoice {
 // What every connection shares. The session config and the TLS choice are swapped whole when
 // the scenario changes; a session keeps the ones it started with.
 struct ServerContext {
-  Settings options;
+  Settings settings;  // the transport's (net/settings.hpp)
   std::atomic<std::shared_ptr<const smtp::SessionConfig>> config;
   smtp::Policy* policy = nullptr;
   store::MessageStore* store = nullptr;
