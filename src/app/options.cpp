@@ -396,7 +396,10 @@ void check(const Settings& s) {
   if (s.net.read_buffer <= longest)
     throw UsageError("--read-buffer: must be larger than --max-line and --max-auth-line (" +
                      std::to_string(longest) + ")");
-  if (s.store.threads == 0) throw UsageError("--store-threads: at least 1");
+  // Allocated per connection, or started at once: a typo must not exhaust memory or threads.
+  if (s.net.read_buffer > 64 * 1024 * 1024) throw UsageError("--read-buffer: at most 64MiB");
+  if (s.store.threads == 0 || s.store.threads > 1024)
+    throw UsageError("--store-threads: from 1 to 1024");
   if (s.api.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
     throw UsageError("--api-max-header: at most 4GiB");
 }

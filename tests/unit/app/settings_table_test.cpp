@@ -174,4 +174,8 @@ TEST_CASE("bad settings are usage errors naming the option", "[app][settings]") 
   CHECK_THROWS_WITH(app::parse_serve_options({"--read-buffer", "4KiB"}),
                     Catch::Contains("--read-buffer"));
   CHECK_NOTHROW(app::parse_serve_options({"--read-buffer", "64KiB", "--max-auth-line", "20000"}));
+  CHECK_THROWS_WITH(app::parse_serve_options({"--read-buffer", "1GiB"}),
+                    Catch::Contains("--read-buffer: at most 64MiB"));
+  CHECK_THROWS_WITH(app::parse_serve_options({"--store-threads", "0"}),
+                    Catch::Contains("--store-threads: from 1 to 1024"));
 }
