@@ -1,7 +1,7 @@
-// The session state machine: input framing, command dispatch and the connection-level
-// commands. Protocol errors are answered here; every valid command is an Event shown to the
-// Policy first, whose Decision may replace, delay or drop the reply. The mail transaction
-// and AUTH live in session_transaction.cpp and session_auth.cpp.
+// The session state machine: input framing and the connection-level commands. Every valid
+// command is an Event shown to the Policy first, whose Decision may replace, delay or drop the
+// reply. The command table and dispatch live in session_commands.cpp, the mail transaction in
+// session_transaction.cpp, AUTH in session_auth.cpp.
 #include "smtp/session.hpp"
 
 #include <algorithm>
