@@ -36,7 +36,7 @@ enum : std::uint16_t {
   no_chunks = 1 << 12,        // 503 5.5.1 Error: DATA and BDAT cannot be mixed ...
   // Checked before those, in Session::command():
   ends_group = 1 << 13,  // must end a pipeline group (RFC 2920 §3.1): what follows it in the
-                         // same read is improper pipelining (SessionConfig::forbid_improper_...)
+                         // same read closes the session under forbid_improper_pipelining
   after_554 = 1 << 14,   // still served after a 554 banner (§3.1); others get 503 no service
 };
 }  // namespace need
@@ -51,7 +51,7 @@ struct CommandRow {
   std::string_view busy = {};      // the 503 when need::no_transaction fails
 };
 
-// Every row, in the order HELP-like listings use.
+// Every row, one per Verb (checked at compile time in session_commands.cpp).
 std::span<const CommandRow> command_table();
 
 // The row named `name` (ASCII case-insensitive, RFC 5321 §2.4), or null.
