@@ -18,6 +18,7 @@ struct UsageError : std::runtime_error {
 
 // One row of the option table as the user sees it (--help, docs/settings.md).
 struct OptionDoc {
+  std::string_view group;    // the heading it is listed under: "SMTP", "HTTP API", ...
   std::string_view name;     // "max-line": --max-line and the config key max-line
   std::string_view arg;      // the value's shape: N, SIZE, DUR, ADDR:PORT, on|off ...
   std::string_view unit;     // count, bytes, duration, text, list (repeatable), choice

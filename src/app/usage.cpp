@@ -56,7 +56,14 @@ const char* usage() {
   static const std::string text = [] {
     std::ostringstream out;
     out << verbs_usage;
-    for (const auto& doc : option_docs()) usage_line(out, doc);
+    std::string_view group;
+    for (const auto& doc : option_docs()) {
+      if (doc.group != group) {
+        group = doc.group;
+        out << ' ' << group << ":\n";
+      }
+      usage_line(out, doc);
+    }
     return out.str();
   }();
   return text.c_str();
@@ -64,12 +71,19 @@ const char* usage() {
 
 std::string settings_markdown() {
   std::ostringstream out;
-  out << "| Option and config key | Default | Unit | What it sets or bounds |\n"
-      << "|---|---|---|---|\n";
-  for (const auto& doc : option_docs())
+  std::string_view group;
+  for (const auto& doc : option_docs()) {
+    if (doc.group != group) {
+      if (!group.empty()) out << '\n';
+      group = doc.group;
+      out << "### " << group << "\n\n"
+          << "| Option and config key | Default | Unit | What it sets or bounds |\n"
+          << "|---|---|---|---|\n";
+    }
     out << "| `--" << doc.name << ' ' << cell(doc.arg) << "` | "
         << (doc.default_text.empty() ? "none" : cell(doc.default_text)) << " | " << doc.unit
         << " | " << cell(doc.help) << " |\n";
+  }
   return out.str();
 }
 
