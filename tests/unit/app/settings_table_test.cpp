@@ -1,7 +1,8 @@
 // The option table against the documentation: docs/settings.md holds the table as --help and
 // the code render it, and every default that docs/security.md and docs/running.md quote for
 // an option is the one in the code. Plus the table's parsing: each default reads back, a
-// config file sets the same fields as flags, and an unknown key names itself.
+// config file sets the same fields as flags, an unknown key names itself, and every field of
+// the layers' settings has a row.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
