@@ -1,6 +1,7 @@
 """--config FILE against the real binary: keys set in TOML take effect on a real socket (SMTP
 and HTTP), flags after --config override them, and an unknown key or a bad value stops the
 server with exit code 2 and a message naming the file, line, column and key."""
+import json
 import re
 import socket
 import subprocess
@@ -112,3 +113,27 @@ def test_config_bounds_the_tls_handshake(bounceback, tmp_path):
         assert s.recv(4096) == b""  # closed, without a byte
     waited = time.monotonic() - start
     assert 0.5 < waited < 4, waited
+
+
+def test_config_cuts_transcript_lines(bounceback, tmp_path):
+    # max-transcript-line could not be set before (1000 bytes): a 100-byte line is kept whole
+    # by default, and cut at 40 bytes with a marker when the config file says so.
+    config = tmp_path / "bounceback.toml"
+    config.write_text("max-transcript-line = 40\n")
+    for args, expected in (((), "NOOP " + "y" * 95),
+                           (("--config", str(config)), "NOOP " + "y" * 35 + " [... 60 more bytes]")):
+        server = bounceback(*args)
+        c = Client(server)
+        c.reply()
+        assert c.cmd("NOOP " + "y" * 95)[0] == 250
+        assert c.cmd("QUIT")[0] == 221
+        c.close()
+        deadline = time.monotonic() + 5
+        while True:
+            status, _, body = http_call(server, "GET", "/api/v1/sessions?limit=1")
+            session = json.loads(body)["sessions"][0]
+            if session["ended_at"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        lines = [t["line"] for t in session["transcript"] if t["dir"] == "in"]
+        assert lines[0] == expected, lines
