@@ -128,8 +128,8 @@ constexpr BasicCode kBasic[] = {
      "The dotless form of 4.4.1, No answer from host.", "4.4.1", "No answer from host", "field"},
     {442, kTemporary, Bounce::soft, "The connection was lost during the transfer (non-standard).",
      "Retry; if it keeps happening, look at the network path (router, firewall, proxy).",
-     "The dotless form of 4.4.2, Bad connection.", "4.4.2",
-     "Connection dropped during transmission", "field"},
+     "The dotless form of 4.4.2, Bad connection.", "4.4.2", "Connection lost during transmission",
+     "field"},
     {446, kTemporary, Bounce::soft,
      "The maximum hop count was exceeded: the message is looping between servers "
      "(non-standard).",
@@ -304,7 +304,7 @@ constexpr BasicCode kBasic[] = {
      "Check blocklists and sender authentication (SPF, DKIM, DMARC), review the content, and "
      "request delisting where needed before sending again.",
      "The address itself may be valid; many senders do not suppress it on a policy block.", "5.7.1",
-     "Transaction failed: message refused by policy", kRfc5321},
+     "Message refused: local policy violation", kRfc5321},
     {555, kPermanent, Bounce::hard,
      "MAIL FROM or RCPT TO parameters not recognized or not implemented.",
      "Send only the parameters the server advertised in its EHLO reply.", "", "5.5.4",

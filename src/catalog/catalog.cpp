@@ -62,6 +62,33 @@ std::string_view generic_text(std::uint16_t code) {
   }
 }
 
+// Text for an enhanced code the catalogue lacks: it must fit the code's class and subject
+// (RFC 3463 §3: X.1 addressing ... X.7 policy), never borrow another code's text, which bounce
+// classifiers would read as that other failure (5.7.606 read as an unknown user). Worded so
+// Sisimai files each under its subject (tests/integration/test_classifiers.py).
+std::string_view subject_text(std::string_view enhanced) {
+  struct Row {
+    std::string_view temporary, permanent;
+  };
+  static constexpr Row kBySubject[] = {
+      {"Temporary failure, please try again later", "Other undefined status"},
+      {"Address not verified now, please try again later", "Address rejected"},
+      {"Mailbox temporarily unavailable, please try again later",
+       "Mailbox cannot accept this message"},
+      {"Mail system problem, please try again later", "Mail system error"},
+      {"Network or routing problem, please try again later", "Network or routing error"},
+      {"Protocol problem, please try again later", "Protocol error"},
+      {"Message content not accepted now, please try again later", "Message content rejected"},
+      {"Temporarily refused by local policy, please try again later",
+       "Message refused by security policy"},
+  };
+  const auto key = enhanced_key(enhanced);
+  if (!key || key->klass == 2) return "Ok";
+  const auto subject = static_cast<std::size_t>(key->subject);
+  const Row& row = subject < std::size(kBySubject) ? kBySubject[subject] : kBySubject[0];
+  return key->klass == 4 ? row.temporary : row.permanent;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() &&
@@ -208,8 +235,10 @@ const EnhancedCode* find_enhanced(std::string_view code) {
   if (!key) return nullptr;
   if (const auto* row = find_exact(*key)) return row;
   if (key->klass == 0) return nullptr;
+  const auto range = detail::provider_range_row(*key);
   key->klass = 0;
-  return find_exact(*key);
+  if (const auto* row = find_exact(*key)) return row;
+  return range.empty() ? nullptr : find_exact(*enhanced_key(range));
 }
 
 smtp::Reply standard_reply(std::uint16_t code, std::string_view enhanced) {
@@ -227,8 +256,8 @@ smtp::Reply standard_reply(std::uint16_t code, std::string_view enhanced) {
     reply.enhanced = std::string(enhanced);
     if (const auto* row = find_enhanced(enhanced); row && !row->standard_text.empty())
       reply.text = std::string(row->standard_text);
-    else if (basic)
-      reply.text = std::string(basic->standard_text);
+    else
+      reply.text = std::string(subject_text(enhanced));
   }
   if (reply.text.empty()) reply.text = std::string(generic_text(code));
   return reply;

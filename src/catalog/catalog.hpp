@@ -41,16 +41,19 @@ struct EnhancedCode {
   bool field_soft = false;     // a 5.x.x senders commonly treat as a soft bounce (see note)
 };
 
-// Lookup. find_enhanced accepts "5.1.1" (a class-specific row if any, else the "X.1.1" row)
-// or a generic "X.1.1"; nullptr when the code is not in the catalogue.
+// Lookup. find_enhanced accepts "5.1.1" (a class-specific row if any, else the "X.1.1" row,
+// else the row of a provider range holding it, e.g. 5.7.620 → 5.7.606) or a generic "X.1.1";
+// nullptr when the code is not in the catalogue.
 const BasicCode* find_basic(std::uint16_t code);
 const EnhancedCode* find_enhanced(std::string_view code);
 std::span<const BasicCode> basic_codes();        // sorted by code, unique
 std::span<const EnhancedCode> enhanced_codes();  // sorted by (subject, detail, class), unique
 
 // The reply an address-encoded recipient like 552-5.2.2@reply.test gets: enhanced defaults to
-// the code's standard one when empty; text from the enhanced code if known, else the basic
-// code's (the basic code's own text when the enhanced code is its standard one).
+// the code's standard one when empty; text from the enhanced code if known (a provider range
+// such as Microsoft's 5.7.606-5.7.649 counts), else a text fitting its class and subject
+// (RFC 3463), never another code's; the basic code's own text when the enhanced code is its
+// standard one.
 smtp::Reply standard_reply(std::uint16_t code, std::string_view enhanced = {});
 
 // For `bounceback explain QUERY` and GET /api/v1/codes/{code}: QUERY is "550", "5.1.1" or

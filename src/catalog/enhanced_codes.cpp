@@ -288,6 +288,14 @@ constexpr EnhancedCode kEnhanced[] = {
      "failures; some sites use 5.7.1 for the same thing.",
      "Unauthenticated email is not accepted: sender domain failed DMARC (SPF and DKIM) checks",
      k7372},
+    {"4.7.26",
+     "Gmail rate-limits mail it cannot authenticate: neither SPF nor DKIM passes for the "
+     "sender.",
+     "Publish SPF and sign with DKIM for the sending domain; retries at a lower rate may get "
+     "through meanwhile.",
+     "Gmail answers 421 4.7.26 ('This mail has been rate limited because it is "
+     "unauthenticated') before it starts refusing with 550 5.7.26.",
+     "This mail has been rate limited because it is unauthenticated", "field (Gmail)"},
     {"X.7.27", "The sender's domain publishes a null MX, so it cannot receive replies.",
      "Use a sender domain that can receive mail.", "", "Sender address has null MX", "RFC 7505"},
     {"X.7.28", "The message looks like part of a flood of similar abusive messages.",
@@ -318,6 +326,13 @@ constexpr EnhancedCode kEnhanced[] = {
      "Microsoft uses the range 4.7.500 to 4.7.699 for such temporary IP restrictions; Outlook.com "
      "sends 451 4.7.500 'Server busy. Please try again later'.",
      "Server busy. Please try again later", kMicrosoft},
+    {"5.7.500",
+     "Microsoft denies access to the sender or the message by its own policy; the codes from "
+     "5.7.500 to 5.7.699 each name one such rule.",
+     "Read the reply text for the rule; fix the sending setup it names before sending again.",
+     "Seen for example as 5.7.510 (no mail over IPv6), 5.7.511 (banned sender), 5.7.512 (From "
+     "header not RFC 5322 compliant).",
+     "Access denied by the receiving provider's policy", kMicrosoft},
     {"5.7.509",
      "Microsoft refuses the message because its From domain fails DMARC and publishes a "
      "reject policy.",
@@ -345,6 +360,19 @@ constexpr EnhancedCode kEnhanced[] = {
      "The mail server has been temporarily rate limited due to IP reputation", kMicrosoft},
 };
 
+// Provider codes that share one meaning over a range: a code inside a range the table has no
+// row for reads as the range's row (5.7.620 as 5.7.606, banned sending IP).
+struct ProviderRange {
+  detail::EnhancedKey first, last;
+  std::string_view row;
+};
+constexpr ProviderRange kProviderRanges[] = {
+    {{7, 500, 4}, {7, 699, 4}, "4.7.500"},  // Microsoft: temporary IP restrictions
+    {{7, 500, 5}, {7, 605, 5}, "5.7.500"},  // Microsoft: access denied by a named rule
+    {{7, 606, 5}, {7, 649, 5}, "5.7.606"},  // Microsoft: banned sending IP
+    {{7, 650, 5}, {7, 699, 5}, "5.7.500"},
+};
+
 constexpr bool sorted_and_unique() {
   for (std::size_t i = 1; i < std::size(kEnhanced); ++i) {
     const auto a = detail::enhanced_key(kEnhanced[i - 1].code);
@@ -361,5 +389,13 @@ static_assert(sorted_and_unique(),
 std::span<const EnhancedCode> enhanced_codes() {
   return kEnhanced;
 }
+
+namespace detail {
+std::string_view provider_range_row(const EnhancedKey& key) {
+  for (const auto& range : kProviderRanges)
+    if (key.klass == range.first.klass && range.first <= key && key <= range.last) return range.row;
+  return {};
+}
+}  // namespace detail
 
 }  // namespace bounceback::catalog

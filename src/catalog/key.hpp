@@ -39,4 +39,8 @@ constexpr std::optional<EnhancedKey> enhanced_key(std::string_view s) {
   return EnhancedKey{*subject, *detail, klass};
 }
 
+// The class-specific row ("5.7.606") standing for a provider's range of codes holding `key`
+// (class-specific), or "" when no range does (enhanced_codes.cpp).
+std::string_view provider_range_row(const EnhancedKey& key);
+
 }  // namespace bounceback::catalog::detail

@@ -186,7 +186,7 @@ TEST_CASE("standard_reply gives the catalogue's usual enhanced code and text", "
           Row{421, "", "4.3.2", "Service not available, closing transmission channel"},
           Row{451, "", "4.3.0", "Requested action aborted: local error in processing"},
           Row{452, "", "4.3.1", "Insufficient system storage"},
-          Row{554, "", "5.7.1", "Transaction failed: message refused by policy"},
+          Row{554, "", "5.7.1", "Message refused: local policy violation"},
           Row{451, "4.7.1", "4.7.1", "Greylisted, please try again later"},
           Row{550, "5.1.2", "5.1.2", "Recipient address rejected: Domain not found"},
           Row{552, "5.3.4", "5.3.4", "Message size exceeds fixed maximum message size"},
@@ -195,16 +195,63 @@ TEST_CASE("standard_reply gives the catalogue's usual enhanced code and text", "
           Row{354, "", "", "End data with <CR><LF>.<CR><LF>"},
           Row{599, "", "5.0.0", "Requested action not taken"},
           Row{459, "", "4.0.0", "Temporary failure, please try again later"},
-          Row{550, "5.9.99", "5.9.99", "Requested action not taken: mailbox unavailable"},
+          Row{550, "5.9.99", "5.9.99", "Other undefined status"},
       }));
   CAPTURE(code, asked);
   const auto reply = catalog::standard_reply(code, asked);
   CHECK(reply.code == code);
   CHECK(reply.enhanced == enhanced);
-  if (code == 550 && asked == "5.9.99")
-    CHECK(reply.text == "Recipient address rejected: User unknown");  // basic code's text
-  else
-    CHECK(reply.text == text);
+  CHECK(reply.text == text);
+}
+
+TEST_CASE("an enhanced code the catalogue lacks gets text of its class and subject",
+          "[catalog][reply]") {
+  // Never the reply code's own text: "550 5.7.99 ... User unknown" reads as an unknown user.
+  using Row = std::tuple<std::uint16_t, std::string, std::string>;
+  const auto [code, asked, text] = GENERATE(table<std::uint16_t, std::string, std::string>({
+      Row{550, "5.0.99", "Other undefined status"},
+      Row{550, "5.1.99", "Address rejected"},
+      Row{550, "5.2.99", "Mailbox cannot accept this message"},
+      Row{550, "5.3.99", "Mail system error"},
+      Row{550, "5.4.99", "Network or routing error"},
+      Row{550, "5.5.99", "Protocol error"},
+      Row{550, "5.6.99", "Message content rejected"},
+      Row{550, "5.7.99", "Message refused by security policy"},
+      Row{554, "5.7.750", "Message refused by security policy"},
+      Row{451, "4.2.99", "Mailbox temporarily unavailable, please try again later"},
+      Row{451, "4.7.99", "Temporarily refused by local policy, please try again later"},
+      Row{451, "4.4.99", "Network or routing problem, please try again later"},
+      Row{250, "2.7.99", "Ok"},
+  }));
+  CAPTURE(code, asked);
+  const auto reply = catalog::standard_reply(code, asked);
+  CHECK(reply.enhanced == asked);
+  CHECK(reply.text == text);
+  CHECK_FALSE(catalog::find_enhanced(asked));
+}
+
+TEST_CASE("provider codes: Microsoft's ranges, Gmail's 4.7.26", "[catalog][reply]") {
+  using Row = std::tuple<std::string, std::string, std::string>;
+  const auto [asked, row, text] = GENERATE(table<std::string, std::string, std::string>({
+      Row{"5.7.606", "5.7.606", "Access denied, banned sending IP"},
+      Row{"5.7.620", "5.7.606", "Access denied, banned sending IP"},
+      Row{"5.7.649", "5.7.606", "Access denied, banned sending IP"},
+      Row{"5.7.510", "5.7.500", "Access denied by the receiving provider's policy"},
+      Row{"5.7.509", "5.7.509", "Access denied, sending domain does not pass DMARC"},
+      Row{"4.7.650", "4.7.500", "Server busy. Please try again later"},
+      Row{"4.7.651", "4.7.651", "temporarily rate limited due to IP reputation"},
+      Row{"4.7.26", "4.7.26", "rate limited because it is unauthenticated"},
+      Row{"5.7.26", "X.7.26", "DMARC"},
+  }));
+  CAPTURE(asked);
+  const auto* found = catalog::find_enhanced(asked);
+  REQUIRE(found);
+  CHECK(found->code == row);
+  const auto reply = catalog::standard_reply(asked[0] == '4' ? 451 : 550, asked);
+  CHECK(reply.enhanced == asked);
+  CHECK_THAT(reply.text, Catch::Contains(text));
+  CHECK_FALSE(catalog::find_enhanced("5.7.650") == catalog::find_enhanced("5.7.606"));
+  CHECK_FALSE(catalog::find_enhanced("4.7.700"));
 }
 
 TEST_CASE("standard_reply with an enhanced code uses that code's text", "[catalog][reply]") {

@@ -1,0 +1,16 @@
+"""Classifies every DSN file given on the command line with flufl.bounce (Debian
+python3-flufl.bounce) and prints one JSON object per line: file, temporary and permanent
+failures (the addresses it found in each set)."""
+import email
+import json
+import sys
+
+from flufl.bounce import all_failures
+
+for path in sys.argv[1:]:
+    with open(path, "rb") as f:
+        msg = email.message_from_binary_file(f)
+    temporary, permanent = all_failures(msg)
+    print(json.dumps({"file": path,
+                      "temporary": sorted(a.decode() if isinstance(a, bytes) else a for a in temporary),
+                      "permanent": sorted(a.decode() if isinstance(a, bytes) else a for a in permanent)}))
