@@ -49,7 +49,4 @@ struct Response {
   Deferred deferred;
 };
 
-// The value of the first query parameter named `name`, if any.
-const std::string* find_param(const Params& params, std::string_view name);
-
 }  // namespace bounceback::api

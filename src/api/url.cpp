@@ -13,12 +13,6 @@ int hex_value(char c) {
 
 }  // namespace
 
-const std::string* find_param(const Params& params, std::string_view name) {
-  for (const auto& [k, v] : params)
-    if (k == name) return &v;
-  return nullptr;
-}
-
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -36,10 +36,6 @@ class MessageSink {
  public:
   virtual ~MessageSink() = default;
   virtual bool store(AcceptedMessage&& message) = 0;
-  // True when store() blocks on the disk: the transport then stores off its I/O thread (on
-  // the application's store pool), so slow fsyncs of many sessions overlap; otherwise it
-  // stores inline, on the I/O thread.
-  virtual bool blocking() const { return false; }
 };
 
 // Receives the transcript: each command line in (AUTH secrets redacted) and each reply out.

@@ -18,10 +18,6 @@ struct Reply {
   std::string wire() const;
   // The reply as one line for logs and transcripts: lines joined with " / ".
   std::string summary() const;
-
-  bool positive() const { return code < 400; }
-  bool transient() const { return code >= 400 && code < 500; }
-  bool permanent() const { return code >= 500; }
 };
 
 // Parses "550 5.1.1 text", "550 text", "550-5.1.1 a\n550 5.1.1 b" or "550" into a Reply.

@@ -32,7 +32,10 @@ class MessageStore final : public smtp::MessageSink {
                         bool received_header = false);
 
   bool store(smtp::AcceptedMessage&& message) override;
-  bool blocking() const override { return spool_ != nullptr; }
+  // True when store() blocks on the disk (a spool): the wiring then gives the transport a
+  // store pool, so slow fsyncs of many sessions overlap off the I/O threads; otherwise the
+  // transport stores inline, on the I/O thread.
+  bool blocking() const { return spool_ != nullptr; }
 
   std::vector<MessagePtr> newest_first() const;  // a snapshot
   MessagePtr find(std::string_view id) const;

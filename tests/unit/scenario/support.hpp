@@ -79,7 +79,7 @@ struct Harness {
     auto d = engine.decide(e);
     const std::string wire = d.reply ? d.reply->wire() : "250 2.1.5 Ok\r\n";
     engine.replied(e, wire, d);
-    if (!d.reply || d.reply->positive()) c.rcpts.push_back(address);
+    if (!d.reply || d.reply->code < 400) c.rcpts.push_back(address);
     return d;
   }
 
