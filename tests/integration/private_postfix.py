@@ -1,5 +1,6 @@
 """A private Postfix instance for tests: its own config directory, queue, log file and a
-loopback smtpd port, relaying every message to one host:port (a Bounceback under test), with
+loopback smtpd port, relaying every message to one host:port (a Bounceback under test) and
+the DSNs to the senders' domain to another (a Bounceback collecting them), with
 no DNS, soft_bounce off and second-scale retry settings, so a deferred recipient gets a delay
 warning (DSN Action: delayed) within seconds and is returned (Action: failed) soon after.
 Needs root (Postfix's master drops privileges to the `postfix` user, as installed)."""
@@ -55,6 +56,7 @@ inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
 relayhost = [127.0.0.1]:{relay_port}
+transport_maps = {transport_maps}
 smtp_dns_support_level = disabled
 smtp_tls_security_level = none
 smtp_destination_recipient_limit = 1000
@@ -80,14 +82,20 @@ def free_port():
 
 
 class PrivatePostfix:
-    def __init__(self, relay_port):
+    def __init__(self, relay_port, return_port=None, return_domains=("sender.test",)):
+        """Relays to 127.0.0.1:relay_port; mail to the senders' domains (the DSNs) goes to
+        127.0.0.1:return_port when given, so the server under test never sees it."""
         # Not under pytest's tmp_path: its parents are private to root, and Postfix opens its
         # data directory as the `postfix` user.
         self.dir = tempfile.mkdtemp(prefix="bounceback-postfix-")
         self.smtpd_port = free_port()
         os.makedirs(os.path.join(self.dir, "queue"))
         with open(os.path.join(self.dir, "main.cf"), "w") as f:
-            f.write(MAIN_CF.format(dir=self.dir, relay_port=relay_port))
+            routes = ", ".join(f"{d}=relay:[127.0.0.1]:{return_port}"
+                               for d in sorted(set(return_domains)))
+            transport = f"inline:{{ {routes} }}" if return_port else ""
+            f.write(MAIN_CF.format(dir=self.dir, relay_port=relay_port,
+                                   transport_maps=transport))
         with open(os.path.join(self.dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(smtpd_port=f"127.0.0.1:{self.smtpd_port}"))
         # The queue's parent must not be writable by the postfix user (postfix check).
