@@ -68,8 +68,8 @@ queue_run_delay = 1s
 minimal_backoff_time = 1s
 maximal_backoff_time = 1s
 delay_warning_time = 1s
-maximal_queue_lifetime = 5s
-bounce_queue_lifetime = 5s
+maximal_queue_lifetime = {lifetime}
+bounce_queue_lifetime = {lifetime}
 notify_classes =
 biff = no
 """
@@ -82,7 +82,8 @@ def free_port():
 
 
 class PrivatePostfix:
-    def __init__(self, relay_port, return_port=None, return_domains=("sender.test",)):
+    def __init__(self, relay_port, return_port=None, return_domains=("sender.test",),
+                 lifetime="5s"):
         """Relays to 127.0.0.1:relay_port; mail to the senders' domains (the DSNs) goes to
         127.0.0.1:return_port when given, so the server under test never sees it."""
         # Not under pytest's tmp_path: its parents are private to root, and Postfix opens its
@@ -95,7 +96,7 @@ class PrivatePostfix:
                                for d in sorted(set(return_domains)))
             transport = f"inline:{{ {routes} }}" if return_port else ""
             f.write(MAIN_CF.format(dir=self.dir, relay_port=relay_port,
-                                   transport_maps=transport))
+                                   transport_maps=transport, lifetime=lifetime))
         with open(os.path.join(self.dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(smtpd_port=f"127.0.0.1:{self.smtpd_port}"))
         # The queue's parent must not be writable by the postfix user (postfix check).

@@ -321,3 +321,32 @@ def test_persona_rules_read_as_their_codes_say(bounceback, tmp_path):
             print(f"{case.key}: {case.code} {case.enhanced} -> {s.get('reason')} "
                   f"soft={s.get('softbounce')}")
     assert not problems, "\n".join(problems)
+
+
+def test_greylisting_is_retried_through_by_a_real_postfix(bounceback):
+    """The greylisting scenario as a real MTA meets it: deferred once with 451 4.7.1, then
+    delivered on a retry once the greylist delay has passed on the scenario clock, once."""
+    need_classifiers()
+    server = bounceback("--scenario", "greylisting")
+    collector = bounceback()
+    postfix = PrivatePostfix(server.smtp_port, collector.smtp_port, lifetime="5m")
+    try:
+        send_all(postfix, [Case("user@example.test", 451, "4.7.1", "soft")])
+        deadline = time.monotonic() + 30
+        while not postfix.statuses().get("user@example.test") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        first = postfix.statuses().get("user@example.test", [])
+        assert first and first[0][0] == "deferred" and "451 4.7.1" in first[0][1], first
+        status, _, _ = http_call(server, "POST", "/api/v1/clock/advance?by=61s")
+        assert status == 200
+        while time.monotonic() < deadline:
+            said = [s[0] for s in postfix.statuses().get("user@example.test", [])]
+            if "sent" in said:
+                break
+            time.sleep(0.2)
+        assert "sent" in said, postfix.log()[-3000:]
+        assert "bounced" not in said
+    finally:
+        postfix.stop()
+    status, _, body = http_call(server, "GET", "/api/v1/messages?to=user@example.test")
+    assert status == 200 and json.loads(body)["total"] == 1

@@ -7,10 +7,15 @@ import sys
 
 from flufl.bounce import all_failures
 
+
+def text(address):
+    return address.decode() if isinstance(address, bytes) else address
+
+
 for path in sys.argv[1:]:
     with open(path, "rb") as f:
         msg = email.message_from_binary_file(f)
     temporary, permanent = all_failures(msg)
     print(json.dumps({"file": path,
-                      "temporary": sorted(a.decode() if isinstance(a, bytes) else a for a in temporary),
-                      "permanent": sorted(a.decode() if isinstance(a, bytes) else a for a in permanent)}))
+                      "temporary": sorted(text(a) for a in temporary),
+                      "permanent": sorted(text(a) for a in permanent)}))
