@@ -38,11 +38,16 @@ class MessageSink {
   virtual bool store(AcceptedMessage&& message) = 0;
 };
 
+struct SessionFacts;  // smtp/event.hpp
+
 // Receives the transcript: each command line in (AUTH secrets redacted) and each reply out.
 class TranscriptSink {
  public:
   virtual ~TranscriptSink() = default;
   virtual void line(bool inbound, std::string_view text) = 0;
+  // The session's facts each time they change (greeting, TLS, AUTH, a message accepted), so
+  // that an open session is shown as it is, not as it began.
+  virtual void facts(const SessionFacts&) {}
 };
 
 }  // namespace bounceback::smtp

@@ -188,6 +188,7 @@ void Session::on_unknown(std::string_view line, Output& out) {
 void Session::greet(std::string_view arg, bool extended, Output& out) {
   facts_.helo = arg;
   facts_.esmtp = extended;
+  if (transcript_) transcript_->facts(facts_);
   const Event ev = event(EventKind::helo, arg);
   Decision d;
   if (!decide(ev, d, out)) return;
@@ -223,6 +224,7 @@ void Session::tls_started(std::string version, std::string cipher) {
   facts_.helo.clear();
   facts_.esmtp = false;
   facts_.auth_user.clear();
+  if (transcript_) transcript_->facts(facts_);
   sasl_.reset();
   reset_transaction();
   phase_ = Phase::command;

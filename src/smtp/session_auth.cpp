@@ -73,6 +73,7 @@ void Session::sasl_verdict(Output& out) {
   }
   sasl_.reset();
   if (!reply(ev, d, valid ? r::auth_ok : r::auth_failed, out)) facts_.auth_user.clear();
+  if (transcript_) transcript_->facts(facts_);
 }
 
 }  // namespace bounceback::smtp

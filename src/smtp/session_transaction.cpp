@@ -225,6 +225,7 @@ void Session::complete_message(bool stored, const Event& ev, const Decision& d, 
     send(r::store_failed, out);
   } else {
     ++facts_.messages;
+    if (transcript_) transcript_->facts(facts_);
     reply(ev, d, "250 2.0.0 Ok: queued as " + txn_.queue_id + "\r\n", out, true);
   }
   decoder_.body().clear();

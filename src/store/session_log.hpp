@@ -57,6 +57,7 @@ class SessionRecord final : public smtp::TranscriptSink {
   // first half of budget.session_bytes, only the newest lines that fit the other half stay.
   void line(bool inbound, std::string_view text) override;
   void update(const smtp::SessionFacts& facts);
+  void facts(const smtp::SessionFacts& facts) override { update(facts); }
   void end();  // publishes "session_closed"
   SessionView view(bool with_transcript = true) const;
   const std::string& id() const { return id_; }

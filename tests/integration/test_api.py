@@ -247,6 +247,24 @@ def test_sessions_with_transcripts(bounceback):
     assert all(RFC3339.match(l["at"]) for l in one["transcript"])
 
 
+def test_an_open_session_shows_what_it_has_done_so_far(bounceback):
+    # The session's greeting and messages are shown while the client is still connected,
+    # not only once it has left (they were null/false/0 until the session ended).
+    server = bounceback()
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
+        smtp.ehlo("client.example.test")
+        smtp.sendmail("a@x.test", ["b@x.test"], b"Subject: open\r\n\r\nbody\r\n")
+        message = get_json(server, "/api/v1/messages")["messages"][0]
+        for session in (get_json(server, f"/api/v1/sessions/{message['session_id']}"),
+                        get_json(server, f"/api/v1/messages/{message['id']}")["session"]):
+            assert session["ended_at"] is None
+            assert session["helo"] == "client.example.test" and session["esmtp"] is True
+            assert session["messages"] == 1
+        smtp.helo("other.example.test")
+        session = get_json(server, f"/api/v1/sessions/{message['session_id']}")
+        assert session["helo"] == "other.example.test" and session["esmtp"] is False
+
+
 def test_attempts_with_replies_and_gaps(bounceback):
     server = bounceback()
     rcpt = "451-4.7.1-1times@reply.test"

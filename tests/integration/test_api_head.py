@@ -5,6 +5,7 @@ import http.client
 import json
 import smtplib
 import socket
+import time
 
 import pytest
 
@@ -29,11 +30,27 @@ def head_then_get(server, path):
         conn.close()
 
 
+def get_json(server, path):
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    try:
+        conn.request("GET", path)
+        return json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def server(bounceback):
     server = bounceback()
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
         s.sendmail("a@example.test", ["b@example.test"], b"Subject: hi\r\n\r\nbody\r\n")
+    # The client has its 221, but the server ends the session a moment later: its ended_at
+    # and transcript (QUIT, 221) change then, and with them the session and message JSON.
+    # HEAD and GET are compared on a server at rest.
+    deadline = time.monotonic() + 10
+    while get_json(server, "/api/v1/sessions")["sessions"][0]["ended_at"] is None:
+        assert time.monotonic() < deadline, "the session did not end"
+        time.sleep(0.01)
     return server
 
 
