@@ -144,7 +144,9 @@ json::object attempt_json(const scenario::AttemptRecord& a) {
                       {"rcpt", a.rcpt},
                       {"client_ip", a.client_ip},
                       {"session_id", a.session_id},
-                      {"reply", a.reply},
+                      {"stage", smtp::to_string(a.stage)},
+                      {"reply", string_or_null(a.reply)},
+                      {"outcome", scenario::to_string(a.outcome)},
                       {"gap_ms", a.gap ? json::value(a.gap->count()) : nullptr}};
 }
 

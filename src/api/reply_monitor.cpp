@@ -48,7 +48,10 @@ void log_refused(const smtp::Event& event, std::string_view wire) {
 
 void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
                            const smtp::Decision& decision) {
-  observe(event, wire);
+  // The banner's and HELO's refusals are for the attempt log: the counters and the refusal
+  // log line stay those of MAIL, RCPT, DATA/BDAT and the message.
+  if (event.kind != smtp::EventKind::connect && event.kind != smtp::EventKind::helo)
+    observe(event, wire);
   inner_.replied(event, wire, decision);
 }
 

@@ -90,7 +90,7 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw, ""},
       {"GET", "/api/v1/sessions", &Router::list_sessions, "start limit"},
       {"GET", "/api/v1/sessions/{id}", &Router::get_session, ""},
-      {"GET", "/api/v1/attempts", &Router::list_attempts, "from to start limit"},
+      {"GET", "/api/v1/attempts", &Router::list_attempts, "from to client_ip start limit"},
       {"GET", "/api/v1/scenario", &Router::get_scenario, ""},
       {"PUT", "/api/v1/scenario", &Router::put_scenario, ""},
       {"POST", "/api/v1/scenario/reset", &Router::reset_scenario, ""},
@@ -307,13 +307,16 @@ Response Router::list_attempts(const Request& request, const Args&) const {
   if (!page) return error_response(400, error);
   const auto* from_param = query_value(request.query, "from");
   const auto* rcpt_param = query_value(request.query, "to");
+  const auto* client_param = query_value(request.query, "client_ip");
   const std::string from = from_param ? *from_param : "", rcpt = rcpt_param ? *rcpt_param : "";
-  // Exact or a glob ('*'), as in the message filters; checked under the attempt log's lock,
-  // which copies only the page.
+  const std::string client = client_param ? *client_param : "";
+  // Exact or a glob ('*'), as in the message filters; the client's address exactly. Checked
+  // under the attempt log's lock, which copies only the page.
   const auto found = ctx_.engine.attempts(
       [&](const scenario::AttemptRecord& a) {
         return (from.empty() || address_matches(from, a.from)) &&
-               (rcpt.empty() || address_matches(rcpt, a.rcpt));
+               (rcpt.empty() || address_matches(rcpt, a.rcpt)) &&
+               (client.empty() || a.client_ip == client);
       },
       page->start, page->limit);
   json::array list;

@@ -26,6 +26,18 @@ std::uint64_t pair_hash(std::string_view a, std::string_view b) {
   return h;
 }
 
+// The gaps are per series: the RCPTs of one (from, rcpt), or a client's refusals before RCPT
+// with one sender (empty before MAIL), so "retried after a 421 at connect" has its gap.
+std::uint64_t series_hash(const AttemptRecord& r) {
+  if (!r.rcpt.empty()) return pair_hash(r.from, r.rcpt);
+  return pair_hash(r.client_ip, r.from) ^ 0x9e3779b97f4a7c15ull;
+}
+
+bool same_series(const AttemptRecord& a, const AttemptRecord& b) {
+  return iequals(a.from, b.from) && iequals(a.rcpt, b.rcpt) &&
+         (!a.rcpt.empty() || a.client_ip == b.client_ip);
+}
+
 }  // namespace
 
 AttemptLog::Pending::iterator AttemptLog::find_pending(std::uint64_t hash,
@@ -44,12 +56,12 @@ AttemptLog::Pending::iterator AttemptLog::find_pending(std::uint64_t hash,
   return pending_.end();
 }
 
-void AttemptLog::record_rcpt(AttemptRecord record) {
-  const bool accepted = !record.reply.empty() && record.reply[0] == '2';
-  const std::uint64_t hash = accepted ? pair_hash(record.session_id, record.rcpt) : 0;
+void AttemptLog::record(AttemptRecord record) {
+  const bool pending = record.outcome == Outcome::pending;
+  const std::uint64_t hash = pending ? pair_hash(record.session_id, record.rcpt) : 0;
   std::lock_guard lock(mutex_);
   records_.push_back(std::move(record));
-  if (accepted) {
+  if (pending) {
     const std::uint64_t seq = first_seq_ + records_.size() - 1;
     const auto& r = records_.back();
     if (const auto it = find_pending(hash, r.session_id, r.rcpt); it != pending_.end())
@@ -67,12 +79,15 @@ void AttemptLog::record_rcpt(AttemptRecord record) {
 }
 
 void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
-                          std::string_view reply) {
+                          std::string_view reply, Outcome outcome, smtp::EventKind stage) {
   const std::uint64_t hash = pair_hash(session_id, rcpt);
   std::lock_guard lock(mutex_);
   const auto it = find_pending(hash, session_id, rcpt);
   if (it == pending_.end()) return;
-  records_[it->second - first_seq_].reply = reply;
+  auto& r = records_[it->second - first_seq_];
+  if (!reply.empty()) r.reply = reply;
+  r.outcome = outcome;
+  r.stage = stage;
   pending_.erase(it);
 }
 
@@ -94,24 +109,24 @@ AttemptPage AttemptLog::query(const std::function<bool(const AttemptRecord&)>& m
     ++page.total;
   }
   if (in_page.empty()) return page;
-  // The gap of a page record is since the latest earlier record of its (from, rcpt): walk up
+  // The gap of a page record is since the latest earlier record of its series: walk up
   // to the page's end remembering, for the page's pairs only, where each was last seen. Pairs
   // are told apart by hash and checked on the records (a collision only loses a gap).
   constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
   std::unordered_map<std::uint64_t, std::size_t> last;
-  for (const auto i : in_page) last.emplace(pair_hash(records_[i].from, records_[i].rcpt), none);
+  for (const auto i : in_page) last.emplace(series_hash(records_[i]), none);
   page.records.reserve(in_page.size());
   std::size_t next = 0;
   for (std::size_t i = 0; i <= in_page.back(); ++i) {
     const auto& r = records_[i];
     if (!matches(r)) continue;
-    const auto seen = last.find(pair_hash(r.from, r.rcpt));
+    const auto seen = last.find(series_hash(r));
     if (seen == last.end()) continue;
     if (in_page[next] == i) {
       page.records.push_back(r);
       if (seen->second != none) {
         const auto& previous = records_[seen->second];
-        if (iequals(previous.from, r.from) && iequals(previous.rcpt, r.rcpt))
+        if (same_series(previous, r))
           page.records.back().gap =
               std::chrono::duration_cast<std::chrono::milliseconds>(r.at - previous.at);
       }

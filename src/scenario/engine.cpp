@@ -239,7 +239,12 @@ smtp::Decision Engine::address_encoded(const Scenario& s, const smtp::Event& e,
   return *d;
 }
 
-void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::Decision&) {
+// What the client got, for the attempt log (docs/api.md, Attempts). A drop or hang comes with
+// an empty `wire`. The accepted-RCPT path stays one record: the outcome is a byte.
+void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::Decision& d) {
+  const bool positive = is_positive(wire);
+  // The session closes after this reply: the transaction ends here, with no message.
+  const bool closes = d.drop || d.hang || d.disconnect || wire.starts_with("421");
   switch (e.kind) {
     case EventKind::rcpt: {
       AttemptRecord r;
@@ -249,25 +254,67 @@ void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::De
       r.client_ip = client_ip_of(e);
       r.session_id = e.session ? e.session->id : std::string{};
       r.reply = wire;  // summarised when queried: most runs never ask
-      log_.record_rcpt(std::move(r));
+      r.outcome = closes ? ended_outcome(wire, d) : positive ? Outcome::pending : Outcome::refused;
+      log_.record(std::move(r));
+      if (closes) end_transaction(e, wire, d);
       break;
     }
     case EventKind::data:
-      if (is_positive(wire)) break;  // 354: the final reply comes after the message
-      [[fallthrough]];
+      if (positive && !closes) break;  // 354: the final reply comes after the message
+      end_transaction(e, wire, d);
+      break;
     case EventKind::message: {
+      if (!positive) {
+        end_transaction(e, wire, d);
+        break;
+      }
       const std::string_view session = e.session ? std::string_view(e.session->id) : "";
-      for (const auto& r : e.rcpts) log_.complete(session, r, wire);
-      if (e.kind == EventKind::message && is_positive(wire) &&
-          active_.load()->scenario->has_quota) {
+      for (const auto& r : e.rcpts)
+        log_.complete(session, r, wire, Outcome::accepted, EventKind::message);
+      if (active_.load()->scenario->has_quota) {
         const auto now = clock_->now();
         for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, now);
       }
       break;
     }
+    case EventKind::connect:
+    case EventKind::helo:
+    case EventKind::mail:
+      if (positive && !closes) break;  // only refusals before RCPT are attempts
+      record_refusal(e, wire, d);
+      break;
     default:
       break;
   }
+}
+
+// A drop or hang is what the client got; otherwise a 4xx/5xx refuses, and any other reply
+// followed by a close (a disconnect after it) leaves the transaction dropped.
+Outcome Engine::ended_outcome(std::string_view wire, const smtp::Decision& d) {
+  if (d.drop) return Outcome::dropped;
+  if (d.hang) return Outcome::hung;
+  return is_positive(wire) ? Outcome::dropped : Outcome::refused;
+}
+
+// The transaction's accepted recipients take how it ended: a refusal's reply, or (drop, hang,
+// close after a positive reply) their RCPT's reply stays the last one the client got.
+void Engine::end_transaction(const smtp::Event& e, std::string_view wire, const smtp::Decision& d) {
+  const Outcome outcome = ended_outcome(wire, d);
+  const std::string_view reply = outcome == Outcome::refused ? wire : std::string_view{};
+  const std::string_view session = e.session ? std::string_view(e.session->id) : "";
+  for (const auto& r : e.rcpts) log_.complete(session, r, reply, outcome, e.kind);
+}
+
+void Engine::record_refusal(const smtp::Event& e, std::string_view wire, const smtp::Decision& d) {
+  AttemptRecord r;
+  r.at = clock_->now();
+  r.from = e.from;
+  r.client_ip = client_ip_of(e);
+  r.session_id = e.session ? e.session->id : std::string{};
+  r.reply = wire;
+  r.outcome = ended_outcome(wire, d);
+  r.stage = e.kind;
+  log_.record(std::move(r));
 }
 
 }  // namespace bounceback::scenario

@@ -53,6 +53,9 @@ class Engine final : public smtp::Policy {
                      const MatchInfo& info, TimePoint now) const;
   smtp::Decision address_encoded(const Scenario& s, const smtp::Event& event,
                                  std::uint64_t attempt);
+  static Outcome ended_outcome(std::string_view wire, const smtp::Decision& d);
+  void end_transaction(const smtp::Event& event, std::string_view wire, const smtp::Decision& d);
+  void record_refusal(const smtp::Event& event, std::string_view wire, const smtp::Decision& d);
 
   std::shared_ptr<const Clock> clock_;
   std::atomic<std::shared_ptr<const Active>> active_;

@@ -87,7 +87,9 @@ struct Decision {
 
 // Decides how to answer events. Called from many sessions at once: implementations are
 // thread-safe. `replied` reports the reply actually sent, in wire form (CRLF-terminated
-// lines), for the attempt log and metrics; it is called for mail, rcpt, data and message.
+// lines), for the attempt log and metrics; it is called for mail, rcpt, data and message,
+// for connect and helo when the reply refuses (4xx/5xx) or a disconnect follows it, and with
+// an empty `wire` for any event the decision drops or hangs (no reply was sent).
 class Policy {
  public:
   virtual ~Policy() = default;

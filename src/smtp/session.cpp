@@ -40,6 +40,7 @@ Event Session::event(EventKind kind, std::string_view arg) {
 bool Session::decide(const Event& ev, Decision& d, Output& out) {
   d = policy_.decide(ev);
   if (!d.drop && !d.hang) return true;
+  policy_.replied(ev, {}, d);  // no reply: the attempt log records the drop or hang
   out.delay = d.delay;
   out.then = d.drop ? Output::Then::close : Output::Then::hang;
   phase_ = Phase::closed;
@@ -48,14 +49,15 @@ bool Session::decide(const Event& ev, Decision& d, Output& out) {
 }
 
 bool Session::reply(const Event& ev, const Decision& d, std::string_view normal, Output& out,
-                    bool report) {
+                    Report report) {
   std::string custom;
   std::string_view wire = normal;
   if (d.reply) {
     custom = d.reply->wire();
     wire = custom;
   }
-  if (report) policy_.replied(ev, wire, d);
+  if (report == Report::always || (report == Report::refusal && (wire[0] >= '4' || d.disconnect)))
+    policy_.replied(ev, wire, d);
   if (d.delay.count() > 0 || d.drip.count() > 0) {
     out.paced = wire;
     out.delay = d.delay;
@@ -115,7 +117,7 @@ void Session::start(Output& out) {
   Decision d;
   if (!decide(ev, d, out)) return;
   // A 554 greeting refuses service but keeps the session for QUIT (§3.1); 421 closes.
-  if (!reply(ev, d, config_->banner, out)) greeting_ = Greeting::refused;
+  if (!reply(ev, d, config_->banner, out, Report::refusal)) greeting_ = Greeting::refused;
 }
 
 std::size_t Session::feed(std::string_view input, Output& out) {
@@ -195,7 +197,7 @@ void Session::greet(std::string_view arg, bool extended, Output& out) {
   const std::string& normal = !extended    ? config_->helo
                               : facts_.tls ? config_->ehlo_tls
                                            : config_->ehlo_plain;
-  if (reply(ev, d, normal, out)) {
+  if (reply(ev, d, normal, out, Report::refusal)) {
     greeting_ = Greeting::given;
     reset_transaction();  // EHLO/HELO imply RSET (§4.1.4)
   }

@@ -122,9 +122,12 @@ class Session {
   Event event(EventKind kind, std::string_view arg = {});
   // Asks the Policy; applies drop/hang. Returns false when nothing more is to be sent.
   bool decide(const Event& ev, Decision& d, Output& out);
+  // Which replies go to Policy::replied: MAIL, RCPT, DATA and the message's always; the
+  // banner's and HELO's when they refuse or close (for the attempt log).
+  enum class Report : std::uint8_t { never, refusal, always };
   // Sends `normal` or the decision's reply; returns whether the reply sent was positive.
   bool reply(const Event& ev, const Decision& d, std::string_view normal, Output& out,
-             bool report = false);
+             Report report = Report::never);
   void send(std::string_view wire, Output& out);
   void protocol_error(std::string_view wire, Output& out);
   // Tells the policy about a refusal of MAIL/RCPT/DATA/BDAT that did not go through

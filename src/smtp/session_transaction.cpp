@@ -39,7 +39,7 @@ void Session::on_mail(std::string_view arg, Output& out) {
   const Event ev = event(EventKind::mail, arg);
   Decision d;
   if (!decide(ev, d, out)) return;
-  if (reply(ev, d, r::mail_ok, out, true))
+  if (reply(ev, d, r::mail_ok, out, Report::always))
     txn_.open = true;
   else
     reset_transaction();
@@ -70,7 +70,7 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
   ev.rcpt = rc.address;
   Decision d;
   if (!decide(ev, d, out)) return;
-  if (reply(ev, d, r::rcpt_ok, out, true)) {
+  if (reply(ev, d, r::rcpt_ok, out, Report::always)) {
     txn_.rcpts.push_back(std::move(rc.address));
     txn_.rcpt_params.push_back(std::move(rc.params));
   }
@@ -88,7 +88,7 @@ void Session::on_data(std::string_view, Output& out) {
   Decision d;
   if (!decide(ev, d, out)) return;
   // A 354 with `disconnect` closes: entering the data phase would undo the close.
-  if (reply(ev, d, r::start_data, out, true) && phase_ != Phase::closed) {
+  if (reply(ev, d, r::start_data, out, Report::always) && phase_ != Phase::closed) {
     phase_ = Phase::data;
     decoder_.reset(config_->limits.message_size, config_->bare_lf);
   }
@@ -109,7 +109,7 @@ void Session::on_bdat(std::string_view arg, Output& out) {
     Decision d;
     if (!decide(ev, d, out)) return;
     if (d.reply && d.reply->code >= 400) {
-      reply(ev, d, {}, out, true);
+      reply(ev, d, {}, out, Report::always);
       bdat.discard();
       if (phase_ == Phase::closed) return;  // 421 or disconnect: the chunk is not read
     } else {
@@ -143,7 +143,7 @@ void Session::finish_chunk(Output& out) {
     if (!txn_.bdat_decision) return send(ok, out);
     Decision first = *std::exchange(txn_.bdat_decision, std::nullopt);
     if (first.reply && first.reply->code >= 300) first.reply.reset();  // only a 2xx fits here
-    reply(event(EventKind::data), first, ok, out, false);
+    reply(event(EventKind::data), first, ok, out);
     return;
   }
   finish_message(out, true);
@@ -207,7 +207,7 @@ void Session::finish_message(Output& out, bool chunked) {
     out.then = Output::Then::store;
     return;
   } else if (go_on) {
-    reply(ev, d, {}, out, true);
+    reply(ev, d, {}, out, Report::always);
   }
   body.clear();
   reset_transaction();
@@ -226,7 +226,7 @@ void Session::complete_message(bool stored, const Event& ev, const Decision& d, 
   } else {
     ++facts_.messages;
     if (transcript_) transcript_->facts(facts_);
-    reply(ev, d, "250 2.0.0 Ok: queued as " + txn_.queue_id + "\r\n", out, true);
+    reply(ev, d, "250 2.0.0 Ok: queued as " + txn_.queue_id + "\r\n", out, Report::always);
   }
   decoder_.body().clear();
   reset_transaction();

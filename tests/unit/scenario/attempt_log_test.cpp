@@ -35,7 +35,10 @@ reply = "451 4.7.1 Greylisted"
   CHECK(log[0].session_id == "s1");
   CHECK(log[0].client_ip == "192.0.2.1");
   CHECK_FALSE(log[0].gap);
+  CHECK(log[0].outcome == scenario::Outcome::refused);
   CHECK(log[1].reply == "250 2.0.0 Ok: queued");  // the final reply after the message
+  CHECK(log[1].outcome == scenario::Outcome::accepted);
+  CHECK(log[1].stage == EventKind::message);
   CHECK(log[1].session_id == "s2");
   REQUIRE(log[1].gap);
   CHECK(*log[1].gap == 6min);
@@ -60,24 +63,170 @@ reply = ["554-5.7.1 first", "554 5.7.1 rejected"]
   REQUIRE(log.size() == 2);
   CHECK(log[0].reply == "554 5.7.1 first / rejected");
   CHECK(log[1].reply == "554 5.7.1 first / rejected");
+  CHECK(log[1].outcome == scenario::Outcome::refused);
+  CHECK(log[1].stage == EventKind::message);
+}
+
+TEST_CASE("a RCPT dropped or hung is logged with no reply", "[scenario][log]") {
+  const std::string action = GENERATE(std::string("drop"), std::string("hang"));
+  Harness h("[[rule]]\non = \"rcpt\"\nrcpt = \"gone@*\"\n" + action + " = true\n");
+  Client c;
+  c.from = "a@sender.test";
+  h.rcpt(c, "u@x.test");
+  h.rcpt(c, "gone@x.test");
+  const auto log = h.engine.attempts("", "");
+  REQUIRE(log.size() == 2);
+  const auto expected = action == "drop" ? scenario::Outcome::dropped : scenario::Outcome::hung;
+  // The earlier recipient got its 250 and then nothing more: its message was not accepted.
+  CHECK(log[0].rcpt == "u@x.test");
+  CHECK(log[0].reply == "250 2.1.5 Ok");
+  CHECK(log[0].outcome == expected);
+  CHECK(log[0].stage == EventKind::rcpt);
+  CHECK(log[1].rcpt == "gone@x.test");
+  CHECK(log[1].reply.empty());
+  CHECK(log[1].outcome == expected);
+}
+
+TEST_CASE("a transaction that ends at DATA or the message takes how it ended", "[scenario][log]") {
+  const std::string stage = GENERATE(std::string("data"), std::string("message"));
+  const std::string action = GENERATE(std::string("drop = true"), std::string("hang = true"),
+                                      std::string("reply = \"421 4.3.2 going away\""));
+  CAPTURE(stage, action);
+  Harness h("[[rule]]\non = \"" + stage + "\"\n" + action + "\n");
+  Client c;
+  c.from = "a@sender.test";
+  h.rcpt(c, "u@x.test");
+  h.rcpt(c, "v@x.test");
+  if (stage == "data")
+    h.event(c, EventKind::data, "354 go on\r\n");
+  else
+    h.message(c, "x");
+  const auto log = h.engine.attempts("", "");
+  REQUIRE(log.size() == 2);
+  for (const auto& r : log) {
+    CHECK(r.stage == smtp::parse_event_kind(stage));
+    if (action.starts_with("reply")) {
+      CHECK(r.reply == "421 4.3.2 going away");
+      CHECK(r.outcome == scenario::Outcome::refused);
+    } else {
+      CHECK(r.reply == "250 2.1.5 Ok");
+      CHECK(r.outcome ==
+            (action.starts_with("drop") ? scenario::Outcome::dropped : scenario::Outcome::hung));
+    }
+  }
+}
+
+TEST_CASE("a 421 or a disconnect at a later RCPT ends the earlier recipients' transaction",
+          "[scenario][log]") {
+  Harness h(R"(
+[[rule]]
+on = "rcpt"
+rcpt = "busy@*"
+reply = "421 4.3.2 Service not available"
+
+[[rule]]
+on = "rcpt"
+rcpt = "bye@*"
+disconnect = true
+)");
+  Client c;
+  c.from = "a@sender.test";
+  h.rcpt(c, "u@x.test");
+  h.rcpt(c, "busy@x.test");
+  Client d("192.0.2.11", 2);
+  d.from = "a@sender.test";
+  h.rcpt(d, "v@x.test");
+  h.rcpt(d, "bye@x.test");  // 250, then the connection closes
+  const auto log = h.engine.attempts("", "");
+  REQUIRE(log.size() == 4);
+  CHECK(log[0].reply == "421 4.3.2 Service not available");  // what the client got last
+  CHECK(log[0].outcome == scenario::Outcome::refused);
+  CHECK(log[1].outcome == scenario::Outcome::refused);
+  CHECK(log[2].reply == "250 2.1.5 Ok");
+  CHECK(log[2].outcome == scenario::Outcome::dropped);
+  CHECK(log[3].reply == "250 2.1.5 Ok");
+  CHECK(log[3].outcome == scenario::Outcome::dropped);
+}
+
+TEST_CASE("an accepted RCPT stays pending until its message is answered", "[scenario][log]") {
+  Harness h;
+  Client c;
+  c.from = "a@sender.test";
+  h.rcpt(c, "u@x.test");
+  CHECK(h.engine.attempts("", "").at(0).outcome == scenario::Outcome::pending);
+  h.event(c, EventKind::data, "354 go on\r\n");
+  CHECK(h.engine.attempts("", "").at(0).outcome == scenario::Outcome::pending);
+  h.message(c, "x");
+  CHECK(h.engine.attempts("", "").at(0).outcome == scenario::Outcome::accepted);
+}
+
+TEST_CASE("refusals before RCPT are logged per client and sender", "[scenario][log]") {
+  Harness h(R"(
+[[rule]]
+on = "connect"
+attempts = "1"
+reply = "421 4.3.2 not now"
+
+[[rule]]
+on = "helo"
+client_ip = "192.0.2.1/32"
+reply = "550 5.7.1 go away"
+
+[[rule]]
+on = "mail"
+from = "spam@*"
+drop = true
+)");
+  Client first("192.0.2.1", 1);
+  h.event(first, EventKind::connect, "220 ok\r\n");
+  h.clock->advance(30s);
+  Client second("192.0.2.1", 2);
+  h.event(second, EventKind::connect, "220 ok\r\n");  // accepted: not an attempt
+  h.event(second, EventKind::helo, "250 ok\r\n");
+  Client third("192.0.2.2", 3);
+  third.from = "spam@x.test";
+  h.event(third, EventKind::mail, "250 2.1.0 Ok\r\n");
+  third.from = "ham@x.test";
+  h.event(third, EventKind::mail, "250 2.1.0 Ok\r\n");  // accepted: not an attempt
+
+  const auto log = h.engine.attempts("", "");
+  REQUIRE(log.size() == 3);
+  CHECK(log[0].stage == EventKind::connect);
+  CHECK(log[0].reply == "421 4.3.2 not now");
+  CHECK(log[0].outcome == scenario::Outcome::refused);
+  CHECK(log[0].rcpt.empty());
+  CHECK(log[0].client_ip == "192.0.2.1");
+  CHECK_FALSE(log[0].gap);
+  CHECK(log[1].stage == EventKind::helo);
+  CHECK(log[1].reply == "550 5.7.1 go away");
+  REQUIRE(log[1].gap);  // the same client's previous refusal before MAIL
+  CHECK(*log[1].gap == 30s);
+  CHECK(log[2].stage == EventKind::mail);
+  CHECK(log[2].from == "spam@x.test");
+  CHECK(log[2].reply.empty());
+  CHECK(log[2].outcome == scenario::Outcome::dropped);
+  CHECK_FALSE(log[2].gap);  // another client and sender
 }
 
 TEST_CASE("the attempt log is bounded", "[scenario][log]") {
   scenario::AttemptLog log(10);
   for (int i = 0; i < 25; ++i)
-    log.record_rcpt({std::chrono::system_clock::time_point{std::chrono::seconds(i)},
-                     "a@x",
-                     "b@y",
-                     "192.0.2.1",
-                     "s" + std::to_string(i),
-                     "250 2.1.5 Ok",
-                     {}});
+    log.record({std::chrono::system_clock::time_point{std::chrono::seconds(i)},
+                "a@x",
+                "b@y",
+                "192.0.2.1",
+                "s" + std::to_string(i),
+                "250 2.1.5 Ok",
+                scenario::Outcome::pending,
+                EventKind::rcpt,
+                {}});
   auto all = log.query("", "");
   REQUIRE(all.size() == 10);
   CHECK(all.front().session_id == "s15");
-  log.complete("s24", "b@y", "550 5.0.0 late");
+  log.complete("s24", "b@y", "550 5.0.0 late", scenario::Outcome::refused, EventKind::message);
   CHECK(log.query("", "").back().reply == "550 5.0.0 late");
-  log.complete("s1", "b@y", "550 5.0.0 gone");  // dropped already: ignored
+  log.complete("s1", "b@y", "550 5.0.0 gone", scenario::Outcome::refused,
+               EventKind::message);  // dropped already: ignored
 }
 
 TEST_CASE("a page of the attempt log is that slice of the whole list, gaps included",
@@ -85,13 +234,15 @@ TEST_CASE("a page of the attempt log is that slice of the whole list, gaps inclu
   scenario::AttemptLog log(1000);
   const char* senders[] = {"a@x", "A@X", "c@x"};  // a@x and A@X are one sender
   for (int i = 0; i < 60; ++i)
-    log.record_rcpt({std::chrono::system_clock::time_point{std::chrono::seconds(i * i)},
-                     senders[i % 3],
-                     i % 4 ? "b@y" : "d@y",
-                     "192.0.2.1",
-                     "s" + std::to_string(i),
-                     "451 4.7.1 later",
-                     {}});
+    log.record({std::chrono::system_clock::time_point{std::chrono::seconds(i * i)},
+                senders[i % 3],
+                i % 4 ? "b@y" : "d@y",
+                "192.0.2.1",
+                "s" + std::to_string(i),
+                "451 4.7.1 later",
+                scenario::Outcome::refused,
+                EventKind::rcpt,
+                {}});
   const std::string from = GENERATE(std::string(""), std::string("a@x"));
   const auto all = log.query(from, "");
   REQUIRE(all.size() == (from.empty() ? 60 : 40));

@@ -73,13 +73,19 @@ struct Harness {
     if (!toml.empty()) engine.set_scenario(load(toml));
   }
 
-  // RCPT as the session does it: decide, then report the reply it sent.
-  smtp::Decision rcpt(Client& c, const std::string& address) {
-    auto e = c.event(EventKind::rcpt, address);
+  // An event as the session does it: decide, then report the reply it sent (none for a drop
+  // or hang); `normal` is the reply when the decision has none.
+  smtp::Decision event(Client& c, EventKind kind, std::string normal, std::string_view rcpt = {}) {
+    auto e = c.event(kind, rcpt);
     auto d = engine.decide(e);
-    const std::string wire = d.reply ? d.reply->wire() : "250 2.1.5 Ok\r\n";
+    const std::string wire = d.drop || d.hang ? "" : d.reply ? d.reply->wire() : normal;
     engine.replied(e, wire, d);
-    if (!d.reply || d.reply->code < 400) c.rcpts.push_back(address);
+    return d;
+  }
+
+  smtp::Decision rcpt(Client& c, const std::string& address) {
+    auto d = event(c, EventKind::rcpt, "250 2.1.5 Ok\r\n", address);
+    if (!d.drop && !d.hang && (!d.reply || d.reply->code < 400)) c.rcpts.push_back(address);
     return d;
   }
 
@@ -87,7 +93,9 @@ struct Harness {
     c.message = std::move(body);
     auto e = c.event(EventKind::message);
     auto d = engine.decide(e);
-    const std::string wire = d.reply ? d.reply->wire() : "250 2.0.0 Ok: queued\r\n";
+    const std::string wire = d.drop || d.hang ? ""
+                             : d.reply        ? d.reply->wire()
+                                              : "250 2.0.0 Ok: queued\r\n";
     engine.replied(e, wire, d);
     c.rcpts.clear();
     ++c.nth_message;

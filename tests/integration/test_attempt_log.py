@@ -1,0 +1,168 @@
+"""The attempt log tells what the client got (issue 14): Python smtplib on a real socket against
+the real binary, then GET /api/v1/attempts. RCPTs dropped or hung are in it with no reply; a
+transaction dropped, hung or ended by a 421 leaves its earlier recipients "not accepted" with
+the reply they last got; refusals before RCPT (connect, HELO, MAIL) are in it per client."""
+import json
+import smtplib
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import http_call
+
+SCENARIO = """name = "faults"
+[[rule]]
+on = "connect"
+client_ip = "127.0.0.1/32"
+attempts = "1"
+reply = "421 4.3.2 Service not available, try later"
+
+[[rule]]
+on = "mail"
+from = "blocked@*"
+reply = "550 5.7.1 Sender blocked"
+
+[[rule]]
+on = "rcpt"
+rcpt = "drop@*"
+drop = true
+
+[[rule]]
+on = "rcpt"
+rcpt = "hang@*"
+hang = true
+
+[[rule]]
+on = "rcpt"
+rcpt = "busy@*"
+reply = "421 4.3.2 Too busy, closing"
+
+[[rule]]
+on = "rcpt"
+rcpt = "flaky@*"
+attempts = "1"
+drop = true
+
+[[rule]]
+on = "data"
+from = "data-drop@*"
+drop = true
+
+[[rule]]
+on = "message"
+from = "message-hang@*"
+hang = true
+"""
+
+
+@pytest.fixture
+def server(bounceback):
+    s = bounceback()
+    code, _, body = http_call(s, "PUT", "/api/v1/scenario", body=SCENARIO)
+    assert code == 200, body
+    # The connect rule refuses the first connection of 127.0.0.1; the tests start after it.
+    with pytest.raises(smtplib.SMTPConnectError) as refused:
+        smtplib.SMTP("127.0.0.1", s.smtp_port, timeout=10)
+    assert refused.value.smtp_code == 421
+    return s
+
+
+def attempts(server, **query):
+    code, _, body = http_call(server, "GET", "/api/v1/attempts?" + urllib.parse.urlencode(query))
+    assert code == 200, body
+    return json.loads(body)["attempts"]
+
+
+def client(server, sender, timeout=10):
+    s = smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=timeout)
+    s.ehlo("client.test")
+    assert s.mail(sender)[0] == 250
+    return s
+
+
+def test_a_dropped_rcpt_is_logged_and_so_is_its_transaction(server):
+    s = client(server, "app@example.test")
+    assert s.rcpt("first@example.test")[0] == 250
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        s.rcpt("drop@example.test")
+    s.close()
+    got = attempts(server, **{"from": "app@example.test"})
+    assert [(a["rcpt"], a["reply"], a["outcome"], a["stage"]) for a in got] == [
+        ("first@example.test", "250 2.1.5 Ok", "dropped", "rcpt"),
+        ("drop@example.test", None, "dropped", "rcpt")]
+
+
+def test_a_hung_rcpt_is_logged_with_no_reply(server):
+    s = client(server, "app@example.test", timeout=1)
+    assert s.rcpt("first@example.test")[0] == 250
+    with pytest.raises(smtplib.SMTPServerDisconnected, match="timed out"):  # no reply at all
+        s.rcpt("hang@example.test")
+    s.close()
+    got = attempts(server, rcpt="*@example.test")
+    assert [(a["rcpt"], a["reply"], a["outcome"]) for a in got] == [
+        ("first@example.test", "250 2.1.5 Ok", "hung"),
+        ("hang@example.test", None, "hung")]
+
+
+def test_a_421_on_another_recipient_ends_the_transaction(server):
+    s = client(server, "app@example.test")
+    assert s.rcpt("first@example.test")[0] == 250
+    code, text = s.rcpt("busy@example.test")
+    assert code == 421
+    s.close()
+    got = attempts(server, **{"from": "app@example.test"})
+    assert [(a["rcpt"], a["reply"], a["outcome"]) for a in got] == [
+        ("first@example.test", "421 4.3.2 Too busy, closing", "refused"),
+        ("busy@example.test", "421 4.3.2 Too busy, closing", "refused")]
+
+
+@pytest.mark.parametrize("sender, stage, outcome, seen", [
+    ("data-drop@example.test", "data", "dropped", "closed$"),
+    ("message-hang@example.test", "message", "hung", "timed out")])
+def test_a_transaction_dropped_or_hung_after_rcpt_was_not_accepted(server, sender, stage,
+                                                                    outcome, seen):
+    with pytest.raises(smtplib.SMTPServerDisconnected, match=seen):
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=1) as s:
+            s.sendmail(sender, ["a@example.test", "b@example.test"], b"Subject: x\r\n\r\nhi\r\n")
+    got = attempts(server, **{"from": sender})
+    assert [(a["rcpt"], a["reply"], a["outcome"], a["stage"]) for a in got] == [
+        ("a@example.test", "250 2.1.5 Ok", outcome, stage),
+        ("b@example.test", "250 2.1.5 Ok", outcome, stage)]
+    code, _, body = http_call(server, "GET", "/api/v1/messages")
+    assert json.loads(body)["total"] == 0  # and indeed nothing was stored
+
+
+def test_a_retry_after_a_drop_is_accepted_with_its_gap(server):
+    rcpt = "flaky@example.test"
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+            s.sendmail("app@example.test", [rcpt], b"Subject: x\r\n\r\nhi\r\n")
+    time.sleep(0.05)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail("app@example.test", [rcpt], b"Subject: x\r\n\r\nhi\r\n")
+    got = attempts(server, rcpt=rcpt)
+    assert [(a["reply"], a["outcome"]) for a in got] == [(None, "dropped"),
+                                                         (got[1]["reply"], "accepted")]
+    assert got[1]["reply"].startswith("250 2.0.0 Ok: queued as ")
+    assert got[0]["gap_ms"] is None and got[1]["gap_ms"] >= 40
+
+
+def test_refusals_before_rcpt_are_logged_per_client(server):
+    # The fixture's connection got 421 at connect; a MAIL refusal follows on a new one.
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.ehlo("client.test")
+        assert s.mail("blocked@example.test")[0] == 550
+        assert s.mail("app@example.test")[0] == 250
+        assert s.rcpt("ok@example.test")[0] == 250
+    got = attempts(server, client_ip="127.0.0.1")
+    assert [(a["stage"], a["from"], a["rcpt"], a["outcome"]) for a in got] == [
+        ("connect", "", "", "refused"),
+        ("mail", "blocked@example.test", "", "refused"),
+        ("rcpt", "app@example.test", "ok@example.test", "pending")]
+    assert got[0]["reply"] == "421 4.3.2 Service not available, try later"
+    assert got[1]["reply"] == "550 5.7.1 Sender blocked"
+    assert got[0]["gap_ms"] is None and got[1]["gap_ms"] is None  # another series
+    assert attempts(server, client_ip="192.0.2.1") == []
+    # A sender filter finds that sender's MAIL refusal too.
+    assert [a["stage"] for a in attempts(server, **{"from": "blocked@example.test"})] == ["mail"]
