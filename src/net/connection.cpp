@@ -86,10 +86,12 @@ class Connection {
   asio::steady_timer watchdog_, pacer_;
   Clock::time_point deadline_{}, session_deadline_{};
   bool timed_out_ = false, stopping_ = false;
+  ConnectionControl* control_ = nullptr;  // while run() runs
 };
 
 awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionControl> control) {
   using namespace asio::experimental::awaitable_operators;
+  control_ = control.get();
   control->interrupt = [this] {
     stopping_ = true;
     end_within(ctx_.settings.last_words);  // the 421 4.3.2, then close
@@ -101,6 +103,7 @@ awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionCon
   session_deadline_ = Clock::now() + ctx_.settings.session_timeout;
   co_await (serve(implicit_tls) || watchdog());
   control->interrupt = nullptr;
+  control_ = nullptr;
 }
 
 awaitable<void> Connection::watchdog() {
@@ -183,7 +186,10 @@ awaitable<void> Connection::close() {
   socket_.close(ignored);
 }
 
-// Says nothing until the client gives up (or the idle deadline passes).
+// Says nothing until the client gives up (or the idle deadline passes). A client that only
+// half-closes (Exim pipelines QUIT, then shuts its write side) is still waiting for a reply:
+// as with a hung MX, the connection stays until the client resets it or a deadline passes
+// (the watchdog's cancel ends the wait).
 awaitable<void> Connection::hang() {
   char sink[512];
   for (;;) {
@@ -192,6 +198,11 @@ awaitable<void> Connection::hang() {
       std::tie(ec, std::ignore) = co_await tls_->async_read_some(asio::buffer(sink), use_tuple);
     else
       std::tie(ec, std::ignore) = co_await socket_.async_read_some(asio::buffer(sink), use_tuple);
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+      if (control_) control_->hung_after_eof.store(true, std::memory_order_relaxed);
+      std::tie(ec) = co_await socket_.async_wait(tcp::socket::wait_error, use_tuple);
+      co_return;
+    }
     if (ec) co_return;
   }
 }

@@ -4,6 +4,7 @@
 // TLS share this one body.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +20,10 @@ namespace bounceback::net {
 struct ConnectionControl {
   boost::asio::any_io_executor executor;  // the connection's io_context
   std::function<void()> interrupt;
+  // Hung with a client that half-closed: it will never finish, so shutdown interrupts it at
+  // once instead of granting it the grace period. Written on the connection's thread, read
+  // by the one stopping the server.
+  std::atomic<bool> hung_after_eof{false};
 };
 
 // `remote`: the peer address as accept() reported it.

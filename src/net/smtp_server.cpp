@@ -110,6 +110,12 @@ void SmtpServer::stop(std::function<void()> done) {
       return;
     }
     state->on_stopped = std::move(done);
+    // A hang whose client half-closed never finishes: no grace for it.
+    for (const auto& c : state->live)
+      if (c->hung_after_eof.load(std::memory_order_relaxed))
+        asio::post(c->executor, [c] {
+          if (c->interrupt) c->interrupt();
+        });
   }
   // Sessions in flight get the grace period to finish; the rest are told 421 4.3.2.
   state->grace.expires_after(state->ctx.settings.shutdown_grace);

@@ -4,6 +4,7 @@ transaction dropped, hung or ended by a 421 leaves its earlier recipients "not a
 the reply they last got; refusals before RCPT (connect, HELO, MAIL) are in it per client."""
 import json
 import smtplib
+import socket
 import time
 import urllib.parse
 
@@ -166,3 +167,34 @@ def test_refusals_before_rcpt_are_logged_per_client(server):
     assert attempts(server, client_ip="192.0.2.1") == []
     # A sender filter finds that sender's MAIL refusal too.
     assert [a["stage"] for a in attempts(server, **{"from": "blocked@example.test"})] == ["mail"]
+
+
+def test_hang_outlasts_a_half_close(bounceback):
+    """Exim pipelines QUIT after the RCPT, then shuts its write side: the hung server must not
+    answer that by closing, only when the idle deadline passes."""
+    server = bounceback("--idle-timeout", "3s")
+    code, _, body = http_call(server, "PUT", "/api/v1/scenario",
+                              body='[[rule]]\non = "rcpt"\nrcpt = "hang@*"\nhang = true\n')
+    assert code == 200, body
+    s = client(server, "exim@example.test")
+    s.send("RCPT TO:<hang@example.test>\r\nQUIT\r\n")
+    s.sock.shutdown(socket.SHUT_WR)
+    started = time.monotonic()
+    s.sock.settimeout(1.5)
+    with pytest.raises(socket.timeout):  # still open, and silent
+        s.sock.recv(100)
+    s.sock.settimeout(10)
+    assert s.sock.recv(100) == b""  # closed, without a word, at the idle deadline
+    assert 2.5 <= time.monotonic() - started < 8
+    s.close()
+    got = attempts(server, rcpt="hang@example.test")
+    assert [(a["reply"], a["outcome"]) for a in got] == [(None, "hung")]
+    # Shutdown grants such a connection no grace period: it would never finish.
+    s = client(server, "exim@example.test")
+    s.send("RCPT TO:<hang@example.test>\r\nQUIT\r\n")
+    s.sock.shutdown(socket.SHUT_WR)
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < 3  # --shutdown-grace is 5 s
+    s.close()
