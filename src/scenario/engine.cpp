@@ -199,6 +199,7 @@ smtp::Decision Engine::act(const Scenario& s, const Rule& rule, const smtp::Even
     v.from = e.from;
     v.helo = helo_of(e);
     v.client_ip = client_ip_of(e);
+    v.hostname = e.server_name;
     v.queue_id = e.queue_id;
     v.session_id = e.session ? std::string_view(e.session->id) : std::string_view{};
     v.size = e.size;
@@ -222,6 +223,9 @@ smtp::Decision Engine::address_encoded(const Scenario& s, const smtp::Event& e,
       return std::nullopt;
     smtp::Decision d;
     d.reply = encoded_reply(*enc);
+    // RFC 5321 §4.2's "421 <domain> Service not available", as Postfix says it.
+    if (d.reply->code == 421 && !e.server_name.empty())
+      d.reply->text = std::string(e.server_name) + ' ' + d.reply->text;
     return d;
   };
   std::optional<smtp::Decision> d;

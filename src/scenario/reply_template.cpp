@@ -12,10 +12,14 @@ struct Placeholder {
   std::string_view name;
   Field field;
 };
-constexpr std::array<Placeholder, 10> placeholders{{{"rcpt", Field::rcpt},
+constexpr std::array<Placeholder, 14> placeholders{{{"rcpt", Field::rcpt},
+                                                    {"rcpt_domain", Field::rcpt_domain},
                                                     {"from", Field::from},
+                                                    {"from_domain", Field::from_domain},
+                                                    {"FROM_DOMAIN", Field::from_domain_upper},
                                                     {"helo", Field::helo},
                                                     {"client_ip", Field::client_ip},
+                                                    {"hostname", Field::hostname},
                                                     {"queue_id", Field::queue_id},
                                                     {"size", Field::size},
                                                     {"session_id", Field::session_id},
@@ -29,6 +33,19 @@ void append_safe(std::string& out, std::string_view s) {
     const auto u = static_cast<unsigned char>(c);
     out += (u < 0x20 || u == 0x7f) ? '?' : c;
   }
+}
+
+// The domain of an address: what follows its last '@' (empty for <> or a bare local part).
+std::string_view domain_of(std::string_view address) {
+  const auto at = address.rfind('@');
+  return at == std::string_view::npos ? std::string_view{} : address.substr(at + 1);
+}
+
+void append_upper(std::string& out, std::string_view s) {
+  const std::size_t from = out.size();
+  append_safe(out, s);
+  for (std::size_t i = from; i < out.size(); ++i)
+    if (out[i] >= 'a' && out[i] <= 'z') out[i] = static_cast<char>(out[i] - 'a' + 'A');
 }
 
 void append_timestamp(std::string& out, std::chrono::system_clock::time_point t) {
@@ -87,7 +104,8 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
         if (p.name == rest.substr(1, close - 1)) found = &p;
     if (!found) {
       error = "unknown placeholder in \"" + std::string(rest.substr(0, rest.find('}') + 1)) +
-              "\"; known: {rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} "
+              "\"; known: {rcpt} {rcpt_domain} {from} {from_domain} {FROM_DOMAIN} {helo} "
+              "{client_ip} {hostname} {queue_id} {size} {session_id} "
               "{token} {TOKEN} {timestamp}";
       return std::nullopt;
     }
@@ -113,8 +131,20 @@ smtp::Reply ReplyTemplate::fill(const TemplateValues& v) const {
       case Field::rcpt:
         append_safe(r.text, v.rcpt);
         break;
+      case Field::rcpt_domain:
+        append_safe(r.text, domain_of(v.rcpt));
+        break;
       case Field::from:
         append_safe(r.text, v.from);
+        break;
+      case Field::from_domain:
+        append_safe(r.text, domain_of(v.from));
+        break;
+      case Field::from_domain_upper:
+        append_upper(r.text, domain_of(v.from));
+        break;
+      case Field::hostname:
+        append_safe(r.text, v.hostname);
         break;
       case Field::helo:
         append_safe(r.text, v.helo);

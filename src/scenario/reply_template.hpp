@@ -1,5 +1,6 @@
 // A scenario reply: code and enhanced code fixed at load time, text with placeholders
-// ({rcpt} {from} {helo} {client_ip} {queue_id} {size} {session_id} {token} {TOKEN} {timestamp})
+// ({rcpt} {rcpt_domain} {from} {from_domain} {FROM_DOMAIN} {helo} {client_ip} {hostname}
+// {queue_id} {size} {session_id} {token} {TOKEN} {timestamp})
 // pre-split into segments so filling it at decide() time is one pass.
 #pragma once
 
@@ -17,9 +18,13 @@ namespace bounceback::scenario {
 enum class Field : std::uint8_t {
   literal,
   rcpt,
+  rcpt_domain,  // what follows the recipient's last '@' (Postgrey's help URL)
   from,
+  from_domain,        // what follows the sender's last '@' (Gmail's DMARC text)
+  from_domain_upper,  // the same in capitals, as Microsoft prints it
   helo,
   client_ip,
+  hostname,  // the server's name (--hostname or the scenario's [server] hostname)
   queue_id,
   size,
   session_id,
@@ -30,7 +35,7 @@ enum class Field : std::uint8_t {
 
 // The values a template may use, gathered by the engine for one event.
 struct TemplateValues {
-  std::string_view rcpt, from, helo, client_ip, queue_id, session_id;
+  std::string_view rcpt, from, helo, client_ip, hostname, queue_id, session_id;
   std::uint64_t size = 0;
   std::uint64_t token = 0;
   std::chrono::system_clock::time_point now{};

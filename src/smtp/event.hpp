@@ -58,6 +58,7 @@ struct SessionFacts {
 struct Event {
   EventKind kind = EventKind::connect;
   const SessionFacts* session = nullptr;
+  std::string_view server_name;        // --hostname or the scenario's: "421 <domain> ..." (§4.2)
   std::uint32_t sequence = 0;          // nth event of this session (1-based)
   std::string_view argument;           // the command's argument (for unknown: the whole line)
   std::string_view from;               // reverse path of the transaction ("" for <>)

@@ -47,7 +47,6 @@ inline constexpr R bare_lf =
     "550 5.6.0 Error: bare <LF> received; lines must end with <CR><LF>\r\n";
 inline constexpr R pipelining_sync = "554 5.5.0 Error: SMTP protocol synchronization\r\n";
 inline constexpr R store_failed = "451 4.3.0 Error: queue file write error\r\n";
-inline constexpr R too_many_messages = "421 4.7.0 Error: too many messages in one session\r\n";
 // STARTTLS on a server that does not offer it: Postfix's reply when TLS is not enabled
 // (smtpd.c, postscreen.c), "not implemented" rather than 454, which means "offered, but broken
 // right now" and invites a retry (RFC 3207 §4).

@@ -27,6 +27,7 @@ Event Session::event(EventKind kind, std::string_view arg) {
   Event ev;
   ev.kind = kind;
   ev.session = &facts_;
+  ev.server_name = config_->hostname;
   ev.sequence = ++counts_.events;
   ev.argument = arg;
   ev.from = txn_.from;
@@ -83,6 +84,7 @@ std::string_view Session::refused(EventKind kind, std::string_view wire, std::st
   Event ev;  // not event(): the sequence counts the events decide() sees
   ev.kind = kind;
   ev.session = &facts_;
+  ev.server_name = config_->hostname;
   ev.from = txn_.from;
   ev.rcpt = rcpt;
   ev.rcpts = txn_.rcpts;

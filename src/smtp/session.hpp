@@ -36,7 +36,8 @@ struct SessionConfig : Settings {
 
   // Prebuilt wire replies (hostname-dependent), filled by prepare().
   std::string banner, ehlo_plain, ehlo_tls, helo, closing_timeout, closing_errors, closing_shutdown,
-      too_many_connections, too_many_from_address, bare_lf_rejected, bare_lf_disconnect;
+      too_many_connections, too_many_from_address, too_many_messages, bare_lf_rejected,
+      bare_lf_disconnect;
   void prepare();
 };
 

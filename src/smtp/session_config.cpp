@@ -58,6 +58,7 @@ void SessionConfig::prepare() {
   too_many_connections = "421 4.7.0 " + hostname + " Error: too many connections\r\n";
   too_many_from_address =
       "421 4.7.0 " + hostname + " Error: too many connections from your address\r\n";
+  too_many_messages = "421 4.7.0 " + hostname + " Error: too many messages in one session\r\n";
   bare_lf_rejected = "550 5.5.2 " + hostname + " Error: bare <LF> received\r\n";
   bare_lf_disconnect = "521 5.5.2 " + hostname + " Error: bare <LF> received\r\n";
 }

@@ -32,7 +32,7 @@ void Session::on_mail(std::string_view arg, Output& out) {
   if (m.params.size.value_or(0) > config_->limits.message_size)
     return send(refused(EventKind::mail, r::size_exceeded), out);
   if (facts_.messages >= config_->limits.messages_per_session)
-    return close_with(refused(EventKind::mail, r::too_many_messages), out);
+    return close_with(refused(EventKind::mail, config_->too_many_messages), out);
   txn_.from = std::move(m.address);
   txn_.params = std::move(m.params);
   new_queue_id();

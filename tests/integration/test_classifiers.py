@@ -45,7 +45,7 @@ SUBJECT_REASONS = {
 # Readings that differ from the subject's on purpose, each what the real reply also gets
 # (docs/codes.md lists them). Keyed by recipient (catalogue) or "persona:recipient".
 DOCUMENTED = {
-    # RFC 5321's own 421 text ("Service not available, closing transmission channel"), as
+    # RFC 5321's own 421 text ("<host> Service not available, closing transmission channel"), as
     # Postfix and most servers send it: Sisimai files it as "blocked".
     "421@reply.test": "blocked",
     # 471 means a local error at the receiver (its filter); Sisimai reads "local problem" as

@@ -86,8 +86,43 @@ def test_greylisting_with_a_real_retry(bounceback, tmp_path):
 
 def test_builtin_greylisting_scenario_greylists(bounceback):
     server = bounceback("--scenario", "greylisting")
-    code, text = rcpt_reply(server, "someone@example.test")
-    assert code == 451 and b"Greylisted" in text
+    code, text = rcpt_reply(server, "someone@example.co.uk")
+    # Postgrey's help URL names the recipient's domain, not the whole address.
+    assert code == 451 and text == (b"4.7.1 <someone@example.co.uk>: Recipient address rejected:"
+                                    b" Greylisted, see http://postgrey.schweikert.ch/help/"
+                                    b"example.co.uk.html")
+
+
+def test_421s_name_the_server(bounceback):
+    # RFC 5321 4.2's "421 <domain> Service not available", as Postfix sends its 421s.
+    server = bounceback("--hostname", "mx.example.test", "--max-messages-per-session", "1")
+    code, text = rcpt_reply(server, "421@reply.test")
+    assert (code, text) == (421, b"4.3.2 mx.example.test Service not available, closing "
+                                 b"transmission channel")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail("a@example.test", ["b@example.test"], b"Subject: 1\r\n\r\nbody\r\n")
+        assert s.mail("a@example.test") == (
+            421, b"4.7.0 mx.example.test Error: too many messages in one session")
+        s.close()
+    server = bounceback("--hostname", "mx.example.test", "--scenario", "disconnects")
+    code, text = rcpt_reply(server, "close-at-rcpt@example.test")
+    assert (code, text) == (421, b"4.4.2 mx.example.test Connection dropped by the server")
+
+
+def test_dmarc_replies_name_the_senders_domain(bounceback):
+    # Gmail and Outlook name the domain whose DMARC policy refused the message.
+    gmail = bounceback("--scenario", "gmail")
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(gmail, ["dmarc@example.test"], sender="news@example.com")
+    assert err.value.smtp_code == 550
+    assert err.value.smtp_error.startswith(
+        b"5.7.26 Unauthenticated email from example.com is not accepted due to domain's\n"
+        b"5.7.26 DMARC policy. Please contact the administrator of example.com domain if\n")
+    outlook = bounceback("--scenario", "outlook")
+    with pytest.raises(smtplib.SMTPDataError) as err:
+        send(outlook, ["dmarc@example.test"], sender="news@example.org")
+    assert err.value.smtp_error.startswith(
+        b"5.7.509 Access denied, sending domain [EXAMPLE.ORG] does not pass DMARC verification")
 
 
 def test_disconnect_seen_by_smtplib(bounceback):

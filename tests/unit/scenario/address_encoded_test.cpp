@@ -63,6 +63,19 @@ TEST_CASE("encoded replies with no scenario", "[scenario][encoded]") {
   CHECK(h.engine.address_encoded_hits() == 2);
 }
 
+TEST_CASE("an encoded 421 names the server first, as RFC 5321 and Postfix do",
+          "[scenario][encoded]") {
+  Harness h;
+  Client c;
+  auto d = h.rcpt(c, "421@reply.test");
+  REQUIRE(d.reply);
+  CHECK(d.reply->wire() ==
+        "421 4.3.2 mx.example.test Service not available, closing transmission channel\r\n");
+  auto other = h.rcpt(c, "450@reply.test");  // other codes keep the catalogue's text
+  REQUIRE(other.reply);
+  CHECK(other.reply->text == catalog::standard_reply(450).text);
+}
+
 TEST_CASE("Ntimes: that reply for the first N attempts of (from, rcpt), then accepted",
           "[scenario][encoded]") {
   Harness h;

@@ -103,6 +103,24 @@ reply = "554 5.7.1 id {token} at {timestamp}"
   CHECK(next.reply->text.substr(0, 19) != m.reply->text.substr(0, 19));
 }
 
+TEST_CASE("templates name the server and the domains of the addresses", "[scenario][actions]") {
+  Harness h(R"(
+[[rule]]
+on = "rcpt"
+reply = "451 4.7.1 {hostname} see /help/{rcpt_domain}.html for {from_domain} [{FROM_DOMAIN}]"
+)");
+  Client c;
+  c.from = "Sender@Mail.Example.org";
+  auto d = h.engine.decide(c.event(EventKind::rcpt, "u@example.co.uk"));
+  REQUIRE(d.reply);
+  CHECK(d.reply->text ==
+        "mx.example.test see /help/example.co.uk.html for Mail.Example.org [MAIL.EXAMPLE.ORG]");
+  c.from = "";  // the null sender and a recipient without a domain: empty
+  auto null = h.engine.decide(c.event(EventKind::rcpt, "postmaster"));
+  REQUIRE(null.reply);
+  CHECK(null.reply->text == "mx.example.test see /help/.html for  []");
+}
+
 TEST_CASE("{{ in a reply is a literal brace", "[scenario][actions]") {
   Harness h(R"(
 [[rule]]

@@ -38,6 +38,7 @@ struct Client {
   std::vector<std::string> rcpts;
   std::string message;
   std::string queue_id = "4ABCDEF123";
+  std::string server_name = "mx.example.test";
   std::uint32_t sequence = 0;
   std::uint32_t nth_message = 1;
   std::uint64_t size = 0;
@@ -53,6 +54,7 @@ struct Client {
     smtp::Event e;
     e.kind = kind;
     e.session = &facts;
+    e.server_name = server_name;
     e.sequence = ++sequence;
     e.from = from;
     e.rcpt = rcpt;

@@ -468,6 +468,6 @@ TEST_CASE("session: too many messages in one session", "[smtp][session]") {
   open_transaction(h);
   h.send("DATA\r\nx\r\n.\r\n");
   CHECK(h.line("MAIL FROM:<a@b.example>") ==
-        "421 4.7.0 Error: too many messages in one session\r\n");
+        "421 4.7.0 mx.test Error: too many messages in one session\r\n");
   CHECK(h.session->closed());
 }
