@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+from conftest import sanitizer
 
 
 def cpu_seconds(pid):
@@ -28,6 +29,11 @@ def greeted(sock, timeout):
 def test_out_of_descriptors_backs_off_and_recovers(bounceback):
     server = bounceback()
     pid = server.proc.pid
+    if sanitizer(pid):
+        # The sanitizers' runtime needs descriptors of its own while the process has none left
+        # (UBSan's vptr check probes memory through a pipe and reports "invalid vptr" when it
+        # cannot open one): the test would measure the runtime, not the accept loop.
+        pytest.skip("a sanitized server cannot run out of file descriptors")
     soft, hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)
     in_use = len(os.listdir(f"/proc/{pid}/fd"))
     resource.prlimit(pid, resource.RLIMIT_NOFILE, (in_use + 2, hard))
