@@ -7,7 +7,7 @@ import socket
 import subprocess
 import time
 
-from conftest import BIN, Client, http_call
+from conftest import BIN, Client, http_call, read_until_close
 
 CONFIG = """\
 hostname = "mx.config.test"
@@ -45,12 +45,7 @@ def test_config_keys_take_effect_on_sockets(bounceback, tmp_path):
     # idle-timeout = 1s: a silent client gets 421 4.4.2 within about a second, not 5 minutes.
     start = time.monotonic()
     with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10) as s:
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
+        data = read_until_close(s)
     waited = time.monotonic() - start
     assert b"421 4.4.2" in data and waited < 4, (data, waited)
 
