@@ -1,0 +1,223 @@
+// Folding, line ends, boundaries, encoded-words and xtext for the generated messages.
+#include "report/mime.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include "smtp/base64.hpp"
+#include "smtp/command.hpp"
+
+namespace bounceback::report {
+
+namespace {
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
+
+// Length of the UTF-8 sequence that starts with `lead` (1 for anything that cannot start one).
+std::size_t utf8_length(unsigned char lead) {
+  if (lead >= 0xF0 && lead < 0xF8) return 4;
+  if (lead >= 0xE0) return lead < 0xF0 ? 3 : 1;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+
+}  // namespace
+
+namespace {
+
+// Appends `value` to a field whose first line already holds `column` octets: its control
+// characters (CR and LF included) made spaces, folded before a run of spaces where the line
+// would pass `width` columns (RFC 5322 §2.2.3), a word too long for any line broken at 998.
+void append_folded(std::string& out, std::size_t column, std::string_view value,
+                   std::size_t width) {
+  std::string clean(value);
+  for (auto& c : clean)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = ' ';
+  const std::size_t first_column = column;
+  std::size_t i = 0;
+  while (i < clean.size()) {
+    std::size_t end = i;
+    while (end < clean.size() && is_space(clean[end])) ++end;
+    while (end < clean.size() && !is_space(clean[end])) ++end;
+    std::string_view word(clean.data() + i, end - i);
+    if (column + word.size() > width && column > first_column && is_space(word.front())) {
+      out += "\r\n";
+      column = 0;
+    }
+    while (column + word.size() > max_line) {
+      const std::size_t room = max_line - column;
+      out.append(word.substr(0, room));
+      out += "\r\n ";
+      column = 1;
+      word.remove_prefix(room);
+    }
+    out += word;
+    column += word.size();
+    i = end;
+  }
+  out += "\r\n";
+}
+
+}  // namespace
+
+void append_field(std::string& out, std::string_view name, std::string_view value,
+                  std::size_t width) {
+  out += name;
+  out += ": ";
+  while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+  append_folded(out, name.size() + 2, value, width);
+}
+
+void append_continuation(std::string& out, std::string_view value, std::size_t width) {
+  out += "    ";
+  append_folded(out, 4, value, width);
+}
+
+std::string message_id(std::uint64_t unique, std::string_view hostname) {
+  char id[40];
+  std::snprintf(id, sizeof id, "<bb.%016llx@", static_cast<unsigned long long>(unique));
+  return id + std::string(hostname) + ">";
+}
+
+void append_lines(std::string& out, std::string_view text) {
+  std::size_t column = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      out += "\r\n";
+      column = 0;
+      continue;
+    }
+    if (column == max_line) {
+      out += "\r\n";
+      column = 0;
+    }
+    out += c;
+    ++column;
+  }
+  if (column != 0 || (!out.empty() && out.back() != '\n')) out += "\r\n";
+}
+
+std::string boundary_for(std::uint64_t unique, std::initializer_list<std::string_view> parts) {
+  char base[32];
+  std::snprintf(base, sizeof base, "=_bb%016llx_", static_cast<unsigned long long>(unique));
+  for (unsigned n = 0;; ++n) {
+    std::string b = base + std::to_string(n);
+    bool found = false;
+    for (const auto p : parts) found = found || p.find(b) != std::string_view::npos;
+    if (!found) return b;
+  }
+}
+
+std::string_view header_block(std::string_view message) {
+  std::size_t line = 0;
+  while (line < message.size()) {
+    if (message[line] == '\n') return message.substr(0, line);
+    if (message.compare(line, 2, "\r\n") == 0) return message.substr(0, line);
+    const auto eol = message.find('\n', line);
+    if (eol == std::string_view::npos) break;
+    line = eol + 1;
+  }
+  return message;
+}
+
+std::string header_value(std::string_view headers, std::string_view name) {
+  std::size_t line = 0;
+  while (line < headers.size()) {
+    auto eol = headers.find('\n', line);
+    if (eol == std::string_view::npos) eol = headers.size();
+    const auto text = headers.substr(line, eol - line);
+    if (text.size() > name.size() && text[name.size()] == ':' &&
+        smtp::iequals(text.substr(0, name.size()), name)) {
+      std::string value;
+      auto part = text.substr(name.size() + 1);
+      for (;;) {
+        if (!part.empty() && part.back() == '\r') part.remove_suffix(1);
+        value += part;
+        line = eol + 1;
+        if (line >= headers.size() || !is_space(headers[line])) break;
+        eol = headers.find('\n', line);
+        if (eol == std::string_view::npos) eol = headers.size();
+        part = headers.substr(line, eol - line);
+      }
+      const auto first = value.find_first_not_of(" \t");
+      if (first == std::string::npos) return {};
+      return value.substr(first, value.find_last_not_of(" \t") - first + 1);
+    }
+    line = eol + 1;
+  }
+  return {};
+}
+
+bool has_8bit(std::string_view s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  return false;
+}
+
+std::string encode_words(std::string_view text) {
+  bool plain = true;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    plain = plain && u >= 0x20 && u < 0x7F;
+  }
+  if (plain && text.find("=?") == std::string_view::npos) return std::string(text);
+  // RFC 2047 §2: an encoded-word is at most 75 characters; 45 octets make 60 of base64.
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t end = i;
+    while (end < text.size()) {
+      const std::size_t n = utf8_length(static_cast<unsigned char>(text[end]));
+      if (end + n - i > 45) break;
+      end = std::min(end + n, text.size());
+    }
+    if (end == i) end = i + 1;
+    if (!out.empty()) out += ' ';
+    out += "=?UTF-8?B?" + smtp::base64_encode(text.substr(i, end - i)) + "?=";
+    i = end;
+  }
+  return out;
+}
+
+std::string decode_xtext(std::string_view xtext) {
+  std::string out;
+  out.reserve(xtext.size());
+  for (std::size_t i = 0; i < xtext.size(); ++i) {
+    unsigned value = 0;
+    const char* hex = xtext.data() + i + 1;  // unsigned from_chars takes no sign
+    if (xtext[i] == '+' && i + 2 < xtext.size() &&
+        std::from_chars(hex, hex + 2, value, 16).ptr == hex + 2) {
+      out += static_cast<char>(value);
+      i += 2;
+      continue;
+    }
+    out += xtext[i];
+  }
+  return out;
+}
+
+std::string original_recipient(std::string_view orcpt) {
+  const auto semi = orcpt.find(';');
+  if (semi == std::string_view::npos) return {};
+  std::string type(orcpt.substr(0, semi));
+  while (!type.empty() && is_space(type.back())) type.pop_back();
+  auto address = orcpt.substr(semi + 1);
+  while (!address.empty() && is_space(address.front())) address.remove_prefix(1);
+  // RFC 6533 §3's utf-8 type keeps its own escapes (\x{...}); the others are xtext.
+  return type + ";" + (smtp::iequals(type, "utf-8") ? std::string(address) : decode_xtext(address));
+}
+
+std::string printable(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '?';
+  return out;
+}
+
+}  // namespace bounceback::report
