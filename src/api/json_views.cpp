@@ -146,6 +146,9 @@ json::object attempt_json(const scenario::AttemptRecord& a) {
                       {"session_id", a.session_id},
                       {"stage", smtp::to_string(a.stage)},
                       {"reply", string_or_null(a.reply)},
+                      {"sent_at", a.sent_at ? json::value(rfc3339(*a.sent_at)) : nullptr},
+                      {"client_gone", a.client_gone},
+                      {"stored", a.stored},
                       {"outcome", scenario::to_string(a.outcome)},
                       {"gap_ms", a.gap ? json::value(a.gap->count()) : nullptr}};
 }

@@ -25,6 +25,11 @@ class ReplyMonitor final : public smtp::Policy {
   // The session's own refusals (syntax, sequence, limits, TLS/AUTH required) are counted,
   // published and logged the same way.
   void refused(const smtp::Event& event, std::string_view wire) override;
+  // For the attempt log, passed on.
+  void ended(const smtp::Event& event, smtp::Ending how, std::string_view wire) override {
+    inner_.ended(event, how, wire);
+  }
+  void sent(const smtp::Event& event, smtp::Sent how) override { inner_.sent(event, how); }
 
   // Replies sent with `code` (200..599); 0 for any other value.
   std::uint64_t count(unsigned code) const;

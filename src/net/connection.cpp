@@ -4,6 +4,7 @@
 #include "net/connection.hpp"
 
 #include <openssl/ssl.h>
+#include <poll.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -67,6 +68,7 @@ class Connection {
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
   awaitable<void> close();
+  bool client_closed();
   void touch() { deadline_ = Clock::now() + ctx_.settings.idle_timeout; }
   // Deadlines sooner than the one the watchdog sleeps until wake it, so that it re-arms.
   void expect_handshake_within(Clock::duration within) {
@@ -186,6 +188,17 @@ awaitable<void> Connection::close() {
   socket_.close(ignored);
 }
 
+// Whether the client has closed its side (a FIN or a reset arrived), without reading: POLLRDHUP
+// sees it behind unread input too. A client that only half-closes and still reads counts as
+// gone: the SMTP clients that time out close the whole connection.
+bool Connection::client_closed() {
+#ifndef POLLRDHUP  // Linux's; elsewhere only a reset or hang-up is seen
+  constexpr short POLLRDHUP = 0;
+#endif
+  pollfd p{socket_.native_handle(), POLLIN | POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 // Says nothing until the client gives up (or the idle deadline passes). A client that only
 // half-closes (Exim pipelines QUIT, then shuts its write side) is still waiting for a reply:
 // as with a hung MX, the connection stays until the client resets it or a deadline passes
@@ -257,14 +270,17 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
         break;
       }
       case Kind::write: {
+        // A late reply's client may have given up meanwhile: look before writing, as a
+        // write to a closed peer still succeeds (the attempt log says who got the reply).
+        const bool left = effect.ends_paced_reply && client_closed();
         auto [wec, n] = co_await write(effect.bytes);
-        effect = wec ? smtp::Effect{Kind::close} : driver.written();
+        effect = wec ? driver.write_failed() : driver.written(left);
         break;
       }
       case Kind::wait:
         pacer_.expires_after(effect.interval);
         co_await pacer_.async_wait(use_tuple);
-        effect = stopping_ || timed_out_ ? smtp::Effect{Kind::close} : driver.waited();
+        effect = stopping_ || timed_out_ ? driver.interrupted() : driver.waited();
         break;
       case Kind::start_tls:
         if (co_await handshake(nullptr)) {

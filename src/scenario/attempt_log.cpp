@@ -56,39 +56,85 @@ AttemptLog::Pending::iterator AttemptLog::find_pending(std::uint64_t hash,
   return pending_.end();
 }
 
-void AttemptLog::record(AttemptRecord record) {
+// Entries of records already dropped (sessions that never finished) go with them.
+void AttemptLog::prune(Pending& index) {
+  if (index.size() > capacity_)
+    std::erase_if(index, [&](const auto& p) { return p.second < first_seq_; });
+}
+
+void AttemptLog::record(AttemptRecord record, bool paced) {
   const bool pending = record.outcome == Outcome::pending;
   const std::uint64_t hash = pending ? pair_hash(record.session_id, record.rcpt) : 0;
+  const std::uint64_t session = paced ? pair_hash(record.session_id, {}) : 0;
+  if (!paced && !record.reply.empty()) record.sent_at = record.at;
   std::lock_guard lock(mutex_);
   records_.push_back(std::move(record));
+  const std::uint64_t seq = first_seq_ + records_.size() - 1;
   if (pending) {
-    const std::uint64_t seq = first_seq_ + records_.size() - 1;
     const auto& r = records_.back();
     if (const auto it = find_pending(hash, r.session_id, r.rcpt); it != pending_.end())
       it->second = seq;
     else
       pending_.emplace(hash, seq);
   }
+  if (paced) unsent_.emplace(session, seq);
   while (records_.size() > capacity_) {
     records_.pop_front();
     ++first_seq_;
   }
-  // Pending entries of sessions that never finished are dropped with their records.
-  if (pending_.size() > capacity_)
-    std::erase_if(pending_, [&](const auto& p) { return p.second < first_seq_; });
+  prune(pending_);
+  prune(unsent_);
 }
 
 void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
-                          std::string_view reply, Outcome outcome, smtp::EventKind stage) {
+                          const Completion& how) {
   const std::uint64_t hash = pair_hash(session_id, rcpt);
   std::lock_guard lock(mutex_);
   const auto it = find_pending(hash, session_id, rcpt);
   if (it == pending_.end()) return;
-  auto& r = records_[it->second - first_seq_];
-  if (!reply.empty()) r.reply = reply;
-  r.outcome = outcome;
-  r.stage = stage;
+  const std::uint64_t seq = it->second;
   pending_.erase(it);
+  auto& r = records_[seq - first_seq_];
+  if (!how.reply.empty()) {
+    r.reply = how.reply;
+    if (how.paced) {
+      r.sent_at.reset();
+      unsent_.emplace(pair_hash(session_id, {}), seq);
+    } else {
+      r.sent_at = how.at;
+    }
+  }
+  r.outcome = how.outcome;
+  r.stage = how.stage;
+  r.stored = how.stored;
+}
+
+void AttemptLog::sent(std::string_view session_id, std::chrono::system_clock::time_point at,
+                      smtp::Sent how) {
+  std::lock_guard lock(mutex_);
+  auto [it, end] = unsent_.equal_range(pair_hash(session_id, {}));
+  while (it != end) {
+    if (it->second < first_seq_) {  // its record was dropped
+      it = unsent_.erase(it);
+      continue;
+    }
+    auto& r = records_[it->second - first_seq_];
+    if (!iequals(r.session_id, session_id)) {
+      ++it;
+      continue;
+    }
+    if (how != smtp::Sent::not_sent) r.sent_at = at;
+    if (how != smtp::Sent::delivered) {
+      // The client never read it: as far as it knows, the connection just ended.
+      r.client_gone = how == smtp::Sent::client_gone;
+      if (r.outcome == Outcome::pending)
+        if (const auto p = find_pending(pair_hash(r.session_id, r.rcpt), r.session_id, r.rcpt);
+            p != pending_.end())
+          pending_.erase(p);
+      r.outcome = Outcome::dropped;
+    }
+    it = unsent_.erase(it);
+  }
 }
 
 std::vector<AttemptRecord> AttemptLog::query(std::string_view from, std::string_view rcpt) const {
@@ -141,6 +187,7 @@ void AttemptLog::clear() {
   std::lock_guard lock(mutex_);
   records_.clear();
   pending_.clear();
+  unsent_.clear();
   first_seq_ = 0;
 }
 

@@ -21,16 +21,17 @@ namespace bounceback::scenario {
 
 // What became of an attempt, as the client saw it (docs/api.md, Attempts).
 enum class Outcome : std::uint8_t {
-  pending,   // RCPT accepted, no message accepted for it: its transaction is still open or
-             // ended without one (RSET, QUIT, the client left or timed out)
-  accepted,  // the message was accepted for this recipient (2xx after it)
-  refused,   // a 4xx/5xx ended it: to this RCPT (or MAIL, HELO, the banner), at DATA, after
-             // the message, or a 421 to a later command of its transaction
-  dropped,   // the connection was closed without a reply that ended its transaction
-  hung,      // the server stopped answering; the client had to time out
+  pending,    // RCPT accepted and its transaction still open
+  accepted,   // the message was accepted for this recipient (2xx after it)
+  refused,    // a 4xx/5xx ended it: to this RCPT (or MAIL, HELO, the banner), at DATA, after
+              // the message, or a 421 to a later command of its transaction or of a timeout
+  dropped,    // the connection ended before a reply ended its transaction: the server closed
+              // it, or the client did (it left, or gave up before a late reply: client_gone)
+  hung,       // the server stopped answering; the client had to time out
+  abandoned,  // the client ended the transaction itself: RSET, QUIT, HELO/EHLO, STARTTLS
 };
-inline constexpr std::string_view outcome_names[] = {"pending", "accepted", "refused", "dropped",
-                                                     "hung"};
+inline constexpr std::string_view outcome_names[] = {"pending", "accepted", "refused",
+                                                     "dropped", "hung",     "abandoned"};
 inline constexpr std::string_view to_string(Outcome o) {
   return outcome_names[static_cast<std::size_t>(o)];
 }
@@ -43,11 +44,26 @@ struct AttemptRecord {
   // Engine::attempts() returns a one-line summary, "451 4.7.1 Greylisted" (multi-line joined
   // by " / "). Empty when the client got none (a drop or hang at this very command).
   std::string reply;
+  // When `reply` was written out: `at` for a reply sent at once, later for one delayed or
+  // dripped; none while such a reply is still due, or without a reply.
+  std::optional<std::chrono::system_clock::time_point> sent_at;
   Outcome outcome = Outcome::pending;
   smtp::EventKind stage = smtp::EventKind::rcpt;  // the command at which the outcome was decided
+  bool client_gone = false;  // the client had left when `reply` was written: it never read it
+  bool stored = false;       // this attempt's message is in the store (the client may not know)
   // Since the previous attempt of the same series in the returned list: the same (from, rcpt),
   // or for a refusal before RCPT the same (client_ip, from); filled by query.
   std::optional<std::chrono::milliseconds> gap;
+};
+
+// How a pending record ends (AttemptLog::complete).
+struct Completion {
+  std::string_view reply;  // unless empty, the record's new reply
+  Outcome outcome = Outcome::refused;
+  smtp::EventKind stage = smtp::EventKind::rcpt;
+  std::chrono::system_clock::time_point at;  // when `reply` was decided: its sent_at, unless
+  bool paced = false;                        // it goes out later (sent() stamps it)
+  bool stored = false;
 };
 
 struct AttemptPage {
@@ -60,11 +76,14 @@ class AttemptLog {
   explicit AttemptLog(std::size_t capacity) : capacity_(capacity) {}  // scenario::Settings
 
   // A RCPT was answered (or a command before it refused); a pending record awaits complete().
-  void record(AttemptRecord record);
+  // `paced`: its reply goes out later, and sent() says when.
+  void record(AttemptRecord record, bool paced = false);
   // The transaction of `session_id` ended for its accepted recipient `rcpt`: its pending
   // record takes the outcome, the stage and, unless empty, the reply.
-  void complete(std::string_view session_id, std::string_view rcpt, std::string_view reply,
-                Outcome outcome, smtp::EventKind stage);
+  void complete(std::string_view session_id, std::string_view rcpt, const Completion& how);
+  // What became of the paced reply of `session_id` (one at a time), at `at`: its records
+  // take sent_at when it was written, and `dropped` (client_gone) when no client read it.
+  void sent(std::string_view session_id, std::chrono::system_clock::time_point at, smtp::Sent how);
 
   // Records in time order; empty filters match everything, others compare case-insensitively.
   std::vector<AttemptRecord> query(std::string_view from, std::string_view rcpt) const;
@@ -84,8 +103,11 @@ class AttemptLog {
   // hash of (session_id, rcpt) -> sequence of its record awaiting the final reply.
   using Pending = std::unordered_multimap<std::uint64_t, std::uint64_t>;
   Pending pending_;
+  // hash of session_id -> sequence of a record whose paced reply is not written yet.
+  Pending unsent_;
   Pending::iterator find_pending(std::uint64_t hash, std::string_view session_id,
                                  std::string_view rcpt);
+  void prune(Pending& index);
 };
 
 }  // namespace bounceback::scenario

@@ -244,25 +244,22 @@ smtp::Decision Engine::address_encoded(const Scenario& s, const smtp::Event& e,
 }
 
 // What the client got, for the attempt log (docs/api.md, Attempts). A drop or hang comes with
-// an empty `wire`. The accepted-RCPT path stays one record: the outcome is a byte.
+// an empty `wire`. The accepted-RCPT path stays one record: the outcome is a byte. A paced
+// reply (delay, drip) has no sent_at until sent() says it was written.
 void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::Decision& d) {
   const bool positive = is_positive(wire);
   // The session closes after this reply: the transaction ends here, with no message.
   const bool closes = d.drop || d.hang || d.disconnect || wire.starts_with("421");
+  const bool paced = !wire.empty() && (d.delay.count() > 0 || d.drip.count() > 0);
   switch (e.kind) {
-    case EventKind::rcpt: {
-      AttemptRecord r;
-      r.at = clock_->now();
-      r.from = e.from;
-      r.rcpt = e.rcpt;
-      r.client_ip = client_ip_of(e);
-      r.session_id = e.session ? e.session->id : std::string{};
-      r.reply = wire;  // summarised when queried: most runs never ask
-      r.outcome = closes ? ended_outcome(wire, d) : positive ? Outcome::pending : Outcome::refused;
-      log_.record(std::move(r));
+    case EventKind::rcpt:
+      record_rcpt(e, wire,
+                  closes     ? ended_outcome(wire, d)
+                  : positive ? Outcome::pending
+                             : Outcome::refused,
+                  paced);
       if (closes) end_transaction(e, wire, d);
       break;
-    }
     case EventKind::data:
       if (positive && !closes) break;  // 354: the final reply comes after the message
       end_transaction(e, wire, d);
@@ -272,24 +269,48 @@ void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::De
         end_transaction(e, wire, d);
         break;
       }
-      const std::string_view session = e.session ? std::string_view(e.session->id) : "";
-      for (const auto& r : e.rcpts)
-        log_.complete(session, r, wire, Outcome::accepted, EventKind::message);
-      if (active_.load()->scenario->has_quota) {
-        const auto now = clock_->now();
-        for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, now);
-      }
+      complete_all(e, {wire, Outcome::accepted, EventKind::message, clock_->now(), paced, true});
       break;
     }
     case EventKind::connect:
     case EventKind::helo:
     case EventKind::mail:
-      if (positive && !closes) break;  // only refusals before RCPT are attempts
-      record_refusal(e, wire, d);
+      if (!positive || closes) record_refusal(e, wire, ended_outcome(wire, d), paced);
+      if (closes) end_transaction(e, wire, d);  // a HELO inside a transaction
       break;
-    default:
+    default:  // a close at another command (NOOP, QUIT, ...) ends an open transaction
+      if (closes) end_transaction(e, wire, d);
       break;
   }
+}
+
+// The session refused RCPT or MAIL on its own (syntax, too many recipients, sequence).
+void Engine::refused(const smtp::Event& e, std::string_view wire) {
+  if (e.kind == EventKind::rcpt)
+    record_rcpt(e, wire, Outcome::refused, false);
+  else if (e.kind == EventKind::mail)
+    record_refusal(e, wire, Outcome::refused, false);
+}
+
+// The transaction ended unanswered: abandoned by the client, or the connection ended under it
+// (a refusal when the server's last words were a 4xx/5xx, a timeout's 421).
+void Engine::ended(const smtp::Event& e, smtp::Ending how, std::string_view wire) {
+  Completion c;
+  c.at = clock_->now();
+  c.stage = e.kind;
+  if (how == smtp::Ending::abandoned) {
+    c.outcome = Outcome::abandoned;
+  } else if (how == smtp::Ending::closed && !wire.empty() && !is_positive(wire)) {
+    c.outcome = Outcome::refused;
+    c.reply = wire;
+  } else {
+    c.outcome = Outcome::dropped;
+  }
+  complete_all(e, c);
+}
+
+void Engine::sent(const smtp::Event& e, smtp::Sent how) {
+  if (e.session) log_.sent(e.session->id, clock_->now(), how);
 }
 
 // A drop or hang is what the client got; otherwise a 4xx/5xx refuses, and any other reply
@@ -301,24 +322,51 @@ Outcome Engine::ended_outcome(std::string_view wire, const smtp::Decision& d) {
 }
 
 // The transaction's accepted recipients take how it ended: a refusal's reply, or (drop, hang,
-// close after a positive reply) their RCPT's reply stays the last one the client got.
+// close after a positive reply) their RCPT's reply stays the last one the client got. A drop
+// or hang at the message comes after the message was stored.
 void Engine::end_transaction(const smtp::Event& e, std::string_view wire, const smtp::Decision& d) {
-  const Outcome outcome = ended_outcome(wire, d);
-  const std::string_view reply = outcome == Outcome::refused ? wire : std::string_view{};
-  const std::string_view session = e.session ? std::string_view(e.session->id) : "";
-  for (const auto& r : e.rcpts) log_.complete(session, r, reply, outcome, e.kind);
+  Completion c;
+  c.outcome = ended_outcome(wire, d);
+  if (c.outcome == Outcome::refused) c.reply = wire;
+  c.stage = e.kind;
+  c.at = clock_->now();
+  c.paced = !wire.empty() && (d.delay.count() > 0 || d.drip.count() > 0);
+  c.stored = e.kind == EventKind::message && wire.empty();
+  complete_all(e, c);
 }
 
-void Engine::record_refusal(const smtp::Event& e, std::string_view wire, const smtp::Decision& d) {
+void Engine::complete_all(const smtp::Event& e, const Completion& how) {
+  const std::string_view session = e.session ? std::string_view(e.session->id) : "";
+  for (const auto& r : e.rcpts) log_.complete(session, r, how);
+  if (how.stored && active_.load()->scenario->has_quota) {
+    const auto now = clock_->now();
+    for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, now);
+  }
+}
+
+void Engine::record_rcpt(const smtp::Event& e, std::string_view wire, Outcome outcome, bool paced) {
+  AttemptRecord r;
+  r.at = clock_->now();
+  r.from = e.from;
+  r.rcpt = e.rcpt;
+  r.client_ip = client_ip_of(e);
+  r.session_id = e.session ? e.session->id : std::string{};
+  r.reply = wire;  // summarised when queried: most runs never ask
+  r.outcome = outcome;
+  log_.record(std::move(r), paced);
+}
+
+void Engine::record_refusal(const smtp::Event& e, std::string_view wire, Outcome outcome,
+                            bool paced) {
   AttemptRecord r;
   r.at = clock_->now();
   r.from = e.from;
   r.client_ip = client_ip_of(e);
   r.session_id = e.session ? e.session->id : std::string{};
   r.reply = wire;
-  r.outcome = ended_outcome(wire, d);
+  r.outcome = outcome;
   r.stage = e.kind;
-  log_.record(std::move(r));
+  log_.record(std::move(r), paced);
 }
 
 }  // namespace bounceback::scenario

@@ -29,6 +29,10 @@ class Engine final : public smtp::Policy {
   smtp::Decision decide(const smtp::Event& event) override;
   void replied(const smtp::Event& event, std::string_view wire,
                const smtp::Decision& decision) override;
+  // The session's own RCPT and MAIL refusals are attempts too.
+  void refused(const smtp::Event& event, std::string_view wire) override;
+  void ended(const smtp::Event& event, smtp::Ending how, std::string_view wire) override;
+  void sent(const smtp::Event& event, smtp::Sent how) override;
 
   // Atomic swap: a session sees the old or the new scenario, never a mix. Rule hit counters
   // restart; stateful tables are kept (use reset_state()).
@@ -55,7 +59,9 @@ class Engine final : public smtp::Policy {
                                  std::uint64_t attempt);
   static Outcome ended_outcome(std::string_view wire, const smtp::Decision& d);
   void end_transaction(const smtp::Event& event, std::string_view wire, const smtp::Decision& d);
-  void record_refusal(const smtp::Event& event, std::string_view wire, const smtp::Decision& d);
+  void complete_all(const smtp::Event& event, const Completion& how);
+  void record_refusal(const smtp::Event& event, std::string_view wire, Outcome outcome, bool paced);
+  void record_rcpt(const smtp::Event& event, std::string_view wire, Outcome outcome, bool paced);
 
   std::shared_ptr<const Clock> clock_;
   std::atomic<std::shared_ptr<const Active>> active_;

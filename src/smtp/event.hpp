@@ -86,11 +86,28 @@ struct Decision {
   }
 };
 
+// How a transaction with accepted recipients ended before its message was answered (for the
+// attempt log): the client ended it, or the connection ended under it.
+enum class Ending : std::uint8_t {
+  abandoned,    // RSET, QUIT, HELO/EHLO or STARTTLS (the event's kind says which)
+  client_left,  // the client closed the connection, or a write to it failed
+  closed,       // the server closed it on its own: an idle timeout, a shutdown, too many
+                // errors (its last reply is `wire`), or a delay interrupted by one of them
+};
+
+// What became of a paced reply (Policy::sent).
+enum class Sent : std::uint8_t {
+  delivered,    // written to a client still there
+  client_gone,  // written after the client had closed the connection, or the write failed
+  not_sent,     // the server closed first (a timeout or shutdown cut the delay short)
+};
+
 // Decides how to answer events. Called from many sessions at once: implementations are
-// thread-safe. `replied` reports the reply actually sent, in wire form (CRLF-terminated
+// thread-safe. `replied` reports the reply decided on, in wire form (CRLF-terminated
 // lines), for the attempt log and metrics; it is called for mail, rcpt, data and message,
 // for connect and helo when the reply refuses (4xx/5xx) or a disconnect follows it, and with
-// an empty `wire` for any event the decision drops or hangs (no reply was sent).
+// an empty `wire` for any event the decision drops or hangs (no reply was sent). A drop or
+// hang at `message` comes after the message was stored (docs/scenarios.md).
 class Policy {
  public:
   virtual ~Policy() = default;
@@ -101,6 +118,14 @@ class Policy {
   // metrics. The event's sequence is not advanced; at rcpt, `rcpt` is the raw argument when
   // it did not parse.
   virtual void refused(const Event&, std::string_view /*wire*/) {}
+  // The transaction of `event` (its `from` and accepted `rcpts`, never empty) ended before
+  // its message was answered; `wire` is the server's last reply when it closed (`closed`).
+  // Not called when a reply already ended it (a refusal, a drop, a hang, a 421).
+  virtual void ended(const Event&, Ending, std::string_view /*wire*/) {}
+  // A reply given to replied() with a delay or drip was written out (reported the moment its
+  // last byte was), or was not. Replies without pacing go out at once and are not reported.
+  // The event carries the kind, the session and the sequence of the one replied to.
+  virtual void sent(const Event&, Sent) {}
 };
 
 // The policy of a plain, accepting MX.

@@ -38,15 +38,35 @@ Event Session::event(EventKind kind, std::string_view arg) {
   return ev;
 }
 
+Event Session::quiet_event(EventKind kind) const {
+  Event ev;
+  ev.kind = kind;
+  ev.session = &facts_;
+  ev.server_name = config_->hostname;
+  ev.from = txn_.from;
+  ev.rcpts = txn_.rcpts;
+  ev.queue_id = txn_.queue_id;
+  return ev;
+}
+
 bool Session::decide(const Event& ev, Decision& d, Output& out) {
   d = policy_.decide(ev);
   if (!d.drop && !d.hang) return true;
+  halt(ev, d, out);
+  return false;
+}
+
+void Session::halt(const Event& ev, const Decision& d, Output& out) {
   policy_.replied(ev, {}, d);  // no reply: the attempt log records the drop or hang
   out.delay = d.delay;
   out.then = d.drop ? Output::Then::close : Output::Then::hang;
   phase_ = Phase::closed;
   if (transcript_) transcript_->line(false, d.drop ? "[connection dropped]" : "[hanging]");
-  return false;
+}
+
+void Session::end_transaction(EventKind kind, Ending how, std::string_view wire) {
+  if (txn_.rcpts.empty()) return;
+  policy_.ended(quiet_event(kind), how, wire);
 }
 
 bool Session::reply(const Event& ev, const Decision& d, std::string_view normal, Output& out,
@@ -57,18 +77,23 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
     custom = d.reply->wire();
     wire = custom;
   }
-  if (report == Report::always || (report == Report::refusal && (wire[0] >= '4' || d.disconnect)))
-    policy_.replied(ev, wire, d);
+  const bool reported =
+      report == Report::always || (report == Report::refusal && (wire[0] >= '4' || d.disconnect));
+  if (reported) policy_.replied(ev, wire, d);
   if (d.delay.count() > 0 || d.drip.count() > 0) {
     out.paced = wire;
     out.delay = d.delay;
     out.drip = d.drip;
+    if (reported) paced_report_ = PacedReport{ev.kind, ev.sequence};
     if (transcript_) transcript_->line(false, wire);
   } else {
     send(wire, out);
   }
   // 421 always closes the channel (§3.8); a scenario may ask to close after any reply.
   if (d.disconnect || wire.starts_with("421")) {
+    // A reported reply ends the transaction in the Policy's eyes; any other (NOOP's, say)
+    // must say so.
+    if (!reported) end_transaction(ev.kind, Ending::closed, wire);
     out.then = Output::Then::close;
     phase_ = Phase::closed;
   }
@@ -81,16 +106,15 @@ void Session::send(std::string_view wire, Output& out) {
 }
 
 std::string_view Session::refused(EventKind kind, std::string_view wire, std::string_view rcpt) {
-  Event ev;  // not event(): the sequence counts the events decide() sees
-  ev.kind = kind;
-  ev.session = &facts_;
-  ev.server_name = config_->hostname;
-  ev.from = txn_.from;
+  Event ev = quiet_event(kind);  // not event(): the sequence counts the events decide() sees
   ev.rcpt = rcpt;
-  ev.rcpts = txn_.rcpts;
-  ev.queue_id = txn_.queue_id;
   policy_.refused(ev, wire);
   return wire;
+}
+
+std::string_view Session::refused_rcpt(std::string_view wire, std::string_view arg) {
+  const RcptCommand rc = parse_rcpt(arg);  // a refusal: not the hot path
+  return refused(EventKind::rcpt, wire, rc.error == PathError::none ? rc.address : arg);
 }
 
 void Session::protocol_error(std::string_view wire, Output& out) {
@@ -99,6 +123,8 @@ void Session::protocol_error(std::string_view wire, Output& out) {
 }
 
 void Session::close_with(std::string_view wire, Output& out) {
+  const bool in_data = phase_ == Phase::data || phase_ == Phase::bdat;
+  end_transaction(in_data ? EventKind::data : EventKind::rcpt, Ending::closed, wire);
   send(wire, out);
   out.then = Output::Then::close;
   phase_ = Phase::closed;
@@ -201,6 +227,7 @@ void Session::greet(std::string_view arg, bool extended, Output& out) {
                                            : config_->ehlo_plain;
   if (reply(ev, d, normal, out, Report::refusal)) {
     greeting_ = Greeting::given;
+    end_transaction(EventKind::helo, Ending::abandoned);
     reset_transaction();  // EHLO/HELO imply RSET (§4.1.4)
   }
 }
@@ -230,6 +257,7 @@ void Session::tls_started(std::string version, std::string cipher) {
   facts_.auth_user.clear();
   if (transcript_) transcript_->facts(facts_);
   sasl_.reset();
+  end_transaction(EventKind::starttls, Ending::abandoned);
   reset_transaction();
   phase_ = Phase::command;
 }
@@ -242,6 +270,7 @@ void Session::simple(EventKind kind, std::string_view arg, std::string_view norm
 }
 
 void Session::on_rset(std::string_view arg, Output& out) {
+  end_transaction(EventKind::rset, Ending::abandoned);
   reset_transaction();
   simple(EventKind::rset, arg, r::ok, out);
 }
@@ -259,6 +288,7 @@ void Session::on_help(std::string_view, Output& out) {
 }
 
 void Session::on_quit(std::string_view, Output& out) {
+  end_transaction(EventKind::quit, Ending::abandoned);
   simple(EventKind::quit, {}, r::bye, out);
   if (phase_ != Phase::closed) {
     out.then = Output::Then::close;
@@ -272,6 +302,23 @@ void Session::timeout(Output& out) {
 
 void Session::shutdown(Output& out) {
   if (phase_ != Phase::closed) close_with(config_->closing_shutdown, out);
+}
+
+void Session::paced_written(Sent how) {
+  if (!paced_report_) return;
+  Event ev = quiet_event(paced_report_->kind);
+  ev.sequence = paced_report_->sequence;
+  paced_report_.reset();
+  policy_.sent(ev, how);
+}
+
+void Session::connection_lost(Ending how) {
+  // A paced reply still due never reached the client.
+  paced_written(how == Ending::client_left ? Sent::client_gone : Sent::not_sent);
+  if (phase_ == Phase::closed) return;  // the session closed first: its close said how
+  const bool in_data = phase_ == Phase::data || phase_ == Phase::bdat;
+  end_transaction(in_data ? EventKind::data : EventKind::rcpt, how);
+  phase_ = Phase::closed;
 }
 
 }  // namespace bounceback::smtp

@@ -82,6 +82,11 @@ class Session {
   // The client was silent too long / the server is shutting down: 421 and close.
   void timeout(Output& out);
   void shutdown(Output& out);
+  // What became of the paced reply (Output::paced); the Policy hears it (Policy::sent).
+  void paced_written(Sent how);
+  // The connection is over without the session closing it: the client left (`client_left`)
+  // or the transport cut a delay short (`closed`). An open transaction ends (Policy::ended).
+  void connection_lost(Ending how);
 
   bool closed() const { return phase_ == Phase::closed; }
   const SessionFacts& facts() const { return facts_; }
@@ -121,8 +126,15 @@ class Session {
   void finish_chunk(Output& out);
 
   Event event(EventKind kind, std::string_view arg = {});
+  // An event for reports, not for decide(): the sequence is not advanced.
+  Event quiet_event(EventKind kind) const;
   // Asks the Policy; applies drop/hang. Returns false when nothing more is to be sent.
   bool decide(const Event& ev, Decision& d, Output& out);
+  // Applies a drop or hang: no reply (reported with an empty wire), then close or hang.
+  void halt(const Event& ev, const Decision& d, Output& out);
+  // Tells the Policy that the transaction's accepted recipients end here unanswered
+  // (Policy::ended); nothing when none was accepted, the common case.
+  void end_transaction(EventKind kind, Ending how, std::string_view wire = {});
   // Which replies go to Policy::replied: MAIL, RCPT, DATA and the message's always; the
   // banner's and HELO's when they refuse or close (for the attempt log).
   enum class Report : std::uint8_t { never, refusal, always };
@@ -134,6 +146,8 @@ class Session {
   // Tells the policy about a refusal of MAIL/RCPT/DATA/BDAT that did not go through
   // decide() (Policy::refused); returns `wire`, for the caller to send.
   std::string_view refused(EventKind kind, std::string_view wire, std::string_view rcpt = {});
+  // refused() for RCPT given its raw argument: the address when it parses.
+  std::string_view refused_rcpt(std::string_view wire, std::string_view arg);
   void close_with(std::string_view wire, Output& out);
   void reset_transaction();
   void new_queue_id();
@@ -168,6 +182,12 @@ class Session {
     Decision decision;
   };
   std::optional<PendingStore> pending_;
+  // The reported reply being paced (a delay or drip): the Policy hears when it is written.
+  struct PacedReport {
+    EventKind kind;
+    std::uint32_t sequence;
+  };
+  std::optional<PacedReport> paced_report_;
 };
 
 }  // namespace bounceback::smtp

@@ -129,9 +129,10 @@ void Session::command(std::string_view line, Output& out) {
     return close_with(r::pipelining_sync, out);
   if (const std::string_view wire = unmet(*row, cmd.arg); !wire.empty()) {
     // The refusals of the transaction's commands are logged and counted by the Policy.
-    if (row->event == EventKind::mail || row->event == EventKind::rcpt ||
-        row->event == EventKind::data)
-      refused(*row->event, wire, row->event == EventKind::rcpt ? cmd.arg : std::string_view{});
+    if (row->event == EventKind::rcpt)
+      refused_rcpt(wire, cmd.arg);
+    else if (row->event == EventKind::mail || row->event == EventKind::data)
+      refused(*row->event, wire);
     return protocol_error(wire, out);
   }
   (this->*row->handler)(cmd.arg, out);

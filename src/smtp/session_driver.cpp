@@ -27,6 +27,26 @@ Effect SessionDriver::received(std::size_t n) {
 }
 
 Effect SessionDriver::end_of_input() {
+  session_.connection_lost(Ending::client_left);
+  return end(Effect::Kind::close);
+}
+
+Effect SessionDriver::written(bool client_left) {
+  if (paced_end_) {
+    paced_end_ = false;
+    session_.paced_written(client_left ? Sent::client_gone : Sent::delivered);
+  }
+  return next();
+}
+
+Effect SessionDriver::write_failed() {
+  paced_end_ = false;
+  session_.connection_lost(Ending::client_left);
+  return end(Effect::Kind::close);
+}
+
+Effect SessionDriver::interrupted() {
+  session_.connection_lost(Ending::closed);
   return end(Effect::Kind::close);
 }
 
@@ -111,13 +131,19 @@ Effect SessionDriver::next() {
           step_ = Step::then;
         } else if (out_.drip.count() == 0) {
           step_ = Step::then;
-          return {Effect::Kind::write, out_.paced};
+          paced_end_ = true;
+          return {Effect::Kind::write, out_.paced, {}, true};
         } else {
           // One byte, then the interval, for each byte.
           const std::size_t tick = drip_tick_++;
           if (tick < 2 * out_.paced.size()) {
-            if (tick % 2 == 0)
-              return {Effect::Kind::write, std::string_view(out_.paced).substr(tick / 2, 1)};
+            if (tick % 2 == 0) {
+              paced_end_ = tick / 2 + 1 == out_.paced.size();
+              return {Effect::Kind::write,
+                      std::string_view(out_.paced).substr(tick / 2, 1),
+                      {},
+                      paced_end_};
+            }
             return {Effect::Kind::wait, {}, out_.drip};
           }
           drip_tick_ = 0;

@@ -20,19 +20,23 @@ namespace bounceback::smtp {
 struct Effect {
   enum class Kind : std::uint8_t {
     read,   // read into read_space(): received(n), end_of_input(), timed_out() or shutting_down()
-    write,  // write all of `bytes`: written(); on an error, close
-    wait,   // let `interval` pass: waited(); if the connection is interrupted meanwhile, close
+    write,  // write all of `bytes`: written(), or write_failed() on an error
+    wait,   // let `interval` pass: waited(), or interrupted() if the connection was meanwhile
     start_tls,  // the TLS handshake: tls_started(); on a failure, close
     store,      // store message() (moving it out): stored(ok)
     hang,       // say nothing and read nothing useful until the client leaves, then close
     close,      // close the connection: the session is over
   };
-  Effect(Kind k = Kind::read, std::string_view b = {}, std::chrono::milliseconds i = {})
-      : kind(k), bytes(b), interval(i) {}
+  Effect(Kind k = Kind::read, std::string_view b = {}, std::chrono::milliseconds i = {},
+         bool ends = false)
+      : kind(k), bytes(b), interval(i), ends_paced_reply(ends) {}
 
   Kind kind;
   std::string_view bytes;              // write: valid until the next call on the driver
   std::chrono::milliseconds interval;  // wait
+  // write: the last bytes of a reply that was delayed or dripped. The client may have left
+  // meanwhile: the transport looks (cheaply, only then) and tells written(client_left).
+  bool ends_paced_reply = false;
 };
 
 // Feeds a Session from a bounded buffer and turns its Outputs into Effects. Input is not
@@ -66,8 +70,14 @@ class SessionDriver {
   Effect timed_out();
   Effect shutting_down();
 
-  Effect written() { return next(); }
+  // After Effect::write. `client_left`: the transport saw, before writing, that the client
+  // had closed its side (asked only with ends_paced_reply); the reply reached no one.
+  Effect written(bool client_left = false);
+  // The write failed: the client is gone. Close.
+  Effect write_failed();
   Effect waited() { return next(); }
+  // A wait cut short by a timeout or shutdown: the paced reply is not sent. Close.
+  Effect interrupted();
   Effect tls_started(std::string version, std::string cipher);
   AcceptedMessage& message() { return out_.message; }
   Effect stored(bool ok);
@@ -99,6 +109,7 @@ class SessionDriver {
   bool offer_ = false;   // buffered input the session has not been offered since it paused
   bool ending_ = false;  // after a timeout or shutdown: close once the last reply is out
   bool write_before_store_ = false;  // see write_before_store()
+  bool paced_end_ = false;  // the write out is the paced reply's last: the session hears of it
 };
 
 }  // namespace bounceback::smtp

@@ -170,8 +170,7 @@ void Session::finish_message(Output& out, bool chunked) {
     return close ? close_with(wire, out) : send(wire, out);
   }
   ev.message = body;
-  Decision d;
-  const bool go_on = decide(ev, d, out);
+  Decision d = policy_.decide(ev);
   ev.message = {};
   if (txn_.bdat_decision) {  // BDAT ... LAST was the first chunk: the data decision's pacing
                              // applies
@@ -182,7 +181,11 @@ void Session::finish_message(Output& out, bool chunked) {
     d.disconnect = d.disconnect || txn_.bdat_decision->disconnect;
     txn_.bdat_decision.reset();
   }
-  if (go_on && (!d.reply || d.reply->code < 400)) {
+  // A message whose data is complete is stored unless the scenario refuses it: before a
+  // 250, a delay or drip, and before a drop or hang too, as an MX that dies after taking the
+  // data may have delivered it (docs/scenarios.md, "What is stored").
+  const bool halts = d.drop || d.hang;
+  if (halts || !d.reply || d.reply->code < 400) {
     // The message goes to whoever carries out Then::store; the 250 waits for stored().
     AcceptedMessage& m = out.message;
     m.queue_id = txn_.queue_id;
@@ -206,9 +209,8 @@ void Session::finish_message(Output& out, bool chunked) {
     body.clear();
     out.then = Output::Then::store;
     return;
-  } else if (go_on) {
-    reply(ev, d, {}, out, Report::always);
   }
+  reply(ev, d, {}, out, Report::always);
   body.clear();
   reset_transaction();
 }
@@ -226,7 +228,10 @@ void Session::complete_message(bool stored, const Event& ev, const Decision& d, 
   } else {
     ++facts_.messages;
     if (transcript_) transcript_->facts(facts_);
-    reply(ev, d, "250 2.0.0 Ok: queued as " + txn_.queue_id + "\r\n", out, Report::always);
+    if (d.drop || d.hang)
+      halt(ev, d, out);  // stored, and the client hears nothing
+    else
+      reply(ev, d, "250 2.0.0 Ok: queued as " + txn_.queue_id + "\r\n", out, Report::always);
   }
   decoder_.body().clear();
   reset_transaction();

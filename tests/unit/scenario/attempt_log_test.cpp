@@ -210,39 +210,47 @@ drop = true
 
 TEST_CASE("the attempt log is bounded", "[scenario][log]") {
   scenario::AttemptLog log(10);
-  for (int i = 0; i < 25; ++i)
-    log.record({std::chrono::system_clock::time_point{std::chrono::seconds(i)},
-                "a@x",
-                "b@y",
-                "192.0.2.1",
-                "s" + std::to_string(i),
-                "250 2.1.5 Ok",
-                scenario::Outcome::pending,
-                EventKind::rcpt,
-                {}});
+  for (int i = 0; i < 25; ++i) {
+    scenario::AttemptRecord r;
+    r.at = std::chrono::system_clock::time_point{std::chrono::seconds(i)};
+    r.from = "a@x";
+    r.rcpt = "b@y";
+    r.client_ip = "192.0.2.1";
+    r.session_id = "s" + std::to_string(i);
+    r.reply = "250 2.1.5 Ok";
+    log.record(r, i % 2 == 0);  // the even ones paced: their entries are bounded too
+  }
   auto all = log.query("", "");
   REQUIRE(all.size() == 10);
   CHECK(all.front().session_id == "s15");
-  log.complete("s24", "b@y", "550 5.0.0 late", scenario::Outcome::refused, EventKind::message);
-  CHECK(log.query("", "").back().reply == "550 5.0.0 late");
-  log.complete("s1", "b@y", "550 5.0.0 gone", scenario::Outcome::refused,
-               EventKind::message);  // dropped already: ignored
+  log.complete("s23", "b@y",
+               {"550 5.0.0 late", scenario::Outcome::refused, EventKind::message, {}});
+  CHECK(log.query("", "").at(8).reply == "550 5.0.0 late");
+  log.complete("s1", "b@y",
+               {"550 5.0.0 gone",
+                scenario::Outcome::refused,
+                EventKind::message,
+                {}});  // dropped already: ignored
+  log.sent("s24", {}, smtp::Sent::client_gone);
+  CHECK(log.query("", "").back().client_gone);
+  log.sent("s2", {}, smtp::Sent::client_gone);  // dropped already: ignored
 }
 
 TEST_CASE("a page of the attempt log is that slice of the whole list, gaps included",
           "[scenario][log]") {
   scenario::AttemptLog log(1000);
   const char* senders[] = {"a@x", "A@X", "c@x"};  // a@x and A@X are one sender
-  for (int i = 0; i < 60; ++i)
-    log.record({std::chrono::system_clock::time_point{std::chrono::seconds(i * i)},
-                senders[i % 3],
-                i % 4 ? "b@y" : "d@y",
-                "192.0.2.1",
-                "s" + std::to_string(i),
-                "451 4.7.1 later",
-                scenario::Outcome::refused,
-                EventKind::rcpt,
-                {}});
+  for (int i = 0; i < 60; ++i) {
+    scenario::AttemptRecord r;
+    r.at = std::chrono::system_clock::time_point{std::chrono::seconds(i * i)};
+    r.from = senders[i % 3];
+    r.rcpt = i % 4 ? "b@y" : "d@y";
+    r.client_ip = "192.0.2.1";
+    r.session_id = "s" + std::to_string(i);
+    r.reply = "451 4.7.1 later";
+    r.outcome = scenario::Outcome::refused;
+    log.record(r);
+  }
   const std::string from = GENERATE(std::string(""), std::string("a@x"));
   const auto all = log.query(from, "");
   REQUIRE(all.size() == (from.empty() ? 60 : 40));

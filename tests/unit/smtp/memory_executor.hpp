@@ -1,6 +1,8 @@
 // The tests' transport: carries out a SessionDriver's effects in memory with a fake clock
 // and records each one, so that delays, drips, hangs, closes and stores that complete later
-// can be asserted without sockets or real time.
+// can be asserted without sockets or real time. A client may leave at a time on that clock
+// (client_leaves_at): as on a socket, a write after it still succeeds, the transport sees
+// the client gone when it looks (ends_paced_reply), and the next read is the end of input.
 #pragma once
 
 #include <algorithm>
@@ -60,13 +62,20 @@ class MemoryExecutor {
     driver_.write_before_store(true);
   }
   std::chrono::milliseconds clock{0};
+  // The client closes the connection at this time (never by default).
+  std::chrono::milliseconds client_leaves_at = std::chrono::milliseconds::max();
+  // Writes after the client left fail (a reset came back) instead of succeeding.
+  bool writes_fail_after_leaving = false;
+  bool client_gone() const { return clock >= client_leaves_at; }
+  // A timeout or shutdown cuts the next wait short (at once).
+  bool interrupt_waits = false;
   std::string wire;  // every byte written
   std::vector<Record> log;
   std::string unread;
 
  private:
   void pump() {
-    while (current_ == Kind::read && !unread.empty()) {
+    while (current_ == Kind::read && !unread.empty() && !client_gone()) {
       const auto space = driver_.read_space();
       const std::size_t n = std::min(space.size(), unread.size());
       std::memcpy(space.data(), unread.data(), n);
@@ -84,10 +93,18 @@ class MemoryExecutor {
       current_ = e.kind;
       switch (e.kind) {
         case Kind::write:
-          wire.append(e.bytes);
-          e = driver_.written();
+          if (client_gone() && writes_fail_after_leaving) {
+            e = driver_.write_failed();
+            break;
+          }
+          if (!client_gone()) wire.append(e.bytes);  // what the client reads
+          e = driver_.written(e.ends_paced_reply && client_gone());
           break;
         case Kind::wait:
+          if (interrupt_waits) {
+            e = driver_.interrupted();
+            break;
+          }
           clock += e.interval;
           e = driver_.waited();
           break;
@@ -96,6 +113,11 @@ class MemoryExecutor {
           e = driver_.stored(sink_.store(std::move(driver_.message())));
           break;
         case Kind::read:
+          if (client_gone()) {
+            e = driver_.end_of_input();
+            break;
+          }
+          return;
         case Kind::start_tls:
         case Kind::hang:
         case Kind::close:

@@ -432,11 +432,12 @@ TEST_CASE("policy: the session's own refusals are reported, without a decision",
   CHECK(r[0].kind == EventKind::mail);
   CHECK(r[0].wire.starts_with("503 5.5.1"));
   CHECK(r[1].kind == EventKind::rcpt);
-  CHECK(r[1].rcpt == "TO:<late@d.example>");  // not parsed: the argument as written
+  CHECK(r[1].rcpt == "late@d.example");  // refused before parsing: the address, as it parses
   CHECK(r[2].kind == EventKind::mail);
   CHECK(r[2].wire.starts_with("552 5.3.4"));
   CHECK(r[3].kind == EventKind::rcpt);
   CHECK(r[3].wire.starts_with("501 5.1.3"));
+  CHECK(r[3].rcpt == "TO:<bad address>");  // does not parse: the argument as written
   CHECK(r[4].kind == EventKind::data);
   CHECK(r[4].wire.starts_with("554 5.5.1"));
   // Of the transaction, a decision was asked only for the MAIL that passed; refusals never
