@@ -2,15 +2,17 @@
 the real binary, then GET /api/v1/attempts. RCPTs dropped or hung are in it with no reply; a
 transaction dropped, hung or ended by a 421 leaves its earlier recipients "not accepted" with
 the reply they last got; refusals before RCPT (connect, HELO, MAIL) are in it per client."""
+import datetime
 import json
 import smtplib
 import socket
+import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import http_call
+from conftest import http_call, need_tool
 
 SCENARIO = """name = "faults"
 [[rule]]
@@ -199,3 +201,173 @@ def test_hang_outlasts_a_half_close(bounceback):
     assert server.stop() == 0
     assert time.monotonic() - started < 3  # --shutdown-grace is 5 s
     s.close()
+
+
+# ---- send times, final outcomes, the server's own refusals, what is stored (issue 14) --------
+
+TIMING = """name = "timing"
+[[rule]]
+on = "rcpt"
+rcpt = "slow@*"
+delay = "2s"
+
+[[rule]]
+on = "message"
+from = "message-drop@*"
+drop = true
+
+[[rule]]
+on = "message"
+from = "message-hang@*"
+hang = true
+
+[[rule]]
+on = "message"
+from = "message-slow@*"
+delay = "2s"
+"""
+
+
+@pytest.fixture
+def timing(bounceback):
+    s = bounceback("--max-recipients", "2")
+    code, _, body = http_call(s, "PUT", "/api/v1/scenario", body=TIMING)
+    assert code == 200, body
+    return s
+
+
+def when(stamp):
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def settled(server, predicate, **query):
+    """The attempts once `predicate` holds for all of them (a late reply is logged when it is
+    written, after the client has gone)."""
+    deadline = time.monotonic() + 10
+    while True:
+        got = attempts(server, **query)
+        if got and all(predicate(a) for a in got) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.1)
+
+
+def stored(server):
+    code, _, body = http_call(server, "GET", "/api/v1/messages")
+    assert code == 200, body
+    return json.loads(body)["total"]
+
+
+def test_a_reply_later_than_the_clients_timeout_reached_no_one(timing):
+    s = client(timing, "app@example.test", timeout=0.7)
+    assert s.rcpt("first@example.test")[0] == 250
+    with pytest.raises((socket.timeout, TimeoutError, smtplib.SMTPServerDisconnected)):
+        s.rcpt("slow@example.test")
+    s.close()  # smtplib gives up: the 250 comes 1.3 s after it left
+    got = settled(timing, lambda a: a["sent_at"] and a["outcome"] != "pending",
+                  **{"from": "app@example.test"})
+    first, slow = got
+    assert (slow["rcpt"], slow["reply"], slow["outcome"], slow["client_gone"]) == (
+        "slow@example.test", "250 2.1.5 Ok", "dropped", True)
+    assert 1.9 <= (when(slow["sent_at"]) - when(slow["at"])).total_seconds() < 5
+    # The transaction ended with the client; its earlier recipient's reply did reach it.
+    assert (first["outcome"], first["client_gone"], first["stage"]) == ("dropped", False, "rcpt")
+    assert first["sent_at"] == first["at"]
+
+
+def test_a_late_reply_the_client_waits_for_is_stamped_when_sent(timing):
+    with client(timing, "patient@example.test", timeout=10) as s:
+        started = time.monotonic()
+        assert s.rcpt("slow@example.test")[0] == 250
+        assert time.monotonic() - started >= 1.9
+        assert s.rset()[0] == 250
+    [got] = attempts(timing, **{"from": "patient@example.test"})
+    assert (got["outcome"], got["stage"], got["client_gone"]) == ("abandoned", "rset", False)
+    assert 1.9 <= (when(got["sent_at"]) - when(got["at"])).total_seconds() < 5
+
+
+def test_rset_and_quit_abandon_the_transaction(timing):
+    with client(timing, "rset@example.test") as s:
+        assert s.rcpt("a@example.test")[0] == 250
+        assert s.rset()[0] == 250
+        assert s.mail("quit@example.test")[0] == 250
+        assert s.rcpt("b@example.test")[0] == 250
+        s.mail("nested@example.test")  # 503: the transaction stays open
+        # Still open: only that is pending.
+        assert [a["outcome"] for a in attempts(timing, rcpt="b@example.test")] == ["pending"]
+    got = attempts(timing, rcpt="*@example.test")
+    assert [(a["from"], a["rcpt"], a["outcome"], a["stage"]) for a in got] == [
+        ("rset@example.test", "a@example.test", "abandoned", "rset"),
+        ("quit@example.test", "b@example.test", "abandoned", "quit")]
+
+
+def test_swaks_quitting_after_rcpt_abandons(timing):
+    swaks = need_tool("swaks")
+    out = subprocess.run([swaks, "--server", "127.0.0.1", "--port", str(timing.smtp_port),
+                          "--from", "swaks@example.test", "--to", "c@example.test",
+                          "--quit-after", "RCPT"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    got = attempts(timing, **{"from": "swaks@example.test"})
+    assert [(a["rcpt"], a["reply"], a["outcome"], a["stage"]) for a in got] == [
+        ("c@example.test", "250 2.1.5 Ok", "abandoned", "quit")]
+
+
+def test_the_servers_own_rcpt_refusals_are_attempts(timing):
+    with client(timing, "own@example.test") as s:
+        assert s.docmd("RCPT", "TO:<bad address>")[0] == 501
+        assert s.rcpt("one@example.test")[0] == 250
+        assert s.rcpt("two@example.test")[0] == 250
+        code, text = s.rcpt("three@example.test")  # --max-recipients 2
+        assert (code, text[:5]) == (452, b"4.5.3")
+        s.rset()
+    got = attempts(timing, **{"from": "own@example.test"})
+    assert [(a["rcpt"], a["reply"][:9], a["outcome"]) for a in got] == [
+        ("TO:<bad address>", "501 5.1.3", "refused"),
+        ("one@example.test", "250 2.1.5", "abandoned"),
+        ("two@example.test", "250 2.1.5", "abandoned"),
+        ("three@example.test", "452 4.5.3", "refused")]
+    assert all(a["sent_at"] == a["at"] for a in got)
+
+
+def test_swaks_sees_a_452_that_the_log_has(timing):
+    swaks = need_tool("swaks")
+    out = subprocess.run([swaks, "--server", "127.0.0.1", "--port", str(timing.smtp_port),
+                          "--from", "many@example.test",
+                          "--to", "r1@example.test,r2@example.test,r3@example.test"],
+                         capture_output=True, text=True, timeout=30)
+    assert "452 4.5.3" in out.stdout, out.stdout
+    got = attempts(timing, **{"from": "many@example.test"})
+    assert [(a["rcpt"], a["outcome"], a["stored"]) for a in got] == [
+        ("r1@example.test", "accepted", True), ("r2@example.test", "accepted", True),
+        ("r3@example.test", "refused", False)]
+
+
+@pytest.mark.parametrize("sender, seen, outcome, gone", [
+    ("message-drop@example.test", smtplib.SMTPServerDisconnected, "dropped", False),
+    ("message-hang@example.test", (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError),
+     "hung", False),
+    ("message-slow@example.test", (smtplib.SMTPServerDisconnected, socket.timeout, TimeoutError),
+     "dropped", True)])
+def test_a_message_the_client_never_heard_of_is_stored_each_time(timing, sender, seen,
+                                                                  outcome, gone):
+    """drop, hang and a delay past the client's timeout at `message`: each attempt's message is
+    stored (the data was complete) and the client, not knowing, sends it again: duplicates."""
+    for _ in range(2):
+        with pytest.raises(seen):
+            with smtplib.SMTP("127.0.0.1", timing.smtp_port, timeout=0.7) as s:
+                s.sendmail(sender, ["u@example.test"], b"Subject: dup\r\n\r\nhi\r\n")
+    got = settled(timing, lambda a: a["outcome"] == outcome, **{"from": sender})
+    assert [(a["outcome"], a["stage"], a["stored"], a["client_gone"]) for a in got] == [
+        (outcome, "message", True, gone)] * 2
+    assert stored(timing) == 2
+    if gone:  # the 250 was written, 2 s after the message, to no one
+        assert all(a["reply"].startswith("250 2.0.0 Ok: queued as ") for a in got)
+    else:
+        assert all(a["reply"] == "250 2.1.5 Ok" for a in got)
+
+
+def test_a_delayed_250_the_client_waits_for_is_accepted_once(timing):
+    with smtplib.SMTP("127.0.0.1", timing.smtp_port, timeout=10) as s:
+        s.sendmail("message-slow@example.test", ["u@example.test"], b"Subject: x\r\n\r\nhi\r\n")
+    [got] = attempts(timing, **{"from": "message-slow@example.test"})
+    assert (got["outcome"], got["stored"], got["client_gone"]) == ("accepted", True, False)
+    assert stored(timing) == 1
