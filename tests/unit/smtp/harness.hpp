@@ -65,6 +65,18 @@ class ScriptedPolicy final : public Policy {
   void refused(const Event& e, std::string_view wire) override {
     refusals.push_back({e.kind, std::string(e.rcpt), std::string(wire), e.sequence});
   }
+  std::vector<std::pair<std::uint32_t, Sent>> sents;  // from sent(): event sequence, fate
+  void sent(const Event& e, Sent how) override { sents.emplace_back(e.sequence, how); }
+  struct End {
+    EventKind kind;
+    Ending how;
+    std::size_t rcpts;
+    std::string wire;
+  };
+  std::vector<End> endings;  // from ended()
+  void ended(const Event& e, Ending how, std::string_view wire) override {
+    endings.push_back({e.kind, how, e.rcpts.size(), std::string(wire)});
+  }
   bool saw(EventKind k) const {
     for (const auto& s : seen)
       if (s.kind == k) return true;

@@ -207,3 +207,60 @@ TEST_CASE("driver: how the input is cut into reads changes nothing", "[smtp][dri
     CHECK(bytes.sink.messages[i].data == whole.sink.messages[i].data);
   CHECK(whole.sink.messages[1].data == "abcdef");
 }
+
+TEST_CASE("driver: a paced reply is reported once, when its last byte is written",
+          "[smtp][driver]") {
+  Decision d;
+  d.drip = 100ms;
+  d.delay = 1s;
+  Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::rcpt] = d; });
+  h.start();
+  h.send("EHLO c\r\nMAIL FROM:<a@b.example>\r\n");
+  CHECK(h.policy.sents.empty());  // nothing paced yet
+  h.line("RCPT TO:<c@d.example>");
+  REQUIRE(h.policy.sents.size() == 1);
+  CHECK(h.policy.sents[0] == std::pair{std::uint32_t{4}, Sent::delivered});  // connect, EHLO, MAIL
+  const auto w = writes(h);
+  CHECK(w.back().at == 1s + 100ms * 13);  // "250 2.1.5 Ok\r\n": 14 bytes
+  CHECK(w.back().bytes == "\n");
+}
+
+TEST_CASE("driver: a paced reply that reaches no one is reported so", "[smtp][driver]") {
+  const bool reset = GENERATE(false, true);
+  Decision d;
+  d.delay = 3s;
+  Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::rcpt] = d; });
+  h.start();
+  h.send("EHLO c\r\nMAIL FROM:<a@b.example>\r\n");
+  h.executor->client_leaves_at = 1s;
+  h.executor->writes_fail_after_leaving = reset;
+  CHECK(h.line("RCPT TO:<c@d.example>").empty());
+  REQUIRE(h.policy.sents.size() == 1);
+  CHECK(h.policy.sents[0].second == Sent::client_gone);
+  REQUIRE(h.policy.endings.size() == 1);  // the transaction, with the recipient it accepted
+  CHECK(h.policy.endings[0].how == Ending::client_left);
+  CHECK(h.policy.endings[0].rcpts == 1);
+  CHECK(h.stopped());
+}
+
+TEST_CASE("driver: a wait cut short sends nothing and says so", "[smtp][driver]") {
+  Decision d;
+  d.delay = 3s;
+  Harness h({}, [&](ScriptedPolicy& p) { p.decisions[EventKind::mail] = d; });
+  h.start();
+  h.line("EHLO c");
+  h.executor->interrupt_waits = true;
+  CHECK(h.line("MAIL FROM:<a@b.example>").empty());
+  REQUIRE(h.policy.sents.size() == 1);
+  CHECK(h.policy.sents[0].second == Sent::not_sent);
+  CHECK(h.policy.endings.empty());  // no recipient: no transaction to end
+  CHECK(h.stopped());
+}
+
+TEST_CASE("driver: replies sent at once are not reported as paced", "[smtp][driver]") {
+  Harness h;
+  h.start();
+  h.send(tx + "DATA\r\nx\r\n.\r\nQUIT\r\n");
+  CHECK(h.policy.sents.empty());
+  CHECK(h.policy.endings.empty());  // the message ended the transaction
+}
