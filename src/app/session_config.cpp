@@ -33,9 +33,12 @@ std::shared_ptr<const smtp::SessionConfig> make_session_config(const smtp::Setti
     if (s.max_size) c->limits.message_size = *s.max_size;
     if (s.max_recipients) c->limits.recipients = static_cast<std::size_t>(*s.max_recipients);
     if (s.auth) c->auth = *s.auth;
+    if (s.extensions) c->extensions = *s.extensions;  // prepare() turns off what it leaves out
   }
-  // off makes the server one without STARTTLS (SMTPS listeners still handshake).
-  c->tls_available = tls_available && c->tls != smtp::Requirement::off;
+  // off, or a capability list without STARTTLS, makes the server one without STARTTLS (SMTPS
+  // listeners still handshake).
+  c->tls_available =
+      tls_available && c->tls != smtp::Requirement::off && c->lists(smtp::Extension::starttls);
   // AUTH: without a scenario `auth` key it is offered once TLS is up (538 5.7.11 before, like
   // a submission server); a scenario setting auth = "optional"/"required", or a server without
   // TLS, offers it in plain text too, unless TLS is required.

@@ -64,6 +64,53 @@ void load_users(const toml::node& n, ServerSettings& server, ErrorSink& errors) 
   server.users = std::move(users);
 }
 
+// extensions = ["SIZE", "PIPELINING", ...]: known keywords, each once, order kept.
+void load_extensions(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
+  const auto* arr = n.as_array();
+  if (!arr) {
+    errors.add(
+        n.source(), "server.extensions",
+        "expected a list of EHLO keywords, like [\"SIZE\", \"PIPELINING\"], got " + describe(n));
+    return;
+  }
+  std::vector<smtp::Extension> list;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const toml::node& item = *arr->get(i);
+    const std::string key = "server.extensions[" + std::to_string(i) + "]";
+    const auto name = read_string(item, key, errors);
+    if (!name) continue;
+    const auto e = smtp::find_extension(*name);
+    if (!e) {
+      std::string known;
+      for (const auto k : smtp::extension_keywords)
+        known += (known.empty() ? "" : " ") + std::string(k);
+      errors.add(item.source(), key,
+                 "unknown extension \"" + *name +
+                     "\" (Bounceback offers only what it implements: " + known + ")");
+    } else if (std::find(list.begin(), list.end(), *e) != list.end()) {
+      errors.add(item.source(), key, "\"" + *name + "\" is listed twice");
+    } else {
+      list.push_back(*e);
+    }
+  }
+  server.extensions = std::move(list);
+}
+
+// A requirement the capability list cannot meet: tls/auth = "required" without STARTTLS/AUTH.
+void check_requirements(const toml::table& t, const ServerSettings& server, ErrorSink& errors) {
+  if (!server.extensions) return;
+  const auto offers = [&](smtp::Extension e) {
+    return std::find(server.extensions->begin(), server.extensions->end(), e) !=
+           server.extensions->end();
+  };
+  if (server.tls == Requirement::required && !offers(smtp::Extension::starttls))
+    errors.add(t.get("tls")->source(), "server.tls",
+               "\"required\" needs \"STARTTLS\" in server.extensions");
+  if (server.auth == Requirement::required && !offers(smtp::Extension::auth))
+    errors.add(t.get("auth")->source(), "server.auth",
+               "\"required\" needs \"AUTH\" in server.extensions");
+}
+
 void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
   const auto* t = n.as_table();
   if (!t) {
@@ -72,7 +119,7 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
   }
   reject_unknown_keys(*t, "server",
                       {"hostname", "banner", "max_size", "max_recipients", "auth", "tls",
-                       "certificate", "tls_handshake", "users", "reply_domain"},
+                       "certificate", "tls_handshake", "users", "reply_domain", "extensions"},
                       errors);
   if (const auto* v = t->get("hostname"))
     server.hostname = read_string(*v, "server.hostname", errors);
@@ -93,6 +140,8 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
   if (const auto* v = t->get("users")) load_users(*v, server, errors);
   if (const auto* v = t->get("reply_domain"))
     if (auto d = read_string(*v, "server.reply_domain", errors)) server.reply_domain = *d;
+  if (const auto* v = t->get("extensions")) load_extensions(*v, server, errors);
+  check_requirements(*t, server, errors);
   if (server.hostname && server.hostname->find_first_of(" \t\r\n") != std::string::npos)
     errors.add(t->get("hostname")->source(), "server.hostname", "must not contain spaces");
   if (server.banner && server.banner->find_first_of("\r\n") != std::string::npos)

@@ -38,7 +38,10 @@ struct ServerSettings {
   std::optional<Certificate> certificate;
   std::optional<TlsHandshake> tls_handshake;
   std::optional<std::map<std::string, std::string>> users;  // unset: any credentials pass
-  std::string reply_domain = "reply.test";                  // "" turns address-encoded replies off
+  // The EHLO capability list in the order advertised; what it leaves out the server does not
+  // do (smtp/extensions.hpp). Unset: the server's own list.
+  std::optional<std::vector<smtp::Extension>> extensions;
+  std::string reply_domain = "reply.test";  // "" turns address-encoded replies off
 };
 
 struct Scenario {

@@ -3,6 +3,7 @@
 #include "smtp/command.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "smtp/command_table.hpp"
@@ -149,6 +150,27 @@ bool for_each_param(std::string_view rest, F&& f) {
   return true;
 }
 
+// Which extension each parameter belongs to: without it the parameter is unknown.
+struct ParamRow {
+  std::string_view name;
+  Extension extension;
+};
+constexpr std::array<ParamRow, 6> mail_params{{{"SIZE", Extension::size},
+                                               {"BODY", Extension::eightbitmime},
+                                               {"SMTPUTF8", Extension::smtputf8},
+                                               {"RET", Extension::dsn},
+                                               {"ENVID", Extension::dsn},
+                                               {"AUTH", Extension::auth}}};
+constexpr std::array<ParamRow, 2> rcpt_params{
+    {{"NOTIFY", Extension::dsn}, {"ORCPT", Extension::dsn}}};
+
+template <std::size_t N>
+bool withheld(const std::array<ParamRow, N>& rows, std::string_view key, ExtensionSet offered) {
+  for (const auto& row : rows)
+    if (iequals(key, row.name)) return (offered & bit(row.extension)) == 0;
+  return false;
+}
+
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -175,7 +197,7 @@ bool valid_mailbox(std::string_view address) {
   return valid_local(address.substr(0, at)) && valid_domain(address.substr(at + 1));
 }
 
-MailCommand parse_mail(std::string_view arg) {
+MailCommand parse_mail(std::string_view arg, ExtensionSet offered) {
   MailCommand m;
   std::string_view path, rest;
   if (!split_path(arg, "FROM:", path, rest)) {
@@ -194,6 +216,7 @@ MailCommand parse_mail(std::string_view arg) {
       m.detail = key;
       return false;
     };
+    if (withheld(mail_params, key, offered)) return fail(PathError::unknown_parameter);
     if (iequals(key, "SIZE")) {
       std::uint64_t n = 0;
       if (!has_value || !parse_number(value, n)) return fail(PathError::bad_parameter);
@@ -222,7 +245,7 @@ MailCommand parse_mail(std::string_view arg) {
   return m;
 }
 
-RcptCommand parse_rcpt(std::string_view arg) {
+RcptCommand parse_rcpt(std::string_view arg, ExtensionSet offered) {
   RcptCommand r;
   std::string_view path, rest;
   if (!split_path(arg, "TO:", path, rest)) {
@@ -240,6 +263,7 @@ RcptCommand parse_rcpt(std::string_view arg) {
       r.detail = key;
       return false;
     };
+    if (withheld(rcpt_params, key, offered)) return fail(PathError::unknown_parameter);
     if (iequals(key, "NOTIFY")) {
       // NEVER alone, or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1).
       bool never = false, other = false;

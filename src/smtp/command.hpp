@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "smtp/extensions.hpp"
+
 namespace bounceback::smtp {
 
 enum class Verb : std::uint8_t {
@@ -83,9 +85,10 @@ struct RcptCommand {
   RcptParams params;
 };
 
-// `arg` is what follows the verb: "FROM:<a@b> SIZE=10", "TO:<c@d> NOTIFY=NEVER".
-MailCommand parse_mail(std::string_view arg);
-RcptCommand parse_rcpt(std::string_view arg);
+// `arg` is what follows the verb: "FROM:<a@b> SIZE=10", "TO:<c@d> NOTIFY=NEVER". A parameter
+// of an extension not in `offered` is not recognized (555), as on a server without it.
+MailCommand parse_mail(std::string_view arg, ExtensionSet offered = every_extension);
+RcptCommand parse_rcpt(std::string_view arg, ExtensionSet offered = every_extension);
 
 // Validates a mailbox "local@domain" (dot-atom or quoted local part; domain name or
 // address literal; UTF-8 allowed per RFC 6531). Postmaster without a domain is valid for RCPT.

@@ -38,6 +38,8 @@ enum : std::uint16_t {
   ends_group = 1 << 13,  // must end a pipeline group (RFC 2920 §3.1): what follows it in the
                          // same read closes the session under forbid_improper_pipelining
   after_554 = 1 << 14,   // still served after a 554 banner (§3.1); others get 503 no service
+  chunking = 1 << 15,    // BDAT: 502 5.5.1 Error: command not implemented, unless CHUNKING is
+                         // offered (RFC 3030 §2); checked first, as for an unknown command
 };
 }  // namespace need
 

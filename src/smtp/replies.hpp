@@ -28,6 +28,8 @@ inline constexpr R bdat_failed = "503 5.5.1 Error: BDAT transaction failed, send
 inline constexpr R no_service = "503 5.5.1 Error: no SMTP service here, send QUIT\r\n";
 inline constexpr R unknown_command = "502 5.5.2 Error: command not recognized\r\n";
 inline constexpr R expn = "502 5.5.1 Error: EXPN is not supported\r\n";
+// A command of an extension the server does not offer (BDAT without CHUNKING), as Postfix.
+inline constexpr R not_implemented = "502 5.5.1 Error: command not implemented\r\n";
 inline constexpr R line_too_long = "500 5.5.2 Error: line too long\r\n";
 inline constexpr R helo_syntax = "501 5.5.4 Syntax: HELO hostname\r\n";
 inline constexpr R ehlo_syntax = "501 5.5.4 Syntax: EHLO hostname\r\n";
@@ -50,7 +52,7 @@ inline constexpr R store_failed = "451 4.3.0 Error: queue file write error\r\n";
 // STARTTLS on a server that does not offer it: Postfix's reply when TLS is not enabled
 // (smtpd.c, postscreen.c), "not implemented" rather than 454, which means "offered, but broken
 // right now" and invites a retry (RFC 3207 §4).
-inline constexpr R tls_not_offered = "502 5.5.1 Error: command not implemented\r\n";
+inline constexpr R tls_not_offered = not_implemented;
 inline constexpr R tls_active = "554 5.5.1 Error: TLS already active\r\n";
 inline constexpr R tls_required = "530 5.7.0 Must issue a STARTTLS command first\r\n";
 inline constexpr R auth_required = "530 5.7.0 Authentication required\r\n";

@@ -3,6 +3,7 @@
 // what it returns, and carries out delays, drips, closes and the TLS handshake.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "smtp/auth.hpp"
 #include "smtp/data_decoder.hpp"
 #include "smtp/event.hpp"
+#include "smtp/extensions.hpp"
 #include "smtp/limits.hpp"
 #include "smtp/message.hpp"
 #include "smtp/settings.hpp"
@@ -33,6 +35,13 @@ struct SessionConfig : Settings {
   bool auth_plaintext = false;
   // Checks AUTH credentials; null: any credentials pass.
   std::shared_ptr<const auth::Authenticator> authenticator;
+  // The EHLO capability list, in the order advertised (STARTTLS and AUTH only when they apply).
+  // What is left out is not done either (extensions.hpp); prepare() fills `offered`.
+  std::vector<Extension> extensions{default_extensions.begin(), default_extensions.end()};
+  ExtensionSet offered = every_extension;
+  bool lists(Extension e) const {
+    return std::find(extensions.begin(), extensions.end(), e) != extensions.end();
+  }
 
   // Prebuilt wire replies (hostname-dependent), filled by prepare().
   std::string banner, ehlo_plain, ehlo_tls, helo, closing_timeout, closing_errors, closing_shutdown,

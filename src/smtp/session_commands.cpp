@@ -51,7 +51,7 @@ struct CommandTable {
       {"DATA",     Verb::data,     &S::on_data,     E::data,     need::no_argument |
        need::transaction | need::recipients | need::no_chunks | need::ends_group},
       // BDAT's sequence errors are answered after its chunk is read (RFC 3030 §2): the handler's.
-      {"BDAT",     Verb::bdat,     &S::on_bdat,     E::data,     0},
+      {"BDAT",     Verb::bdat,     &S::on_bdat,     E::data,     need::chunking},
       {"RSET",     Verb::rset,     &S::on_rset,     E::rset,     need::no_argument},
       {"NOOP",     Verb::noop,     &S::on_noop,     E::noop,     need::ends_group},
       {"VRFY",     Verb::vrfy,     &S::on_vrfy,     E::vrfy,     need::argument | need::ends_group,
@@ -140,7 +140,9 @@ void Session::command(std::string_view line, Output& out) {
 
 std::string_view Session::unmet(const CommandRow& row, std::string_view arg) const {
   const auto needs = row.needs;
-  const auto requires_ = [&](unsigned bit) { return (needs & bit) != 0; };
+  const auto requires_ = [&](unsigned flag) { return (needs & flag) != 0; };
+  if (requires_(need::chunking) && !(config_->offered & bit(Extension::chunking)))
+    return r::not_implemented;
   if (requires_(need::no_argument) && !arg.empty()) return r::no_arguments;
   if (requires_(need::argument) && arg.empty()) return row.usage;
   if (requires_(need::auth_enabled) && config_->auth == Requirement::off)

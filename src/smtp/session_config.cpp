@@ -1,5 +1,5 @@
-// Builds the hostname-dependent replies and the EHLO capability list (a table, RFC 5321 §4.1.1.1).
-#include <array>
+// Builds the hostname-dependent replies and the EHLO capability list (RFC 5321 §4.1.1.1) from
+// the configured extensions (extensions.hpp).
 
 #include "smtp/auth.hpp"
 #include "smtp/session.hpp"
@@ -7,37 +7,28 @@
 namespace bounceback::smtp {
 namespace {
 
-enum class When : std::uint8_t { always, before_tls, auth };
+// When an offered extension is advertised: STARTTLS before TLS only and when TLS can start;
+// AUTH once TLS is up, or before it when the configuration allows plaintext AUTH.
+bool advertised(Extension e, const SessionConfig& c, bool tls) {
+  switch (e) {
+    case Extension::starttls:
+      return !tls && c.tls_available;
+    case Extension::auth:
+      return c.auth != Requirement::off && (tls || c.auth_plaintext);
+    default:
+      return true;
+  }
+}
 
-struct Extension {
-  std::string_view keyword;
-  When when;
-};
-
-// SIZE is added separately (it carries the limit); AUTH lists auth::mechanisms.
-constexpr std::array<Extension, 9> extensions{{
-    {"PIPELINING", When::always},           // RFC 2920
-    {"8BITMIME", When::always},             // RFC 6152
-    {"SMTPUTF8", When::always},             // RFC 6531
-    {"ENHANCEDSTATUSCODES", When::always},  // RFC 2034
-    {"CHUNKING", When::always},             // RFC 3030
-    {"DSN", When::always},                  // RFC 3461
-    {"STARTTLS", When::before_tls},         // RFC 3207
-    {"AUTH", When::auth},                   // RFC 4954
-    {"VRFY", When::always},
-}};
-
+// "250-hostname" then one line per extension, in the configured order (RFC 5321 §4.1.1.1).
 std::string ehlo_reply(const SessionConfig& c, bool tls) {
-  std::string out =
-      "250-" + c.hostname + "\r\n250-SIZE " + std::to_string(c.limits.message_size) + "\r\n";
-  for (const auto& e : extensions) {
-    if (e.when == When::before_tls && (tls || !c.tls_available)) continue;
-    // AUTH: once TLS is up, or before it when the configuration allows plaintext AUTH.
-    if (e.when == When::auth && (c.auth == Requirement::off || !(tls || c.auth_plaintext)))
-      continue;
+  std::string out = "250-" + c.hostname + "\r\n";
+  for (const Extension e : c.extensions) {
+    if (!advertised(e, c, tls)) continue;
     out += "250-";
-    out += e.keyword;
-    if (e.when == When::auth) out += ' ' + auth::advertised();
+    out += keyword(e);
+    if (e == Extension::size) out += ' ' + std::to_string(c.limits.message_size);
+    if (e == Extension::auth) out += ' ' + auth::advertised();
     out += "\r\n";
   }
   out[out.rfind("250-") + 3] = ' ';  // the last line has no continuation dash
@@ -47,6 +38,13 @@ std::string ehlo_reply(const SessionConfig& c, bool tls) {
 }  // namespace
 
 void SessionConfig::prepare() {
+  offered = set_of(extensions);
+  // Without STARTTLS or AUTH in the list, the server is one without them (RFC 3207, 4954).
+  if (!(offered & bit(Extension::starttls))) {
+    tls_available = false;
+    if (tls == Requirement::required) tls = Requirement::off;
+  }
+  if (!(offered & bit(Extension::auth))) auth = Requirement::off;
   banner = "220 " + hostname + " " + banner_text + "\r\n";
   ehlo_plain = ehlo_reply(*this, false);
   ehlo_tls = ehlo_reply(*this, true);

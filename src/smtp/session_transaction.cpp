@@ -16,7 +16,7 @@ void Session::on_mail(std::string_view arg, Output& out) {
   const auto refuse = [&](std::string_view wire) {
     protocol_error(refused(EventKind::mail, wire), out);
   };
-  MailCommand m = parse_mail(arg);
+  MailCommand m = parse_mail(arg, config_->offered);
   switch (m.error) {
     case PathError::none:
       break;
@@ -51,7 +51,7 @@ void Session::on_rcpt(std::string_view arg, Output& out) {
     protocol_error(refused(EventKind::rcpt, wire, rcpt), out);
   };
   txn_.rcpt_attempted = true;  // even a refused RCPT makes an empty DATA "no valid recipients"
-  RcptCommand rc = parse_rcpt(arg);
+  RcptCommand rc = parse_rcpt(arg, config_->offered);
   switch (rc.error) {
     case PathError::none:
       break;

@@ -212,6 +212,16 @@ TEST_CASE("errors name FILE:LINE:COL, the key and what was expected", "[scenario
        "\"normal\", \"abort\" or \"close\""},
       {"[server]\ncert = \"expired\"\n", 2, 1, "server.cert: unknown key", "certificate"},
       {"[server]\nmax_recipients = 0\n", 2, 18, "server.max_recipients", ">= 1"},
+      {"[server]\nextensions = \"SIZE\"\n", 2, 14, "server.extensions", "list of EHLO keywords"},
+      {"[server]\nextensions = [\"SIZE\", \"XEXCH50\"]\n", 2, 23, "server.extensions[1]",
+       "unknown extension \"XEXCH50\""},
+      {"[server]\nextensions = [\"DSN\", \"dsn\"]\n", 2, 22, "server.extensions[1]",
+       "listed twice"},
+      {"[server]\nextensions = [\"SIZE\", 8]\n", 2, 23, "server.extensions[1]", "string"},
+      {"[server]\ntls = \"required\"\nextensions = [\"SIZE\"]\n", 2, 7, "server.tls",
+       "needs \"STARTTLS\""},
+      {"[server]\nauth = \"required\"\nextensions = [\"STARTTLS\"]\n", 2, 8, "server.auth",
+       "needs \"AUTH\""},
       {"seed = \"42\"\n", 1, 8, "seed", "integer"},
       {"rule = 3\n", 1, 8, "rule", "[[rule]]"},
       {"name = \"x\"\n[[rule]]\non = \"rcpt\"\nreply = 'unterminated\n", 4, 0, "", ""},
@@ -227,6 +237,20 @@ TEST_CASE("errors name FILE:LINE:COL, the key and what was expected", "[scenario
     CHECK_THAT(e.message, Catch::Contains(c.expected));
     CHECK_THAT(e.str(), Catch::StartsWith("bad.toml:" + std::to_string(c.line) + ":"));
   }
+}
+
+TEST_CASE("[server] extensions: the EHLO list as written, order kept", "[scenario][loader]") {
+  using smtp::Extension;
+  auto s = load(
+      "[server]\nextensions = [\"SIZE\", \"8bitmime\", \"STARTTLS\", \"ENHANCEDSTATUSCODES\", "
+      "\"PIPELINING\", \"CHUNKING\", \"SMTPUTF8\"]\n");
+  REQUIRE(s->server.extensions);
+  CHECK(*s->server.extensions ==
+        std::vector<Extension>{Extension::size, Extension::eightbitmime, Extension::starttls,
+                               Extension::enhancedstatuscodes, Extension::pipelining,
+                               Extension::chunking, Extension::smtputf8});
+  CHECK(load("[server]\nextensions = []\n")->server.extensions->empty());
+  CHECK_FALSE(load("[server]\nhostname = \"mx.test\"\n")->server.extensions);
 }
 
 TEST_CASE("every error of a file is reported, in file order", "[scenario][loader]") {

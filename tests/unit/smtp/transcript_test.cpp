@@ -86,7 +86,8 @@ std::vector<std::string> replay(const fs::path& file) {
     if (!l.starts_with("% ")) continue;
     std::istringstream s(l.substr(2));
     std::string key, value;
-    s >> key >> value;
+    s >> key;
+    std::getline(s >> std::ws, value);  // the rest of the line (extensions take a list)
     settings.emplace_back(key, value);
   }
   auto tweak = [&](SessionConfig& c) {
@@ -106,7 +107,16 @@ std::vector<std::string> replay(const fs::path& file) {
         c.limits.recipients = std::stoul(value);
       else if (key == "hard_errors")
         c.limits.hard_errors = static_cast<unsigned>(std::stoul(value));
-      else
+      else if (key == "extensions") {
+        c.extensions.clear();
+        std::istringstream words(value);
+        for (std::string w; words >> w;) {
+          if (const auto e = find_extension(w))
+            c.extensions.push_back(*e);
+          else
+            problems.push_back(name + ": unknown extension " + w);
+        }
+      } else
         problems.push_back(name + ": unknown setting " + key);
     }
   };
