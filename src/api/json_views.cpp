@@ -164,7 +164,8 @@ json::object explanation_json(const catalog::Explanation& x) {
                       {"code_meaning", string_or_null(x.code_meaning)},
                       {"example", string_or_null(x.example)},
                       {"reference", string_or_null(x.reference)},
-                      {"warning", string_or_null(x.warning)}};
+                      {"warning", string_or_null(x.warning)},
+                      {"provider", string_or_null(x.provider)}};
 }
 
 std::string error_body(std::string_view message) {

@@ -1,6 +1,7 @@
 // Route matching, authorization, and the handlers of every /api/v1 route.
 #include "api/router.hpp"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -372,14 +373,34 @@ Response Router::list_codes(const Request&, const Args&) const {
                                     {"meaning", e.meaning},
                                     {"action", e.action},
                                     {"reference", e.reference}});
-  return json_response(
-      json::object{{"codes", std::move(basic)}, {"enhanced", std::move(enhanced)}});
+  json::array providers;
+  for (const auto& p : catalog::provider_replies())
+    providers.push_back(json::object{
+        {"provider", p.provider},
+        {"code", std::to_string(p.code)},
+        {"enhanced", p.enhanced.empty() ? json::value(nullptr) : json::value(p.enhanced)},
+        {"markers", p.markers},
+        {"bounce", catalog::to_string(p.bounce)},
+        {"meaning", p.meaning},
+        {"action", p.action},
+        {"example", p.example}});
+  return json_response(json::object{{"codes", std::move(basic)},
+                                    {"enhanced", std::move(enhanced)},
+                                    {"providers", std::move(providers)}});
 }
 
 Response Router::get_code(const Request&, const Args& args) const {
   const std::string& q = args[0];
-  if (q.empty() || q.size() > 32 || q.find_first_not_of("0123456789.Xx -") != std::string::npos)
-    return error_response(400, "expected a code like 550, 5.1.1 or \"550 5.7.26\"");
+  // A code, or a whole pasted reply line (a provider's marker in its text is read): printable
+  // ASCII, bounded like an SMTP reply line.
+  const bool printable =
+      std::all_of(q.begin(), q.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  const auto first = std::string_view(q).substr(0, q.find_first_of(" \t-"));
+  const bool code_first =
+      !first.empty() && first.find_first_not_of("0123456789.Xx") == std::string_view::npos;
+  if (q.size() > 512 || !printable || !code_first)
+    return error_response(400,
+                          "expected a code like 550, 5.1.1 or \"550 5.7.26\", or a reply line");
   const auto x = catalog::explain(q);
   if (!x) return error_response(404, "code not in the catalogue");
   return json_response(explanation_json(*x));

@@ -24,7 +24,8 @@ cannot be read (the message says why).
 
 constexpr const char* explain_usage = R"(Usage: bounceback explain CODE
 Explains a reply code, an enhanced status code, or both: 550, 5.1.1, "550 5.7.26"
-(reply text after the codes is ignored). Prints the class (temporary/permanent), the bounce
+or a whole pasted reply line, whose text is read only for a provider's marker ("421 4.7.0
+[TSS04] ..." is Yahoo's deferral). Prints the class (temporary/permanent), the bounce
 type, the meaning and what a sender should do; warns when the reply code and the enhanced
 code disagree in class. Exits 1 when the code is not in the catalogue.
 )";

@@ -178,6 +178,19 @@ std::optional<Explanation> explain_basic(std::uint16_t code, std::string_view en
   return x;
 }
 
+// A provider row explains the pasted reply over its codes: its meaning, advice and bounce; the
+// reply code's own meaning stays on the `Reply NNN` line.
+void apply_provider(Explanation& x, const ProviderReply& row) {
+  if (x.code_meaning.empty()) x.code_meaning = std::move(x.meaning);
+  x.meaning = std::string(row.meaning);
+  x.action = std::string(row.action);
+  x.note = std::string(row.note);
+  x.bounce = bounce_field(row.bounce);
+  x.example = std::string(row.example);
+  x.reference += ", field (" + std::string(row.provider) + ")";
+  x.provider = std::string(row.provider);
+}
+
 // Appends "Label:   text" wrapped at 78 columns with a hanging indent.
 void append_field(std::string& out, std::string_view label, std::string_view text) {
   if (text.empty()) return;
@@ -271,8 +284,13 @@ std::optional<Explanation> explain(std::string_view query) {
                                                  (query[2] - '0'));
     auto rest = trim(query.substr(std::min<std::size_t>(query.size(), 4)));
     auto token = rest.substr(0, rest.find_first_of(" \t"));
-    if (!smtp::is_enhanced_code(token)) token = {};  // free reply text after the code: ignored
-    return explain_basic(code, token);
+    if (!smtp::is_enhanced_code(token)) token = {};  // free reply text after the code
+    auto x = explain_basic(code, token);
+    // The text is read only for a provider's marker; other text is ignored.
+    if (const auto* row = find_provider_reply(code, token, trim(rest.substr(token.size())));
+        x && row)
+      apply_provider(*x, *row);
+    return x;
   }
   const auto token = query.substr(0, query.find_first_of(" \t"));
   if (!smtp::is_enhanced_code(token)) return std::nullopt;
@@ -290,6 +308,7 @@ std::string render(const Explanation& x) {
     head += x.klass;
   if (x.bounce) head += ", " + *x.bounce + " bounce";
   out += head + '\n';
+  append_field(out, "Provider", x.provider);
   append_field(out, "Warning", x.warning);
   append_field(out, "Meaning", x.meaning);
   if (!x.code_meaning.empty()) append_field(out, "Reply " + x.code, x.code_meaning);

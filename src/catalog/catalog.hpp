@@ -41,13 +41,32 @@ struct EnhancedCode {
   bool field_soft = false;     // a 5.x.x senders commonly treat as a soft bounce (see note)
 };
 
+// A provider's reply whose codes mean something of the provider's own, recognized by a marker
+// in its text (Yahoo's "[TSS04]", Orange's "OFR_417"): explained by the row, since the codes
+// alone would say another thing (Yahoo's "552 1 ... mailbox not found" is an unknown user, not
+// a full mailbox; Orange's "552 5.1.1 ... OFR_417" a full mailbox, not an unknown user).
+struct ProviderReply {
+  std::string_view provider;  // "Yahoo", "Microsoft", "Orange"
+  std::uint16_t code;
+  std::string_view enhanced;  // exactly what the reply carries, "" for none
+  std::string_view markers;   // text the reply holds, case-insensitive; '|' between variants
+  Bounce bounce;
+  std::string_view meaning, action, note;
+  std::string_view example;  // a reply of this kind (addresses and ids left out)
+};
+
 // Lookup. find_enhanced accepts "5.1.1" (a class-specific row if any, else the "X.1.1" row,
 // else the row of a provider range holding it, e.g. 5.7.620 → 5.7.606) or a generic "X.1.1";
 // nullptr when the code is not in the catalogue.
 const BasicCode* find_basic(std::uint16_t code);
 const EnhancedCode* find_enhanced(std::string_view code);
-std::span<const BasicCode> basic_codes();        // sorted by code, unique
-std::span<const EnhancedCode> enhanced_codes();  // sorted by (subject, detail, class), unique
+std::span<const BasicCode> basic_codes();           // sorted by code, unique
+std::span<const EnhancedCode> enhanced_codes();     // sorted by (subject, detail, class), unique
+std::span<const ProviderReply> provider_replies();  // sorted by (provider, code)
+// The provider row for a reply with these codes whose `text` (what follows the codes) holds
+// one of the row's markers; nullptr when none does.
+const ProviderReply* find_provider_reply(std::uint16_t code, std::string_view enhanced,
+                                         std::string_view text);
 
 // The reply an address-encoded recipient like 552-5.2.2@reply.test gets: enhanced defaults to
 // the code's standard one when empty; text from the enhanced code if known (a provider range
@@ -57,7 +76,8 @@ std::span<const EnhancedCode> enhanced_codes();  // sorted by (subject, detail, 
 smtp::Reply standard_reply(std::uint16_t code, std::string_view enhanced = {});
 
 // For `bounceback explain QUERY` and GET /api/v1/codes/{code}: QUERY is "550", "5.1.1" or
-// "550 5.7.26" (also "550-5.7.26", and any reply text after the codes is ignored).
+// "550 5.7.26" (also "550-5.7.26"); reply text after the codes is read only for a provider's
+// marker ("421 4.7.0 [TSS04] Messages from ..." is explained by Yahoo's row).
 struct Explanation {
   std::string code, enhanced, klass;
   std::optional<std::string> bounce;  // "hard"|"soft"
@@ -66,6 +86,7 @@ struct Explanation {
   std::string example;       // a standard reply for the query, e.g. "550 5.1.1 Recipient ..."
   std::string reference;     // where the code(s) are defined
   std::string warning;       // e.g. the two codes disagree in class ("550 4.7.1"); "" if none
+  std::string provider;      // "Yahoo [TSS04]" when a provider row explains the pasted reply
 };
 std::optional<Explanation> explain(std::string_view query);
 std::string render(const Explanation&);  // human-readable multi-line text for the CLI

@@ -319,16 +319,17 @@ constexpr EnhancedCode kEnhanced[] = {
      "Authenticate with SMTP AUTH (after STARTTLS) before MAIL FROM.", "",
      "Client not authenticated to send mail", kMicrosoft},
     {"4.7.500",
-     "Microsoft holds back the sending IP for now: the server says it is busy, or denies access "
-     "for a while, because the IP's traffic looks suspicious and is being evaluated.",
+     "Microsoft holds back the sending IP for now (4.7.500 to 4.7.699): the server says it is "
+     "busy, or denies access for a while, because the IP's traffic looks suspicious and is "
+     "being evaluated.",
      "Retry later at a lower rate; if it lasts for days, check the IP's standing with Microsoft "
      "(SNDS, the sender support form).",
      "Microsoft uses the range 4.7.500 to 4.7.699 for such temporary IP restrictions; Outlook.com "
      "sends 451 4.7.500 'Server busy. Please try again later'.",
      "Server busy. Please try again later", kMicrosoft},
     {"5.7.500",
-     "Microsoft denies access to the sender or the message by its own policy; the codes from "
-     "5.7.500 to 5.7.699 each name one such rule.",
+     "Microsoft denies access to the sender or the message by one of its named rules (5.7.500 "
+     "to 5.7.605 and 5.7.650 to 5.7.699 without a row of their own).",
      "Read the reply text for the rule; fix the sending setup it names before sending again.",
      "Seen for example as 5.7.510 (no mail over IPv6), 5.7.511 (banned sender), 5.7.512 (From "
      "header not RFC 5322 compliant).",
@@ -347,7 +348,9 @@ constexpr EnhancedCode kEnhanced[] = {
      "authentication requirements (SPF, DKIM and DMARC, enforced since 2025).",
      "Publish SPF, sign with DKIM and publish a DMARC policy aligned with the From domain.", "",
      "Access denied, sending domain doesn't meet the required authentication level", kMicrosoft},
-    {"5.7.606", "Microsoft refuses the sending IP: it is on Microsoft's own block list.",
+    {"5.7.606",
+     "Microsoft refuses the sending IP: it is on Microsoft's own block list (5.7.606 to "
+     "5.7.649).",
      "Ask for delisting through Microsoft's sender portal (sender.office.com) after fixing what "
      "got the IP listed; retries fail until then.",
      "Microsoft uses the range 5.7.606 to 5.7.649 for banned sending IPs.",
@@ -358,6 +361,36 @@ constexpr EnhancedCode kEnhanced[] = {
      "Outlook.com: 451 4.7.651 'The mail server [IP] has been temporarily rate limited due to IP "
      "reputation'.",
      "The mail server has been temporarily rate limited due to IP reputation", kMicrosoft},
+    {"5.7.700",
+     "Microsoft 365 has stopped a tenant (an organization) from sending outside: it sent too "
+     "much spam or bulk mail, or went past its sending limits (codes 5.7.700 to 5.7.749).",
+     "An administrator of the sending tenant must find the cause (a compromised account, a "
+     "mass mailing), fix it, and ask Microsoft support to lift the block.",
+     "Written by Microsoft 365 into the sender's own bounce, not sent by the receiving server; "
+     "retrying fails until the block is lifted.",
+     "Access denied, the sending organization is blocked from sending", kMicrosoft},
+    {"5.7.705",
+     "Microsoft 365 blocks outgoing mail from a tenant that has sent too much spam or bulk "
+     "mail.",
+     "Stop the spam at its source (often a compromised account), then ask Microsoft support to "
+     "unblock the tenant.",
+     "Part of the 5.7.700 to 5.7.749 range of tenant blocks.",
+     "Access denied, tenant has exceeded threshold", kMicrosoft},
+    {"5.7.708",
+     "Microsoft 365 refuses to relay mail from the sending IP: it is a known low-reputation "
+     "address, typical of new tenants.",
+     "Send through Microsoft's own outbound servers or a better-reputed IP; ask Microsoft "
+     "support if the tenant is new and legitimate.",
+     "Part of the 5.7.700 to 5.7.749 range of tenant blocks.",
+     "Access denied, traffic not accepted from this IP", kMicrosoft},
+    {"5.7.750",
+     "Microsoft 365 blocks a tenant that relays many messages from domains it has not "
+     "registered (not added and verified as accepted domains).",
+     "Add and verify every sending domain in the tenant (or use a certificate-based "
+     "connector), then ask Microsoft support to unblock it.",
+     "Often the mark of a compromised on-premises server relaying spam through Exchange "
+     "Online.",
+     "Client blocked from sending from unregistered domains", kMicrosoft},
 };
 
 // Provider codes that share one meaning over a range: a code inside a range the table has no
@@ -371,6 +404,7 @@ constexpr ProviderRange kProviderRanges[] = {
     {{7, 500, 5}, {7, 605, 5}, "5.7.500"},  // Microsoft: access denied by a named rule
     {{7, 606, 5}, {7, 649, 5}, "5.7.606"},  // Microsoft: banned sending IP
     {{7, 650, 5}, {7, 699, 5}, "5.7.500"},
+    {{7, 700, 5}, {7, 749, 5}, "5.7.700"},  // Microsoft 365: tenant blocked from sending
 };
 
 constexpr bool sorted_and_unique() {

@@ -383,6 +383,23 @@ def test_codes(bounceback):
     assert both["code"] == "550" and both["enhanced"] == "5.7.26"
     assert call(server, "GET", "/api/v1/codes/999")[0] == 404
     assert call(server, "GET", "/api/v1/codes/abc")[0] == 400
+    assert both["provider"] is None
+
+
+def test_codes_read_a_pasted_provider_reply(bounceback):
+    """A whole reply line: a provider's marker picks its row (Yahoo's 552 "mailbox not found"
+    is an unknown user, hard, where a bare 552 is a full mailbox, soft)."""
+    server = bounceback()
+    listing = get_json(server, "/api/v1/codes")
+    assert {"Yahoo", "Microsoft", "Orange"} <= {p["provider"] for p in listing["providers"]}
+    line = "552 1 Requested mail action aborted, mailbox not found"
+    yahoo = get_json(server, "/api/v1/codes/" + urllib.parse.quote(line, safe=""))
+    assert (yahoo["provider"], yahoo["bounce"], yahoo["code"]) == ("Yahoo", "hard", "552")
+    assert get_json(server, "/api/v1/codes/552")["bounce"] == "soft"
+    tss = "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred; see https://x.test/a"
+    found = get_json(server, "/api/v1/codes/" + urllib.parse.quote(tss, safe=""))
+    assert found["provider"] == "Yahoo" and found["enhanced"] == "4.7.0"
+    assert call(server, "GET", "/api/v1/codes/" + "5" * 600)[0] == 400  # longer than a reply
 
 
 def parse_prometheus(text):

@@ -10,29 +10,14 @@
 #include <set>
 #include <sstream>
 
+#include "../doc_tables.hpp"
 #include "app/options.hpp"
 
 using namespace bounceback;
 
 namespace {
 
-std::string read(const std::string& relative) {
-  std::ifstream in(std::string(BOUNCEBACK_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  REQUIRE(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The text between the two markers of a generated part.
-std::string generated_part(const std::string& doc) {
-  const std::string begin = "<!-- settings table: begin -->\n",
-                    end = "<!-- settings table: end -->";
-  const auto b = doc.find(begin), e = doc.find(end);
-  REQUIRE(b != std::string::npos);
-  REQUIRE(e != std::string::npos);
-  return doc.substr(b + begin.size(), e - b - begin.size());
-}
+using test::read_source;
 
 // The cells of a Markdown table row ("| a | b \| c |" -> {"a", "b | c"}), trimmed.
 std::vector<std::string> cells(const std::string& row) {
@@ -87,7 +72,7 @@ std::string write_temp(const std::string& name, const std::string& text) {
 
 TEST_CASE("docs/settings.md holds the option table as the code renders it", "[app][settings]") {
   const std::string expected = app::settings_markdown();
-  const bool same = generated_part(read("docs/settings.md")) == expected;
+  const bool same = test::generated_part(read_source("docs/settings.md"), "settings") == expected;
   if (!same) {
     // The table to paste between the markers, written where the test runs.
     const auto path = std::filesystem::absolute("settings-table.md");
@@ -102,7 +87,7 @@ TEST_CASE("defaults quoted in security.md and running.md are the code's", "[app]
   // running.md's options:  | `--name ARG` | default | meaning |
   for (const auto& [file, option_column, default_column] :
        {std::tuple{"docs/security.md", 1, 2}, std::tuple{"docs/running.md", 0, 1}}) {
-    std::istringstream lines(read(file));
+    std::istringstream lines(read_source(file));
     std::string line;
     int checked = 0;
     while (std::getline(lines, line)) {
@@ -187,7 +172,7 @@ TEST_CASE("bad settings are usage errors naming the option", "[app][settings]") 
 // the code: every field declared in the settings headers is the target of an AT(...) row in
 // options.cpp, but for the groups that hold rows' fields and the few left fixed on purpose.
 TEST_CASE("every field of the settings tree has an option row", "[app][settings]") {
-  const std::string rows = read("src/app/options.cpp");
+  const std::string rows = read_source("src/app/options.cpp");
   const std::set<std::string> not_options = {
       "limits",       "sessions_page", "messages_page", "attempts_page", "http", "routes", "guard",
       "default_wait",  // the long-poll's ?timeout= when none is given: API design, not a bound
@@ -200,7 +185,7 @@ TEST_CASE("every field of the settings tree has an option row", "[app][settings]
       {"src/net/settings.hpp", "net\\."},          {"src/store/settings.hpp", "store\\."},
       {"src/api/settings.hpp", "api\\."},          {"src/scenario/settings.hpp", "engine\\."}};
   for (const auto& [header, prefix] : parts) {
-    std::istringstream lines(read(header));
+    std::istringstream lines(read_source(header));
     std::string line;
     while (std::getline(lines, line)) {
       std::smatch m;

@@ -217,7 +217,7 @@ TEST_CASE("an enhanced code the catalogue lacks gets text of its class and subje
       Row{550, "5.5.99", "Protocol error"},
       Row{550, "5.6.99", "Message content rejected"},
       Row{550, "5.7.99", "Message refused by security policy"},
-      Row{554, "5.7.750", "Message refused by security policy"},
+      Row{554, "5.7.800", "Message refused by security policy"},
       Row{451, "4.2.99", "Mailbox temporarily unavailable, please try again later"},
       Row{451, "4.7.99", "Temporarily refused by local policy, please try again later"},
       Row{451, "4.4.99", "Network or routing problem, please try again later"},
@@ -242,6 +242,12 @@ TEST_CASE("provider codes: Microsoft's ranges, Gmail's 4.7.26", "[catalog][reply
       Row{"4.7.651", "4.7.651", "temporarily rate limited due to IP reputation"},
       Row{"4.7.26", "4.7.26", "rate limited because it is unauthenticated"},
       Row{"5.7.26", "X.7.26", "DMARC"},
+      Row{"5.7.700", "5.7.700", "blocked from sending"},
+      Row{"5.7.705", "5.7.705", "tenant has exceeded threshold"},
+      Row{"5.7.708", "5.7.708", "traffic not accepted from this IP"},
+      Row{"5.7.720", "5.7.700", "blocked from sending"},
+      Row{"5.7.749", "5.7.700", "blocked from sending"},
+      Row{"5.7.750", "5.7.750", "unregistered domains"},
   }));
   CAPTURE(asked);
   const auto* found = catalog::find_enhanced(asked);
@@ -252,6 +258,56 @@ TEST_CASE("provider codes: Microsoft's ranges, Gmail's 4.7.26", "[catalog][reply
   CHECK_THAT(reply.text, Catch::Contains(text));
   CHECK_FALSE(catalog::find_enhanced("5.7.650") == catalog::find_enhanced("5.7.606"));
   CHECK_FALSE(catalog::find_enhanced("4.7.700"));
+}
+
+TEST_CASE("a provider's reply is explained by its row: every row's example finds it",
+          "[catalog][provider]") {
+  std::set<std::pair<std::string_view, std::uint16_t>> seen;
+  for (const auto& row : catalog::provider_replies()) {
+    CAPTURE(row.provider, row.code, row.markers, row.example);
+    REQUIRE(catalog::find_basic(row.code));
+    CHECK(row.bounce != Bounce::none);
+    CHECK_FALSE(row.meaning.empty());
+    CHECK_FALSE(row.action.empty());
+    // The example carries the row's codes and one of its markers.
+    const auto x = catalog::explain(row.example);
+    REQUIRE(x);
+    CHECK(x->code == std::to_string(row.code));
+    CHECK(x->enhanced == row.enhanced);
+    CHECK(x->provider == row.provider);
+    CHECK(x->meaning == row.meaning);
+    CHECK(x->bounce == std::string(catalog::to_string(row.bounce)));
+    CHECK(catalog::find_provider_reply(row.code, row.enhanced, row.example) == &row);
+    seen.insert({row.provider, row.code});
+  }
+  CHECK(seen.size() > 10);
+}
+
+TEST_CASE("a provider row overrides what the codes alone say", "[catalog][provider]") {
+  // Yahoo's 552 "mailbox not found" is an unknown user (hard), not a full mailbox (soft).
+  const auto yahoo = catalog::explain("552 1 Requested mail action aborted, mailbox not found");
+  REQUIRE(yahoo);
+  CHECK(yahoo->bounce == "hard");
+  CHECK(yahoo->provider == "Yahoo");
+  CHECK_THAT(yahoo->code_meaning, Catch::Contains("storage allocation"));
+  CHECK(catalog::explain("552 Requested mail action aborted")->bounce == "soft");
+  // Orange's 552 5.1.1 OFR_417 is a full mailbox (soft), not an unknown user (hard).
+  const auto orange = catalog::explain("552 5.1.1 Boite du destinataire pleine. OFR_417 [417]");
+  REQUIRE(orange);
+  CHECK(orange->bounce == "soft");
+  CHECK(catalog::explain("552 5.1.1")->bounce == "hard");
+  // Yahoo's TSS tags: temporary at 421 4.7.0, for good at 553 5.7.2; markers ignore case.
+  const auto tss04 = catalog::explain("421 4.7.0 [tss04] Messages from 192.0.2.1 deferred");
+  REQUIRE(tss04);
+  CHECK(tss04->provider == "Yahoo");
+  CHECK(tss04->bounce == "soft");
+  CHECK(catalog::explain("553 5.7.2 [TSS11] All messages ... permanently deferred")->provider ==
+        "Yahoo");
+  // A marker counts only with the row's codes, and text without one is ignored as before.
+  CHECK(catalog::explain("451 4.7.0 [TSS04] deferred")->provider.empty());
+  CHECK(catalog::explain("554 5.7.9 Authentication mechanism is too weak")->provider.empty());
+  CHECK(catalog::explain("554 5.7.9 Message not accepted for policy reasons")->provider == "Yahoo");
+  CHECK(catalog::render(*tss04).find("Provider:   Yahoo") != std::string::npos);
 }
 
 TEST_CASE("standard_reply with an enhanced code uses that code's text", "[catalog][reply]") {
