@@ -3,6 +3,9 @@ loopback smtpd port, relaying every message to one host:port (a Bounceback under
 the DSNs to the senders' domain to another (a Bounceback collecting them), with
 no DNS, soft_bounce off and second-scale retry settings, so a deferred recipient gets a delay
 warning (DSN Action: delayed) within seconds and is returned (Action: failed) soon after.
+Recipients may also be routed one by one to transports of their own (`routes`, `transports`):
+an smtp client with its own options (client address, HELO name, timeouts, TLS, SASL), and its
+own queue, so a lost connection for one recipient never suspends delivery to another.
 Needs root (Postfix's master drops privileges to the `postfix` user, as installed)."""
 import os
 import re
@@ -63,6 +66,7 @@ smtp_destination_recipient_limit = 1000
 smtp_connect_timeout = 5s
 smtp_helo_timeout = 10s
 smtp_data_done_timeout = 10s
+message_size_limit = 64000000
 soft_bounce = no
 queue_run_delay = 1s
 minimal_backoff_time = 1s
@@ -83,22 +87,32 @@ def free_port():
 
 class PrivatePostfix:
     def __init__(self, relay_port, return_port=None, return_domains=("sender.test",),
-                 lifetime="5s"):
+                 lifetime="5s", routes=None, transports=None):
         """Relays to 127.0.0.1:relay_port; mail to the senders' domains (the DSNs) goes to
-        127.0.0.1:return_port when given, so the server under test never sees it."""
+        127.0.0.1:return_port when given, so the server under test never sees it. `routes`
+        ({recipient: (transport, port)}) sends a recipient through one of `transports`
+        ({name: {smtp client parameter: value}}) to 127.0.0.1:port instead."""
         # Not under pytest's tmp_path: its parents are private to root, and Postfix opens its
         # data directory as the `postfix` user.
         self.dir = tempfile.mkdtemp(prefix="bounceback-postfix-")
         self.smtpd_port = free_port()
         os.makedirs(os.path.join(self.dir, "queue"))
         with open(os.path.join(self.dir, "main.cf"), "w") as f:
-            routes = ", ".join(f"{d}=relay:[127.0.0.1]:{return_port}"
-                               for d in sorted(set(return_domains)))
-            transport = f"inline:{{ {routes} }}" if return_port else ""
+            entries = [f"{d} relay:[127.0.0.1]:{return_port}\n"
+                       for d in sorted(set(return_domains))] if return_port else []
+            entries += [f"{rcpt} {name}:[127.0.0.1]:{port}\n"
+                        for rcpt, (name, port) in sorted((routes or {}).items())]
+            table = os.path.join(self.dir, "transport")
+            with open(table, "w") as t:
+                t.writelines(entries)
+            transport = f"texthash:{table}" if entries else ""
             f.write(MAIN_CF.format(dir=self.dir, relay_port=relay_port,
                                    transport_maps=transport, lifetime=lifetime))
         with open(os.path.join(self.dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(smtpd_port=f"127.0.0.1:{self.smtpd_port}"))
+            for name, options in sorted((transports or {}).items()):
+                f.write(f"{name} unix - - n - - smtp\n")
+                f.writelines(f"  -o {k}={v}\n" for k, v in sorted(options.items()))
         # The queue's parent must not be writable by the postfix user (postfix check).
         os.chmod(self.dir, 0o755)
         self.run("postfix", "-c", self.dir, "start")
