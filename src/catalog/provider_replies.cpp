@@ -1,7 +1,8 @@
 // Provider replies whose codes carry a meaning of the provider's own, as data: recognized by a
 // marker in the reply text (Yahoo's bracketed TSS/BL tags, Orange's OFR numbers, Microsoft's
-// wording for an unknown recipient). The built-in personas send these; `explain` reads a pasted
-// one by its row. Meanings and advice are ours; the markers are the providers' own tags.
+// wording for an unknown recipient, Gmail's 4.7.28 and 4.7.29). The built-in personas send
+// these; `explain` reads a pasted one by its row. Meanings and advice are ours; the markers are
+// the providers' own tags.
 #include <algorithm>
 
 #include "catalog/catalog.hpp"
@@ -13,7 +14,35 @@ using B = Bounce;
 
 // {provider, code, enhanced, markers, bounce, meaning, action, note, example}
 constexpr ProviderReply kProviders[] = {
+    // Google (Gmail, Google Workspace): 4.7.28 and 4.7.29 in meanings of Google's own.
+    {"Google", 421, "4.7.0", "very low reputation|Our system has detected that this message is",
+     B::soft, "Gmail rate-limits mail from the sending IP because the IP's reputation is very low.",
+     "Slow down and retry later; authenticate (SPF, DKIM, DMARC), cut complaints and unknown "
+     "recipients, and watch the IP in Google's Postmaster Tools.",
+     "The connection is closed after the reply; retries at a lower rate may pass.",
+     "421-4.7.0 [192.0.2.1      15] Our system has detected that this message is suspicious due "
+     "to the very low reputation of the sending IP address."},
+    {"Google", 421, "4.7.28", "unusual rate", B::soft,
+     "Gmail rate-limits mail from the sender's SPF domain (or IP): it sees an unusual rate of "
+     "unsolicited mail from it.",
+     "Slow down and retry later; check the list for unsolicited recipients and the domain for "
+     "abuse.",
+     "Close to the registered X.7.28 (mail flood), scoped to the SPF domain.",
+     "421-4.7.28 Gmail has detected an unusual rate of mail originating from your SPF domain."},
+    {"Google", 421, "4.7.29", "because this message wasn't sent|over a TLS connection", B::soft,
+     "Gmail rate-limits bulk mail that did not come over TLS.",
+     "Send with STARTTLS; the retry over TLS is accepted.",
+     "The registered X.7.29 means an ARC failure; Gmail uses 4.7.29 for this instead.",
+     "421-4.7.29 Your email has been rate limited because this message wasn't sent over a TLS "
+     "connection."},
     // Microsoft (Outlook.com, Exchange Online): unknown recipients under codes of other subjects.
+    {"Microsoft", 451, "4.4.4", "no mail-enabled subscriptions", B::soft,
+     "Exchange Online holds the recipient's domain in a tenant that has no subscription with "
+     "mail, so it cannot deliver there for now.",
+     "Retry later; if it lasts, the recipient's administrators must fix their tenant or MX.",
+     "A problem at the recipient's side, not of the sender or the message.",
+     "451 4.4.4 Mail received as unauthenticated, incoming to a recipient domain configured in a "
+     "hosted tenant which has no mail-enabled subscriptions."},
     {"Microsoft", 550, "5.4.1", "Recipient address rejected: Access denied", B::hard,
      "Exchange Online does not know the recipient: the domain's directory has no such address, "
      "so the edge refuses it (directory-based edge blocking).",
