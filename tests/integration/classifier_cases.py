@@ -200,6 +200,8 @@ class ScenarioPlanner:
             # Postfix skips a server that greets with 5xx (smtp_skip_5xx_greeting = yes, its
             # default) as if it were down: the message is deferred, then returned.
             expect = "deferred" if stages == ["connect"] else ""
+            if code < 400:  # a success reply of the rule's own: the message is delivered
+                expect = "sent"
         elif rule.get("drop"):
             expect = "lost"
         elif rule.get("hang"):

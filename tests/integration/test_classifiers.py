@@ -301,6 +301,8 @@ def check(run, cases):
             # Delivered (late, or on a retry after the first attempts' replies).
             if "sent" not in said or "bounced" in said or s:
                 problems.append(f"{name}: Postfix {said}, Sisimai {s}, want sent")
+            elif code >= 400 and (said[0] != "deferred" or f" {code} " not in f" {text} "):
+                problems.append(f"{name}: Postfix {said} ({text}), want {code} first, then sent")
             continue
         want = {"bounced": "bounced"}.get(case.expect, "deferred")
         if status != want:
