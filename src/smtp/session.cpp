@@ -105,16 +105,25 @@ void Session::send(std::string_view wire, Output& out) {
   if (transcript_) transcript_->line(false, wire);
 }
 
-std::string_view Session::refused(EventKind kind, std::string_view wire, std::string_view rcpt) {
+std::string_view Session::refused(EventKind kind, std::string_view wire, std::string_view address) {
   Event ev = quiet_event(kind);  // not event(): the sequence counts the events decide() sees
-  ev.rcpt = rcpt;
+  if (kind == EventKind::rcpt) ev.rcpt = address;
+  if (kind == EventKind::mail) ev.from = address;  // not the open transaction's (nested MAIL)
   policy_.refused(ev, wire);
   return wire;
 }
 
-std::string_view Session::refused_rcpt(std::string_view wire, std::string_view arg) {
-  const RcptCommand rc = parse_rcpt(arg);  // a refusal: not the hot path
-  return refused(EventKind::rcpt, wire, rc.error == PathError::none ? rc.address : arg);
+std::string_view Session::refused_command(EventKind kind, std::string_view wire,
+                                          std::string_view arg) {
+  // The path parsed when the error is in the parameters after it.
+  const auto shown = [arg](const auto& c) {
+    return c.error == PathError::syntax || c.error == PathError::bad_address
+               ? arg
+               : std::string_view(c.address);
+  };
+  if (kind == EventKind::rcpt) return refused(kind, wire, shown(parse_rcpt(arg)));
+  if (kind == EventKind::mail) return refused(kind, wire, shown(parse_mail(arg)));
+  return refused(kind, wire);
 }
 
 void Session::protocol_error(std::string_view wire, Output& out) {

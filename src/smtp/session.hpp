@@ -154,9 +154,11 @@ class Session {
   void protocol_error(std::string_view wire, Output& out);
   // Tells the policy about a refusal of MAIL/RCPT/DATA/BDAT that did not go through
   // decide() (Policy::refused); returns `wire`, for the caller to send.
-  std::string_view refused(EventKind kind, std::string_view wire, std::string_view rcpt = {});
-  // refused() for RCPT given its raw argument: the address when it parses.
-  std::string_view refused_rcpt(std::string_view wire, std::string_view arg);
+  // `address`: at rcpt the recipient, at mail the sender refused.
+  std::string_view refused(EventKind kind, std::string_view wire, std::string_view address = {});
+  // refused() given the command's raw argument: at MAIL and RCPT, the address when it
+  // parses, else the argument as written.
+  std::string_view refused_command(EventKind kind, std::string_view wire, std::string_view arg);
   void close_with(std::string_view wire, Output& out);
   void reset_transaction();
   void new_queue_id();

@@ -129,10 +129,9 @@ void Session::command(std::string_view line, Output& out) {
     return close_with(r::pipelining_sync, out);
   if (const std::string_view wire = unmet(*row, cmd.arg); !wire.empty()) {
     // The refusals of the transaction's commands are logged and counted by the Policy.
-    if (row->event == EventKind::rcpt)
-      refused_rcpt(wire, cmd.arg);
-    else if (row->event == EventKind::mail || row->event == EventKind::data)
-      refused(*row->event, wire);
+    if (row->event == EventKind::mail || row->event == EventKind::rcpt ||
+        row->event == EventKind::data)
+      refused_command(*row->event, wire, cmd.arg);
     return protocol_error(wire, out);
   }
   (this->*row->handler)(cmd.arg, out);

@@ -13,26 +13,27 @@ namespace bounceback::smtp {
 namespace r = replies;
 
 void Session::on_mail(std::string_view arg, Output& out) {
-  const auto refuse = [&](std::string_view wire) {
-    protocol_error(refused(EventKind::mail, wire), out);
+  // The refused sender as logged: the address when it parsed, else the argument.
+  const auto refuse = [&](std::string_view wire, std::string_view from) {
+    protocol_error(refused(EventKind::mail, wire, from), out);
   };
   MailCommand m = parse_mail(arg, config_->offered);
   switch (m.error) {
     case PathError::none:
       break;
     case PathError::syntax:
-      return refuse(r::mail_syntax);
+      return refuse(r::mail_syntax, arg);
     case PathError::bad_address:
-      return refuse(r::bad_sender);
+      return refuse(r::bad_sender, arg);
     case PathError::bad_parameter:
-      return refuse(r::bad_parameter);
+      return refuse(r::bad_parameter, m.address);
     case PathError::unknown_parameter:
-      return refuse(r::unknown_parameter);
+      return refuse(r::unknown_parameter, m.address);
   }
   if (m.params.size.value_or(0) > config_->limits.message_size)
-    return send(refused(EventKind::mail, r::size_exceeded), out);
+    return send(refused(EventKind::mail, r::size_exceeded, m.address), out);
   if (facts_.messages >= config_->limits.messages_per_session)
-    return close_with(refused(EventKind::mail, config_->too_many_messages), out);
+    return close_with(refused(EventKind::mail, config_->too_many_messages, m.address), out);
   txn_.from = std::move(m.address);
   txn_.params = std::move(m.params);
   new_queue_id();

@@ -179,6 +179,8 @@ TEST_CASE("session log: the session's own RCPT refusals are attempts", "[scenari
   CHECK(log[3].from == "a@x.test");
   CHECK(log[3].reply.starts_with("452 4.5.3"));
   CHECK(log[4].stage == EventKind::mail);
+  CHECK(log[4].from == "a@x.test");  // the refused MAIL's own sender, its parameters aside
+  CHECK(log[4].rcpt.empty());
   for (const std::size_t i : {0, 1, 3, 4}) {
     CHECK(log[i].outcome == Outcome::refused);
     CHECK(log[i].sent_at == log[i].at);
