@@ -32,6 +32,7 @@ class Case:
     # deferred), "timeout" (no answer: deferred), "sent" (delivered, maybe late or on a retry).
     expect: str = ""
     rule: str = ""  # "scenario#n" for a scenario rule
+    serial: bool = False  # one connection at a time to its server (Postfix reuses it)
     how: str = ""  # what meets the rule, for docs/codes.md ("client 127.0.0.2", "SIZE=")
 
     def __post_init__(self):
@@ -94,7 +95,7 @@ POSTFIX_TIMEOUT = 10
 # Rule keys planned below; a rule with any other key fails the suite until it gets a plan.
 PLANNED = {"on", "rcpt", "from", "helo", "client_ip", "tls", "size_over", "header", "body",
            "probability", "rate_limit", "greylist", "quota", "reply", "delay", "drip",
-           "disconnect", "drop", "hang"}
+           "disconnect", "drop", "hang", "nth_message"}
 # Client addresses Postfix can send from: 127.0.0.0/8 is all local on Linux.
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 
@@ -220,6 +221,15 @@ class ScenarioPlanner:
             how.append(f"{size // 1024} KiB")
         else:
             size = 0
+        serial = "nth_message" in rule
+        if serial:
+            # The Nth message of one session: N messages over one connection, which Postfix
+            # reuses when one at a time may go; the refused one goes on a new session.
+            count = int(re.match(r"\d+", rule["nth_message"]).group())
+            options["smtp_connection_cache_destinations"] = "static:all"
+            how.append("one connection, reused")
+            if expect == "":
+                expect = "sent"
         if count > 1 and "quota" not in rule:
             how.append(f"{count} messages")
         if "greylist" in rule:
@@ -242,7 +252,7 @@ class ScenarioPlanner:
             self.plan.cases.append(Case(
                 the_rcpt, code, enhanced, bounce, sender, label, server,
                 {**options, **extra}, count, size, headers, body, expect, rule_id,
-                "; ".join(how + ([note] if note else [])) or "any message"))
+                how="; ".join(how + ([note] if note else [])) or "any message", serial=serial))
 
 
 def toml_value(v):

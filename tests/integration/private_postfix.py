@@ -87,11 +87,12 @@ def free_port():
 
 class PrivatePostfix:
     def __init__(self, relay_port, return_port=None, return_domains=("sender.test",),
-                 lifetime="5s", routes=None, transports=None):
+                 lifetime="5s", routes=None, transports=None, serial=()):
         """Relays to 127.0.0.1:relay_port; mail to the senders' domains (the DSNs) goes to
         127.0.0.1:return_port when given, so the server under test never sees it. `routes`
         ({recipient: (transport, port)}) sends a recipient through one of `transports`
-        ({name: {smtp client parameter: value}}) to 127.0.0.1:port instead."""
+        ({name: {smtp client parameter: value}}) to 127.0.0.1:port instead; the `serial`
+        transports deliver over one connection at a time (reused for the next message)."""
         # Not under pytest's tmp_path: its parents are private to root, and Postfix opens its
         # data directory as the `postfix` user.
         self.dir = tempfile.mkdtemp(prefix="bounceback-postfix-")
@@ -108,6 +109,7 @@ class PrivatePostfix:
             transport = f"texthash:{table}" if entries else ""
             f.write(MAIN_CF.format(dir=self.dir, relay_port=relay_port,
                                    transport_maps=transport, lifetime=lifetime))
+            f.writelines(f"{name}_destination_concurrency_limit = 1\n" for name in serial)
         with open(os.path.join(self.dir, "master.cf"), "w") as f:
             f.write(MASTER_CF.format(smtpd_port=f"127.0.0.1:{self.smtpd_port}"))
             for name, options in sorted((transports or {}).items()):

@@ -154,8 +154,7 @@ TEST_CASE("every reply code of every built-in scenario is in the catalogue",
 }
 
 // The catalogue's provider rows describe what the personas send: each one is sent by some
-// built-in scenario (so the fidelity suite classifies it through a real Postfix), but those
-// no persona can send yet.
+// built-in scenario, so the fidelity suite classifies it through a real Postfix.
 TEST_CASE("every provider reply of the catalogue is sent by a built-in persona",
           "[scenario][builtin][catalog]") {
   std::set<const catalog::ProviderReply*> sent;
@@ -171,7 +170,6 @@ TEST_CASE("every provider reply of the catalogue is sent by a built-in persona",
   }
   for (const auto& row : catalog::provider_replies()) {
     INFO(row.provider << ' ' << row.code << ' ' << row.enhanced << " " << row.markers);
-    // Yahoo's per-connection message cap needs an nth_message rule of unknown N.
-    if (row.markers != "Max message per connection reached") CHECK(sent.count(&row) == 1);
+    CHECK(sent.count(&row) == 1);
   }
 }
