@@ -46,9 +46,9 @@ SUBJECT_REASONS = {
           "hasmoved", "mesgtoobig", "toomanyconn", "norelaying", "notaccept", "virusdetected",
           "expired"},
 }
-# What Sisimai may call a connection that was dropped or never answered: Postfix's own text
+# What Sisimai must call a connection that was dropped or never answered: Postfix's own text
 # ("lost connection with ... while ...", "conversation ... timed out while ...").
-LOST_REASONS = {"networkerror", "expired", "systemerror", "undefined", "onhold"}
+LOST_REASONS = {"networkerror"}
 
 # Readings that differ from the subject's on purpose, each what the real reply also gets
 # (docs/codes.md lists them). Keyed by recipient (catalogue) or "scenario:recipient".
