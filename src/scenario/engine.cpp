@@ -134,7 +134,8 @@ smtp::Decision Engine::decide(const smtp::Event& e) {
   const auto& rules = s.by_event[k];
   const bool encoded_event =
       (e.kind == EventKind::rcpt || e.kind == EventKind::message) && !s.server.reply_domain.empty();
-  if (rules.empty() && !encoded_event && e.kind != EventKind::rcpt) return {};
+  const bool own_reply = s.server.replies.for_event[k];  // [server] replies words a success
+  if (rules.empty() && !encoded_event && e.kind != EventKind::rcpt && !own_reply) return {};
 
   const TimePoint now = clock_->now();
   std::uint64_t attempt = 0;
@@ -156,7 +157,40 @@ smtp::Decision Engine::decide(const smtp::Event& e) {
     active->hits[*index].fetch_add(1, std::memory_order_relaxed);
     return act(s, s.rules[*index], e, info, now);
   }
-  return encoded_event ? address_encoded(s, e, attempt) : smtp::Decision{};
+  if (encoded_event)
+    if (auto d = address_encoded(s, e, attempt); !d.proceeds()) return d;
+  return own_reply ? server_reply(s, e, now) : smtp::Decision{};
+}
+
+// The scenario's wording of a success ([server] replies), when nothing else decided.
+smtp::Decision Engine::server_reply(const Scenario& s, const smtp::Event& e, TimePoint now) const {
+  smtp::Decision d;
+  if (const ReplyTemplate* t = s.server.replies.find(e)) {
+    d.rule = smtp::Decision::server_reply;
+    d.reply = t->fill(template_values(s, e, {}, now));
+  }
+  return d;
+}
+
+TemplateValues Engine::template_values(const Scenario& s, const smtp::Event& e,
+                                       const MatchInfo& info, TimePoint now) {
+  TemplateValues v;
+  v.rcpt = !info.rcpt.empty() ? info.rcpt
+           : !e.rcpt.empty()  ? e.rcpt
+           : !e.rcpts.empty() ? std::string_view(e.rcpts.front())
+                              : std::string_view{};
+  v.from = e.from;
+  v.helo = helo_of(e);
+  v.client_ip = client_ip_of(e);
+  v.hostname = e.server_name;
+  v.queue_id = e.queue_id;
+  v.session_id = e.session ? std::string_view(e.session->id) : std::string_view{};
+  v.size = e.size;
+  const auto session = KeyHash().add(s.seed).add(e.session ? e.session->number : 0);
+  v.session_token = session.value();
+  v.token = KeyHash(session).add(std::uint64_t{e.sequence}).value();
+  v.now = now;
+  return v;
 }
 
 bool Engine::matches_stateful(const Scenario&, const Rule& rule, const smtp::Event& e,
@@ -190,27 +224,7 @@ smtp::Decision Engine::act(const Scenario& s, const Rule& rule, const smtp::Even
   d.disconnect = rule.disconnect;
   d.drop = rule.drop;
   d.hang = rule.hang;
-  if (rule.reply) {
-    TemplateValues v;
-    v.rcpt = !info.rcpt.empty() ? info.rcpt
-             : !e.rcpt.empty()  ? e.rcpt
-             : !e.rcpts.empty() ? std::string_view(e.rcpts.front())
-                                : std::string_view{};
-    v.from = e.from;
-    v.helo = helo_of(e);
-    v.client_ip = client_ip_of(e);
-    v.hostname = e.server_name;
-    v.queue_id = e.queue_id;
-    v.session_id = e.session ? std::string_view(e.session->id) : std::string_view{};
-    v.size = e.size;
-    v.token = KeyHash()
-                  .add(s.seed)
-                  .add(e.session ? e.session->number : 0)
-                  .add(std::uint64_t{e.sequence})
-                  .value();
-    v.now = now;
-    d.reply = rule.reply->fill(v);
-  }
+  if (rule.reply) d.reply = rule.reply->fill(template_values(s, e, info, now));
   return d;
 }
 

@@ -55,6 +55,9 @@ class Engine final : public smtp::Policy {
                         std::uint64_t attempt, TimePoint now, MatchInfo& info);
   smtp::Decision act(const Scenario& s, const Rule& rule, const smtp::Event& event,
                      const MatchInfo& info, TimePoint now) const;
+  smtp::Decision server_reply(const Scenario& s, const smtp::Event& event, TimePoint now) const;
+  static TemplateValues template_values(const Scenario& s, const smtp::Event& event,
+                                        const MatchInfo& info, TimePoint now);
   smtp::Decision address_encoded(const Scenario& s, const smtp::Event& event,
                                  std::uint64_t attempt);
   static Outcome ended_outcome(std::string_view wire, const smtp::Decision& d);

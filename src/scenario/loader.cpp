@@ -117,10 +117,11 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
     errors.add(n.source(), "server", "expected a table [server], got " + describe(n));
     return;
   }
-  reject_unknown_keys(*t, "server",
-                      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls",
-                       "certificate", "tls_handshake", "users", "reply_domain", "extensions"},
-                      errors);
+  reject_unknown_keys(
+      *t, "server",
+      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls", "certificate",
+       "tls_handshake", "users", "reply_domain", "extensions", "replies"},
+      errors);
   if (const auto* v = t->get("hostname"))
     server.hostname = read_string(*v, "server.hostname", errors);
   if (const auto* v = t->get("banner")) server.banner = read_string(*v, "server.banner", errors);
@@ -141,6 +142,7 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
   if (const auto* v = t->get("reply_domain"))
     if (auto d = read_string(*v, "server.reply_domain", errors)) server.reply_domain = *d;
   if (const auto* v = t->get("extensions")) load_extensions(*v, server, errors);
+  if (const auto* v = t->get("replies")) load_success_replies(*v, server.replies, errors);
   check_requirements(*t, server, errors);
   if (server.hostname && server.hostname->find_first_of(" \t\r\n") != std::string::npos)
     errors.add(t->get("hostname")->source(), "server.hostname", "must not contain spaces");

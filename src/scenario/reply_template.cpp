@@ -12,7 +12,7 @@ struct Placeholder {
   std::string_view name;
   Field field;
 };
-constexpr std::array<Placeholder, 14> placeholders{{{"rcpt", Field::rcpt},
+constexpr std::array<Placeholder, 17> placeholders{{{"rcpt", Field::rcpt},
                                                     {"rcpt_domain", Field::rcpt_domain},
                                                     {"from", Field::from},
                                                     {"from_domain", Field::from_domain},
@@ -25,7 +25,10 @@ constexpr std::array<Placeholder, 14> placeholders{{{"rcpt", Field::rcpt},
                                                     {"session_id", Field::session_id},
                                                     {"token", Field::token},
                                                     {"TOKEN", Field::token_upper},
-                                                    {"timestamp", Field::timestamp}}};
+                                                    {"timestamp", Field::timestamp},
+                                                    {"session_token", Field::session_token},
+                                                    {"unix_time", Field::unix_time},
+                                                    {"date", Field::date}}};
 
 // Client text goes through here: a reply line must not be split or corrupted by it.
 void append_safe(std::string& out, std::string_view s) {
@@ -62,6 +65,14 @@ void append_timestamp(std::string& out, std::chrono::system_clock::time_point t)
   out += static_cast<char>('0' + frac / 10 % 10);
   out += static_cast<char>('0' + frac % 10);
   out += 'Z';
+}
+
+void append_date(std::string& out, std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  out.append(buf, std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm));
 }
 
 void append_hex(std::string& out, std::uint64_t v, bool upper = false) {
@@ -106,7 +117,7 @@ std::optional<ReplyTemplate> ReplyTemplate::parse(std::string_view text, std::st
       error = "unknown placeholder in \"" + std::string(rest.substr(0, rest.find('}') + 1)) +
               "\"; known: {rcpt} {rcpt_domain} {from} {from_domain} {FROM_DOMAIN} {helo} "
               "{client_ip} {hostname} {queue_id} {size} {session_id} "
-              "{token} {TOKEN} {timestamp}";
+              "{token} {TOKEN} {session_token} {timestamp} {unix_time} {date}";
       return std::nullopt;
     }
     if (!literal.empty()) t.segments_.push_back({Field::literal, std::move(literal)});
@@ -169,6 +180,16 @@ smtp::Reply ReplyTemplate::fill(const TemplateValues& v) const {
         break;
       case Field::timestamp:
         append_timestamp(r.text, v.now);
+        break;
+      case Field::session_token:
+        append_hex(r.text, v.session_token);
+        break;
+      case Field::unix_time:
+        r.text += std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(v.now.time_since_epoch()).count());
+        break;
+      case Field::date:
+        append_date(r.text, v.now);
         break;
     }
   }

@@ -1,6 +1,6 @@
 // A scenario reply: code and enhanced code fixed at load time, text with placeholders
 // ({rcpt} {rcpt_domain} {from} {from_domain} {FROM_DOMAIN} {helo} {client_ip} {hostname}
-// {queue_id} {size} {session_id} {token} {TOKEN} {timestamp})
+// {queue_id} {size} {session_id} {token} {TOKEN} {session_token} {timestamp} {unix_time} {date})
 // pre-split into segments so filling it at decide() time is one pass.
 #pragma once
 
@@ -28,9 +28,12 @@ enum class Field : std::uint8_t {
   queue_id,
   size,
   session_id,
-  token,        // 16 hex digits, reproducible from (seed, session, event): id-looking suffixes
-  token_upper,  // the same in capitals, like Microsoft's server tags
-  timestamp,    // the clock's time, "2025-06-23T20:38:28.040Z" as Microsoft prints it
+  token,          // 16 hex digits, reproducible from (seed, session, event): id-looking suffixes
+  token_upper,    // the same in capitals, like Microsoft's server tags
+  timestamp,      // the clock's time, "2025-06-23T20:38:28.040Z" as Microsoft prints it
+  session_token,  // 16 hex digits, one per session: Gmail's id repeated in every reply
+  unix_time,      // the clock's time in seconds since 1970, as Gmail's 250 after the data
+  date,           // the clock's time as RFC 5322 writes it, "Thu, 26 Sep 2019 10:51:20 +0000"
 };
 
 // The values a template may use, gathered by the engine for one event.
@@ -38,6 +41,7 @@ struct TemplateValues {
   std::string_view rcpt, from, helo, client_ip, hostname, queue_id, session_id;
   std::uint64_t size = 0;
   std::uint64_t token = 0;
+  std::uint64_t session_token = 0;
   std::chrono::system_clock::time_point now{};
 };
 

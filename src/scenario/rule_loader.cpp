@@ -187,24 +187,10 @@ bool parse_rate_limit(const toml::node& n, Ctx& c) {
 }
 
 bool parse_reply(const toml::node& n, Ctx& c) {
-  std::string text;
-  if (const auto* arr = n.as_array()) {
-    for (const auto& line : *arr) {
-      const auto s = read_string(line, c.key, c.errors);
-      if (!s) return false;
-      text += (text.empty() ? "" : "\n") + *s;
-    }
-    if (arr->empty()) {
-      c.errors.add(n.source(), c.key, "expected at least one line");
-      return false;
-    }
-  } else if (const auto s = read_string(n, c.key, c.errors)) {
-    text = *s;
-  } else {
-    return false;
-  }
+  const auto text = read_reply_text(n, c.key, c.errors);
+  if (!text) return false;
   std::string error;
-  c.rule.reply = ReplyTemplate::parse(text, error);
+  c.rule.reply = ReplyTemplate::parse(*text, error);
   if (!c.rule.reply) c.errors.add(n.source(), c.key, error);
   return c.rule.reply.has_value();
 }

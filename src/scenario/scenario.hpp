@@ -12,6 +12,7 @@
 #include "scenario/body_regexes.hpp"
 #include "scenario/rule.hpp"
 #include "scenario/rule_index.hpp"
+#include "scenario/success_replies.hpp"
 #include "smtp/session.hpp"
 
 namespace bounceback::scenario {
@@ -41,6 +42,8 @@ struct ServerSettings {
   // The EHLO capability list in the order advertised; what it leaves out the server does not
   // do (smtp/extensions.hpp). Unset: the server's own list.
   std::optional<std::vector<smtp::Extension>> extensions;
+  // The provider's wording of its positive replies, by step; unset steps keep the server's own.
+  SuccessReplies replies;
   std::string reply_domain = "reply.test";  // "" turns address-encoded replies off
 };
 

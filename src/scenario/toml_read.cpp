@@ -107,6 +107,23 @@ std::optional<Pattern> read_pattern(const toml::node& n, const std::string& key,
   return std::nullopt;
 }
 
+std::optional<std::string> read_reply_text(const toml::node& n, const std::string& key,
+                                           ErrorSink& errors) {
+  const auto* arr = n.as_array();
+  if (!arr) return read_string(n, key, errors);
+  if (arr->empty()) {
+    errors.add(n.source(), key, "expected at least one line");
+    return std::nullopt;
+  }
+  std::string text;
+  for (const auto& line : *arr) {
+    const auto s = read_string(line, key, errors);
+    if (!s) return std::nullopt;
+    text += (text.empty() ? "" : "\n") + *s;
+  }
+  return text;
+}
+
 void reject_unknown_keys(const toml::table& table, const std::string& where,
                          std::initializer_list<std::string_view> known, ErrorSink& errors) {
   for (auto&& [k, v] : table) {

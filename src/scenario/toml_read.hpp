@@ -45,6 +45,9 @@ std::optional<std::chrono::milliseconds> read_duration(const toml::node& n, cons
                                                        ErrorSink& errors);
 std::optional<Range> read_range(const toml::node& n, const std::string& key, ErrorSink& errors);
 std::optional<Pattern> read_pattern(const toml::node& n, const std::string& key, ErrorSink& errors);
+// A reply's text: a string, or an array of lines (a multi-line reply), joined with '\n'.
+std::optional<std::string> read_reply_text(const toml::node& n, const std::string& key,
+                                           ErrorSink& errors);
 
 // Reports every key of `table` not in `known` as an error: nothing is silently ignored.
 void reject_unknown_keys(const toml::table& table, const std::string& where,

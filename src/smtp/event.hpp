@@ -80,6 +80,9 @@ struct Decision {
   bool drop = false;                   // close without replying
   bool hang = false;                   // never reply; the client has to time out
   int rule = -1;                       // index of the matching rule, -1 for none
+  // `rule` of the scenario's own success reply ([server] replies): on EHLO its one line is
+  // the greeting line, and the capability list follows it.
+  static constexpr int server_reply = -2;
 
   bool proceeds() const {
     return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang;

@@ -60,6 +60,24 @@ bool is_enhanced_code(std::string_view s) {
   return all_digits(s.substr(d1 + 1, d2 - d1 - 1)) && all_digits(s.substr(d2 + 1));
 }
 
+void append_without_enhanced_codes(std::string_view wire, std::string& out) {
+  while (!wire.empty()) {
+    const auto nl = wire.find('\n');
+    std::string_view line = wire.substr(0, nl == std::string_view::npos ? wire.size() : nl + 1);
+    wire.remove_prefix(line.size());
+    if (line.size() > 4 && (line[3] == ' ' || line[3] == '-')) {
+      std::string_view rest = line.substr(4);
+      const auto end = rest.find_first_of(" \r\n");
+      if (end != std::string_view::npos && is_enhanced_code(rest.substr(0, end))) {
+        out.append(line.substr(0, 4));
+        out.append(rest.substr(rest[end] == ' ' ? end + 1 : end));
+        continue;
+      }
+    }
+    out.append(line);
+  }
+}
+
 // Parses one line "550[ -][X.Y.Z ]text" into code, enhanced and text.
 static bool parse_line(std::string_view line, std::uint16_t& code, std::string& enhanced,
                        std::string_view& text) {

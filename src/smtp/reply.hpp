@@ -27,4 +27,9 @@ bool parse_reply(std::string_view text, Reply& out);
 // True for "X.Y.Z" with X in {2,4,5}, Y 0..999, Z 0..999 (RFC 3463 §2).
 bool is_enhanced_code(std::string_view s);
 
+// Appends the wire reply `wire` (CRLF-terminated lines) to `out` with the enhanced code of
+// every line left out: "250 2.1.0 Ok" becomes "250 Ok". A server that does not offer
+// ENHANCEDSTATUSCODES sends its own replies so (RFC 2034 §3).
+void append_without_enhanced_codes(std::string_view wire, std::string& out);
+
 }  // namespace bounceback::smtp

@@ -74,7 +74,10 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
   std::string custom;
   std::string_view wire = normal;
   if (d.reply) {
-    custom = d.reply->wire();
+    custom = d.reply->wire();  // sent as written, enhanced codes or not
+    wire = custom;
+  } else if (config_->bare_codes) {
+    append_without_enhanced_codes(normal, custom);
     wire = custom;
   }
   const bool reported =
@@ -87,7 +90,8 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
     if (reported) paced_report_ = PacedReport{ev.kind, ev.sequence};
     if (transcript_) transcript_->line(false, wire);
   } else {
-    send(wire, out);
+    out.now += wire;
+    if (transcript_) transcript_->line(false, wire);
   }
   // 421 always closes the channel (§3.8); a scenario may ask to close after any reply.
   if (d.disconnect || wire.starts_with("421")) {
@@ -101,14 +105,26 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
 }
 
 void Session::send(std::string_view wire, Output& out) {
-  out.now += wire;
-  if (transcript_) transcript_->line(false, wire);
+  const std::size_t from = out.now.size();
+  if (config_->bare_codes)
+    append_without_enhanced_codes(wire, out.now);
+  else
+    out.now += wire;
+  if (transcript_) transcript_->line(false, std::string_view(out.now).substr(from));
+}
+
+std::string_view Session::own(std::string_view wire) {
+  if (!config_->bare_codes) return wire;
+  plain_.clear();
+  append_without_enhanced_codes(wire, plain_);
+  return plain_;
 }
 
 std::string_view Session::refused(EventKind kind, std::string_view wire, std::string_view address) {
   Event ev = quiet_event(kind);  // not event(): the sequence counts the events decide() sees
   if (kind == EventKind::rcpt) ev.rcpt = address;
   if (kind == EventKind::mail) ev.from = address;  // not the open transaction's (nested MAIL)
+  wire = own(wire);  // logged as sent
   policy_.refused(ev, wire);
   return wire;
 }
@@ -231,9 +247,17 @@ void Session::greet(std::string_view arg, bool extended, Output& out) {
   const Event ev = event(EventKind::helo, arg);
   Decision d;
   if (!decide(ev, d, out)) return;
-  const std::string& normal = !extended    ? config_->helo
-                              : facts_.tls ? config_->ehlo_tls
-                                           : config_->ehlo_plain;
+  std::string_view normal = !extended    ? config_->helo
+                            : facts_.tls ? config_->ehlo_tls
+                                         : config_->ehlo_plain;
+  std::string greeting;  // the scenario's EHLO greeting line, then the capability list
+  if (extended && d.reply && d.rule == Decision::server_reply) {
+    const std::string_view list = normal.substr(normal.find('\n') + 1);
+    greeting = (list.empty() ? "250 " : "250-") + d.reply->text + "\r\n";
+    greeting += list;
+    normal = greeting;
+    d.reply.reset();
+  }
   if (reply(ev, d, normal, out, Report::refusal)) {
     greeting_ = Greeting::given;
     end_transaction(EventKind::helo, Ending::abandoned);

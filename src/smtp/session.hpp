@@ -39,6 +39,9 @@ struct SessionConfig : Settings {
   // What is left out is not done either (extensions.hpp); prepare() fills `offered`.
   std::vector<Extension> extensions{default_extensions.begin(), default_extensions.end()};
   ExtensionSet offered = every_extension;
+  // ENHANCEDSTATUSCODES is not offered: the server's own replies go out without X.Y.Z codes
+  // (a Decision's reply is sent as written). Set by prepare().
+  bool bare_codes = false;
   bool lists(Extension e) const {
     return std::find(extensions.begin(), extensions.end(), e) != extensions.end();
   }
@@ -150,7 +153,10 @@ class Session {
   // Sends `normal` or the decision's reply; returns whether the reply sent was positive.
   bool reply(const Event& ev, const Decision& d, std::string_view normal, Output& out,
              Report report = Report::never);
+  // Sends one of the server's own replies (without its enhanced codes under bare_codes).
   void send(std::string_view wire, Output& out);
+  // `wire` as the server sends its own replies: itself, or without enhanced codes in plain_.
+  std::string_view own(std::string_view wire);
   void protocol_error(std::string_view wire, Output& out);
   // Tells the policy about a refusal of MAIL/RCPT/DATA/BDAT that did not go through
   // decide() (Policy::refused); returns `wire`, for the caller to send.
@@ -199,6 +205,7 @@ class Session {
     std::uint32_t sequence;
   };
   std::optional<PacedReport> paced_report_;
+  std::string plain_;  // own()'s reply without enhanced codes (bare_codes only)
 };
 
 }  // namespace bounceback::smtp

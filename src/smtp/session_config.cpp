@@ -2,6 +2,7 @@
 // the configured extensions (extensions.hpp).
 
 #include "smtp/auth.hpp"
+#include "smtp/reply.hpp"
 #include "smtp/session.hpp"
 
 namespace bounceback::smtp {
@@ -59,6 +60,15 @@ void SessionConfig::prepare() {
   too_many_messages = "421 4.7.0 " + hostname + " Error: too many messages in one session\r\n";
   bare_lf_rejected = "550 5.5.2 " + hostname + " Error: bare <LF> received\r\n";
   bare_lf_disconnect = "521 5.5.2 " + hostname + " Error: bare <LF> received\r\n";
+  bare_codes = !(offered & bit(Extension::enhancedstatuscodes));
+  if (bare_codes)
+    for (std::string* wire :
+         {&closing_timeout, &closing_errors, &closing_shutdown, &too_many_connections,
+          &too_many_from_address, &too_many_messages, &bare_lf_rejected, &bare_lf_disconnect}) {
+      std::string plain;
+      append_without_enhanced_codes(*wire, plain);
+      *wire = std::move(plain);
+    }
 }
 
 }  // namespace bounceback::smtp

@@ -157,14 +157,14 @@ void Session::finish_message(Output& out, bool chunked) {
   ev.size = chunked ? body.size() : decoder_.size();  // counted past the bound too
   const Decision none;
   if (decoder_.oversize()) {
-    policy_.replied(ev, r::message_too_big, none);
+    policy_.replied(ev, own(r::message_too_big), none);
     send(r::message_too_big, out);
     return reset_transaction();
   }
   if (decoder_.bare_lf() && config_->bare_lf >= BareLfPolicy::reject) {
     const bool close = config_->bare_lf == BareLfPolicy::disconnect;
     const std::string_view wire =
-        close ? std::string_view(config_->bare_lf_disconnect) : r::bare_lf;
+        close ? std::string_view(config_->bare_lf_disconnect) : own(r::bare_lf);
     policy_.replied(ev, wire, none);
     body.clear();
     reset_transaction();
@@ -224,7 +224,7 @@ void Session::stored(bool ok, Output& out) {
 
 void Session::complete_message(bool stored, const Event& ev, const Decision& d, Output& out) {
   if (!stored) {
-    policy_.replied(ev, r::store_failed, Decision{});
+    policy_.replied(ev, own(r::store_failed), Decision{});
     send(r::store_failed, out);
   } else {
     ++facts_.messages;

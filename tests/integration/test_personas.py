@@ -18,7 +18,7 @@ def scenario_file(tmp_path, text, name="persona.toml"):
 NO_DSN_NO_CHUNKING = """
 [server]
 hostname = "mx.persona.test"
-extensions = ["SIZE", "8BITMIME", "PIPELINING", "SMTPUTF8"]
+extensions = ["SIZE", "8BITMIME", "PIPELINING", "SMTPUTF8", "ENHANCEDSTATUSCODES"]
 """
 
 
@@ -29,8 +29,9 @@ def test_ehlo_lists_the_scenario_extensions_in_order(bounceback, tmp_path):
         code, text = s.ehlo("client.test")
         assert code == 250
         assert text.decode().split("\n") == ["mx.persona.test", "SIZE 1000", "8BITMIME",
-                                             "PIPELINING", "SMTPUTF8"]
-        assert set(s.esmtp_features) == {"size", "8bitmime", "pipelining", "smtputf8"}
+                                             "PIPELINING", "SMTPUTF8", "ENHANCEDSTATUSCODES"]
+        assert set(s.esmtp_features) == {"size", "8bitmime", "pipelining", "smtputf8",
+                                         "enhancedstatuscodes"}
         assert not s.has_extn("dsn") and not s.has_extn("chunking")
 
 
