@@ -372,12 +372,7 @@ def test_catalogue_replies_read_as_the_catalogue_says(run):
 
 # Rules that cannot fire today, each a known defect with its issue: the suite requires them to
 # fail, so the day they fire it says to remove them here (and to regenerate docs/codes.md).
-KNOWN_DEFECTS = {
-    # gmail's [server] max_size = "25MiB" pre-empts its own over-25 MiB rule: Postfix will not
-    # send a SIZE= above the advertised limit (its own 5.3.4), and without SIZE= the server's
-    # limit answers 552 5.3.4 before the rule (issue 14: Gmail advertises a larger SIZE).
-    "gmail#0": "pre-empted by the server's max_size",
-}
+KNOWN_DEFECTS = {}
 
 
 def test_scenario_rules_read_as_their_replies_say(run):
