@@ -233,6 +233,13 @@ std::vector<Unmet> unmet_cases() {
        "DATA",
        "503 5.5.1 Error: DATA and BDAT cannot be mixed in one transaction\r\n",
        true},
+      {"chunking (BDAT without CHUNKING)",
+       need::chunking,
+       [](SessionConfig& c) { c.extensions = {Extension::enhancedstatuscodes}; },
+       {"EHLO c", "MAIL FROM:<a@b.example>", "RCPT TO:<c@d.example>"},
+       "BDAT 1 LAST",
+       "502 5.5.1 Error: command not implemented\r\n",
+       true},
   };
 }
 
@@ -272,6 +279,7 @@ TEST_CASE("command table: each precondition gives its reply", "[smtp][command-ta
     CAPTURE(bit);
     CHECK(covered.count(bit) == 1);
   }
+  CHECK(covered.count(need::chunking) == 1);
 }
 
 TEST_CASE("command table: a failed precondition counts as an error", "[smtp][command-table]") {
