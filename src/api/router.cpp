@@ -8,6 +8,7 @@
 
 #include "api/json_stream.hpp"
 #include "api/json_views.hpp"
+#include "api/message_content.hpp"
 #include "api/metrics.hpp"
 #include "api/url.hpp"
 #include "api/web_page.hpp"
@@ -89,6 +90,7 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/messages/{id}", &Router::get_message, ""},
       {"DELETE", "/api/v1/messages/{id}", &Router::delete_message, ""},
       {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw, ""},
+      {"GET", "/api/v1/messages/{id}/attachments/{part}", &Router::get_attachment, ""},
       {"GET", "/api/v1/sessions", &Router::list_sessions, "start limit"},
       {"GET", "/api/v1/sessions/{id}", &Router::get_session, ""},
       {"GET", "/api/v1/attempts", &Router::list_attempts, "from to client_ip start limit"},
@@ -245,7 +247,9 @@ Response Router::get_message(const Request&, const Args& args) const {
   const auto m = ctx_.messages.find(args[0]);
   if (!m) return error_response(404, "no such message");
   const auto session = ctx_.sessions.find(m->message.session_id);
-  return json_response(message_detail(*m, session.get()));
+  json::object o = message_detail(*m, session.get());
+  add_message_content(o, *m);
+  return json_response(o);
 }
 
 Response Router::get_raw(const Request&, const Args& args) const {
@@ -258,6 +262,24 @@ Response Router::get_raw(const Request&, const Args& args) const {
   r.headers.emplace_back("Content-Security-Policy", raw_message_csp);
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + args[0] + ".eml\"");
   return r;
+}
+
+Response Router::get_attachment(const Request&, const Args& args) const {
+  if (!valid_id(args[0])) return error_response(400, "malformed message id");
+  if (!valid_part_id(args[1])) return error_response(400, "malformed part number");
+  const auto m = ctx_.messages.find(args[0]);
+  if (!m) return error_response(404, "no such message");
+  const auto parts = scenario::message_parts(m->message.data);
+  for (const auto& a : parts.attachments) {
+    if (a.part_id != args[1]) continue;
+    Response r;
+    r.content_type = download_type(a.type);
+    r.body = scenario::attachment_bytes(a);
+    r.headers.emplace_back("Content-Security-Policy", raw_message_csp);
+    r.headers.emplace_back("Content-Disposition", download_disposition(a.name, args[1]));
+    return r;
+  }
+  return error_response(404, "no such attachment");
 }
 
 Response Router::delete_messages(const Request&, const Args&) const {

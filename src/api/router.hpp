@@ -50,6 +50,7 @@ class Router {
   Response wait_message(const Request&, const Args&) const;
   Response get_message(const Request&, const Args&) const;
   Response get_raw(const Request&, const Args&) const;
+  Response get_attachment(const Request&, const Args&) const;
   Response delete_messages(const Request&, const Args&) const;
   Response delete_message(const Request&, const Args&) const;
   Response list_sessions(const Request&, const Args&) const;

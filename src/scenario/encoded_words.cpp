@@ -1,4 +1,4 @@
-// RFC 2047 decoding: B (base64) and Q encodings, UTF-8 / US-ASCII / ISO-8859-1 charsets.
+// RFC 2047 decoding: B (base64) and Q encodings, the charsets of text_codecs.hpp.
 // Lenient like mail clients (a word next to text is decoded too), bounded like everything
 // else: a word is looked for only within max_word bytes, so hostile input stays linear.
 #include "scenario/encoded_words.hpp"

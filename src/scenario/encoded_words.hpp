@@ -7,10 +7,11 @@
 
 namespace bounceback::scenario {
 
-// `text` with every well-formed encoded-word in UTF-8, US-ASCII or ISO-8859-1 decoded to
-// UTF-8, and the whitespace between two adjacent encoded-words dropped (RFC 2047 §6.2).
-// Anything else (other charsets, malformed words) stays as written. Never longer than twice
-// `text` (an ISO-8859-1 byte becomes two UTF-8 bytes).
+// `text` with every well-formed encoded-word in a known charset (text_codecs.hpp: UTF-8,
+// US-ASCII, ISO-8859-1, ISO-8859-15, Windows-1252) decoded to UTF-8, and the whitespace between
+// two adjacent encoded-words dropped (RFC 2047 §6.2). Anything else (other charsets, malformed
+// words) stays as written. Never longer than three times `text` (a Windows-1252 byte becomes
+// up to three UTF-8 bytes).
 std::string decode_encoded_words(std::string_view text);
 
 }  // namespace bounceback::scenario

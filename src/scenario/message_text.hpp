@@ -10,8 +10,8 @@ namespace bounceback::scenario {
 
 // The body of `message` decoded as above. A plain 7bit/8bit single-part body (most test
 // mail) is returned as a view into `message`; otherwise the text is built in `storage`.
-// Bounded: multipart nesting at 8 levels, 1,000 parts; the output is never longer than
-// twice the message.
+// Bounded: multipart nesting at 8 levels, 1,000 parts; the output is never longer than three
+// times the message (a Windows-1252 byte can become three UTF-8 bytes).
 std::string_view message_text(std::string_view message, std::string& storage);
 
 }  // namespace bounceback::scenario
