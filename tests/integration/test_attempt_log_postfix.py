@@ -86,4 +86,6 @@ def test_postfix_timing_out_on_a_late_250_matches_the_log_and_the_store(bounceba
     assert first["session_id"] != second["session_id"]
     assert second["reply"] == f"250 2.0.0 Ok: queued as {queue_id}"
     assert (when(first["sent_at"]) - when(first["at"])).total_seconds() >= 3.9
-    assert second["sent_at"] == second["at"]
+    # `at` is the RCPT's time, `sent_at` that of the 250 after the data Postfix pipelines behind
+    # it: the same millisecond on a quiet machine, not always on a loaded one.
+    assert 0 <= (when(second["sent_at"]) - when(second["at"])).total_seconds() < 0.5
