@@ -34,12 +34,12 @@ bool glob(std::string_view p, std::string_view t) {
   return pi == p.size();
 }
 
+}  // namespace
+
 bool contains_icase(std::string_view hay, std::string_view needle) {
   return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
                      [](char a, char b) { return lower(a) == lower(b); }) != hay.end();
 }
-
-}  // namespace
 
 bool address_matches(std::string_view pattern, std::string_view text) {
   return glob(pattern, text);  // without '*' a glob is an exact, case-insensitive match
@@ -65,7 +65,7 @@ bool MessageFilter::matches(const store::StoredMessage& stored) const {
       }))
     return false;
   if (!subject.empty() && !contains_icase(message_subject(m.data), subject)) return false;
-  return true;
+  return query.matches(stored);  // last: it may read the body
 }
 
 }  // namespace bounceback::api

@@ -1,24 +1,29 @@
 // Which captured messages a query means: ?from= ?to= (exact address, case-insensitive, or a
-// glob with '*') and ?subject= (case-insensitive substring). Shared by the list, the
-// long-poll and the event stream.
+// glob with '*'), ?subject= (case-insensitive substring) and ?query= (message_search.hpp).
+// Shared by the list, the long-poll and the event stream.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "api/message_search.hpp"
 #include "store/message_store.hpp"
 
 namespace bounceback::api {
 
 struct MessageFilter {
   std::string from, to, subject;  // empty: any
+  SearchQuery query;
 
-  bool empty() const { return from.empty() && to.empty() && subject.empty(); }
+  bool empty() const { return from.empty() && to.empty() && subject.empty() && query.empty(); }
   bool matches(const store::StoredMessage& message) const;
 };
 
 // The Subject header field of a raw message, unfolded ("" when there is none).
 std::string message_subject(std::string_view data);
+
+// Whether `needle` is in `hay`, ASCII letters compared case-insensitively.
+bool contains_icase(std::string_view hay, std::string_view needle);
 
 // Case-insensitive match of `text` against `pattern`: exact, or a glob when it has '*'.
 bool address_matches(std::string_view pattern, std::string_view text);

@@ -29,11 +29,17 @@ Response json_response(const json::value& v, unsigned status = 200) {
   return r;
 }
 
-MessageFilter filter_of(const Params& query) {
+// nullopt and a 400's message in `error` when `query=` does not parse.
+std::optional<MessageFilter> filter_of(const Params& query, std::string& error) {
   MessageFilter f;
   if (const auto* v = query_value(query, "from")) f.from = *v;
   if (const auto* v = query_value(query, "to")) f.to = *v;
   if (const auto* v = query_value(query, "subject")) f.subject = *v;
+  if (const auto* v = query_value(query, "query")) {
+    auto parsed = parse_search(*v, error);
+    if (!parsed) return std::nullopt;
+    f.query = std::move(*parsed);
+  }
   return f;
 }
 
@@ -83,10 +89,10 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/", &Router::index, "", true},
       {"GET", "/healthz", &Router::healthz, "", true},
       {"GET", "/metrics", &Router::metrics, ""},
-      {"GET", "/api/v1/messages", &Router::list_messages, "from to subject start limit"},
+      {"GET", "/api/v1/messages", &Router::list_messages, "from to subject query start limit"},
       {"DELETE", "/api/v1/messages", &Router::delete_messages, ""},
       {"GET", "/api/v1/messages/wait", &Router::wait_message,
-       "from to subject timeout start limit"},
+       "from to subject query timeout start limit"},
       {"GET", "/api/v1/messages/{id}", &Router::get_message, ""},
       {"DELETE", "/api/v1/messages/{id}", &Router::delete_message, ""},
       {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw, ""},
@@ -101,7 +107,7 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/codes/{code}", &Router::get_code, ""},
       {"GET", "/api/v1/clock", &Router::get_clock, ""},
       {"POST", "/api/v1/clock/advance", &Router::advance_clock, "by"},
-      {"GET", "/api/v1/events", &Router::events, "from to subject"},
+      {"GET", "/api/v1/events", &Router::events, "from to subject query"},
   };
   return table;
 }
@@ -189,11 +195,12 @@ Response Router::list_messages(const Request& request, const Args&) const {
   std::string error;
   const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
   if (!page) return error_response(400, error);
-  const MessageFilter filter = filter_of(request.query);
+  const auto filter = filter_of(request.query, error);
+  if (!filter) return error_response(400, error);
   json::array list;
   std::size_t total = 0;
   for (const auto& m : ctx_.messages.newest_first()) {
-    if (!filter.matches(*m)) continue;
+    if (!filter->matches(*m)) continue;
     if (in_page(total++, *page)) list.push_back(message_summary(*m));
   }
   return json_response(page_json(total, *page, "messages", std::move(list)));
@@ -233,9 +240,11 @@ Response Router::wait_message(const Request& request, const Args&) const {
   std::string error;
   const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
   if (!page) return error_response(400, error);
+  auto filter = filter_of(request.query, error);
+  if (!filter) return error_response(400, error);
   Response r;
   r.deferred.kind = Deferred::Kind::wait;
-  r.deferred.filter = filter_of(request.query);
+  r.deferred.filter = std::move(*filter);
   r.deferred.timeout = timeout;
   r.deferred.start = page->start;
   r.deferred.limit = page->limit;
@@ -467,10 +476,13 @@ Response Router::advance_clock(const Request& request, const Args& args) const {
 // ---- events --------------------------------------------------------------------------------
 
 Response Router::events(const Request& request, const Args&) const {
+  std::string error;
+  auto filter = filter_of(request.query, error);
+  if (!filter) return error_response(400, error);
   Response r;
   r.content_type = "text/event-stream";
   r.deferred.kind = Deferred::Kind::events;
-  r.deferred.filter = filter_of(request.query);
+  r.deferred.filter = std::move(*filter);
   return r;
 }
 

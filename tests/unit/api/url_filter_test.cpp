@@ -58,12 +58,58 @@ TEST_CASE("message filter", "[api]") {
   // RFC 5322 §2.2.3: unfolding removes the CRLF only, the folding whitespace stays.
   CHECK(message_subject(m.message.data) == "Your invoice  is ready");
   CHECK(MessageFilter{}.matches(m));
-  CHECK(MessageFilter{"alice@example.test", "", ""}.matches(m));
-  CHECK(MessageFilter{"", "carol@other.test", ""}.matches(m));
-  CHECK(MessageFilter{"", "*@other.test", ""}.matches(m));
-  CHECK_FALSE(MessageFilter{"", "carol@", ""}.matches(m));  // exact unless a glob
-  CHECK(MessageFilter{"", "", "INVOICE"}.matches(m));
-  CHECK_FALSE(MessageFilter{"", "", "receipt"}.matches(m));
+  CHECK(MessageFilter{"alice@example.test", "", "", {}}.matches(m));
+  CHECK(MessageFilter{"", "carol@other.test", "", {}}.matches(m));
+  CHECK(MessageFilter{"", "*@other.test", "", {}}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "carol@", "", {}}.matches(m));  // exact unless a glob
+  CHECK(MessageFilter{"", "", "INVOICE", {}}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "", "receipt", {}}.matches(m));
   CHECK(address_matches("user1@x.test", "USER1@x.test"));
   CHECK_FALSE(address_matches("user1@x.test", "user10@x.test"));
+}
+
+namespace {
+std::optional<bounceback::api::SearchQuery> search(std::string_view q) {
+  std::string error;
+  auto parsed = bounceback::api::parse_search(q, error);
+  INFO(error);
+  return parsed;
+}
+}  // namespace
+
+TEST_CASE("query= search: words, phrases, fields, exclusion", "[api][search]") {
+  store::StoredMessage m;
+  m.message.from = "app@example.test";
+  m.message.rcpts = {{"bob@example.test", {}}};
+  m.message.data =
+      "From: Shop <noreply@shop.test>\r\nTo: Bob <bob@example.test>\r\nCc: audit@corp.test\r\n"
+      "Subject: =?UTF-8?Q?Votre_re=C3=A7u?=\r\nContent-Transfer-Encoding: quoted-printable\r\n"
+      "\r\nclick https://shop.test/r?t=3D1 to reset\r\n";
+  const auto hit = [&](std::string_view q) {
+    const auto s = search(q);
+    REQUIRE(s);
+    return s->matches(m);
+  };
+  CHECK(hit(""));
+  CHECK(hit("from:app@example.test"));
+  CHECK(hit("from:noreply"));  // the From header too
+  CHECK(hit("to:bob@"));
+  CHECK(hit("to:audit"));  // Cc counts as a recipient
+  CHECK_FALSE(hit("from:bob"));
+  CHECK(hit("subject:reçu"));             // decoded subject
+  CHECK(hit("RESET"));                    // body text, decoded
+  CHECK(hit("https://shop.test/r?t=1"));  // quoted-printable undone
+  CHECK(hit("\"to reset\" from:shop"));
+  CHECK_FALSE(hit("\"reset to\""));
+  CHECK_FALSE(hit("-reset"));
+  CHECK(hit("!invoice reset"));
+  CHECK_FALSE(hit("subject:reset"));  // only in the body
+
+  std::string error;
+  CHECK_FALSE(bounceback::api::parse_search("is:unread", error));
+  CHECK(error.find("\"is:\" is not supported") != std::string::npos);
+  CHECK_FALSE(bounceback::api::parse_search("subject:\"open", error));
+  CHECK_FALSE(bounceback::api::parse_search(std::string(1025, 'a'), error));
+  CHECK_FALSE(bounceback::api::parse_search("a b c d e f g h i j k l m n o p q", error));
+  CHECK(error.find("16 terms") != std::string::npos);
 }
