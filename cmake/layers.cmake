@@ -11,8 +11,8 @@ set(bounceback_layers
   #  part      | may include (besides itself)                   | may not use
   "smtp        |                                                | asio openssl sockets clock"
   "catalog     | smtp                                           | asio openssl sockets clock"
-  "scenario    | smtp catalog                                   | asio openssl sockets clock"
   "report      | smtp                                           | asio openssl sockets clock"
+  "scenario    | smtp catalog report                            | asio openssl sockets clock"
   "log         |                                                | asio openssl sockets"
   "version     |                                                | asio openssl sockets clock"
   "store       | smtp log                                       | asio openssl sockets"

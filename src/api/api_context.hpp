@@ -30,6 +30,11 @@ struct ApiContext {
   std::string api_token;  // non-empty: /api/* and /metrics need "Authorization: Bearer TOKEN"
   store::EventFeed* events = nullptr;  // session_opened/closed, message_rejected for SSE
   RouteLimits routes = {};             // long-poll waits, page sizes
+  // Reactions to accepted messages (DSNs, auto-replies, complaints): their counters for
+  // /metrics, what to do once the clock moved (fire what is due) and on scenario/reset.
+  const scenario::ReactionCounters* reactions = nullptr;
+  std::function<void()> clock_moved = {};
+  std::function<void()> reset_reactions = {};
 };
 
 }  // namespace bounceback::api

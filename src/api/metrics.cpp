@@ -72,6 +72,18 @@ std::string render_metrics(const ApiContext& ctx) {
   one(out, "bounceback_spool_failures_total", "counter", "Failed writes to --store-dir.",
       ctx.messages.spool_failures());
 
+  if (const auto* r = ctx.reactions) {
+    family(out, "bounceback_reactions_total", "counter",
+           "Reactions to accepted messages (DSNs, auto-replies, complaints), by outcome: "
+           "scheduled, generated, refused (queue full), suppressed (RFC 3834), cleared (reset).");
+    sample(out, "bounceback_reactions_total", r->scheduled.load(), "outcome=\"scheduled\"");
+    sample(out, "bounceback_reactions_total", r->generated.load(), "outcome=\"generated\"");
+    sample(out, "bounceback_reactions_total", r->refused.load(), "outcome=\"refused\"");
+    sample(out, "bounceback_reactions_total", r->suppressed.load(), "outcome=\"suppressed\"");
+    sample(out, "bounceback_reactions_total", r->cleared.load(), "outcome=\"cleared\"");
+    one(out, "bounceback_reactions_pending", "gauge", "Reactions waiting for their time.",
+        r->pending.load());
+  }
   one(out, "bounceback_sessions_evicted_total", "counter",
       "Sessions dropped from the session log by --max-sessions or --max-session-bytes.",
       ctx.sessions.evicted());

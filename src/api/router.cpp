@@ -389,6 +389,7 @@ Response Router::put_scenario(const Request& request, const Args&) const {
 
 Response Router::reset_scenario(const Request&, const Args&) const {
   ctx_.engine.reset_state();
+  if (ctx_.reset_reactions) ctx_.reset_reactions();  // pending DSNs, auto-replies, complaints
   return json_response(json::object{{"reset", true}});
 }
 
@@ -470,6 +471,7 @@ Response Router::advance_clock(const Request& request, const Args& args) const {
                  " days (100 years) in all; " + "it is " + days(ctx_.clock.offset()) +
                  " days ahead already. Restart the server to start over");
   }
+  if (ctx_.clock_moved) ctx_.clock_moved();  // reactions now due are generated before we answer
   return get_clock(request, args);
 }
 

@@ -3,7 +3,9 @@
 #include "app/app.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <iostream>
 #include <optional>
@@ -12,6 +14,7 @@
 #include "api/adjustable_clock.hpp"
 #include "api/http/http_server.hpp"
 #include "api/reply_monitor.hpp"
+#include "app/reaction_queue.hpp"
 #include "app/session_config.hpp"
 #include "app/tls.hpp"
 #include "log/log.hpp"
@@ -69,6 +72,25 @@ int serve(const Settings& settings) {
   std::optional<boost::asio::thread_pool> store_pool;
   if (messages.blocking()) store_pool.emplace(settings.store.threads);
 
+  // Reactions to accepted messages (DSNs, auto-replies, complaints) wait on one timer of the
+  // main event loop, set to the first one due on the scenario clock (reaction_queue.hpp).
+  boost::asio::steady_timer reaction_timer(io);
+  std::unique_ptr<ReactionQueue> reactions;
+  auto arm_reactions = [&] {
+    boost::asio::post(io, [&] {
+      const auto wait = reactions->next_wait();
+      if (!wait) return;
+      reaction_timer.expires_after(*wait);
+      reaction_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) reactions->run_due();
+      });
+    });
+  };
+  reactions = std::make_unique<ReactionQueue>(
+      clock, messages, [&](smtp::AcceptedMessage&& m) { messages.store(std::move(m)); },
+      arm_reactions);
+  engine.set_reactor(reactions.get());
+
   net::ServerContext ctx;
   ctx.store_pool = store_pool ? &*store_pool : nullptr;
   ctx.settings = settings.net;
@@ -99,6 +121,9 @@ int serve(const Settings& settings) {
   api::ApiContext api_ctx{messages,     sessions,           engine,         *clock,
                           ctx.counters, &replies,           apply_scenario, settings.api.token,
                           &events,      settings.api.routes};
+  api_ctx.reactions = &reactions->counters();
+  api_ctx.clock_moved = [&] { reactions->clock_moved(); };
+  api_ctx.reset_reactions = [&] { reactions->clear(); };
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
   api::GuardConfig guard = settings.api.guard;

@@ -20,7 +20,7 @@ std::optional<Generated> complaint(const Reporter& rep, const Original& o,
                                    std::string_view recipient, std::string_view feedback_type) {
   if (o.from.empty()) return std::nullopt;
   const auto headers = header_block(o.data);
-  const Returned returned = returned_content(o.data, true, rep.max_returned);
+  const Returned returned = returned_content(o.data, true, rep.max_returned, o.headers_only);
   const std::string arrival = smtp::rfc5322_date(o.arrival);
 
   std::string human;

@@ -69,7 +69,7 @@ Generated delivery_status(const Reporter& rep, const Original& o,
   const Kind kind = kind_of(rcpts);
   // RFC 3461 §4.3: the content only comes back with a failure, and not when RET=HDRS.
   const bool want_whole = kind == Kind::failure && !smtp::iequals(o.ret, "HDRS");
-  const Returned returned = returned_content(o.data, want_whole, rep.max_returned);
+  const Returned returned = returned_content(o.data, want_whole, rep.max_returned, o.headers_only);
   const auto headers = header_block(o.data);
 
   std::string human;

@@ -24,7 +24,6 @@ std::size_t utf8_length(unsigned char lead) {
   return 1;
 }
 
-
 }  // namespace
 
 namespace {

@@ -29,6 +29,11 @@ enum class Action : std::uint8_t { failed, delayed, delivered, relayed };
 std::optional<Action> parse_action(std::string_view name);
 std::string_view to_string(Action a);
 
+// Whether a recipient's NOTIFY (RFC 3461 §4.1: "NEVER" or a list of SUCCESS, FAILURE, DELAY)
+// asks for a DSN with `action`. Without NOTIFY, failures and delays are reported, as Postfix
+// does (§4.1 leaves it to the MTA); relayed counts as SUCCESS.
+bool notify_allows(std::string_view notify, Action action);
+
 // The message reported on, as it was accepted.
 struct Original {
   std::string_view from;       // the reverse path; "" (null) gets no report at all
@@ -38,6 +43,8 @@ struct Original {
   std::string_view helo;
   std::string_view queue_id;
   std::string_view data;  // the message as stored: header fields, blank line, body
+  // `data` holds only the header fields: the message was larger than the returned bound.
+  bool headers_only = false;
   TimePoint arrival{};
 };
 

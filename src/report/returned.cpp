@@ -5,11 +5,12 @@
 
 namespace bounceback::report {
 
-Returned returned_content(std::string_view message, bool want_whole, std::size_t max) {
+Returned returned_content(std::string_view message, bool want_whole, std::size_t max,
+                          bool headers_only) {
   Returned r;
   const auto headers = header_block(message);
   const bool global = has_8bit(headers);
-  if (want_whole && message.size() <= max) {
+  if (want_whole && !headers_only && message.size() <= max) {
     r.whole = true;
     r.type = global ? "message/global" : "message/rfc822";
     append_lines(r.body, message);

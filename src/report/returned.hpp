@@ -19,8 +19,9 @@ struct Returned {
 };
 
 // The whole message when `want_whole` and it fits in `max`, else its header fields (cut at a
-// line end within `max`).
-Returned returned_content(std::string_view message, bool want_whole, std::size_t max);
+// line end within `max`). `headers_only`: `message` is already only the header fields.
+Returned returned_content(std::string_view message, bool want_whole, std::size_t max,
+                          bool headers_only = false);
 
 // "The original message was too large..." when it could not be returned whole though asked.
 std::string_view returned_note(const Returned& r, bool wanted_whole);

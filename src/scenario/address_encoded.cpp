@@ -1,4 +1,5 @@
-// The local-part grammar: ["data-"] CODE ["-" X.Y.Z] ["-" N ("time"|"times")].
+// The local-part grammar: ["data-"] CODE ["-" X.Y.Z] ["-" N ("time"|"times")], and the
+// reaction forms dsn-CODE[-X.Y.Z], ooo and complaint.
 #include "scenario/address_encoded.hpp"
 
 #include <cctype>
@@ -29,18 +30,20 @@ char local_class(std::uint16_t code) {
   return static_cast<char>('0' + code / 100);
 }
 
-}  // namespace
-
-std::optional<EncodedReply> parse_encoded_address(std::string_view address,
-                                                  std::string_view reply_domain) {
+// The local part of `address` when its domain is `reply_domain`.
+std::optional<std::string_view> local_part(std::string_view address,
+                                           std::string_view reply_domain) {
   if (reply_domain.empty()) return std::nullopt;
   if (!address.empty() && address.front() == '<') address.remove_prefix(1);
   if (!address.empty() && address.back() == '>') address.remove_suffix(1);
   const auto at = address.rfind('@');
   if (at == std::string_view::npos || !iequals(address.substr(at + 1), reply_domain))
     return std::nullopt;
-  std::string_view local = address.substr(0, at);
+  return address.substr(0, at);
+}
 
+// ["data-"] CODE ["-" X.Y.Z] ["-" N ("time"|"times")]
+std::optional<EncodedReply> parse_local(std::string_view local) {
   EncodedReply e;
   if (istarts_with(local, "data-")) {
     e.at_message = true;
@@ -72,8 +75,40 @@ std::optional<EncodedReply> parse_encoded_address(std::string_view address,
   return e;
 }
 
+}  // namespace
+
+std::optional<EncodedReply> parse_encoded_address(std::string_view address,
+                                                  std::string_view reply_domain) {
+  const auto local = local_part(address, reply_domain);
+  return local ? parse_local(*local) : std::nullopt;
+}
+
 smtp::Reply encoded_reply(const EncodedReply& e) {
   return catalog::standard_reply(e.code, e.enhanced);
+}
+
+std::optional<EncodedReaction> parse_encoded_reaction(std::string_view address,
+                                                      std::string_view reply_domain) {
+  const auto local = local_part(address, reply_domain);
+  if (!local) return std::nullopt;
+  EncodedReaction r;
+  if (iequals(*local, "ooo")) {
+    r.kind = ReactionKind::auto_reply;
+    return r;
+  }
+  if (iequals(*local, "complaint")) {
+    r.kind = ReactionKind::complaint;
+    return r;
+  }
+  if (!istarts_with(*local, "dsn-")) return std::nullopt;
+  // The rest is the grammar of the RCPT forms, without "data-" or a repeat count.
+  const auto e = parse_local(local->substr(4));
+  if (!e || e->at_message || e->times != 0) return std::nullopt;
+  r.action = e->code >= 500   ? report::Action::failed
+             : e->code >= 400 ? report::Action::delayed
+                              : report::Action::delivered;
+  r.reply = encoded_reply(*e);
+  return r;
 }
 
 }  // namespace bounceback::scenario

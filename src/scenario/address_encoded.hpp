@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "scenario/reaction.hpp"
 #include "smtp/reply.hpp"
 
 namespace bounceback::scenario {
@@ -30,5 +31,16 @@ inline bool applies(const EncodedReply& e, std::uint64_t attempt) {
 
 // The reply, with the catalogue's text.
 smtp::Reply encoded_reply(const EncodedReply& e);
+
+// The forms that accept the message and react later, by mail: dsn-CODE[-X.Y.Z]@ (a DSN
+// reporting that reply: failed for 5xx, delayed for 4xx, delivered for 2xx), ooo@ (an
+// auto-reply) and complaint@ (a complaint report).
+struct EncodedReaction {
+  ReactionKind kind = ReactionKind::dsn;
+  report::Action action = report::Action::failed;
+  smtp::Reply reply;  // dsn: catalogue text
+};
+std::optional<EncodedReaction> parse_encoded_reaction(std::string_view address,
+                                                      std::string_view reply_domain);
 
 }  // namespace bounceback::scenario

@@ -5,6 +5,7 @@
 
 #include "scenario/address_encoded.hpp"
 #include "scenario/hash.hpp"
+#include "scenario/reaction_plan.hpp"
 
 namespace bounceback::scenario {
 
@@ -174,23 +175,11 @@ smtp::Decision Engine::server_reply(const Scenario& s, const smtp::Event& e, Tim
 
 TemplateValues Engine::template_values(const Scenario& s, const smtp::Event& e,
                                        const MatchInfo& info, TimePoint now) {
-  TemplateValues v;
-  v.rcpt = !info.rcpt.empty() ? info.rcpt
-           : !e.rcpt.empty()  ? e.rcpt
-           : !e.rcpts.empty() ? std::string_view(e.rcpts.front())
-                              : std::string_view{};
-  v.from = e.from;
-  v.helo = helo_of(e);
-  v.client_ip = client_ip_of(e);
-  v.hostname = e.server_name;
-  v.queue_id = e.queue_id;
-  v.session_id = e.session ? std::string_view(e.session->id) : std::string_view{};
-  v.size = e.size;
-  const auto session = KeyHash().add(s.seed).add(e.session ? e.session->number : 0);
-  v.session_token = session.value();
-  v.token = KeyHash(session).add(std::uint64_t{e.sequence}).value();
-  v.now = now;
-  return v;
+  const std::string_view rcpt = !info.rcpt.empty() ? info.rcpt
+                                : !e.rcpt.empty()  ? e.rcpt
+                                : !e.rcpts.empty() ? std::string_view(e.rcpts.front())
+                                                   : std::string_view{};
+  return scenario::template_values(e, rcpt, s.seed, now);
 }
 
 bool Engine::matches_stateful(const Scenario&, const Rule& rule, const smtp::Event& e,
@@ -284,6 +273,10 @@ void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::De
         break;
       }
       complete_all(e, {wire, Outcome::accepted, EventKind::message, clock_->now(), paced, true});
+      if (reactor_ && !e.from.empty()) {  // DSNs, auto-replies, complaints: later, by mail
+        auto plan = plan_reactions(*active_.load()->scenario, d.rule, e, wire, clock_->now());
+        if (!plan.reactions.empty()) reactor_->react(e, std::move(plan));
+      }
       break;
     }
     case EventKind::connect:

@@ -15,6 +15,7 @@
 #include "scenario/match.hpp"
 #include "scenario/quota_table.hpp"
 #include "scenario/rate_table.hpp"
+#include "scenario/reaction.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/settings.hpp"
 #include "smtp/event.hpp"
@@ -48,6 +49,9 @@ class Engine final : public smtp::Policy {
                        std::size_t limit) const;
   std::vector<std::uint64_t> rule_hits() const;  // per rule index of the current scenario
   std::uint64_t address_encoded_hits() const { return encoded_hits_.load(); }
+  // Who carries out the reactions of accepted messages (DSNs, auto-replies, complaints);
+  // set once, before serving. Without one, reactions are not planned.
+  void set_reactor(Reactor* reactor) { reactor_ = reactor; }
 
  private:
   struct Active;
@@ -74,6 +78,7 @@ class Engine final : public smtp::Policy {
   RateTable rates_;
   AttemptLog log_;
   std::atomic<std::uint64_t> encoded_hits_{0};
+  Reactor* reactor_ = nullptr;
 };
 
 }  // namespace bounceback::scenario

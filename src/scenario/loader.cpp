@@ -48,6 +48,7 @@ std::optional<Enum> parse_choice(const toml::node& n, const std::string& key,
 constexpr std::array<std::string_view, 5> certificate_names{"valid", "self-signed", "expired",
                                                             "not-yet-valid", "wrong-host"};
 constexpr std::array<std::string_view, 3> tls_handshake_names{"normal", "abort", "close"};
+constexpr std::array<std::string_view, 3> dsn_style_names{"postfix", "gmail", "microsoft"};
 
 void load_users(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
   const auto* t = n.as_table();
@@ -117,11 +118,11 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
     errors.add(n.source(), "server", "expected a table [server], got " + describe(n));
     return;
   }
-  reject_unknown_keys(
-      *t, "server",
-      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls", "certificate",
-       "tls_handshake", "users", "reply_domain", "extensions", "replies"},
-      errors);
+  reject_unknown_keys(*t, "server",
+                      {"hostname", "banner", "max_size", "max_recipients", "auth", "tls",
+                       "certificate", "tls_handshake", "users", "reply_domain", "extensions",
+                       "replies", "dsn_style", "success_dsn"},
+                      errors);
   if (const auto* v = t->get("hostname"))
     server.hostname = read_string(*v, "server.hostname", errors);
   if (const auto* v = t->get("banner")) server.banner = read_string(*v, "server.banner", errors);
@@ -143,6 +144,11 @@ void load_server(const toml::node& n, ServerSettings& server, ErrorSink& errors)
     if (auto d = read_string(*v, "server.reply_domain", errors)) server.reply_domain = *d;
   if (const auto* v = t->get("extensions")) load_extensions(*v, server, errors);
   if (const auto* v = t->get("replies")) load_success_replies(*v, server.replies, errors);
+  if (const auto* v = t->get("dsn_style"))
+    if (auto style = parse_choice<report::Style>(*v, "server.dsn_style", dsn_style_names, errors))
+      server.dsn_style = *style;
+  if (const auto* v = t->get("success_dsn"))
+    if (auto b = read_bool(*v, "server.success_dsn", errors)) server.success_dsn = *b;
   check_requirements(*t, server, errors);
   if (server.hostname && server.hostname->find_first_of(" \t\r\n") != std::string::npos)
     errors.add(t->get("hostname")->source(), "server.hostname", "must not contain spaces");

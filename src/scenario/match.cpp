@@ -48,6 +48,24 @@ std::string_view helo_of(const smtp::Event& e) {
   return e.kind == smtp::EventKind::helo ? e.argument : std::string_view(session_of(e).helo);
 }
 
+TemplateValues template_values(const smtp::Event& e, std::string_view rcpt, std::uint64_t seed,
+                               std::chrono::system_clock::time_point now) {
+  TemplateValues v;
+  v.rcpt = rcpt;
+  v.from = e.from;
+  v.helo = helo_of(e);
+  v.client_ip = e.session ? std::string_view(e.session->client_ip) : std::string_view{};
+  v.hostname = e.server_name;
+  v.queue_id = e.queue_id;
+  v.session_id = e.session ? std::string_view(e.session->id) : std::string_view{};
+  v.size = e.size;
+  const auto session = KeyHash().add(seed).add(e.session ? e.session->number : 0);
+  v.session_token = session.value();
+  v.token = KeyHash(session).add(std::uint64_t{e.sequence}).value();
+  v.now = now;
+  return v;
+}
+
 std::string_view auth_user_of(const smtp::Event& e) {
   // At `auth` the session has not recorded the user yet: it passes it as the argument.
   const auto& user = session_of(e).auth_user;

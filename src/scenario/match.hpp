@@ -2,6 +2,7 @@
 // client, TLS, size, headers, body, message number, seeded probability).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -28,5 +29,10 @@ double probability_draw(std::uint64_t seed, const smtp::Event& event, std::uint3
 // The HELO name and authenticated user as a rule sees them at `event`.
 std::string_view helo_of(const smtp::Event& event);
 std::string_view auth_user_of(const smtp::Event& event);
+
+// What a reply template at `event` fills in, for recipient `rcpt`; the tokens are
+// reproducible from (seed, session) and (seed, session, event number).
+TemplateValues template_values(const smtp::Event& event, std::string_view rcpt, std::uint64_t seed,
+                               std::chrono::system_clock::time_point now);
 
 }  // namespace bounceback::scenario

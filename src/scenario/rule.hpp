@@ -10,6 +10,7 @@
 
 #include "scenario/cidr.hpp"
 #include "scenario/pattern.hpp"
+#include "scenario/reaction.hpp"
 #include "scenario/reply_template.hpp"
 #include "scenario/units.hpp"
 #include "smtp/event.hpp"
@@ -64,6 +65,7 @@ struct Rule {
   std::optional<ReplyTemplate> reply;
   std::chrono::milliseconds delay{0}, drip{0};
   bool disconnect = false, drop = false, hang = false;
+  Reactions reactions;  // at message: DSNs, auto-reply, complaint sent later (reaction.hpp)
 
   bool stateful() const { return attempts || greylist || quota || rate_limit; }
 };

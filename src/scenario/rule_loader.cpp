@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "scenario/reaction_loader.hpp"
+
 namespace bounceback::scenario {
 namespace {
 
@@ -207,7 +209,7 @@ struct KeySpec {
 };
 
 // `on` is read first, separately. Matchers, stateful conditions, then actions.
-const std::array<KeySpec, 21> key_specs{{
+const std::array<KeySpec, 24> key_specs{{
     {"from", transaction, pattern_key<&Rule::from>},
     {"rcpt", with_rcpt, pattern_key<&Rule::rcpt>},
     {"helo", after_connect, pattern_key<&Rule::helo>},
@@ -251,6 +253,17 @@ const std::array<KeySpec, 21> key_specs{{
     {"hang", all_events,
      [](const toml::node& n, Ctx& c) {
        return assign_value(c.rule.hang, read_bool(n, c.key, c.errors));
+     }},
+    // Reactions later, by mail, to an accepted message (scenario/reaction.hpp).
+    {"dsn", event_bit(K::message),
+     [](const toml::node& n, Ctx& c) { return read_dsn(n, c.rule.reactions, c.key, c.errors); }},
+    {"auto_reply", event_bit(K::message),
+     [](const toml::node& n, Ctx& c) {
+       return read_auto_reply(n, c.rule.reactions, c.key, c.errors);
+     }},
+    {"complaint", event_bit(K::message),
+     [](const toml::node& n, Ctx& c) {
+       return read_complaint(n, c.rule.reactions, c.key, c.errors);
      }},
 }};
 
@@ -302,6 +315,13 @@ void check_actions(const Rule& r, const toml::table& t, const std::string& where
                std::string("is never sent with ") + (r.drop ? "drop" : "hang") + " = true");
   if (r.drop && r.drip.count() > 0)
     errors.add(t.source(), where + ".drip", "is never used with drop");
+  // A reaction follows a message that was accepted: not one refused, dropped or hung.
+  if (r.reactions.any() && (r.drop || r.hang || (r.reply && r.reply->raw().code >= 400)))
+    errors.add(t.source(), where,
+               "dsn, auto_reply and complaint follow an accepted message: they cannot go with " +
+                   std::string(r.drop   ? "drop"
+                               : r.hang ? "hang"
+                                        : "a 4xx/5xx reply"));
 }
 
 }  // namespace

@@ -45,6 +45,10 @@ struct ServerSettings {
   // The provider's wording of its positive replies, by step; unset steps keep the server's own.
   SuccessReplies replies;
   std::string reply_domain = "reply.test";  // "" turns address-encoded replies off
+  // Whose wording the DSNs take (Postfix, Gmail, Microsoft), and whether a recipient whose
+  // NOTIFY asks for SUCCESS gets a "delivered" DSN (RFC 3461) without a rule saying so.
+  report::Style dsn_style = report::Style::postfix;
+  bool success_dsn = true;
 };
 
 struct Scenario {

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "smtp/command.hpp"
 #include "smtp/reply.hpp"
 
 namespace bounceback::smtp {
@@ -64,11 +65,12 @@ struct Event {
   std::string_view from;               // reverse path of the transaction ("" for <>)
   std::string_view rcpt;               // at rcpt: the recipient being added
   std::span<const std::string> rcpts;  // recipients accepted so far
-  std::uint32_t nth_message = 0;       // 1-based index of the current transaction's message
-  std::uint64_t size = 0;              // SIZE= at mail/rcpt/data, actual bytes at message
-  std::string_view queue_id;           // of the current transaction
-  std::string_view message;            // at message: the whole message (headers and body)
-  std::string_view auth_mechanism;     // at auth
+  std::span<const RcptParams> rcpt_params;  // beside rcpts: each one's NOTIFY and ORCPT
+  std::uint32_t nth_message = 0;            // 1-based index of the current transaction's message
+  std::uint64_t size = 0;                   // SIZE= at mail/rcpt/data, actual bytes at message
+  std::string_view queue_id;                // of the current transaction
+  std::string_view message;                 // at message: the whole message (headers and body)
+  std::string_view auth_mechanism;          // at auth
 };
 
 // The Policy's answer. The default means "proceed normally".

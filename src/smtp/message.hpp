@@ -28,6 +28,9 @@ struct AcceptedMessage {
   bool esmtp = false;           // greeted with EHLO (Received "with ESMTP"), else HELO
   bool tls = false;
   bool chunked = false;  // arrived by BDAT (RFC 3030)
+  // "" for a message a client sent; "dsn", "auto-reply" or "complaint" for one Bounceback
+  // wrote in reaction to another (docs/scenarios.md, "Accepted now, bounced later").
+  std::string generated;
 };
 
 // Where accepted messages go. store() returns only once the message is safe (in memory,

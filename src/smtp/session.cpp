@@ -32,6 +32,7 @@ Event Session::event(EventKind kind, std::string_view arg) {
   ev.argument = arg;
   ev.from = txn_.from;
   ev.rcpts = txn_.rcpts;
+  ev.rcpt_params = txn_.rcpt_params;
   ev.nth_message = facts_.messages + 1;
   ev.size = txn_.params.size.value_or(0);
   ev.queue_id = txn_.queue_id;

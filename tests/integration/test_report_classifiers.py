@@ -12,9 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import missing_tool, need_tool
-
-HERE = os.path.join(os.path.dirname(__file__), "classifiers")
+import bounce_readers
 SAMPLES = os.environ.get("BOUNCEBACK_REPORT_SAMPLES", "build/tests/report_samples")
 
 # What Sisimai should call each failure reply of report_samples.cpp, by recipient.
@@ -34,22 +32,11 @@ def samples(tmp_path_factory):
 
 
 def sisimai(paths):
-    need_tool("perl")
-    run = subprocess.run(["perl", os.path.join(HERE, "sisimai_classify.pl"), *paths],
-                         capture_output=True, text=True)
-    if "Can't locate Sisimai.pm" in run.stderr:
-        missing_tool("Sisimai is not installed (libsisimai-perl)")
-    assert run.returncode == 0, run.stderr
-    return {(r["file"], r["recipient"]): r for r in map(json.loads, run.stdout.splitlines())}
+    return {(r["file"], r["recipient"]): r for r in bounce_readers.sisimai(paths)}
 
 
 def flufl(paths):
-    run = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "flufl_classify.py"), *paths],
-                         capture_output=True, text=True)
-    if "No module named 'flufl'" in run.stderr:
-        missing_tool("flufl.bounce is not installed (python3-flufl.bounce)")
-    assert run.returncode == 0, run.stderr
-    return {r["file"]: r for r in map(json.loads, run.stdout.splitlines())}
+    return bounce_readers.flufl(paths)
 
 
 def test_every_report_is_well_formed_mime(samples):

@@ -1,0 +1,214 @@
+// Queuing a message's reactions, and turning the due ones into messages (src/report).
+#include "app/reaction_queue.hpp"
+
+#include "log/log.hpp"
+#include "report/mime.hpp"
+
+namespace bounceback::app {
+
+// What a reaction needs of the message it reacts to, copied once per message: the envelope,
+// and the message itself when it fits the returned-content bound, else its header fields.
+struct ReactionQueue::Original {
+  std::string from, envid, ret, client_ip, helo, queue_id, data, hostname;
+  bool headers_only = false;
+  TimePoint arrival{};
+
+  report::Original view() const {
+    report::Original o;
+    o.from = from;
+    o.envid = envid;
+    o.ret = ret;
+    o.client_ip = client_ip;
+    o.helo = helo;
+    o.queue_id = queue_id;
+    o.data = data;
+    o.headers_only = headers_only;
+    o.arrival = arrival;
+    return o;
+  }
+};
+
+namespace {
+
+constexpr std::size_t max_returned = report::Reporter{}.max_returned;
+
+std::string_view kind_name(scenario::ReactionKind k) {
+  switch (k) {
+    case scenario::ReactionKind::dsn:
+      return "dsn";
+    case scenario::ReactionKind::auto_reply:
+      return "auto-reply";
+    case scenario::ReactionKind::complaint:
+      return "complaint";
+  }
+  return {};
+}
+
+}  // namespace
+
+ReactionQueue::ReactionQueue(std::shared_ptr<const scenario::Clock> clock,
+                             store::MessageStore& store, Deliver deliver, Arm arm)
+    : clock_(std::move(clock)), store_(store), deliver_(std::move(deliver)), arm_(std::move(arm)) {}
+
+void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
+  const auto stored = store_.find(e.queue_id);
+  if (!stored) {  // evicted already (--max-messages): nothing left to return
+    log::warn("reaction lost: message no longer stored", {{"queue_id", e.queue_id}});
+    counters_.refused.fetch_add(plan.reactions.size());
+    return;
+  }
+  const auto& m = stored->message;
+  auto original = std::make_shared<Original>();
+  original->from = m.from;
+  original->envid = m.params.envid;
+  original->ret = m.params.ret;
+  original->client_ip = m.client_ip;
+  original->helo = m.helo;
+  original->queue_id = m.queue_id;
+  original->hostname = e.server_name;
+  original->arrival = clock_->now();
+  if (m.data.size() <= max_returned) {
+    original->data = m.data;
+  } else {
+    original->data = report::header_block(m.data).substr(0, max_returned + 1);
+    original->headers_only = true;
+  }
+
+  // One DSN per (message, time): every recipient whose DSN is due then is in it.
+  std::multimap<TimePoint, Pending> batch;
+  for (auto& r : plan.reactions) {
+    if (r.rcpt >= m.rcpts.size()) continue;
+    const auto due = original->arrival + r.after;
+    Pending* dsn = nullptr;
+    if (r.kind == scenario::ReactionKind::dsn)
+      for (auto [it, end] = batch.equal_range(due); it != end; ++it)
+        if (it->second.kind == scenario::ReactionKind::dsn) dsn = &it->second;
+    if (!dsn) {
+      Pending p;
+      p.kind = r.kind;
+      p.style = plan.style;
+      p.original = original;
+      p.subject = std::move(r.subject);
+      p.text = std::move(r.text);
+      p.feedback_type = std::move(r.feedback_type);
+      dsn = &batch.emplace(due, std::move(p))->second;
+    }
+    const auto& rcpt = m.rcpts[r.rcpt];
+    dsn->rcpts.push_back({rcpt.address, rcpt.params.orcpt, r.action, std::move(r.reply)});
+  }
+
+  bool earliest = false;
+  std::size_t refused = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [due, p] : batch) {
+      if (queue_.size() >= max_pending) {
+        ++refused;
+        continue;
+      }
+      earliest = earliest || queue_.empty() || due < queue_.begin()->first;
+      queue_.emplace(due, std::move(p));
+    }
+    counters_.pending.store(queue_.size());
+  }
+  counters_.scheduled.fetch_add(batch.size() - refused);
+  if (refused) {
+    counters_.refused.fetch_add(refused);
+    log::warn("reactions refused: queue full",
+              {{"queue_id", e.queue_id}, {"refused", refused}, {"max_pending", max_pending}});
+  }
+  // What is due at once (after = 0) is generated now, on this thread, so that it is stored
+  // before the session reads its next command: a client that saw its QUIT answered finds it.
+  if (!batch.empty() && batch.begin()->first <= original->arrival)
+    run_due();
+  else if (earliest)
+    arm_();
+}
+
+void ReactionQueue::run_due() {
+  std::vector<Pending> due;
+  const auto now = clock_->now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = queue_.begin();
+    for (; it != queue_.end() && it->first <= now; ++it) due.push_back(std::move(it->second));
+    queue_.erase(queue_.begin(), it);
+    counters_.pending.store(queue_.size());
+  }
+  for (const auto& p : due) {
+    auto message = generate(p, now, ++next_unique_);
+    if (!message) {  // RFC 3834 §2: an automatic, list or bulk original gets no auto-reply
+      counters_.suppressed.fetch_add(1);
+      log::info("auto-reply not sent: the original is automatic, bulk or from a list",
+                {{"about", p.original->queue_id}});
+      continue;
+    }
+    log::info("generated", {{"kind", kind_name(p.kind)},
+                            {"id", message->queue_id},
+                            {"to", message->rcpts.front().address},
+                            {"about", p.original->queue_id}});
+    counters_.generated.fetch_add(1);
+    deliver_(std::move(*message));
+  }
+  arm_();
+}
+
+void ReactionQueue::clear() {
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    dropped = queue_.size();
+    queue_.clear();
+    counters_.pending.store(0);
+  }
+  counters_.cleared.fetch_add(dropped);
+}
+
+std::optional<std::chrono::milliseconds> ReactionQueue::next_wait() const {
+  std::lock_guard lock(mutex_);
+  if (queue_.empty()) return std::nullopt;
+  return std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(
+                                                    queue_.begin()->first - clock_->now()));
+}
+
+std::optional<smtp::AcceptedMessage> ReactionQueue::generate(const Pending& p, TimePoint now,
+                                                             std::uint64_t unique) const {
+  const Original& o = *p.original;
+  report::Reporter rep;
+  rep.hostname = o.hostname;
+  rep.style = p.style;
+  rep.now = now;
+  rep.unique = unique;
+  rep.user_agent = "Bounceback";
+  const auto original = o.view();
+  std::optional<report::Generated> g;
+  if (p.kind == scenario::ReactionKind::dsn) {
+    std::vector<report::RecipientOutcome> outcomes;
+    for (const auto& r : p.rcpts) {
+      report::RecipientOutcome out;
+      out.address = r.address;
+      out.orcpt = r.orcpt;
+      out.action = r.action;
+      out.reply = r.reply;
+      out.last_attempt = now;
+      if (r.action == report::Action::delayed) out.will_retry_until = o.arrival + retry_for;
+      outcomes.push_back(std::move(out));
+    }
+    g = report::delivery_status(rep, original, outcomes);
+  } else if (p.kind == scenario::ReactionKind::auto_reply) {
+    g = report::auto_reply(rep, original, p.rcpts.front().address, {p.subject, p.text});
+  } else {
+    g = report::complaint(rep, original, p.rcpts.front().address, p.feedback_type);
+  }
+  if (!g) return std::nullopt;
+  smtp::AcceptedMessage m;
+  m.queue_id = o.queue_id + "-" + std::string(kind_name(p.kind)) + "-" + std::to_string(unique);
+  m.from = std::move(g->from);
+  m.rcpts.push_back({std::move(g->to), {}});
+  m.data = std::move(g->data);
+  m.server_hostname = o.hostname;
+  m.generated = kind_name(p.kind);
+  return m;
+}
+
+}  // namespace bounceback::app
