@@ -9,6 +9,7 @@
 #include "api/adjustable_clock.hpp"
 #include "api/reply_monitor.hpp"
 #include "api/settings.hpp"
+#include "net/relay_counters.hpp"
 #include "net/server_counters.hpp"
 #include "scenario/engine.hpp"
 #include "store/event_feed.hpp"
@@ -35,6 +36,7 @@ struct ApiContext {
   const scenario::ReactionCounters* reactions = nullptr;
   std::function<void()> clock_moved = {};
   std::function<void()> reset_reactions = {};
+  const net::RelayCounters* relay = nullptr;  // with --return-relay
 };
 
 }  // namespace bounceback::api

@@ -84,6 +84,14 @@ std::string render_metrics(const ApiContext& ctx) {
     one(out, "bounceback_reactions_pending", "gauge", "Reactions waiting for their time.",
         r->pending.load());
   }
+  if (const auto* r = ctx.relay) {
+    family(out, "bounceback_return_relay_total", "counter",
+           "Generated messages sent to --return-relay, by outcome: delivered, retried (an "
+           "attempt that got a 4xx or no answer), failed (given up).");
+    sample(out, "bounceback_return_relay_total", r->delivered.load(), "outcome=\"delivered\"");
+    sample(out, "bounceback_return_relay_total", r->retried.load(), "outcome=\"retried\"");
+    sample(out, "bounceback_return_relay_total", r->failed.load(), "outcome=\"failed\"");
+  }
   one(out, "bounceback_sessions_evicted_total", "counter",
       "Sessions dropped from the session log by --max-sessions or --max-session-bytes.",
       ctx.sessions.evicted());

@@ -19,6 +19,7 @@
 #include "app/tls.hpp"
 #include "log/log.hpp"
 #include "net/io_pool.hpp"
+#include "net/return_relay.hpp"
 #include "net/smtp_server.hpp"
 #include "scenario/engine.hpp"
 #include "scenario/loader.hpp"
@@ -86,8 +87,22 @@ int serve(const Settings& settings) {
       });
     });
   };
+  std::unique_ptr<net::ReturnRelay> relay;  // --return-relay: generated mail also goes there
+  if (!settings.net.return_relay.empty()) {
+    try {
+      relay =
+          std::make_unique<net::ReturnRelay>(io, settings.net.return_relay, settings.smtp.hostname);
+    } catch (const std::exception& e) {
+      std::cerr << "bounceback: --return-relay: " << e.what() << '\n';
+      return 2;
+    }
+  }
   reactions = std::make_unique<ReactionQueue>(
-      clock, messages, [&](smtp::AcceptedMessage&& m) { messages.store(std::move(m)); },
+      clock, messages,
+      [&](smtp::AcceptedMessage&& m) {
+        if (relay) relay->send(m);
+        messages.store(std::move(m));
+      },
       arm_reactions);
   engine.set_reactor(reactions.get());
 
@@ -124,6 +139,7 @@ int serve(const Settings& settings) {
   api_ctx.reactions = &reactions->counters();
   api_ctx.clock_moved = [&] { reactions->clock_moved(); };
   api_ctx.reset_reactions = [&] { reactions->clear(); };
+  api_ctx.relay = relay ? &relay->counters() : nullptr;
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
   api::GuardConfig guard = settings.api.guard;

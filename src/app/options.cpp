@@ -296,6 +296,9 @@ const std::vector<OptionRow>& table() {
        }},
       {"Capture",
        {
+           text("return-relay", "ADDR:PORT",
+                "also deliver generated DSNs, auto-replies and complaints there over SMTP",
+                AT(net.return_relay)),
            text("store-dir", "DIR",
                 "also write accepted messages as DIR/<id>.eml, fsynced before 250", AT(store.dir)),
            count("store-threads", "threads writing and fsyncing --store-dir files, in parallel",

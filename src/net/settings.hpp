@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 namespace bounceback::net {
 
@@ -24,6 +25,9 @@ struct Settings {
   // and retrying at once would spin until a connection closes. Short, so that accepting
   // resumes soon after descriptors free up.
   std::chrono::milliseconds accept_backoff{50};
+  // "ADDR:PORT": generated messages (DSNs, auto-replies, complaints) are also delivered there
+  // over SMTP (net/return_relay.hpp). "": kept in the capture only.
+  std::string return_relay;
   std::size_t max_connections = 10000;     // beyond: 421 4.7.0 and close
   std::size_t max_connections_per_ip = 0;  // 0: off (a test double's clients share 127.0.0.1)
   // Per connection, allocated once the client sends; must hold the longest line the session
