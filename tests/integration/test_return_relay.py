@@ -1,12 +1,15 @@
 """--return-relay: every generated message is also delivered over SMTP to the relay (here a
 second Bounceback, a real SMTP server): a 4xx is retried with back-off, a 5xx given up, a relay
 that is down is retried then given up, each outcome logged and counted in /metrics, and the
-generated message stays in the first server's capture whatever happens."""
+generated message stays in the first server's capture whatever happens; and a private Postfix
+as the relay accepts the DSN and passes it on."""
 import json
 import smtplib
 import time
 
-from conftest import http_call
+import bounce_readers
+from conftest import http_call, need_tool
+from private_postfix import PrivatePostfix
 
 
 def send(server, rcpts, sender="sender@example.test"):
@@ -79,3 +82,26 @@ def test_a_relay_that_is_down_is_retried_not_fatal(bounceback):
     assert wait_for(lambda: metric(server, "retried") >= 1)
     assert server.wait_for_log("return relay: will retry")
     assert len([m for m in messages(server) if m["generated"] == "dsn"]) == 1
+
+
+def test_a_real_postfix_accepts_and_relays_the_dsn(bounceback, tmp_path):
+    """The return relay is a private Postfix (a real MTA), which relays the DSN on to a
+    collecting Bounceback: what a real MX makes of our null-sender DSN."""
+    need_tool("postfix")
+    need_tool("postqueue")
+    collector = bounceback()
+    postfix = PrivatePostfix(collector.smtp_port)
+    try:
+        server = bounceback("--return-relay", f"127.0.0.1:{postfix.smtpd_port}")
+        send(server, ["dsn-550-5.1.1@reply.test"])
+        assert wait_for(lambda: len(messages(collector)) == 1, timeout=30), postfix.log()
+        got = messages(collector)[0]
+        assert got["from"] == "" and got["to"] == ["sender@example.test"]
+        status, _, raw = http_call(collector, "GET", f"/api/v1/messages/{got['id']}/raw")
+        path = tmp_path / "dsn.eml"
+        path.write_bytes(raw)
+        found = {r["recipient"]: r for r in bounce_readers.sisimai([str(path)])}
+        assert found["dsn-550-5.1.1@reply.test"]["reason"] == "userunknown"
+        assert metric(server, "delivered") == 1
+    finally:
+        postfix.stop()
