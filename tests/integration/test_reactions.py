@@ -165,3 +165,20 @@ def test_notify_success_gets_a_delivered_dsn(bounceback, tmp_path):
     path = raw(server, tmp_path, dsns[0])
     assert b"Content-Type: text/rfc822-headers\r\n" in open(path, "rb").read()
     assert sisimai(path)["someone@example.net"]["reason"] == "delivered"
+
+
+def test_personas_write_their_providers_dsns(bounceback, tmp_path):
+    # gmail offers no DSN extension, so the client sends no DSN parameters (NOTIFY defaults to
+    # failures, RFC 3461 §4.1); outlook's persona is asked with them.
+    for persona, subject, notify in (("gmail", "Delivery Status Notification (Failure)", None),
+                                     ("outlook", "Undeliverable: Quarterly report", "FAILURE")):
+        server = bounceback("--scenario", persona)
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+            s.ehlo("client.example.test")
+            options = [f"NOTIFY={notify}"] if notify else []
+            assert s.sendmail("sender@example.test", ["dsn-550-5.1.1@reply.test"], MESSAGE,
+                              rcpt_options=options) == {}
+        [dsn] = generated(server, "dsn")
+        assert dsn["subject"] == subject, (persona, dsn)
+        found = sisimai(raw(server, tmp_path, dsn))
+        assert found["dsn-550-5.1.1@reply.test"]["reason"] == "userunknown", (persona, found)
