@@ -16,9 +16,10 @@ namespace bounceback::api {
 using Params = std::vector<std::pair<std::string, std::string>>;  // decoded, in order
 
 struct Request {
-  std::string method;  // "GET", "PUT", ...
-  std::string path;    // raw (still percent-encoded), without the query
-  Params query;        // decoded
+  std::string method;     // "GET", "PUT", ...
+  std::string path;       // raw (still percent-encoded), without the query
+  Params query;           // decoded
+  std::string raw_query;  // as received, for routes that decode it their own way (Mailpit's)
   std::string authorization;
   std::string body;
 };

@@ -17,6 +17,8 @@ json::value string_or_null(std::string_view s) {
   return s.empty() ? json::value(nullptr) : json::value(json::string(s));
 }
 
+}  // namespace
+
 // Header fields of the header section as {"name","value"} pairs, unfolded (RFC 5322 §2.2.3).
 json::array header_fields(std::string_view data) {
   json::array out;
@@ -50,8 +52,6 @@ json::array header_fields(std::string_view data) {
   flush();
   return out;
 }
-
-}  // namespace
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
   const auto ms =

@@ -2,6 +2,7 @@
 // of the HTTP API contract (PRODUCT.md "HTTP API"). Pure functions of their inputs.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <string>
@@ -16,6 +17,10 @@ namespace bounceback::api {
 
 // "2024-05-01T12:34:56.789Z" (RFC 3339, UTC, milliseconds).
 std::string rfc3339(std::chrono::system_clock::time_point t);
+
+// The header section's fields as {"name","value"} pairs, in order, unfolded (RFC 5322 §2.2.3);
+// at most 1,000.
+boost::json::array header_fields(std::string_view data);
 
 // {"id","from","to":[...],"subject","size","received_at","session_id"}
 boost::json::object message_summary(const store::StoredMessage& m);

@@ -21,14 +21,6 @@ namespace bounceback::api {
 namespace json = boost::json;
 namespace {
 
-Response json_response(const json::value& v, unsigned status = 200) {
-  Response r;
-  r.status = status;
-  r.body = serialize(v);
-  r.body += '\n';  // so curl output in a terminal ends its line
-  return r;
-}
-
 // nullopt and a 400's message in `error` when `query=` does not parse.
 std::optional<MessageFilter> filter_of(const Params& query, std::string& error) {
   MessageFilter f;
@@ -73,6 +65,14 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 }  // namespace
 
+Response json_response(const json::value& v, unsigned status) {
+  Response r;
+  r.status = status;
+  r.body = serialize(v);
+  r.body += '\n';  // so curl output in a terminal ends its line
+  return r;
+}
+
 Response error_response(unsigned status, std::string_view message) {
   Response r;
   r.status = status;
@@ -108,6 +108,17 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/clock", &Router::get_clock, ""},
       {"POST", "/api/v1/clock/advance", &Router::advance_clock, "by"},
       {"GET", "/api/v1/events", &Router::events, "from to subject query"},
+      // Mailpit's API v1 for Mailpit clients (base URL http://HOST:PORT/mailpit); `tz` is
+      // accepted and has no effect (it only matters to the before:/after: filters, refused).
+      {"GET", "/mailpit/api/v1/info", &Router::mailpit_info, "", false, true},
+      {"GET", "/mailpit/api/v1/messages", &Router::mailpit_list, "start limit", false, true},
+      {"DELETE", "/mailpit/api/v1/messages", &Router::mailpit_delete, "", false, true},
+      {"GET", "/mailpit/api/v1/search", &Router::mailpit_list, "query start limit tz", false, true},
+      {"DELETE", "/mailpit/api/v1/search", &Router::mailpit_search_delete, "query tz", false, true},
+      {"GET", "/mailpit/api/v1/message/{id}", &Router::mailpit_message, "", false, true},
+      {"GET", "/mailpit/api/v1/message/{id}/headers", &Router::mailpit_headers, "", false, true},
+      {"GET", "/mailpit/api/v1/message/{id}/raw", &Router::mailpit_raw, "", false, true},
+      {"GET", "/mailpit/api/v1/message/{id}/part/{part}", &Router::mailpit_part, "", false, true},
   };
   return table;
 }
@@ -153,6 +164,15 @@ Response Router::handle(const Request& request) const {
       Response r = error_response(401, "missing or wrong bearer token");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;
+    }
+    if (route.form_query) {
+      Request form = request;
+      const auto query = parse_query(request.raw_query, true);
+      if (!query) return error_response(400, "malformed escape in query");
+      form.query = std::move(*query);
+      if (const auto error = check_query(form.query, route.params))
+        return error_response(400, *error);
+      return (this->*route.handler)(form, args);
     }
     if (const auto error = check_query(request.query, route.params))
       return error_response(400, *error);

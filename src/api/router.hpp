@@ -3,6 +3,7 @@
 // the transport (src/api/http) completes.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +39,7 @@ class Router {
     Handler handler;
     std::string_view params;  // accepted query parameters (canonical names), space-separated
     bool open = false;        // served without the API token
+    bool form_query = false;  // the query is HTML-form encoded ('+' a space), as Mailpit's
   };
   static std::span<const Route> routes();
 
@@ -65,10 +67,23 @@ class Router {
   Response advance_clock(const Request&, const Args&) const;
   Response events(const Request&, const Args&) const;
 
+  // Mailpit-compatible routes (mailpit_routes.cpp).
+  store::MessagePtr mailpit_find(std::string_view id) const;  // an id or "latest"
+  Response mailpit_info(const Request&, const Args&) const;
+  Response mailpit_list(const Request&, const Args&) const;
+  Response mailpit_delete(const Request&, const Args&) const;
+  Response mailpit_search_delete(const Request&, const Args&) const;
+  Response mailpit_message(const Request&, const Args&) const;
+  Response mailpit_headers(const Request&, const Args&) const;
+  Response mailpit_raw(const Request&, const Args&) const;
+  Response mailpit_part(const Request&, const Args&) const;
+
   ApiContext& ctx_;
 };
 
 // {"error": message} with `status`.
 Response error_response(unsigned status, std::string_view message);
+// `v` serialized, followed by a newline, with `status`.
+Response json_response(const boost::json::value& v, unsigned status = 200);
 
 }  // namespace bounceback::api

@@ -1,6 +1,8 @@
 // Percent-decoding, query parsing and id validation for the HTTP API.
 #include "api/url.hpp"
 
+#include <algorithm>
+
 namespace bounceback::api {
 namespace {
 
@@ -31,13 +33,19 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
-std::optional<Params> parse_query(std::string_view query) {
+std::optional<Params> parse_query(std::string_view query, bool plus_is_space) {
   Params out;
   while (!query.empty()) {
     const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
+    std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
     if (pair.empty()) continue;
+    std::string spaced;
+    if (plus_is_space && pair.find('+') != std::string_view::npos) {
+      spaced = std::string(pair);  // before decoding, so a literal plus (%2B) stays one
+      std::replace(spaced.begin(), spaced.end(), '+', ' ');
+      pair = spaced;
+    }
     const auto eq = pair.find('=');
     auto key = percent_decode(pair.substr(0, eq));
     auto value =

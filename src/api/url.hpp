@@ -16,8 +16,10 @@ namespace bounceback::api {
 std::optional<std::string> percent_decode(std::string_view text);
 
 // "a=1&b=x%20y&c=u+t" -> {{"a","1"},{"b","x y"},{"c","u+t"}}: RFC 3986, not HTML form
-// encoding (a space is %20). nullopt when an escape is malformed.
-std::optional<Params> parse_query(std::string_view query);
+// encoding (a space is %20). With `plus_is_space`, HTML form encoding as Go and
+// URLSearchParams write it (`+` is a space, `%2B` a plus): the Mailpit routes' convention.
+// nullopt when an escape is malformed.
+std::optional<Params> parse_query(std::string_view query, bool plus_is_space = false);
 
 // "/api/v1/messages/abc" -> {"api","v1","messages","abc"} (still encoded); empty segments
 // other than a trailing slash make it invalid (nullopt).

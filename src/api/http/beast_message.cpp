@@ -62,7 +62,8 @@ Request to_request(BeastRequest& req, bool& bad) {
   const auto q = target.find('?');
   r.path = std::string(target.substr(0, q));
   if (q != std::string_view::npos) {
-    auto query = parse_query(target.substr(q + 1));
+    r.raw_query = std::string(target.substr(q + 1));
+    auto query = parse_query(r.raw_query);
     if (!query)
       bad = true;
     else

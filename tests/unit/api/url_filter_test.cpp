@@ -2,6 +2,7 @@
 // and the message filter.
 #include <catch2/catch.hpp>
 
+#include "api/mailpit_views.hpp"
 #include "api/message_filter.hpp"
 #include "api/url.hpp"
 
@@ -112,4 +113,30 @@ TEST_CASE("query= search: words, phrases, fields, exclusion", "[api][search]") {
   CHECK_FALSE(bounceback::api::parse_search(std::string(1025, 'a'), error));
   CHECK_FALSE(bounceback::api::parse_search("a b c d e f g h i j k l m n o p q", error));
   CHECK(error.find("16 terms") != std::string::npos);
+}
+
+TEST_CASE("form-encoded queries (the Mailpit routes): '+' is a space, %2B a plus", "[api]") {
+  const auto form = bounceback::api::parse_query("query=subject%3A%22a+b%22+to%3Ax%2By%40z", true);
+  REQUIRE(form);
+  CHECK((*form)[0].second == "subject:\"a b\" to:x+y@z");
+  const auto plain = bounceback::api::parse_query("to=x+y%40z");
+  REQUIRE(plain);
+  CHECK((*plain)[0].second == "x+y@z");
+}
+
+TEST_CASE("Mailpit address lists", "[api][mailpit]") {
+  const std::string data =
+      "To: \"Doe, Jane\" <jane@x.test>, bob@y.test,\r\n Team: a@t.test, b@t.test;\r\n"
+      "Cc: =?UTF-8?Q?Ren=C3=A9?= <rene@z.test>\r\n\r\nbody";
+  const auto to = bounceback::api::mailpit_addresses(data, "To");
+  REQUIRE(to.size() == 4);
+  CHECK(to[0].at("Name") == "Doe, Jane");
+  CHECK(to[0].at("Address") == "jane@x.test");
+  CHECK(to[1].at("Name") == "");
+  CHECK(to[1].at("Address") == "bob@y.test");
+  CHECK(to[2].at("Address") == "a@t.test");
+  CHECK(to[3].at("Address") == "b@t.test");
+  const auto cc = bounceback::api::mailpit_addresses(data, "Cc");
+  REQUIRE(cc.size() == 1);
+  CHECK(cc[0].at("Name") == "Ren\xc3\xa9");
 }
