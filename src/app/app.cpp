@@ -154,6 +154,13 @@ int serve(const Settings& settings) {
   try {
     for (const auto& a : settings.listen.smtp) bound("smtp", a, smtp.listen(a, false));
     for (const auto& a : settings.listen.smtps) bound("smtps", a, smtp.listen(a, true));
+    for (const auto& a : settings.listen.lmtp) {
+      const auto port = smtp.listen_lmtp(a);
+      if (port == 0)  // a UNIX socket: its path
+        listeners.push_back("lmtp=" + a);
+      else
+        bound("lmtp", a, port);
+    }
     bound("http", settings.listen.http,
           http.listen(settings.listen.http, settings.net.accept_backoff));
   } catch (const std::exception& e) {

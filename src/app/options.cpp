@@ -211,6 +211,10 @@ const std::vector<OptionRow>& table() {
            list("smtp", "ADDR:PORT", "plain SMTP listener, repeatable", AT(listen.smtp), any_value),
            list("smtps", "ADDR:PORT", "implicit-TLS listener (SMTPS, RFC 8314), repeatable",
                 AT(listen.smtps), any_value),
+           list("lmtp", "ADDR:PORT|PATH",
+                "LMTP listener (RFC 2033): ADDR:PORT, or a UNIX socket path (with a '/'), "
+                "repeatable",
+                AT(listen.lmtp), any_value),
            text("http", "ADDR:PORT", "HTTP API listener", AT(listen.http)),
            text("scenario", "FILE|NAME", "scenario to load (none: accept everything)",
                 AT(scenario)),

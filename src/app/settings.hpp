@@ -20,6 +20,7 @@ namespace bounceback::app {
 struct Listeners {
   std::vector<std::string> smtp;   // plain SMTP; 127.0.0.1:1025 when none is given
   std::vector<std::string> smtps;  // implicit TLS (RFC 8314)
+  std::vector<std::string> lmtp;   // LMTP (RFC 2033): ADDR:PORT or a UNIX socket path
   std::string http = "127.0.0.1:8025";
 };
 

@@ -49,10 +49,11 @@ const std::string& id_prefix() {
 
 class Connection {
  public:
-  Connection(tcp::socket socket, const tcp::endpoint& remote, ServerContext& ctx)
+  Connection(tcp::socket socket, const tcp::endpoint& remote, ServerContext& ctx, bool lmtp)
       : socket_(std::move(socket)),
         remote_(remote),
         ctx_(ctx),
+        lmtp_(lmtp),
         watchdog_(socket_.get_executor()),
         pacer_(socket_.get_executor()) {}
 
@@ -85,6 +86,7 @@ class Connection {
   std::optional<asio::ssl::stream<tcp::socket&>> tls_;
   std::shared_ptr<const TlsChoice> tls_choice_;  // as when the session started
   ServerContext& ctx_;
+  bool lmtp_;  // accepted by an LMTP listener: the session is told (SessionFacts::lmtp)
   asio::steady_timer watchdog_, pacer_;
   Clock::time_point deadline_{}, session_deadline_{};
   bool timed_out_ = false, stopping_ = false;
@@ -337,6 +339,7 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   facts.id = id_prefix() + '-' + std::to_string(facts.number);
   facts.client_ip = client_ip;
   facts.client_port = remote_.port();
+  facts.lmtp = lmtp_;
 #ifndef __linux__  // Linux: inherited from the listener (SmtpServer::listen)
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
@@ -364,8 +367,9 @@ awaitable<void> Connection::serve(bool implicit_tls) {
 }  // namespace
 
 awaitable<void> serve_connection(tcp::socket socket, tcp::endpoint remote, ServerContext& context,
-                                 bool implicit_tls, std::shared_ptr<ConnectionControl> control) {
-  Connection connection(std::move(socket), remote, context);
+                                 bool implicit_tls, bool lmtp,
+                                 std::shared_ptr<ConnectionControl> control) {
+  Connection connection(std::move(socket), remote, context, lmtp);
   co_await connection.run(implicit_tls, std::move(control));
 }
 

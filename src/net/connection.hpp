@@ -26,10 +26,10 @@ struct ConnectionControl {
   std::atomic<bool> hung_after_eof{false};
 };
 
-// `remote`: the peer address as accept() reported it.
+// `remote`: the peer address as accept() reported it; `lmtp`: an LMTP listener's connection.
 boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket,
                                               boost::asio::ip::tcp::endpoint remote,
-                                              ServerContext& context, bool implicit_tls,
+                                              ServerContext& context, bool implicit_tls, bool lmtp,
                                               std::shared_ptr<ConnectionControl> control);
 
 }  // namespace bounceback::net

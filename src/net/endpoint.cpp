@@ -1,7 +1,13 @@
-// Endpoint parsing: "127.0.0.1:1025", "[::1]:1025", "localhost:1025", ":1025" (all addresses).
+// Endpoint parsing and listening sockets (TCP and UNIX): "127.0.0.1:1025", "[::1]:1025",
+// "localhost:1025", ":1025" (all addresses).
 #include "net/endpoint.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <cerrno>
 #include <charconv>
 #include <stdexcept>
 
@@ -41,6 +47,37 @@ std::shared_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_co
   if (!ec) acceptor->listen(4096, ec);
   if (ec)
     throw std::runtime_error("cannot listen on " + address + " (" + what + "): " + ec.message());
+  return acceptor;
+}
+
+bool is_socket_path(const std::string& address) {
+  return address.find('/') != std::string::npos;
+}
+
+std::shared_ptr<boost::asio::local::stream_protocol::acceptor> open_socket_file(
+    boost::asio::io_context& io, const std::string& path, const std::string& what) {
+  using local = boost::asio::local::stream_protocol;
+  const auto fail = [&](const std::string& why) {
+    return std::runtime_error("cannot listen on " + path + " (" + what + "): " + why);
+  };
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode)) throw fail("the file exists and is not a socket");
+    // Someone accepting there is a running server: never take its address away.
+    local::socket probe(io);
+    boost::system::error_code ec;
+    probe.connect(local::endpoint(path), ec);
+    if (!ec) throw fail("another server listens there");
+    if (ec != boost::asio::error::connection_refused) throw fail(ec.message());
+    ::unlink(path.c_str());  // stale: left by a server that did not remove it
+  }
+  auto acceptor = std::make_shared<local::acceptor>(io);
+  boost::system::error_code ec;
+  acceptor->open(local(), ec);
+  if (!ec) acceptor->bind(local::endpoint(path), ec);
+  if (!ec && ::chmod(path.c_str(), 0666) != 0) ec.assign(errno, boost::system::generic_category());
+  if (!ec) acceptor->listen(4096, ec);
+  if (ec) throw fail(ec.message());
   return acceptor;
 }
 

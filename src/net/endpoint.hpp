@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <memory>
 #include <string>
 
@@ -16,5 +17,17 @@ boost::asio::ip::tcp::endpoint parse_endpoint(const std::string& text);
 std::shared_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_context& io,
                                                               const std::string& address,
                                                               const std::string& what);
+
+// A listener address that names a UNIX-domain socket: it holds a '/' ("/run/bb/lmtp",
+// "./lmtp.sock"); "ADDR:PORT" never does.
+bool is_socket_path(const std::string& address);
+
+// Binds and listens on the UNIX socket `path`. A stale socket file there (nothing accepts on
+// it: a server that died) is replaced; a live one, or a file that is not a socket, is an
+// error. The socket file is made mode 0666, as a test double's: the local MTA (Postfix's lmtp
+// client runs as `postfix`) must be able to connect; a directory's permissions restrict who
+// reaches it. Throws std::runtime_error naming `path` and `what`.
+std::shared_ptr<boost::asio::local::stream_protocol::acceptor> open_socket_file(
+    boost::asio::io_context& io, const std::string& path, const std::string& what);
 
 }  // namespace bounceback::net

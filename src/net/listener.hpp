@@ -5,6 +5,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -25,5 +26,9 @@ struct AcceptHandlers {
 // `name` ("smtp 127.0.0.1:1025") labels its log lines.
 void start_accepting(std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor, std::string name,
                      AcceptHandlers handlers);
+// The same for a UNIX-domain socket (--lmtp /path): each connection is handed over in a
+// tcp::socket holding its descriptor, with an unspecified peer (its client_ip is "unknown").
+void start_accepting(std::shared_ptr<boost::asio::local::stream_protocol::acceptor> acceptor,
+                     std::string name, AcceptHandlers handlers);
 
 }  // namespace bounceback::net

@@ -1,9 +1,12 @@
 // Listeners and lifetime: the SMTP listeners, the registry of live connections, and shutdown.
 #include "net/smtp_server.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mutex>
@@ -29,13 +32,15 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
   asio::io_context& io;  // the acceptors, the grace timer, `on_stopped`
   ServerContext& ctx;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<asio::local::stream_protocol::acceptor>> socket_files;
+  std::vector<std::string> socket_paths;  // removed when the server stops
   asio::steady_timer grace;
   std::mutex mutex;
   std::set<std::shared_ptr<ConnectionControl>> live;
   bool stopping = false;
   std::function<void()> on_stopped;
 
-  void spawn(tcp::socket socket, const tcp::endpoint& peer, bool implicit_tls) {
+  void spawn(tcp::socket socket, const tcp::endpoint& peer, bool implicit_tls, bool lmtp) {
     auto control = std::make_shared<ConnectionControl>();
     control->executor = socket.get_executor();
     {
@@ -43,7 +48,8 @@ struct SmtpServer::State : std::enable_shared_from_this<State> {
       live.insert(control);
     }
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_connection(std::move(socket), peer, ctx, implicit_tls, control),
+    asio::co_spawn(executor,
+                   serve_connection(std::move(socket), peer, ctx, implicit_tls, lmtp, control),
                    [self = shared_from_this(), control](std::exception_ptr e) {
                      if (e) log::error("connection failed", {{"error", log::what(e)}});
                      self->finished(control);
@@ -77,7 +83,27 @@ SmtpServer::SmtpServer(IoPool& pool, ServerContext& context)
 SmtpServer::~SmtpServer() = default;
 
 std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) {
-  auto acceptor = open_acceptor(state_->io, address, implicit_tls ? "smtps" : "smtp");
+  return listen_as(address, implicit_tls ? "smtps" : "smtp");
+}
+
+std::uint16_t SmtpServer::listen_lmtp(const std::string& address) {
+  if (!is_socket_path(address)) return listen_as(address, "lmtp");
+  auto acceptor = open_socket_file(state_->io, address, "lmtp");
+  state_->socket_files.push_back(acceptor);
+  state_->socket_paths.push_back(address);
+  State* state = state_.get();
+  start_accepting(acceptor, "lmtp " + address,
+                  {[state] { return asio::any_io_executor(state->pool.next().get_executor()); },
+                   [state](tcp::socket socket, const tcp::endpoint& peer) {
+                     state->spawn(std::move(socket), peer, false, true);
+                   },
+                   state->ctx.settings.accept_backoff});
+  return 0;
+}
+
+std::uint16_t SmtpServer::listen_as(const std::string& address, std::string_view kind) {
+  const bool implicit_tls = kind == "smtps", lmtp = kind == "lmtp";
+  auto acceptor = open_acceptor(state_->io, address, std::string(kind));
   // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per
   // connection (connection.cpp sets it on other systems).
   boost::system::error_code ignored;
@@ -85,14 +111,15 @@ std::uint16_t SmtpServer::listen(const std::string& address, bool implicit_tls) 
   const auto port = acceptor->local_endpoint().port();
   state_->acceptors.push_back(acceptor);
   State* state = state_.get();  // as the loop's coroutine did: `this` of a member
-  const std::string kind = implicit_tls ? "smtps " : "smtp ";
-  start_accepting(acceptor, kind + address.substr(0, address.rfind(':') + 1) + std::to_string(port),
-                  {// The connection lives on the next context in turn: no strand needed.
-                   [state] { return asio::any_io_executor(state->pool.next().get_executor()); },
-                   [state, implicit_tls](tcp::socket socket, const tcp::endpoint& peer) {
-                     state->spawn(std::move(socket), peer, implicit_tls);
-                   },
-                   state->ctx.settings.accept_backoff});
+  start_accepting(
+      acceptor,
+      std::string(kind) + ' ' + address.substr(0, address.rfind(':') + 1) + std::to_string(port),
+      {// The connection lives on the next context in turn: no strand needed.
+       [state] { return asio::any_io_executor(state->pool.next().get_executor()); },
+       [state, implicit_tls, lmtp](tcp::socket socket, const tcp::endpoint& peer) {
+         state->spawn(std::move(socket), peer, implicit_tls, lmtp);
+       },
+       state->ctx.settings.accept_backoff});
   return port;
 }
 
@@ -102,6 +129,11 @@ void SmtpServer::stop(std::function<void()> done) {
     boost::system::error_code ignored;
     a->close(ignored);
   }
+  for (auto& a : state->socket_files) {
+    boost::system::error_code ignored;
+    a->close(ignored);
+  }
+  for (const auto& path : state->socket_paths) ::unlink(path.c_str());  // no stale socket left
   {
     std::lock_guard lock(state->mutex);
     state->stopping = true;

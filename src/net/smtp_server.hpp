@@ -1,4 +1,4 @@
-// The SMTP listeners: plain and implicit-TLS addresses (each runs the accept loop of
+// The SMTP listeners: plain, implicit-TLS and LMTP addresses (each runs the accept loop of
 // net/listener.hpp), one coroutine per connection on one context of an IoPool, connection
 // limit, graceful shutdown.
 #pragma once
@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "net/address_limit.hpp"
 #include "net/server_counters.hpp"
@@ -68,11 +69,15 @@ class SmtpServer {
   // Binds "ADDR:PORT" ("[::1]:25" for IPv6); throws std::runtime_error with a clear message.
   // Returns the bound port (useful with port 0).
   std::uint16_t listen(const std::string& address, bool implicit_tls);
+  // An LMTP listener (RFC 2033): "ADDR:PORT", or a UNIX socket path (net/endpoint.hpp,
+  // is_socket_path; returns 0), removed when the server stops.
+  std::uint16_t listen_lmtp(const std::string& address);
   // Stops accepting, lets sessions finish within the grace period, then closes the rest
   // with 421 4.3.2. `done` runs once every session has ended.
   void stop(std::function<void()> done);
 
  private:
+  std::uint16_t listen_as(const std::string& address, std::string_view kind);
   struct State;
   std::shared_ptr<State> state_;
 };

@@ -20,7 +20,7 @@ struct Output;
 // answers the first one that fails with its reply (replies.hpp); a failure counts as a protocol
 // error, and for MAIL, RCPT and DATA it is reported to Policy::refused.
 namespace need {
-enum : std::uint16_t {
+enum : std::uint32_t {
   no_argument = 1 << 0,       // 501 5.5.4 Syntax: this command takes no arguments
   argument = 1 << 1,          // the row's `usage` 501
   auth_enabled = 1 << 2,      // 502 5.5.1 Error: authentication not enabled
@@ -40,6 +40,8 @@ enum : std::uint16_t {
   after_554 = 1 << 14,   // still served after a 554 banner (§3.1); others get 503 no service
   chunking = 1 << 15,    // BDAT: 502 5.5.1 Error: command not implemented, unless CHUNKING is
                          // offered (RFC 3030 §2); checked first, as for an unknown command
+  lmtp = 1 << 16,        // LHLO: an unknown command (502 5.5.2) but on an LMTP listener
+  smtp = 1 << 17,        // HELO, EHLO: 500 5.5.1 on an LMTP listener (RFC 2033 §4.1)
 };
 }  // namespace need
 
@@ -48,7 +50,7 @@ struct CommandRow {
   Verb verb;
   void (Session::*handler)(std::string_view arg, Output& out);
   std::optional<EventKind> event;  // what the Policy is asked about; none for EXPN, HELP
-  std::uint16_t needs = 0;         // need:: bits
+  std::uint32_t needs = 0;         // need:: bits
   std::string_view usage = {};     // the 501 when need::argument fails
   std::string_view busy = {};      // the 503 when need::no_transaction fails
 };

@@ -49,6 +49,7 @@ struct SessionFacts {
   std::uint16_t client_port = 0;
   std::string helo;  // the last HELO/EHLO argument
   bool esmtp = false;
+  bool lmtp = false;  // came in on an LMTP listener (RFC 2033): LHLO, a reply per recipient
   bool tls = false;
   std::string tls_version, tls_cipher;
   std::string auth_user;       // empty when not authenticated

@@ -26,6 +26,7 @@ struct AcceptedMessage {
   std::string session_id, client_ip, helo, tls_version, tls_cipher, auth_user;
   std::string server_hostname;  // the name the server gave in its banner (Received "by")
   bool esmtp = false;           // greeted with EHLO (Received "with ESMTP"), else HELO
+  bool lmtp = false;            // came over LMTP (Received "with LMTP", RFC 3848)
   bool tls = false;
   bool chunked = false;  // arrived by BDAT (RFC 3030)
   // "" for a message a client sent; "dsn", "auto-reply" or "complaint" for one Bounceback

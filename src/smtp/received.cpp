@@ -25,7 +25,11 @@ std::string address_literal(std::string_view ip) {
 
 }  // namespace
 
-std::string_view with_protocol(bool esmtp, bool tls, bool authenticated) {
+std::string_view with_protocol(bool esmtp, bool tls, bool authenticated, bool lmtp) {
+  if (lmtp) {  // RFC 3848
+    if (tls) return authenticated ? "LMTPSA" : "LMTPS";
+    return authenticated ? "LMTPA" : "LMTP";
+  }
   if (!esmtp) return "SMTP";
   if (tls) return authenticated ? "ESMTPSA" : "ESMTPS";
   return authenticated ? "ESMTPA" : "ESMTP";
@@ -53,7 +57,7 @@ std::string received_header(const AcceptedMessage& m, std::chrono::system_clock:
     out += "\t(using " + printable(m.tls_version, 32) + " with cipher " +
            printable(m.tls_cipher, 64) + ")\r\n";
   out += "\tby " + printable(m.server_hostname, 255) + " (Bounceback) with ";
-  out += with_protocol(m.esmtp, m.tls, !m.auth_user.empty());
+  out += with_protocol(m.esmtp, m.tls, !m.auth_user.empty(), m.lmtp);
   out += " id " + m.queue_id;
   // Only a single recipient is named: with several, naming one would disclose it to the others
   // (RFC 5321 §7.2), and Postfix does the same.

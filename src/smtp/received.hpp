@@ -11,7 +11,7 @@
 namespace bounceback::smtp {
 
 // "SMTP" after HELO; after EHLO "ESMTP", plus "S" over TLS and "A" once authenticated.
-std::string_view with_protocol(bool esmtp, bool tls, bool authenticated);
+std::string_view with_protocol(bool esmtp, bool tls, bool authenticated, bool lmtp = false);
 
 // "Mon, 30 Nov 2026 09:54:36 +0000" (RFC 5322 §3.3, in UTC).
 std::string rfc5322_date(std::chrono::system_clock::time_point at);

@@ -18,6 +18,9 @@ inline constexpr R bye = "221 2.0.0 Bye\r\n";
 inline constexpr R ready_tls = "220 2.0.0 Ready to start TLS\r\n";
 
 inline constexpr R need_helo = "503 5.5.1 Error: send HELO/EHLO first\r\n";
+inline constexpr R need_lhlo = "503 5.5.1 Error: send LHLO first\r\n";
+// HELO and EHLO on an LMTP listener (RFC 2033 §4.1: the server must refuse them).
+inline constexpr R helo_on_lmtp = "500 5.5.1 Error: this is LMTP, send LHLO\r\n";
 inline constexpr R need_mail = "503 5.5.1 Error: need MAIL command\r\n";
 inline constexpr R need_rcpt = "503 5.5.1 Error: need RCPT command\r\n";
 inline constexpr R no_valid_rcpts = "554 5.5.1 Error: no valid recipients\r\n";
@@ -33,6 +36,7 @@ inline constexpr R not_implemented = "502 5.5.1 Error: command not implemented\r
 inline constexpr R line_too_long = "500 5.5.2 Error: line too long\r\n";
 inline constexpr R helo_syntax = "501 5.5.4 Syntax: HELO hostname\r\n";
 inline constexpr R ehlo_syntax = "501 5.5.4 Syntax: EHLO hostname\r\n";
+inline constexpr R lhlo_syntax = "501 5.5.4 Syntax: LHLO hostname\r\n";
 inline constexpr R mail_syntax = "501 5.5.4 Syntax: MAIL FROM:<address>\r\n";
 inline constexpr R rcpt_syntax = "501 5.5.4 Syntax: RCPT TO:<address>\r\n";
 inline constexpr R bdat_syntax = "501 5.5.4 Syntax: BDAT count [LAST]\r\n";

@@ -84,7 +84,11 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
   const bool reported =
       report == Report::always || (report == Report::refusal && (wire[0] >= '4' || d.disconnect));
   if (reported) policy_.replied(ev, wire, d);
-  if (d.delay.count() > 0 || d.drip.count() > 0) {
+  if (!out.paced.empty()) {
+    // LMTP's replies after a paced one (a recipient's delay or drip) wait for it, in order.
+    out.paced += wire;
+    if (transcript_) transcript_->line(false, wire);
+  } else if (d.delay.count() > 0 || d.drip.count() > 0) {
     out.paced = wire;
     out.delay = d.delay;
     out.drip = d.drip;
@@ -125,7 +129,7 @@ std::string_view Session::refused(EventKind kind, std::string_view wire, std::st
   Event ev = quiet_event(kind);  // not event(): the sequence counts the events decide() sees
   if (kind == EventKind::rcpt) ev.rcpt = address;
   if (kind == EventKind::mail) ev.from = address;  // not the open transaction's (nested MAIL)
-  wire = own(wire);  // logged as sent
+  wire = own(wire);                                // logged as sent
   policy_.refused(ev, wire);
   return wire;
 }
@@ -269,6 +273,11 @@ void Session::on_helo(std::string_view arg, Output& out) {
   greet(arg, false, out);
 }
 void Session::on_ehlo(std::string_view arg, Output& out) {
+  greet(arg, true, out);
+}
+
+// LHLO is answered as EHLO (RFC 2033 §4.1); only an LMTP listener gets here (need::lmtp).
+void Session::on_lhlo(std::string_view arg, Output& out) {
   greet(arg, true, out);
 }
 

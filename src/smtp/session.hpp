@@ -114,6 +114,7 @@ class Session {
   void greet(std::string_view arg, bool extended, Output& out);
   void on_helo(std::string_view arg, Output& out);
   void on_ehlo(std::string_view arg, Output& out);
+  void on_lhlo(std::string_view arg, Output& out);
   void on_mail(std::string_view arg, Output& out);
   void on_rcpt(std::string_view arg, Output& out);
   void on_data(std::string_view arg, Output& out);
@@ -135,6 +136,18 @@ class Session {
   std::string_view transaction_error() const;
   void finish_message(Output& out, bool chunked);
   void complete_message(bool stored, const Event& ev, const Decision& d, Output& out);
+  // LMTP (RFC 2033 §4.2, session_lmtp.cpp): the message decided once per recipient, stored for
+  // those accepted, then one reply per recipient in RCPT order.
+  void finish_lmtp_message(Event& ev, bool chunked, Output& out);
+  void complete_lmtp_message(bool stored, Output& out);
+  // `wire` once per accepted recipient under LMTP, once otherwise: the server's own answer to
+  // a message it refuses as a whole (too big, bare LF).
+  void with_bdat_pacing(Decision& d) const;
+  // Hands the transaction's message out to be stored (Output::Then::store), every recipient.
+  void hand_out(bool chunked, Output& out);
+  void send_per_recipient(std::string_view wire, Output& out);
+  // `ev` narrowed to the i-th recipient: rules see it as {rcpt} and as the only recipient.
+  Event for_recipient(const Event& ev, std::size_t i) const;
   void finish_chunk(Output& out);
 
   Event event(EventKind kind, std::string_view arg = {});
@@ -199,6 +212,8 @@ class Session {
     Decision decision;
   };
   std::optional<PendingStore> pending_;
+  // LMTP: each recipient's decision on the message, in RCPT order (empty on SMTP listeners).
+  std::vector<Decision> lmtp_decisions_;
   // The reported reply being paced (a delay or drip): the Policy hears when it is written.
   struct PacedReport {
     EventKind kind;

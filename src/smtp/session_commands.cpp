@@ -38,13 +38,13 @@ struct CommandTable {
   // clang-format off
   static constexpr std::array<CommandRow, 15> rows{{
       // name      verb            handler          event        preconditions; own replies
-      {"HELO",     Verb::helo,     &S::on_helo,     E::helo,     need::argument | need::ends_group,
-       r::helo_syntax},
-      {"EHLO",     Verb::ehlo,     &S::on_ehlo,     E::helo,     need::argument | need::ends_group,
-       r::ehlo_syntax},
-      // LMTP's greeting, answered as EHLO until LMTP is served (issue 17).
-      {"LHLO",     Verb::lhlo,     &S::on_ehlo,     E::helo,     need::argument | need::ends_group,
-       r::ehlo_syntax},
+      {"HELO",     Verb::helo,     &S::on_helo,     E::helo,     need::smtp | need::argument |
+       need::ends_group, r::helo_syntax},
+      {"EHLO",     Verb::ehlo,     &S::on_ehlo,     E::helo,     need::smtp | need::argument |
+       need::ends_group, r::ehlo_syntax},
+      // LMTP's greeting (RFC 2033 §4.1): only LMTP listeners know it.
+      {"LHLO",     Verb::lhlo,     &S::on_lhlo,     E::helo,     need::lmtp | need::argument |
+       need::ends_group, r::lhlo_syntax},
       {"MAIL",     Verb::mail,     &S::on_mail,     E::mail,     need::greeting |
        need::no_transaction | need::tls_if_required | need::auth_if_required, {}, r::nested_mail},
       {"RCPT",     Verb::rcpt,     &S::on_rcpt,     E::rcpt,     need::transaction},
@@ -121,7 +121,7 @@ void Session::command(std::string_view line, Output& out) {
   const CommandRow* row = cmd.row;
   if (greeting_ == Greeting::refused && !(row && row->needs & need::after_554))
     return protocol_error(r::no_service, out);
-  if (!row) return on_unknown(line, out);
+  if (!row || (row->needs & need::lmtp && !facts_.lmtp)) return on_unknown(line, out);
   // Postfix smtpd_forbid_unauth_pipelining: input the client sent without waiting for a reply
   // it had to wait for (or any pipelining before EHLO: PIPELINING is an ESMTP extension).
   if (line_.more_input && config_->forbid_improper_pipelining &&
@@ -142,13 +142,15 @@ std::string_view Session::unmet(const CommandRow& row, std::string_view arg) con
   const auto requires_ = [&](unsigned flag) { return (needs & flag) != 0; };
   if (requires_(need::chunking) && !(config_->offered & bit(Extension::chunking)))
     return r::not_implemented;
+  if (requires_(need::smtp) && facts_.lmtp) return r::helo_on_lmtp;
   if (requires_(need::no_argument) && !arg.empty()) return r::no_arguments;
   if (requires_(need::argument) && arg.empty()) return row.usage;
   if (requires_(need::auth_enabled) && config_->auth == Requirement::off)
     return r::auth_unavailable;
   if (requires_(need::no_tls) && facts_.tls) return r::tls_active;
   if (requires_(need::tls_offered) && !config_->tls_available) return r::tls_not_offered;
-  if (requires_(need::greeting) && greeting_ != Greeting::given) return r::need_helo;
+  if (requires_(need::greeting) && greeting_ != Greeting::given)
+    return facts_.lmtp ? r::need_lhlo : r::need_helo;
   if (requires_(need::no_auth) && !facts_.auth_user.empty()) return r::auth_already;
   if (requires_(need::no_transaction) && txn_.open) return row.busy;
   if (requires_(need::tls_if_required) && config_->tls == Requirement::required && !facts_.tls)

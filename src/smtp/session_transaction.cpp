@@ -158,7 +158,7 @@ void Session::finish_message(Output& out, bool chunked) {
   const Decision none;
   if (decoder_.oversize()) {
     policy_.replied(ev, own(r::message_too_big), none);
-    send(r::message_too_big, out);
+    send_per_recipient(r::message_too_big, out);
     return reset_transaction();
   }
   if (decoder_.bare_lf() && config_->bare_lf >= BareLfPolicy::reject) {
@@ -167,19 +167,19 @@ void Session::finish_message(Output& out, bool chunked) {
         close ? std::string_view(config_->bare_lf_disconnect) : own(r::bare_lf);
     policy_.replied(ev, wire, none);
     body.clear();
-    reset_transaction();
-    return close ? close_with(wire, out) : send(wire, out);
+    if (close) {
+      reset_transaction();
+      return close_with(wire, out);
+    }
+    send_per_recipient(wire, out);
+    return reset_transaction();
   }
   ev.message = body;
+  if (facts_.lmtp) return finish_lmtp_message(ev, chunked, out);
   Decision d = policy_.decide(ev);
   ev.message = {};
-  if (txn_.bdat_decision) {  // BDAT ... LAST was the first chunk: the data decision's pacing
-                             // applies
-    if (d.delay.count() == 0 && d.drip.count() == 0) {
-      d.delay = txn_.bdat_decision->delay;
-      d.drip = txn_.bdat_decision->drip;
-    }
-    d.disconnect = d.disconnect || txn_.bdat_decision->disconnect;
+  if (txn_.bdat_decision) {
+    with_bdat_pacing(d);
     txn_.bdat_decision.reset();
   }
   // A message whose data is complete is stored unless the scenario refuses it: before a
@@ -187,28 +187,8 @@ void Session::finish_message(Output& out, bool chunked) {
   // data may have delivered it (docs/scenarios.md, "What is stored").
   const bool halts = d.drop || d.hang;
   if (halts || !d.reply || d.reply->code < 400) {
-    // The message goes to whoever carries out Then::store; the 250 waits for stored().
-    AcceptedMessage& m = out.message;
-    m.queue_id = txn_.queue_id;
-    m.from = txn_.from;
-    m.params = txn_.params;
-    m.rcpts.clear();
-    for (std::size_t i = 0; i < txn_.rcpts.size(); ++i)
-      m.rcpts.push_back({txn_.rcpts[i], txn_.rcpt_params[i]});
-    m.data = std::move(body);
-    m.session_id = facts_.id;
-    m.client_ip = facts_.client_ip;
-    m.helo = facts_.helo;
-    m.server_hostname = config_->hostname;
-    m.esmtp = facts_.esmtp;
-    m.tls = facts_.tls;
-    m.tls_version = facts_.tls_version;
-    m.tls_cipher = facts_.tls_cipher;
-    m.auth_user = facts_.auth_user;
-    m.chunked = chunked;
+    hand_out(chunked, out);
     pending_.emplace(PendingStore{ev, std::move(d)});
-    body.clear();
-    out.then = Output::Then::store;
     return;
   }
   reply(ev, d, {}, out, Report::always);
@@ -216,8 +196,43 @@ void Session::finish_message(Output& out, bool chunked) {
   reset_transaction();
 }
 
+// BDAT ... LAST was the first chunk: the data decision's pacing and close apply to the reply.
+void Session::with_bdat_pacing(Decision& d) const {
+  if (d.delay.count() == 0 && d.drip.count() == 0) {
+    d.delay = txn_.bdat_decision->delay;
+    d.drip = txn_.bdat_decision->drip;
+  }
+  d.disconnect = d.disconnect || txn_.bdat_decision->disconnect;
+}
+
+void Session::hand_out(bool chunked, Output& out) {
+  // The message goes to whoever carries out Then::store; the reply waits for stored().
+  AcceptedMessage& m = out.message;
+  m.queue_id = txn_.queue_id;
+  m.from = txn_.from;
+  m.params = txn_.params;
+  m.rcpts.clear();
+  for (std::size_t i = 0; i < txn_.rcpts.size(); ++i)
+    m.rcpts.push_back({txn_.rcpts[i], txn_.rcpt_params[i]});
+  m.data = std::move(decoder_.body());
+  m.session_id = facts_.id;
+  m.client_ip = facts_.client_ip;
+  m.helo = facts_.helo;
+  m.server_hostname = config_->hostname;
+  m.esmtp = facts_.esmtp;
+  m.lmtp = facts_.lmtp;
+  m.tls = facts_.tls;
+  m.tls_version = facts_.tls_version;
+  m.tls_cipher = facts_.tls_cipher;
+  m.auth_user = facts_.auth_user;
+  m.chunked = chunked;
+  decoder_.body().clear();
+  out.then = Output::Then::store;
+}
+
 void Session::stored(bool ok, Output& out) {
   if (out.then == Output::Then::store) out.then = Output::Then::read;
+  if (facts_.lmtp) return complete_lmtp_message(ok, out);
   complete_message(ok, pending_->event, pending_->decision, out);
   pending_.reset();
 }

@@ -139,6 +139,7 @@ class Server:
             raise RuntimeError("bounceback did not start:\n" + self.log())
         self.smtp_port = self.ports.get("smtp")
         self.smtps_port = self.ports.get("smtps")
+        self.lmtp_port = self.ports.get("lmtp")  # the first --lmtp ADDR:PORT
         self.http_port = self.ports.get("http")
 
     def _read_log(self):
@@ -146,7 +147,7 @@ class Server:
             line = raw.decode("utf-8", "replace")
             self.lines.append(line)
             if " msg=ready " in line or '"msg":"ready"' in line:
-                for kind, port in re.findall(r"\b(smtps?|http)=[^\s,\"]*:(\d+)", line):
+                for kind, port in re.findall(r"\b(smtps?|lmtp|http)=[^\s,\"]*:(\d+)", line):
                     self.ports.setdefault(kind, int(port))
                 self.ready.set()
         self.ready.set()

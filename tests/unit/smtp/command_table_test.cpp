@@ -82,6 +82,7 @@ struct Unmet {
   std::string line;
   std::string reply;
   bool refused = false;  // reported to Policy::refused (MAIL, RCPT, DATA)
+  bool lmtp = false;     // on an LMTP listener
 };
 
 void tls_on(SessionConfig& c) {
@@ -111,7 +112,30 @@ std::vector<Unmet> unmet_cases() {
        true},
       {"argument (HELO)", need::argument, {}, {}, "HELO", "501 5.5.4 Syntax: HELO hostname\r\n"},
       {"argument (EHLO)", need::argument, {}, {}, "EHLO  ", "501 5.5.4 Syntax: EHLO hostname\r\n"},
-      {"argument (LHLO)", need::argument, {}, {}, "LHLO", "501 5.5.4 Syntax: EHLO hostname\r\n"},
+      {"argument (LHLO)",
+       need::argument,
+       {},
+       {},
+       "LHLO",
+       "501 5.5.4 Syntax: LHLO hostname\r\n",
+       false,
+       true},
+      {"smtp (EHLO on LMTP)",
+       need::smtp,
+       {},
+       {},
+       "EHLO c",
+       "500 5.5.1 Error: this is LMTP, send LHLO\r\n",
+       false,
+       true},
+      {"greeting (LMTP)",
+       need::greeting,
+       {},
+       {},
+       "MAIL FROM:<a@b.example>",
+       "503 5.5.1 Error: send LHLO first\r\n",
+       true,
+       true},
       {"argument (VRFY)",
        need::argument,
        {},
@@ -249,7 +273,7 @@ TEST_CASE("command table: each precondition gives its reply", "[smtp][command-ta
   std::set<unsigned> covered;
   for (const auto& c : unmet_cases()) {
     DYNAMIC_SECTION(c.what) {
-      Harness h(c.config);
+      Harness h(c.config, {}, nullptr, c.lmtp);
       h.start();
       for (const auto& line : c.before) {
         if (line == "!tls") {
@@ -280,6 +304,14 @@ TEST_CASE("command table: each precondition gives its reply", "[smtp][command-ta
     CHECK(covered.count(bit) == 1);
   }
   CHECK(covered.count(need::chunking) == 1);
+  CHECK(covered.count(need::smtp) == 1);
+}
+
+TEST_CASE("command table: LHLO is an unknown command but on LMTP", "[smtp][command-table]") {
+  Harness h;
+  h.start();
+  CHECK(h.line("LHLO c") == "502 5.5.2 Error: command not recognized\r\n");
+  CHECK(h.policy.seen.back().kind == EventKind::unknown);  // the scenario's `unknown` rules
 }
 
 TEST_CASE("command table: a failed precondition counts as an error", "[smtp][command-table]") {
@@ -314,9 +346,10 @@ TEST_CASE("command table: dispatch flags", "[smtp][command-table]") {
   }
   SECTION("under forbid_improper_pipelining, an ends_group row followed by input closes") {
     for (const auto& row : command_table()) {
-      Harness h([](SessionConfig& c) { c.forbid_improper_pipelining = true; });
+      const bool lmtp = (row.needs & need::lmtp) != 0;
+      Harness h([](SessionConfig& c) { c.forbid_improper_pipelining = true; }, {}, nullptr, lmtp);
       h.start();
-      REQUIRE(h.line("EHLO c").starts_with("250"));
+      REQUIRE(h.line(lmtp ? "LHLO c" : "EHLO c").starts_with("250"));
       CAPTURE(row.name);
       const auto reply = h.send(std::string(row.name) + " x\r\nNOOP\r\n");
       const bool closed = reply.starts_with("554 5.5.0 Error: SMTP protocol synchronization");
@@ -355,10 +388,12 @@ TEST_CASE("command table: a row's event is what its handler asks the Policy",
     CAPTURE(row.name);
     const auto use = uses.find(row.name);
     REQUIRE(use != uses.end());  // a new row needs a use here
-    Harness h([](SessionConfig& c) {
-      tls_on(c);
-      auth_on(c);
-    });
+    Harness h(
+        [](SessionConfig& c) {
+          tls_on(c);
+          auth_on(c);
+        },
+        {}, nullptr, (row.needs & need::lmtp) != 0);
     h.start();
     for (const auto& line : use->second.before) REQUIRE(h.line(line)[0] < '4');
     const auto seen = h.policy.seen.size();

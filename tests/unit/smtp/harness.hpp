@@ -106,9 +106,11 @@ class Harness {
   // The driver's buffer, as the server's default read buffer.
   static constexpr std::size_t buffer_size = 16 * 1024;
 
-  // `other` replaces the scripted policy (for example with AcceptAll).
+  // `other` replaces the scripted policy (for example with AcceptAll); `lmtp`: the session
+  // came in on an LMTP listener.
   explicit Harness(const std::function<void(SessionConfig&)>& tweak = {},
-                   const std::function<void(ScriptedPolicy&)>& script = {}, Policy* other = nullptr)
+                   const std::function<void(ScriptedPolicy&)>& script = {}, Policy* other = nullptr,
+                   bool lmtp = false)
       : config_(test_config(tweak)) {
     if (script) script(policy);
     SessionFacts facts;
@@ -116,6 +118,7 @@ class Harness {
     facts.number = 1;
     facts.client_ip = "192.0.2.7";
     facts.client_port = 40000;
+    facts.lmtp = lmtp;
     session = std::make_unique<Session>(config_, other ? *other : policy, &transcript, facts);
     driver = std::make_unique<SessionDriver>(*session, buffer_size);
     executor = std::make_unique<MemoryExecutor>(*driver, sink);

@@ -30,6 +30,8 @@ TEST_CASE("with: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA (RFC 3848)", "[smtp][recei
   CHECK(with_protocol(true, true, false) == "ESMTPS");
   CHECK(with_protocol(true, false, true) == "ESMTPA");
   CHECK(with_protocol(true, true, true) == "ESMTPSA");
+  CHECK(with_protocol(true, false, false, true) == "LMTP");
+  CHECK(with_protocol(true, true, true, true) == "LMTPSA");
 }
 
 TEST_CASE("the date is RFC 5322, UTC, whole seconds", "[smtp][received]") {

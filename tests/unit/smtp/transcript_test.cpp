@@ -94,6 +94,8 @@ std::vector<std::string> replay(const fs::path& file) {
     for (const auto& [key, value] : settings) {
       if (key == "tls_available")
         c.tls_available = true;
+      else if (key == "lmtp")
+        continue;  // the listener's, below
       else if (key == "bare_lf")
         c.bare_lf = value == "reject"       ? BareLfPolicy::reject
                     : value == "disconnect" ? BareLfPolicy::disconnect
@@ -121,7 +123,9 @@ std::vector<std::string> replay(const fs::path& file) {
     }
   };
   AcceptAll accept_all;
-  Harness h(tweak, {}, &accept_all);
+  const bool lmtp = std::any_of(settings.begin(), settings.end(),
+                                [](const auto& kv) { return kv.first == "lmtp"; });
+  Harness h(tweak, {}, &accept_all, lmtp);
 
   std::vector<std::string> replies;  // server lines not yet matched
   std::size_t next = 0;
