@@ -85,6 +85,7 @@ bool matches_stateless(const Rule& rule, const smtp::Event& e, std::uint64_t see
                        BodyRegexes::Search& body, MatchInfo& info) {
   const auto& s = session_of(e);
   if (rule.tls && *rule.tls != s.tls) return false;
+  if (rule.esmtp && *rule.esmtp != s.esmtp) return false;
   if (rule.nth_message && !rule.nth_message->contains(e.nth_message)) return false;
   if (rule.size_over && !(e.size > *rule.size_over)) return false;
   if (!rule.client_ip.empty() && !client_ip_matches(rule, e)) return false;

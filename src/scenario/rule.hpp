@@ -52,6 +52,7 @@ struct Rule {
   std::vector<HeaderMatcher> headers;
   std::vector<Cidr> client_ip;  // any of them
   std::optional<bool> tls;
+  std::optional<bool> esmtp;  // greeted with EHLO/LHLO; at `helo`, the greeting being sent
   std::optional<std::uint64_t> size_over;
   std::optional<Range> attempts, nth_message;
   std::optional<double> probability;

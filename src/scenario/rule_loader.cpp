@@ -209,7 +209,7 @@ struct KeySpec {
 };
 
 // `on` is read first, separately. Matchers, stateful conditions, then actions.
-const std::array<KeySpec, 24> key_specs{{
+const std::array<KeySpec, 25> key_specs{{
     {"from", transaction, pattern_key<&Rule::from>},
     {"rcpt", with_rcpt, pattern_key<&Rule::rcpt>},
     {"helo", after_connect, pattern_key<&Rule::helo>},
@@ -217,6 +217,8 @@ const std::array<KeySpec, 24> key_specs{{
     {"client_ip", all_events, parse_client_ip},
     {"tls", all_events,
      [](const toml::node& n, Ctx& c) { return assign(c.rule.tls, n, c, read_bool); }},
+    {"esmtp", after_connect,
+     [](const toml::node& n, Ctx& c) { return assign(c.rule.esmtp, n, c, read_bool); }},
     {"size_over", transaction,
      [](const toml::node& n, Ctx& c) { return assign(c.rule.size_over, n, c, read_size); }},
     {"header", event_bit(K::message), parse_headers},

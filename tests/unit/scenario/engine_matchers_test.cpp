@@ -109,6 +109,20 @@ TEST_CASE("client_ip prefixes, a list, IPv6", "[scenario][engine]") {
   CHECK(h.engine.decide(v6out.event(EventKind::connect)).proceeds());
 }
 
+TEST_CASE("esmtp: EHLO refused, the HELO fallback served", "[scenario][engine]") {
+  Harness h(R"(
+[[rule]]
+on = "helo"
+esmtp = true
+reply = "502 5.5.2 Error: command not recognized"
+)");
+  Client c;
+  c.facts.esmtp = true;  // the session sets it before asking about EHLO
+  CHECK(code_of(h.engine.decide(c.event(EventKind::helo))) == 502);
+  c.facts.esmtp = false;  // HELO
+  CHECK(h.engine.decide(c.event(EventKind::helo)).proceeds());
+}
+
 TEST_CASE("tls, size_over and nth_message", "[scenario][engine]") {
   Harness h(R"(
 [[rule]]

@@ -1,0 +1,62 @@
+"""Client fallbacks (issue 17): a scenario refuses EHLO (`on = "helo"`, `esmtp = true`) and a
+real client falls back to HELO, which the session serves; the message arrives over plain
+SMTP (Received "with SMTP"). Python's smtplib and swaks both fall back."""
+import json
+import smtplib
+import subprocess
+
+from conftest import http_call, need_tool
+
+SCENARIO = """name = "no-ehlo"
+[[rule]]
+on = "helo"
+esmtp = true
+reply = "{code} 5.5.{detail} Error: command not recognized"
+"""
+
+
+def refuse_ehlo(server, code):
+    body = SCENARIO.format(code=code, detail=2 if code == 502 else 1)
+    status, _, answer = http_call(server, "PUT", "/api/v1/scenario", body=body)
+    assert status == 200, answer
+
+
+def stored(server):
+    status, _, body = http_call(server, "GET", "/api/v1/messages")
+    assert status == 200, body
+    return json.loads(body)["messages"]
+
+
+def raw(server, message_id):
+    status, _, body = http_call(server, "GET", f"/api/v1/messages/{message_id}/raw")
+    assert status == 200, body
+    return body.decode() if isinstance(body, bytes) else body
+
+
+def test_smtplib_falls_back_to_helo_after_a_refused_ehlo(bounceback):
+    for code in (500, 502):
+        server = bounceback()
+        refuse_ehlo(server, code)
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
+            assert smtp.ehlo("client.test")[0] == code  # refused as scripted
+            # sendmail greets again: EHLO refused, then HELO (smtplib's fallback).
+            smtp.ehlo_resp = smtp.helo_resp = None
+            assert smtp.sendmail("a@client.test", ["b@example.test"],
+                                 "Subject: fallback\r\n\r\nhi\r\n") == {}
+            assert not smtp.does_esmtp
+        got = stored(server)
+        assert len(got) == 1
+        assert " with SMTP id " in raw(server, got[0]["id"])  # HELO, not ESMTP
+
+
+def test_swaks_falls_back_to_helo_after_a_refused_ehlo(bounceback):
+    swaks = need_tool("swaks")
+    server = bounceback()
+    refuse_ehlo(server, 502)
+    res = subprocess.run([swaks, "--server", "127.0.0.1", "--port", str(server.smtp_port),
+                          "--from", "a@client.test", "--to", "b@example.test",
+                          "--helo", "client.test"], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "<** 502 5.5.2" in res.stdout
+    assert "-> HELO client.test" in res.stdout
+    assert len(stored(server)) == 1
