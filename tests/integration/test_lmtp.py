@@ -143,6 +143,7 @@ def test_a_unix_socket_path_in_use_or_not_a_socket_is_refused(bounceback):
 def test_postfix_lmtp_defers_and_bounces_exactly_the_refused_recipients(bounceback, how):
     need_tool("postfix")
     need_tool("postqueue")
+    need_tool("postconf")
     if os.geteuid() != 0:
         pytest.skip("a private Postfix instance needs root (its master drops to `postfix`)")
     path = os.path.join(socket_dir(), "lmtp")
