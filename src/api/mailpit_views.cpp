@@ -20,25 +20,19 @@ std::string valid(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 json::object address(std::string_view name, std::string_view addr) {
-  name = trim(name);
+  name = scenario::trim_blanks(name);
   if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
     name = name.substr(1, name.size() - 2);
-  return json::object{{"Name", valid(name)}, {"Address", valid(trim(addr))}};
+  return json::object{{"Name", valid(name)}, {"Address", valid(scenario::trim_blanks(addr))}};
 }
 
 // One mailbox: `Name <addr>` or `addr`; a group's `name:` prefix and `;` are dropped.
 void add_mailbox(std::string_view s, json::array& out) {
-  s = trim(s);
+  s = scenario::trim_blanks(s);
   if (const auto colon = s.find(':');
       colon != std::string_view::npos && s.find('<') > colon && s.find('@') > colon)
-    s = trim(s.substr(colon + 1));  // "group: a@b" (RFC 5322 §3.4)
+    s = scenario::trim_blanks(s.substr(colon + 1));  // "group: a@b" (RFC 5322 §3.4)
   while (!s.empty() && s.back() == ';') s.remove_suffix(1);
   if (s.empty() || out.size() >= max_addresses) return;
   const auto open = s.rfind('<');
@@ -52,7 +46,7 @@ void add_mailbox(std::string_view s, json::array& out) {
 std::string header(std::string_view data, std::string_view name) {
   std::string value;
   scenario::for_each_header(data, name, [&](std::string_view v) {
-    value = std::string(trim(v));
+    value = std::string(scenario::trim_blanks(v));
     return true;
   });
   return value;

@@ -8,6 +8,13 @@
 
 namespace bounceback::scenario {
 
+// `s` without the spaces, tabs, CRs and LFs around it (a header value, a parameter, a line).
+inline std::string_view trim_blanks(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 // The text after the first empty line ("" when there is none).
 std::string_view message_body(std::string_view message);
 

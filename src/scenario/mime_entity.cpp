@@ -14,12 +14,6 @@ namespace {
 
 constexpr std::size_t max_sections = 64;  // RFC 2231 continuations of one parameter
 
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)
@@ -48,7 +42,7 @@ std::vector<Param> parameters(std::string_view value) {
   while (pos != std::string_view::npos) {
     const auto eq = value.find('=', pos + 1);
     if (eq == std::string_view::npos) break;
-    const auto key = trim(value.substr(pos + 1, eq - pos - 1));
+    const auto key = trim_blanks(value.substr(pos + 1, eq - pos - 1));
     auto start = eq + 1;
     while (start < value.size() && (value[start] == ' ' || value[start] == '\t')) ++start;
     std::string v;
@@ -61,7 +55,7 @@ std::vector<Param> parameters(std::string_view value) {
       pos = value.find(';', i);
     } else {
       pos = value.find(';', start);
-      v = std::string(trim(value.substr(start, pos - start)));
+      v = std::string(trim_blanks(value.substr(start, pos - start)));
     }
     out.push_back({key, std::move(v)});
   }
@@ -122,14 +116,14 @@ MimeEntity mime_entity(std::string_view entity) {
   e.entity = entity;
   e.body = message_body(entity);
   e.type_value = first_header(entity, "Content-Type");
-  e.type = lower(trim(std::string_view(e.type_value).substr(0, e.type_value.find(';'))));
+  e.type = lower(trim_blanks(std::string_view(e.type_value).substr(0, e.type_value.find(';'))));
   if (e.type.empty() || e.type.find('/') == std::string::npos) e.type = "text/plain";
-  e.encoding = lower(trim(first_header(entity, "Content-Transfer-Encoding")));
+  e.encoding = lower(trim_blanks(first_header(entity, "Content-Transfer-Encoding")));
   e.charset = header_parameter(e.type_value, "charset");
   e.disposition_value = first_header(entity, "Content-Disposition");
   const std::string_view dv = e.disposition_value;
-  e.disposition = lower(trim(dv.substr(0, dv.find(';'))));
-  std::string id = std::string(trim(first_header(entity, "Content-ID")));
+  e.disposition = lower(trim_blanks(dv.substr(0, dv.find(';'))));
+  std::string id = std::string(trim_blanks(first_header(entity, "Content-ID")));
   if (id.size() >= 2 && id.front() == '<' && id.back() == '>') id = id.substr(1, id.size() - 2);
   e.content_id = std::move(id);
   return e;
@@ -209,7 +203,7 @@ bool next_delimiter(std::string_view body, std::string_view delimiter, std::size
     line.remove_prefix(delimiter.size());
     close = line.starts_with("--");
     if (close) line.remove_prefix(2);
-    if (!trim(line).empty()) continue;  // a longer boundary that starts like this one
+    if (!trim_blanks(line).empty()) continue;  // a longer boundary that starts like this one
     return true;
   }
   return false;
