@@ -184,7 +184,18 @@ TemplateValues Engine::template_values(const Scenario& s, const smtp::Event& e,
 
 bool Engine::matches_stateful(const Scenario&, const Rule& rule, const smtp::Event& e,
                               std::uint64_t attempt, TimePoint now, MatchInfo& info) {
-  if (rule.attempts && !rule.attempts->contains(attempt)) return false;
+  if (rule.attempts) {
+    // At data and message: the attempt a recipient of the transaction is at, counted at its
+    // RCPT (the one `rcpt` matched, or any), as address-encoded "data-451-1time" counts.
+    const bool in_range =
+        e.kind == EventKind::rcpt || e.kind == EventKind::connect ? rule.attempts->contains(attempt)
+        : !info.rcpt.empty()
+            ? rule.attempts->contains(attempts_.current(pair_key(e.from, info.rcpt), now))
+            : any_rcpt(e, info, [&](std::string_view r) {
+                return rule.attempts->contains(attempts_.current(pair_key(e.from, r), now));
+              });
+    if (!in_range) return false;
+  }
   if (rule.quota) {
     const bool over = any_rcpt(e, info, [&](std::string_view r) {
       return quotas_.used(KeyHash().add(r).value(), now) + e.size > *rule.quota;

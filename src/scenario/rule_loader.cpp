@@ -223,7 +223,7 @@ const std::array<KeySpec, 25> key_specs{{
      [](const toml::node& n, Ctx& c) { return assign(c.rule.size_over, n, c, read_size); }},
     {"header", event_bit(K::message), parse_headers},
     {"body", event_bit(K::message), pattern_key<&Rule::body>},
-    {"attempts", bits({K::connect, K::rcpt}),
+    {"attempts", bits({K::connect, K::rcpt, K::data, K::message}),
      [](const toml::node& n, Ctx& c) { return assign(c.rule.attempts, n, c, read_range); }},
     {"nth_message", transaction,
      [](const toml::node& n, Ctx& c) { return assign(c.rule.nth_message, n, c, read_range); }},

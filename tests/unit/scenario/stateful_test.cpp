@@ -59,6 +59,42 @@ disconnect = true
   CHECK(code_of(h.rcpt(c3, "retry-me@x.test")) == 421);  // another sender: its own count
 }
 
+TEST_CASE("attempts at message: the attempt its recipient is at, counted at RCPT",
+          "[scenario][state]") {
+  // What `bounceback import` writes for "451 ... (in reply to end of DATA command)" twice,
+  // then delivered: the message is refused at the 1st and 2nd attempt of the recipient.
+  Harness h(R"(
+[[rule]]
+on = "message"
+rcpt = "late@x.test"
+attempts = "1-2"
+reply = "451 4.3.0 Try again later"
+)");
+  Client c;
+  c.from = "a@sender.test";
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    INFO("attempt " << attempt);
+    CHECK(h.rcpt(c, "other@x.test").proceeds());
+    CHECK(h.rcpt(c, "late@x.test").proceeds());
+    const auto d = h.message(c, "Subject: x\r\n\r\nhi\r\n");
+    CHECK(code_of(d) == (attempt <= 2 ? 451 : 0));
+  }
+  // Without a `rcpt` matcher, any recipient at an attempt in range makes it hold.
+  Harness any(R"(
+[[rule]]
+on = "message"
+attempts = "2"
+reply = "451 4.3.0 Try again later"
+)");
+  Client d;
+  d.from = "a@sender.test";
+  CHECK(any.rcpt(d, "fresh@x.test").proceeds());
+  CHECK(any.message(d, "x").proceeds());
+  CHECK(any.rcpt(d, "new@x.test").proceeds());
+  CHECK(any.rcpt(d, "fresh@x.test").proceeds());
+  CHECK(code_of(any.message(d, "x")) == 451);
+}
+
 TEST_CASE("attempts at connect count connections of a client IP", "[scenario][state]") {
   Harness h(R"(
 [[rule]]
