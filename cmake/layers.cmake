@@ -13,13 +13,14 @@ set(bounceback_layers
   "catalog     | smtp                                           | asio openssl sockets clock"
   "report      | smtp                                           | asio openssl sockets clock"
   "scenario    | smtp catalog report                            | asio openssl sockets clock"
+  "import      | smtp                                           | asio openssl sockets clock"
   "log         |                                                | asio openssl sockets"
   "version     |                                                | asio openssl sockets clock"
   "store       | smtp log                                       | asio openssl sockets"
   "net         | smtp store log                                 |"
-  "api         | smtp catalog scenario store log version net    | asio sockets"
+  "api         | smtp catalog scenario store log version net import | asio sockets"
   "api/http    | smtp catalog scenario store log net api        |"
-  "app         | smtp catalog scenario report store log version net api api/http |"
+  "app         | smtp catalog scenario report store log version net api api/http import |"
 )
 
 # Sets `out` to a column of `part`'s row (1: may include, 2: may not use) as a list; fails on

@@ -12,6 +12,7 @@ constexpr const char* verbs_usage = R"(Usage:
   bounceback check FILE...       validate scenario files
   bounceback explain CODE        explain a reply code: 550, 5.1.1, "550 5.7.26"
   bounceback scenarios [NAME]    list the built-in scenarios, or print one's TOML
+  bounceback import FILE...      turn mail logs, DSNs or session JSON into a scenario
   bounceback help [VERB]         this text, or one verb's usage (also: VERB --help)
   bounceback --version           print the version
 

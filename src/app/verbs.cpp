@@ -1,11 +1,12 @@
-// serve, check, explain, scenarios, help, version: thin wrappers over the wiring, the scenario
-// loader and the catalogue, with the usage each prints for --help.
+// serve, check, explain, scenarios, import (import_verb.cpp), help, version: thin wrappers over the
+// wiring, the scenario loader and the catalogue, with the usage each prints for --help.
 #include "app/verbs.hpp"
 
 #include <array>
 #include <iostream>
 
 #include "app/app.hpp"
+#include "app/import_verb.hpp"
 #include "app/options.hpp"
 #include "catalog/catalog.hpp"
 #include "scenario/builtin.hpp"
@@ -105,11 +106,12 @@ int run_version(const std::vector<std::string>&) {
   return 0;
 }
 
-const std::array<Verb, 6> verbs{{
+const std::array<Verb, 7> verbs{{
     {"serve", usage(), &run_serve},
     {"check", check_usage, &run_check},
     {"explain", explain_usage, &run_explain},
     {"scenarios", scenarios_usage, &run_scenarios},
+    {"import", import_usage, &run_import},
     {"help", usage(), &run_help},
     {"version", version_usage, &run_version},
 }};

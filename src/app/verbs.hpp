@@ -14,7 +14,7 @@ struct Verb {
   int (*run)(const std::vector<std::string>& args);
 };
 
-// The verb named `name` ("serve", "check", "explain", "scenarios", "help", "version"), or null.
+// The verb named `name` ("serve", "check", "explain", "scenarios", "import", "help", "version"), or null.
 const Verb* find_verb(std::string_view name);
 
 // "bounceback 0.1.0 (071cf18)"

@@ -1,0 +1,254 @@
+// Reading DSNs line by line (see dsn_reader.hpp). Bounded: a text part is kept up to 64 KiB,
+// a field up to 16 KiB, 1,000 recipients per message.
+#include "import/dsn_reader.hpp"
+
+#include <re2/re2.h>
+
+#include "import/reply_lines.hpp"
+
+namespace bounceback::import {
+namespace {
+
+constexpr std::size_t max_text = 64 * 1024, max_field = 16 * 1024, max_groups = 1000;
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i])))
+      return false;
+  return true;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// "rfc822; u@x" -> "u@x"; "dns; mx.example" -> "mx.example"
+std::string after_type(std::string_view value) {
+  const auto semi = value.find(';');
+  std::string_view v = trim(semi == std::string_view::npos ? value : value.substr(semi + 1));
+  if (v.size() >= 2 && v.front() == '<' && v.back() == '>') v = v.substr(1, v.size() - 2);
+  return std::string(v);
+}
+
+// Collapses whitespace runs to one space: Postfix wraps its text part's long lines.
+std::string squeeze(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    if (space) {
+      if (!out.empty() && out.back() != ' ') out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The stage a Postfix text part gives for `rcpt`: "(in reply to RCPT TO command)" after it.
+Stage stage_in_text(const std::string& text, std::string_view rcpt) {
+  const auto hay = lower(text);
+  auto at = hay.find(lower(rcpt));
+  if (at == std::string::npos) return Stage::rcpt;
+  at = hay.find("(in reply to ", at);
+  if (at == std::string::npos) return Stage::rcpt;
+  const std::string_view command = std::string_view(text).substr(at + 13);
+  if (command.starts_with("RCPT TO")) return Stage::rcpt;
+  if (command.starts_with("end of DATA")) return Stage::message;
+  if (command.starts_with("DATA")) return Stage::data;
+  if (command.starts_with("MAIL FROM")) return Stage::mail;
+  return Stage::rcpt;
+}
+
+// A Diagnostic-Code's reply lines: folded lines that each start with the code, or one text
+// Postfix-style (lines joined by spaces).
+std::vector<std::string> diagnostic_lines(std::string_view diagnostic) {
+  const auto semi = diagnostic.find(';');
+  if (semi == std::string_view::npos || !iequals_prefix(trim(diagnostic), "smtp")) return {};
+  const std::string_view reply = trim(diagnostic.substr(semi + 1));
+  auto lines = split_reply_lines(reply, "\n");
+  bool each_coded = lines.size() > 1;
+  for (const auto& l : lines)
+    if (!starts_with_reply_code(l) || l.substr(0, 3) != lines.front().substr(0, 3))
+      each_coded = false;
+  return each_coded ? lines : split_joined_reply(squeeze(reply));
+}
+
+}  // namespace
+
+void DsnReader::header_field(std::string_view text) {
+  if (iequals_prefix(text, "content-type:")) {
+    next_type_ = lower(trim(text.substr(13)));
+    if (part_ == Part::top_headers && next_type_.starts_with("multipart/report"))
+      is_dsn_header_ = true;
+  } else if (iequals_prefix(text, "content-transfer-encoding:")) {
+    next_encoding_ = lower(trim(text.substr(26)));
+  } else if (part_ == Part::top_headers && iequals_prefix(text, "x-failed-recipients:")) {
+    failed_recipients_ = trim(text.substr(20));
+  }
+}
+
+void DsnReader::end_group() {
+  if (!field_.empty()) {
+    const std::string_view f = field_;
+    const auto colon = f.find(':');
+    if (colon != std::string_view::npos) {
+      const std::string name = lower(trim(f.substr(0, colon)));
+      const std::string_view value = trim(f.substr(colon + 1));
+      if (name == "final-recipient")
+        group_.rcpt = after_type(value);
+      else if (name == "action")
+        group_.action = lower(value);
+      else if (name == "status")
+        group_.status = std::string(trim(value.substr(0, value.find(' '))));
+      else if (name == "remote-mta")
+        group_.remote_mta = after_type(value);
+      else if (name == "diagnostic-code")
+        group_.diagnostic = std::string(value);
+    }
+    field_.clear();
+  }
+}
+
+void DsnReader::line(std::string_view text, const Source& source, Model& model) {
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  if (blank_before_ && text.starts_with("From ") && started_) end_message(model);
+  if (!started_) first_ = source;
+  started_ = true;
+  const bool blank = trim(text).empty();
+  const bool folded = !text.empty() && (text.front() == ' ' || text.front() == '\t');
+  switch (part_) {
+    case Part::top_headers:
+    case Part::part_headers:
+      if (blank) {
+        const bool top = part_ == Part::top_headers;
+        part_ = next_type_.starts_with("message/delivery-status") ? Part::status
+                : (next_type_.empty() || next_type_.starts_with("text/plain")) &&
+                        next_encoding_ != "base64" && !(top && is_dsn_header_)
+                    ? Part::text
+                    : Part::other;
+        next_type_.clear();
+        next_encoding_.clear();
+        field_.clear();
+        group_ = {};
+        group_.source = source;
+      } else if (!folded) {
+        field_ = text;
+      } else if (field_.size() < max_field) {
+        field_ += ' ';
+        field_ += trim(text);
+      }
+      if (!folded && !blank) header_field(text);
+      break;
+    case Part::status:
+      if (text.starts_with("--")) {
+        end_group();
+        if (!group_.rcpt.empty() && groups_.size() < max_groups) groups_.push_back(group_);
+        group_ = {};
+        part_ = Part::part_headers;
+        break;
+      }
+      if (blank) {
+        end_group();
+        if (!group_.rcpt.empty() && groups_.size() < max_groups) groups_.push_back(group_);
+        group_ = {};
+        group_.source = source;
+        break;
+      }
+      if (folded) {
+        if (field_.size() < max_field) field_ += '\n' + std::string(trim(text));
+        break;
+      }
+      end_group();
+      if (iequals_prefix(text, "final-recipient:")) group_.source = source;
+      field_ = text;
+      break;
+    case Part::text:
+    case Part::other:
+      if (text.starts_with("--")) {
+        part_ = Part::part_headers;
+        break;
+      }
+      if (part_ == Part::text && text_.size() < max_text) {
+        text_ += text;
+        text_ += '\n';
+        text_lines_.emplace_back(std::string(text), source);
+      }
+      break;
+  }
+  blank_before_ = blank;
+}
+
+void DsnReader::end_message(Model& model) {
+  if (part_ == Part::status) {
+    end_group();
+    if (!group_.rcpt.empty() && groups_.size() < max_groups) groups_.push_back(group_);
+  }
+  const std::string text = squeeze(text_);
+  for (const auto& g : groups_) {
+    Attempt a;
+    a.source = g.source;
+    a.host = g.remote_mta;
+    if (g.action == "delivered" || g.action == "relayed" || g.action == "expanded") {
+      model.add(g.rcpt, "", std::move(a));
+      ++added_;
+      continue;
+    }
+    a.lines = diagnostic_lines(g.diagnostic);
+    if (a.lines.empty()) {
+      if (g.status.empty()) continue;
+      a.lines = {reply_from_status(g.status, "")};
+      a.reconstructed = true;
+    }
+    a.stage = stage_in_text(text, g.rcpt);
+    model.add(g.rcpt, "", std::move(a));
+    ++added_;
+  }
+  if (groups_.empty()) {
+    // No delivery-status part: the providers' human-readable reports.
+    static const RE2 gmail_rcpt(R"(wasn't delivered to (\S+?@\S+?) because)");
+    static const RE2 microsoft(R"(^Remote Server returned '(.*)'\s*$)");
+    std::string rcpt = failed_recipients_.substr(0, failed_recipients_.find(','));
+    if (rcpt.empty()) RE2::PartialMatch(text, gmail_rcpt, &rcpt);
+    for (std::size_t i = 0; i < text_lines_.size(); ++i) {
+      const auto& [l, src] = text_lines_[i];
+      std::string said;
+      Attempt a;
+      a.source = src;
+      std::string who = rcpt;
+      if (trim(l) == "The response from the remote server was:") {
+        std::string joined;
+        for (std::size_t j = i + 1; j < text_lines_.size() && !trim(text_lines_[j].first).empty();
+             ++j)
+          joined += std::string(trim(text_lines_[j].first)) + '\n';
+        a.lines = split_reply_lines(joined, "\n");
+      } else if (RE2::FullMatch(l, microsoft, &said)) {
+        a.lines = split_joined_reply(said);
+        for (std::size_t j = i; j-- > 0;) {  // the address on the line before
+          const auto t = trim(text_lines_[j].first);
+          if (t.empty()) continue;
+          if (t.find('@') != std::string_view::npos && t.find(' ') == std::string_view::npos)
+            who = t;
+          break;
+        }
+      }
+      if (a.lines.empty() || who.empty()) continue;
+      model.add(who, "", std::move(a));
+      ++added_;
+    }
+  }
+  const std::size_t added = added_;
+  *this = DsnReader();
+  added_ = added;
+}
+
+std::size_t DsnReader::finish(Model& model) {
+  if (started_) end_message(model);
+  return added_;
+}
+
+}  // namespace bounceback::import

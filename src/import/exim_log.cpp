@@ -1,0 +1,60 @@
+// Exim's main log: "**" (bounced) and "==" (deferred) deliveries with "SMTP error from remote
+// mail server after COMMAND: reply", "=>" deliveries and "<=" arrivals (the sender). Exim
+// writes a reply's line breaks as a literal "\n".
+#include <re2/re2.h>
+
+#include "import/log_lines.hpp"
+
+namespace bounceback::import {
+namespace {
+
+Stage stage_of(std::string_view after) {
+  if (after.starts_with("pipelined ")) after.remove_prefix(10);
+  if (after.starts_with("RCPT TO")) return Stage::rcpt;
+  if (after.starts_with("end of data") || after.starts_with("end of BDAT")) return Stage::message;
+  if (after.starts_with("DATA") || after.starts_with("BDAT")) return Stage::data;
+  if (after.starts_with("MAIL FROM")) return Stage::mail;
+  if (after.starts_with("EHLO") || after.starts_with("HELO")) return Stage::helo;
+  if (after.starts_with("initial connection")) return Stage::connect;
+  return Stage::rcpt;
+}
+
+}  // namespace
+
+std::optional<LogEvent> read_exim_line(std::string_view line) {
+  static const RE2 head(
+      R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [-+]\d{4})? (?:\[\d+\] )?([0-9A-Za-z]{6}-[0-9A-Za-z]{6,12}-[0-9A-Za-z]{2,4}) (\*\*|==|=>|->|<=|Completed)(.*)$)");
+  static const RE2 error(
+      R"( H=(\S+) \[[^\]]*\](?::\d+)?.*?: SMTP error from remote mail server after (.*?): (?:host \S+ \[[^\]]*\]: )?([2-5]\d\d[ -].*)$)");
+  static const RE2 host(R"( H=(\S+) \[)");
+  static const RE2 address(R"(^ (\S+))");
+  const re2::StringPiece in(line.data(), line.size());
+  LogEvent e;
+  std::string flag, rest;
+  if (!RE2::FullMatch(in, head, &e.queue_id, &flag, &rest)) return std::nullopt;
+  std::string first;
+  RE2::PartialMatch(rest, address, &first);
+  if (flag == "<=") {
+    e.kind = LogEvent::Kind::sender;
+    e.from = first == "<>" ? "" : first;
+    return e;
+  }
+  if (flag == "Completed" || flag == "->") return e;  // other
+  e.rcpt = first;
+  if (flag == "=>") {
+    e.kind = LogEvent::Kind::delivered;
+    RE2::PartialMatch(rest, host, &e.host);
+    return e;
+  }
+  std::string after;
+  if (RE2::PartialMatch(rest, error, &e.host, &after, &e.reply)) {
+    e.kind = LogEvent::Kind::reply;
+    e.stage = stage_of(after);
+    e.multi_line_escaped = true;
+  } else {
+    e.kind = LogEvent::Kind::no_reply;  // retry timeouts, connection errors, routing failures
+  }
+  return e;
+}
+
+}  // namespace bounceback::import
