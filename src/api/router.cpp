@@ -5,6 +5,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <functional>
+#include <limits>
 
 #include "api/json_stream.hpp"
 #include "api/json_views.hpp"
@@ -13,6 +15,8 @@
 #include "api/url.hpp"
 #include "api/web_page.hpp"
 #include "catalog/catalog.hpp"
+#include "import/logged_attempt.hpp"
+#include "import/scenario_writer.hpp"
 #include "scenario/loader.hpp"
 #include "scenario/units.hpp"
 #include "version/version.hpp"
@@ -103,6 +107,7 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/scenario", &Router::get_scenario, ""},
       {"PUT", "/api/v1/scenario", &Router::put_scenario, ""},
       {"POST", "/api/v1/scenario/reset", &Router::reset_scenario, ""},
+      {"GET", "/api/v1/scenario/export", &Router::export_scenario, "from to client_ip"},
       {"GET", "/api/v1/codes", &Router::list_codes, ""},
       {"GET", "/api/v1/codes/{code}", &Router::get_code, ""},
       {"GET", "/api/v1/clock", &Router::get_clock, ""},
@@ -353,24 +358,30 @@ Response Router::get_session(const Request&, const Args& args) const {
   return json_response(session_json(s->view(), true));
 }
 
+namespace {
+
+// The attempt filters of /attempts and /scenario/export: from= and to= exact or a glob ('*'),
+// as in the message filters; client_ip= the client's address exactly. Checked under the
+// attempt log's lock, which copies only what matches.
+std::function<bool(const scenario::AttemptRecord&)> attempt_filter(const Request& request) {
+  const auto* from_param = query_value(request.query, "from");
+  const auto* rcpt_param = query_value(request.query, "to");
+  const auto* client_param = query_value(request.query, "client_ip");
+  return [from = from_param ? *from_param : "", rcpt = rcpt_param ? *rcpt_param : "",
+          client = client_param ? *client_param : ""](const scenario::AttemptRecord& a) {
+    return (from.empty() || address_matches(from, a.from)) &&
+           (rcpt.empty() || address_matches(rcpt, a.rcpt)) &&
+           (client.empty() || a.client_ip == client);
+  };
+}
+
+}  // namespace
+
 Response Router::list_attempts(const Request& request, const Args&) const {
   std::string error;
   const auto page = parse_page(request.query, ctx_.routes.attempts_page, error);
   if (!page) return error_response(400, error);
-  const auto* from_param = query_value(request.query, "from");
-  const auto* rcpt_param = query_value(request.query, "to");
-  const auto* client_param = query_value(request.query, "client_ip");
-  const std::string from = from_param ? *from_param : "", rcpt = rcpt_param ? *rcpt_param : "";
-  const std::string client = client_param ? *client_param : "";
-  // Exact or a glob ('*'), as in the message filters; the client's address exactly. Checked
-  // under the attempt log's lock, which copies only the page.
-  const auto found = ctx_.engine.attempts(
-      [&](const scenario::AttemptRecord& a) {
-        return (from.empty() || address_matches(from, a.from)) &&
-               (rcpt.empty() || address_matches(rcpt, a.rcpt)) &&
-               (client.empty() || a.client_ip == client);
-      },
-      page->start, page->limit);
+  const auto found = ctx_.engine.attempts(attempt_filter(request), page->start, page->limit);
   json::array list;
   for (const auto& a : found.records) list.push_back(attempt_json(a));
   return json_response(page_json(found.total, *page, "attempts", std::move(list)));
@@ -405,6 +416,27 @@ Response Router::put_scenario(const Request& request, const Args&) const {
   ctx_.apply_scenario(s);
   return json_response(
       json::object{{"name", s->name}, {"description", s->description}, {"rules", s->rules.size()}});
+}
+
+// The attempt log as a scenario, in `bounceback import`'s format: what was seen once, kept as a
+// fixture. The log is bounded (--max-attempt-log), so is this.
+Response Router::export_scenario(const Request& request, const Args&) const {
+  const auto found =
+      ctx_.engine.attempts(attempt_filter(request), 0, std::numeric_limits<std::size_t>::max());
+  import::Model model;
+  for (std::size_t i = 0; i < found.records.size(); ++i) {
+    const auto& a = found.records[i];
+    import::add_logged_attempt(
+        model, {a.from, a.rcpt, smtp::to_string(a.stage), scenario::to_string(a.outcome), a.reply, {
+                  "attempts",
+                  i + 1
+                }});
+  }
+  Response r;
+  r.content_type = "application/toml; charset=utf-8";
+  r.body = import::write_scenario(
+      model, {"exported", {"the attempt log (GET /api/v1/attempts)"}, nullptr});
+  return r;
 }
 
 Response Router::reset_scenario(const Request&, const Args&) const {

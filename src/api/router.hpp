@@ -59,6 +59,7 @@ class Router {
   Response get_session(const Request&, const Args&) const;
   Response list_attempts(const Request&, const Args&) const;
   Response get_scenario(const Request&, const Args&) const;
+  Response export_scenario(const Request&, const Args&) const;
   Response put_scenario(const Request&, const Args&) const;
   Response reset_scenario(const Request&, const Args&) const;
   Response list_codes(const Request&, const Args&) const;

@@ -75,21 +75,25 @@ ImportOptions parse(const std::vector<std::string>& args) {
   return o;
 }
 
-// Feeds `in` to the importer one line at a time, each at most max_line bytes.
+// Feeds `in` to the importer one line at a time, each at most max_line bytes, reading blocks.
 void feed(std::istream& in, import::Importer& importer) {
-  std::string line;
-  while (true) {
-    line.clear();
-    int c;
-    bool any = false;
-    while ((c = in.get()) != EOF) {
-      any = true;
-      if (c == '\n') break;
-      if (line.size() < max_line) line += static_cast<char>(c);
+  std::string line, block(64 * 1024, '\0');
+  bool open_line = false;
+  while (in.read(block.data(), static_cast<std::streamsize>(block.size())) || in.gcount() > 0) {
+    std::string_view data(block.data(), static_cast<std::size_t>(in.gcount()));
+    while (!data.empty()) {
+      const auto nl = data.find('\n');
+      const auto piece = data.substr(0, nl);
+      if (line.size() < max_line) line.append(piece.substr(0, max_line - line.size()));
+      open_line = true;
+      if (nl == std::string_view::npos) break;
+      importer.line(line);
+      line.clear();
+      open_line = false;
+      data.remove_prefix(nl + 1);
     }
-    if (!any) break;
-    importer.line(line);
   }
+  if (open_line) importer.line(line);
 }
 
 }  // namespace

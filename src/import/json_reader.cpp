@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <deque>
 
+#include "import/logged_attempt.hpp"
 #include "import/reply_lines.hpp"
 
 namespace bounceback::import {
@@ -58,6 +59,12 @@ std::size_t read_session(const json::object& session, const Source& source, Mode
     model.add(rcpt, from, std::move(a));
     ++added;
   };
+  // Recipients accepted at RCPT whose transaction ended without a message: their attempt
+  // passed RCPT (what the attempt counters count).
+  const auto passed = [&] {
+    for (const auto& r : accepted) add(r, Stage::message, {});
+    accepted.clear();
+  };
   for (const auto& entry : t->as_array()) {
     if (!entry.is_object()) continue;
     const auto& e = entry.as_object();
@@ -74,8 +81,8 @@ std::size_t read_session(const json::object& session, const Source& source, Mode
         w.cmd = Cmd::data;
       else if (command_is(line, "BDAT"))
         w.cmd = line.find(" LAST") != std::string_view::npos ? Cmd::bdat_last : Cmd::bdat;
-      else if (command_is(line, "RSET"))
-        accepted.clear();
+      else if (command_is(line, "RSET") || command_is(line, "QUIT"))
+        passed();
       waiting.push_back(std::move(w));
       continue;
     }
@@ -122,34 +129,24 @@ std::size_t read_session(const json::object& session, const Source& source, Mode
         accepted.clear();
         break;
       case Cmd::mail:
-        accepted.clear();
+      case Cmd::helo:
+        passed();
         break;
       default:
         break;
     }
     reply.clear();
   }
+  passed();
   return added;
 }
 
 // One record of GET /api/v1/attempts.
 std::size_t read_attempt(const json::object& a, const Source& source, Model& model) {
-  const std::string_view rcpt = str(a, "rcpt"), outcome = str(a, "outcome"),
-                         stage = str(a, "stage");
-  if (rcpt.empty()) return 0;
-  Attempt at;
-  at.source = source;
-  if (outcome == "accepted") {
-    at.stage = Stage::message;
-  } else if (outcome == "refused") {
-    at.lines = split_summary(str(a, "reply"));
-    if (at.lines.empty()) return 0;
-    at.stage = stage == "message" ? Stage::message : stage == "data" ? Stage::data : Stage::rcpt;
-  } else {
-    return 0;  // pending, dropped, hung, abandoned: no reply to reproduce
-  }
-  model.add(rcpt, str(a, "from"), std::move(at));
-  return 1;
+  return add_logged_attempt(model, {str(a, "from"), str(a, "rcpt"), str(a, "stage"),
+                                    str(a, "outcome"), str(a, "reply"), source})
+             ? 1
+             : 0;
 }
 
 std::size_t read_document(const json::value& doc, const Source& source, Model& model) {

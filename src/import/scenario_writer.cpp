@@ -157,12 +157,19 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
     }
   }
 
+  std::size_t only_delivered = 0;
   for (const auto& r : model.recipients()) {
     // The attempts that reached RCPT, numbered as the engine counts them.
     std::vector<const Attempt*> counted;
     for (const auto& a : r.attempts)
       if (a.delivered() || !before_rcpt(a.stage)) counted.push_back(&a);
     if (counted.empty() || r.address.empty()) continue;
+    bool refused = false;
+    for (const auto* a : counted) refused = refused || !a->delivered();
+    if (!refused) {  // nothing to reproduce: the server accepts by default
+      ++only_delivered;
+      continue;
+    }
     const std::string address = anon ? anon->address(r.address) : r.address;
     std::string story;
     for (std::size_t i = 0; i < counted.size(); ++i) {
@@ -200,6 +207,9 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
       i = j;
     }
   }
+  if (only_delivered)
+    out << "\n# " << only_delivered
+        << " other recipient(s) were only delivered: the server accepts them by default.\n";
   return out.str();
 }
 

@@ -233,12 +233,17 @@ TEST_CASE("Bounceback's session JSON: replies matched to pipelined commands", "[
 
   const Model attempts = import_text("attempts.json", R"({"total": 2, "attempts": [
  {"from": "f@s.test", "rcpt": "u@x.test", "stage": "rcpt", "reply": "451 4.7.1 a / b", "outcome": "refused"},
- {"from": "f@s.test", "rcpt": "u@x.test", "stage": "message", "reply": "250 2.0.0 Ok", "outcome": "accepted"}]}
+ {"from": "f@s.test", "rcpt": "u@x.test", "stage": "message", "reply": "250 2.0.0 Ok", "outcome": "accepted"},
+ {"from": "f@s.test", "rcpt": "u@x.test", "stage": "quit", "reply": "250 2.1.5 Ok", "outcome": "abandoned"},
+ {"from": "f@s.test", "rcpt": "u@x.test", "stage": "rcpt", "reply": null, "outcome": "dropped"}]}
 )");
   REQUIRE(attempts.recipients().size() == 1);
   CHECK(attempts.recipients()[0].attempts.at(0).lines ==
         std::vector<std::string>{"451-4.7.1 a", "451 4.7.1 b"});
   CHECK(attempts.recipients()[0].attempts.at(1).delivered());
+  // An RCPT accepted then abandoned passed RCPT; a drop without a reply is not an attempt.
+  REQUIRE(attempts.recipients()[0].attempts.size() == 3);
+  CHECK(attempts.recipients()[0].attempts.at(2).delivered());
 }
 
 TEST_CASE("garbage and unknown formats are counted, never fatal", "[import]") {
