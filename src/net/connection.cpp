@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -89,7 +90,9 @@ class Connection {
   bool lmtp_;  // accepted by an LMTP listener: the session is told (SessionFacts::lmtp)
   asio::steady_timer watchdog_, pacer_;
   Clock::time_point deadline_{}, session_deadline_{};
+  Clock::time_point shutdown_at_ = Clock::time_point::max();  // a scenario's shutdown_after
   bool timed_out_ = false, stopping_ = false;
+  bool reset_ = false;                    // close with a TCP RST (drop = "reset")
   ConnectionControl* control_ = nullptr;  // while run() runs
 };
 
@@ -112,12 +115,20 @@ awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionCon
 
 awaitable<void> Connection::watchdog() {
   for (;;) {
-    watchdog_.expires_at(std::min(deadline_, session_deadline_));
+    watchdog_.expires_at(std::min({deadline_, session_deadline_, shutdown_at_}));
     co_await watchdog_.async_wait(use_tuple);
     // Cancelled because serve() ended: the connection is over.
     if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
       co_return;
-    if (Clock::now() >= std::min(deadline_, session_deadline_)) {
+    if (Clock::now() >= shutdown_at_) {
+      // The scenario's shutdown: as at a server's (interrupt), the 421 4.3.2, then close.
+      shutdown_at_ = Clock::time_point::max();
+      stopping_ = true;
+      end_within(ctx_.settings.last_words);
+      boost::system::error_code ignored;
+      socket_.cancel(ignored);
+      pacer_.cancel();
+    } else if (Clock::now() >= std::min(deadline_, session_deadline_)) {
       timed_out_ = true;
       boost::system::error_code ignored;
       socket_.cancel(ignored);
@@ -181,7 +192,10 @@ awaitable<void> Connection::refuse_handshake(HandshakeFault fault) {
 
 awaitable<void> Connection::close() {
   boost::system::error_code ignored;
-  if (tls_ && !timed_out_) {
+  if (reset_) {
+    // SO_LINGER on with a 0 timeout: close() discards what is unsent and sends a RST.
+    socket_.set_option(tcp::socket::linger(true, 0), ignored);
+  } else if (tls_ && !timed_out_) {
     // A bounded close_notify; a client that does not answer is not waited for.
     end_within(ctx_.settings.last_words);
     co_await tls_->async_shutdown(use_tuple);
@@ -241,7 +255,7 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
   driver.write_before_store(ctx_.store_pool != nullptr);
   smtp::Effect effect{Kind::close};
   if (!implicit_tls || co_await handshake(&session)) effect = driver.start();
-  while (effect.kind != Kind::close) {
+  while (effect.kind != Kind::close && effect.kind != Kind::reset) {
     switch (effect.kind) {
       case Kind::read: {
         // Idle connections hold no read buffer: wait for data first (plain TCP only; TLS may
@@ -303,10 +317,17 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
         co_await hang();
         effect = {Kind::close};
         break;
+      case Kind::arm_shutdown:
+        shutdown_at_ = Clock::now() + effect.interval;
+        watchdog_.cancel();  // sooner than what it sleeps until: it re-arms
+        effect = driver.armed();
+        break;
       case Kind::close:
+      case Kind::reset:
         break;
     }
   }
+  reset_ = effect.kind == Kind::reset;
 }
 
 awaitable<void> Connection::serve(bool implicit_tls) {

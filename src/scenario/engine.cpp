@@ -224,6 +224,7 @@ smtp::Decision Engine::act(const Scenario& s, const Rule& rule, const smtp::Even
   d.disconnect = rule.disconnect;
   d.drop = rule.drop;
   d.hang = rule.hang;
+  d.fault = rule.fault;
   if (rule.reply) d.reply = rule.reply->fill(template_values(s, e, info, now));
   return d;
 }

@@ -66,6 +66,7 @@ struct Rule {
   std::optional<ReplyTemplate> reply;
   std::chrono::milliseconds delay{0}, drip{0};
   bool disconnect = false, drop = false, hang = false;
+  smtp::Fault fault;    // the MX's own faults: spoiled or cut replies, RST, shutdown (faults.hpp)
   Reactions reactions;  // at message: DSNs, auto-reply, complaint sent later (reaction.hpp)
 
   bool stateful() const { return attempts || greylist || quota || rate_limit; }

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "scenario/fault_loader.hpp"
 #include "scenario/reaction_loader.hpp"
 
 namespace bounceback::scenario {
@@ -202,6 +203,11 @@ bool pattern_key(const toml::node& n, Ctx& c) {
   return assign(c.rule.*Slot, n, c, read_pattern);
 }
 
+template <bool (*Read)(const toml::node&, Rule&, const std::string&, ErrorSink&)>
+bool fault_key(const toml::node& n, Ctx& c) {
+  return Read(n, c.rule, c.key, c.errors);
+}
+
 struct KeySpec {
   std::string_view name;
   EventMask events;  // the events this key applies to
@@ -209,7 +215,7 @@ struct KeySpec {
 };
 
 // `on` is read first, separately. Matchers, stateful conditions, then actions.
-const std::array<KeySpec, 25> key_specs{{
+const std::array<KeySpec, 31> key_specs{{
     {"from", transaction, pattern_key<&Rule::from>},
     {"rcpt", with_rcpt, pattern_key<&Rule::rcpt>},
     {"helo", after_connect, pattern_key<&Rule::helo>},
@@ -248,14 +254,18 @@ const std::array<KeySpec, 25> key_specs{{
      [](const toml::node& n, Ctx& c) {
        return assign_value(c.rule.disconnect, read_bool(n, c.key, c.errors));
      }},
-    {"drop", all_events,
-     [](const toml::node& n, Ctx& c) {
-       return assign_value(c.rule.drop, read_bool(n, c.key, c.errors));
-     }},
+    {"drop", all_events, fault_key<read_drop>},
     {"hang", all_events,
      [](const toml::node& n, Ctx& c) {
        return assign_value(c.rule.hang, read_bool(n, c.key, c.errors));
      }},
+    // The MX's own faults (scenario/fault_loader.hpp).
+    {"split", all_events, fault_key<read_split>},
+    {"split_pause", all_events, fault_key<read_split_pause>},
+    {"line_pause", all_events, fault_key<read_line_pause>},
+    {"malformed", all_events, fault_key<read_malformed>},
+    {"line_length", all_events, fault_key<read_line_length>},
+    {"shutdown_after", all_events, fault_key<read_shutdown_after>},
     // Reactions later, by mail, to an accepted message (scenario/reaction.hpp).
     {"dsn", event_bit(K::message),
      [](const toml::node& n, Ctx& c) { return read_dsn(n, c.rule.reactions, c.key, c.errors); }},
@@ -367,6 +377,7 @@ std::optional<Rule> load_rule(const toml::table& table, std::uint32_t index, Err
     }
   }
   check_actions(rule, table, where, errors);
+  finish_faults(rule, table, where, errors);
   if (!ok || errors.size() != errors_before) return std::nullopt;
   return rule;
 }

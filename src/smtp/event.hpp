@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "smtp/command.hpp"
+#include "smtp/faults.hpp"
 #include "smtp/reply.hpp"
 
 namespace bounceback::smtp {
@@ -82,13 +83,15 @@ struct Decision {
   bool disconnect = false;             // close after the reply
   bool drop = false;                   // close without replying
   bool hang = false;                   // never reply; the client has to time out
+  Fault fault;                         // the MX's own faults (faults.hpp); with drop: reset
   int rule = -1;                       // index of the matching rule, -1 for none
   // `rule` of the scenario's own success reply ([server] replies): on EHLO its one line is
   // the greeting line, and the capability list follows it.
   static constexpr int server_reply = -2;
 
   bool proceeds() const {
-    return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang;
+    return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang &&
+           !fault.any();
   }
 };
 

@@ -60,9 +60,14 @@ bool Session::decide(const Event& ev, Decision& d, Output& out) {
 void Session::halt(const Event& ev, const Decision& d, Output& out) {
   policy_.replied(ev, {}, d);  // no reply: the attempt log records the drop or hang
   out.delay = d.delay;
-  out.then = d.drop ? Output::Then::close : Output::Then::hang;
+  out.then = !d.drop         ? Output::Then::hang
+             : d.fault.reset ? Output::Then::reset
+                             : Output::Then::close;
   phase_ = Phase::closed;
-  if (transcript_) transcript_->line(false, d.drop ? "[connection dropped]" : "[hanging]");
+  if (transcript_)
+    transcript_->line(false, !d.drop         ? "[hanging]"
+                             : d.fault.reset ? "[connection reset]"
+                                             : "[connection dropped]");
 }
 
 void Session::end_transaction(EventKind kind, Ending how, std::string_view wire) {
@@ -83,15 +88,28 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
   }
   const bool reported =
       report == Report::always || (report == Report::refusal && (wire[0] >= '4' || d.disconnect));
-  if (reported) policy_.replied(ev, wire, d);
+  if (reported) policy_.replied(ev, wire, d);  // as scripted, unspoiled: the log can parse it
+  const bool positive = wire[0] < '4', closes = d.disconnect || wire.starts_with("421");
+  std::string spoiled;
+  if (d.fault.any()) [[unlikely]] {
+    if (d.fault.malformed != Malformed::none) {
+      append_malformed(wire, d.fault, spoiled);
+      wire = spoiled;
+    }
+    if (d.fault.shutdown_commands) shutdown_countdown_ = d.fault.shutdown_commands;
+    if (d.fault.shutdown_in.count()) out.shutdown_in = d.fault.shutdown_in;
+  }
   if (!out.paced.empty()) {
     // LMTP's replies after a paced one (a recipient's delay or drip) wait for it, in order.
     out.paced += wire;
     if (transcript_) transcript_->line(false, wire);
-  } else if (d.delay.count() > 0 || d.drip.count() > 0) {
+  } else if (d.delay.count() > 0 || d.drip.count() > 0 || d.fault.pacing != Pacing::whole) {
     out.paced = wire;
     out.delay = d.delay;
     out.drip = d.drip;
+    out.pacing = d.fault.pacing;
+    out.pause = d.fault.pause;
+    out.cuts = d.fault.cuts;
     if (reported) paced_report_ = PacedReport{ev.kind, ev.sequence};
     if (transcript_) transcript_->line(false, wire);
   } else {
@@ -99,14 +117,14 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
     if (transcript_) transcript_->line(false, wire);
   }
   // 421 always closes the channel (§3.8); a scenario may ask to close after any reply.
-  if (d.disconnect || wire.starts_with("421")) {
+  if (closes) {
     // A reported reply ends the transaction in the Policy's eyes; any other (NOOP's, say)
     // must say so.
     if (!reported) end_transaction(ev.kind, Ending::closed, wire);
     out.then = Output::Then::close;
     phase_ = Phase::closed;
   }
-  return wire[0] < '4';
+  return positive;
 }
 
 void Session::send(std::string_view wire, Output& out) {
@@ -156,6 +174,18 @@ void Session::close_with(std::string_view wire, Output& out) {
   const bool in_data = phase_ == Phase::data || phase_ == Phase::bdat;
   end_transaction(in_data ? EventKind::data : EventKind::rcpt, Ending::closed, wire);
   send(wire, out);
+  out.then = Output::Then::close;
+  phase_ = Phase::closed;
+}
+
+void Session::shut_down_unasked(Output& out) {
+  if (phase_ == Phase::closed) return;
+  const std::string_view wire = config_->closing_shutdown;
+  const bool in_data = phase_ == Phase::data || phase_ == Phase::bdat;
+  end_transaction(in_data ? EventKind::data : EventKind::rcpt, Ending::closed, wire);
+  // Behind the reply it follows, paced or not.
+  (out.paced.empty() ? out.now : out.paced) += wire;
+  if (transcript_) transcript_->line(false, wire);
   out.then = Output::Then::close;
   phase_ = Phase::closed;
 }
@@ -218,6 +248,10 @@ std::size_t Session::feed(std::string_view input, Output& out) {
         if (!line_.bare_lf) line.remove_suffix(1);
         line_.more_input = rest.size() > len + 1;
         command(line, out);
+        // A message handed out to be stored (BDAT 0 LAST) is answered first.
+        if (shutdown_countdown_ != 0 && out.then != Output::Then::store &&
+            --shutdown_countdown_ == 0)
+          shut_down_unasked(out);
         // Plaintext pipelined after STARTTLS must never run (CVE-2011-0411): drop it.
         if (out.then == Output::Then::start_tls) return input.size();
         break;

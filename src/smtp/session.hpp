@@ -58,9 +58,15 @@ struct Output {
   std::string now;    // replies to send at once, in order
   std::string paced;  // then this reply, after `delay`, one byte per `drip` when set
   std::chrono::milliseconds delay{0}, drip{0};
+  // Or `paced` in the pieces `pacing` cuts (split, line_pause), `pause` between them.
+  Pacing pacing = Pacing::whole;
+  std::chrono::milliseconds pause{0};
+  Cuts cuts;
+  // A scripted shutdown: an unsolicited 421 this long from now (Session::shutdown()).
+  std::chrono::milliseconds shutdown_in{0};
   // store: store `message` (moving it out), then report with Session::stored() before
-  // feeding more; the session answers the message only then.
-  enum class Then : std::uint8_t { read, close, hang, start_tls, store } then = Then::read;
+  // feeding more; the session answers the message only then. reset: close with a TCP RST.
+  enum class Then : std::uint8_t { read, close, hang, start_tls, store, reset } then = Then::read;
   AcceptedMessage message;  // with Then::store; clear() leaves it to the one who stores it
 
   // True when the transport must act (wait, close, hang, handshake) before feeding more.
@@ -68,7 +74,8 @@ struct Output {
   void clear() {
     now.clear();
     paced.clear();
-    delay = drip = std::chrono::milliseconds{0};
+    delay = drip = pause = shutdown_in = std::chrono::milliseconds{0};
+    pacing = Pacing::whole;
     then = Then::read;
   }
 };
@@ -179,6 +186,8 @@ class Session {
   // parses, else the argument as written.
   std::string_view refused_command(EventKind kind, std::string_view wire, std::string_view arg);
   void close_with(std::string_view wire, Output& out);
+  // shutdown_after's count of command lines ran out: an unsolicited 421, then close.
+  void shut_down_unasked(Output& out);
   void reset_transaction();
   void new_queue_id();
 
@@ -220,7 +229,8 @@ class Session {
     std::uint32_t sequence;
   };
   std::optional<PacedReport> paced_report_;
-  std::string plain_;  // own()'s reply without enhanced codes (bare_codes only)
+  std::uint16_t shutdown_countdown_ = 0;  // command lines left before shut_down_unasked()
+  std::string plain_;                     // own()'s reply without enhanced codes (bare_codes only)
 };
 
 }  // namespace bounceback::smtp

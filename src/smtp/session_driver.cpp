@@ -4,6 +4,7 @@
 #include "smtp/session_driver.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace bounceback::smtp {
 
@@ -119,6 +120,8 @@ Effect SessionDriver::next() {
         step_ = Step::now;
         break;
       case Step::now:
+        if (out_.shutdown_in.count() > 0) [[unlikely]]
+          return {Effect::Kind::arm_shutdown, {}, std::exchange(out_.shutdown_in, {})};
         step_ = Step::delay;
         if (!out_.now.empty()) return {Effect::Kind::write, out_.now};
         break;
@@ -127,29 +130,25 @@ Effect SessionDriver::next() {
         if (out_.delay.count() > 0) return {Effect::Kind::wait, {}, out_.delay};
         break;
       case Step::paced: {
-        if (out_.paced.empty()) {
+        // In pieces (faults.cpp's pacing rows: whole, a byte each, split, a line each), the
+        // pause between them; a reply with no pacing is one piece.
+        const std::string_view paced = out_.paced;
+        const bool drip = out_.drip.count() > 0;
+        const auto pause = drip ? out_.drip : out_.pause;
+        // Between the pieces; a drip also waits after its last byte (one byte per interval).
+        const bool due = paced_at_ > 0 && (paced_at_ < paced.size() || drip);
+        if (due && pause.count() > 0 && !std::exchange(paused_, true))
+          return {Effect::Kind::wait, {}, pause};
+        paused_ = false;
+        if (paced_at_ == paced.size()) {
+          paced_at_ = 0;
           step_ = Step::then;
-        } else if (out_.drip.count() == 0) {
-          step_ = Step::then;
-          paced_end_ = true;
-          return {Effect::Kind::write, out_.paced, {}, true};
-        } else {
-          // One byte, then the interval, for each byte.
-          const std::size_t tick = drip_tick_++;
-          if (tick < 2 * out_.paced.size()) {
-            if (tick % 2 == 0) {
-              paced_end_ = tick / 2 + 1 == out_.paced.size();
-              return {Effect::Kind::write,
-                      std::string_view(out_.paced).substr(tick / 2, 1),
-                      {},
-                      paced_end_};
-            }
-            return {Effect::Kind::wait, {}, out_.drip};
-          }
-          drip_tick_ = 0;
-          step_ = Step::then;
+          break;
         }
-        break;
+        const std::size_t from = paced_at_;
+        paced_at_ = next_cut(drip ? Pacing::drip : out_.pacing, out_.cuts, paced, from);
+        paced_end_ = paced_at_ == paced.size();
+        return {Effect::Kind::write, paced.substr(from, paced_at_ - from), {}, paced_end_};
       }
       case Step::then:
         switch (out_.then) {
@@ -167,6 +166,8 @@ Effect SessionDriver::next() {
             return end(Effect::Kind::hang);
           case Output::Then::close:
             return end(Effect::Kind::close);
+          case Output::Then::reset:
+            return end(Effect::Kind::reset);
         }
         break;
       case Step::done:

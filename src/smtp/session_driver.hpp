@@ -26,6 +26,10 @@ struct Effect {
     store,      // store message() (moving it out): stored(ok)
     hang,       // say nothing and read nothing useful until the client leaves, then close
     close,      // close the connection: the session is over
+    reset,      // close it with a TCP RST (SO_LINGER 0) instead of a FIN: the session is over
+    // A scripted shutdown (shutdown_after): in `interval`, wall time, the transport cuts the
+    // session short as at a server shutdown (shutting_down()); armed() now.
+    arm_shutdown,
   };
   Effect(Kind k = Kind::read, std::string_view b = {}, std::chrono::milliseconds i = {},
          bool ends = false)
@@ -76,6 +80,7 @@ class SessionDriver {
   // The write failed: the client is gone. Close.
   Effect write_failed();
   Effect waited() { return next(); }
+  Effect armed() { return next(); }
   // A wait cut short by a timeout or shutdown: the paced reply is not sent. Close.
   Effect interrupted();
   Effect tls_started(std::string version, std::string cipher);
@@ -103,7 +108,8 @@ class SessionDriver {
   std::unique_ptr<char[]> buffer_;
   const std::size_t capacity_;
   std::size_t start_ = 0, end_ = 0;  // the unconsumed input is [start_, end_)
-  std::size_t drip_tick_ = 0;        // even: write byte tick/2 of the paced reply; odd: wait
+  std::size_t paced_at_ = 0;         // the paced reply's bytes before it are written
+  bool paused_ = false;              // the pause before the piece at paced_at_ is over
   Step step_ = Step::feed;
   bool carried_ = true;  // out_ has been carried out: cleared before the next feed
   bool offer_ = false;   // buffered input the session has not been offered since it paused

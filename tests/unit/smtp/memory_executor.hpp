@@ -53,7 +53,9 @@ class MemoryExecutor {
   }
 
   Kind waiting_on() const { return current_; }
-  bool over() const { return current_ == Kind::close || current_ == Kind::hang; }
+  bool over() const {
+    return current_ == Kind::close || current_ == Kind::hang || current_ == Kind::reset;
+  }
 
   // From now on a store completes only at complete_store(), and the driver writes the
   // replies due before it first, as it does for a store on disk.
@@ -69,6 +71,8 @@ class MemoryExecutor {
   bool client_gone() const { return clock >= client_leaves_at; }
   // A timeout or shutdown cuts the next wait short (at once).
   bool interrupt_waits = false;
+  // When a scripted shutdown (Kind::arm_shutdown) is due on the clock; max: none.
+  std::chrono::milliseconds shutdown_armed_at = std::chrono::milliseconds::max();
   std::string wire;  // every byte written
   std::vector<Record> log;
   std::string unread;
@@ -118,9 +122,14 @@ class MemoryExecutor {
             break;
           }
           return;
+        case Kind::arm_shutdown:  // the test calls shutdown() when it means the time has come
+          shutdown_armed_at = clock + e.interval;
+          e = driver_.armed();
+          break;
         case Kind::start_tls:
         case Kind::hang:
         case Kind::close:
+        case Kind::reset:
           return;
       }
     }
