@@ -4,6 +4,7 @@
 
 #include <re2/re2.h>
 
+#include "import/log_lines.hpp"
 #include "import/reply_lines.hpp"
 
 namespace bounceback::import {
@@ -183,6 +184,49 @@ void DsnReader::line(std::string_view text, const Source& source, Model& model) 
   blank_before_ = blank;
 }
 
+// Exim's own bounce text (no delivery-status part):
+//     gone@example.co.uk
+//       host mx.example.co.uk [192.0.2.1]
+//       SMTP error from remote mail server after RCPT TO:<gone@example.co.uk>:
+//       550 No such user here
+// (older Exims: the host on the line after, "host mx [ip]: 550 ..."). `i` is the "SMTP
+// error" line; fills the attempt's stage, host and reply lines, and `who`.
+void DsnReader::exim_text(std::size_t i, const std::string& fallback, Attempt& a,
+                          std::string& who) const {
+  static const RE2 host_line(R"(^host (\S+) \[[^\]]*\]:?\s*(.*)$)");
+  static const RE2 rcpt_to(R"(RCPT TO:<([^>]+)>)");
+  const auto line = trim(text_lines_[i].first);
+  const auto after = line.substr(41);  // past "SMTP error from remote mail server after "
+  a.stage = stage_after(after);
+  std::string from_command;
+  if (RE2::PartialMatch(re2::StringPiece(after.data(), after.size()), rcpt_to, &from_command))
+    who = from_command;
+  for (std::size_t j = i; j-- > 0;) {  // the host and the address on the lines before
+    const auto t = trim(text_lines_[j].first);
+    std::string host, rest;
+    if (t.empty()) break;
+    if (RE2::FullMatch(re2::StringPiece(t.data(), t.size()), host_line, &host, &rest))
+      a.host = host;
+    else if (from_command.empty() && t.find('@') != std::string_view::npos &&
+             t.find(' ') == std::string_view::npos)
+      who = t;
+  }
+  if (who.empty()) who = fallback;
+  std::string joined;
+  for (std::size_t j = i + 1; j < text_lines_.size(); ++j) {
+    std::string t(trim(text_lines_[j].first));
+    std::string host, rest;
+    if (t.empty()) break;
+    if (RE2::FullMatch(t, host_line, &host, &rest)) {
+      a.host = host;
+      t = rest;
+    }
+    if (!starts_with_reply_code(t)) break;
+    joined += t + '\n';
+  }
+  a.lines = split_reply_lines(joined, "\n");
+}
+
 void DsnReader::end_message(Model& model) {
   if (part_ == Part::status) {
     end_group();
@@ -212,6 +256,7 @@ void DsnReader::end_message(Model& model) {
     // No delivery-status part: the providers' human-readable reports.
     static const RE2 gmail_rcpt(R"(wasn't delivered to (\S+?@\S+?) because)");
     static const RE2 microsoft(R"(^Remote Server returned '(.*)'\s*$)");
+    static constexpr std::string_view exim_marker = "SMTP error from remote mail server after ";
     std::string rcpt = failed_recipients_.substr(0, failed_recipients_.find(','));
     if (rcpt.empty()) RE2::PartialMatch(text, gmail_rcpt, &rcpt);
     for (std::size_t i = 0; i < text_lines_.size(); ++i) {
@@ -220,7 +265,9 @@ void DsnReader::end_message(Model& model) {
       Attempt a;
       a.source = src;
       std::string who = rcpt;
-      if (trim(l) == "The response from the remote server was:") {
+      if (trim(l).starts_with(exim_marker)) {
+        exim_text(i, rcpt, a, who);
+      } else if (trim(l) == "The response from the remote server was:") {
         std::string joined;
         for (std::size_t j = i + 1; j < text_lines_.size() && !trim(text_lines_[j].first).empty();
              ++j)

@@ -1,8 +1,9 @@
 // A delivery status notification read line by line: the per-recipient fields of its
 // message/delivery-status part (RFC 3464 §2.3: Final-Recipient, Action, Status, Remote-MTA,
 // Diagnostic-Code), the stage from a Postfix-style "(in reply to RCPT TO command)" in its text,
-// and, for a report without that part, Gmail's "The response from the remote server was:" and
-// Microsoft's "Remote Server returned '...'". Several messages in one file (mbox "From "
+// and, for a report without that part, Gmail's "The response from the remote server was:",
+// Microsoft's "Remote Server returned '...'" and Exim's "SMTP error from remote mail server
+// after RCPT TO:<...>:". Several messages in one file (mbox "From "
 // lines) are read one after the other.
 #pragma once
 
@@ -33,6 +34,7 @@ class DsnReader {
   void end_message(Model& model);
   void end_group();
   void header_field(std::string_view text);
+  void exim_text(std::size_t line, const std::string& fallback, Attempt& a, std::string& who) const;
 
   Part part_ = Part::top_headers;
   std::string next_type_, next_encoding_;  // of the part whose headers are being read

@@ -6,9 +6,8 @@
 #include "import/log_lines.hpp"
 
 namespace bounceback::import {
-namespace {
 
-Stage stage_of(std::string_view after) {
+Stage stage_after(std::string_view after) {
   if (after.starts_with("pipelined ")) after.remove_prefix(10);
   if (after.starts_with("RCPT TO")) return Stage::rcpt;
   if (after.starts_with("end of data") || after.starts_with("end of BDAT")) return Stage::message;
@@ -19,13 +18,13 @@ Stage stage_of(std::string_view after) {
   return Stage::rcpt;
 }
 
-}  // namespace
-
 std::optional<LogEvent> read_exim_line(std::string_view line) {
   static const RE2 head(
       R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [-+]\d{4})? (?:\[\d+\] )?([0-9A-Za-z]{6}-[0-9A-Za-z]{6,12}-[0-9A-Za-z]{2,4}) (\*\*|==|=>|->|<=|Completed)(.*)$)");
+  // "H=mx [ip]: SMTP error ... after CMD: 550 ..." (Exim 4.8x on), or "T=remote_smtp: SMTP
+  // error ... after CMD: host mx [ip]: 550 ..." (older Exims put the host after the command).
   static const RE2 error(
-      R"( H=(\S+) \[[^\]]*\](?::\d+)?.*?: SMTP error from remote mail server after (.*?): (?:host \S+ \[[^\]]*\]: )?([2-5]\d\d[ -].*)$)");
+      R"(: SMTP error from remote mail server after (.*?): (?:host (\S+) \[[^\]]*\]: )?([2-5]\d\d(?:[ -].*)?)$)");
   static const RE2 host(R"( H=(\S+) \[)");
   static const RE2 address(R"(^ (\S+))");
   const re2::StringPiece in(line.data(), line.size());
@@ -46,10 +45,11 @@ std::optional<LogEvent> read_exim_line(std::string_view line) {
     RE2::PartialMatch(rest, host, &e.host);
     return e;
   }
-  std::string after;
-  if (RE2::PartialMatch(rest, error, &e.host, &after, &e.reply)) {
+  std::string after, named;
+  if (RE2::PartialMatch(rest, error, &after, &named, &e.reply)) {
     e.kind = LogEvent::Kind::reply;
-    e.stage = stage_of(after);
+    if (!RE2::PartialMatch(rest, host, &e.host)) e.host = named;
+    e.stage = stage_after(after);
     e.multi_line_escaped = true;
   } else {
     e.kind = LogEvent::Kind::no_reply;  // retry timeouts, connection errors, routing failures

@@ -36,6 +36,10 @@ std::optional<LogEvent> read_postfix_line(std::string_view line);
 // SMTP error from remote mail server after RCPT TO:<u@x>: 550 5.1.1 ...", "==" deferrals.
 std::optional<LogEvent> read_exim_line(std::string_view line);
 
+// The stage Exim's "SMTP error from remote mail server after COMMAND" names ("RCPT TO:<u@x>",
+// "pipelined end of data", "MAIL FROM:<a@s> SIZE=12", "initial connection").
+Stage stage_after(std::string_view command);
+
 // "... sm-mta[123]: 0AU1x: to=<u@x>, delay=..., relay=mx. [192.0.2.1], dsn=4.7.1,
 // stat=Deferred: 451 4.7.1 ...", "dsn=5.1.1, stat=User unknown".
 std::optional<LogEvent> read_sendmail_line(std::string_view line);

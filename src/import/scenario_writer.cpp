@@ -1,6 +1,7 @@
 // Writing the imported model as a scenario TOML (see scenario_writer.hpp).
 #include "import/scenario_writer.hpp"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -9,23 +10,53 @@
 namespace bounceback::import {
 namespace {
 
+// The length of the valid UTF-8 sequence at s[i] (RFC 3629 §4: no overlongs, no surrogates,
+// nothing past U+10FFFF), or 0: toml++ refuses a file with anything else.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+  };
+  const unsigned c = at(0);
+  const auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xbf) {
+    return at(k) >= lo && at(k) <= hi;
+  };
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c == 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if (c == 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c >= 0xe1 && c <= 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c == 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c == 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+// Text for a comment: valid UTF-8 without control characters (a comment ends at a line
+// break, and TOML refuses control characters in it), anything else '?'.
+std::string safe(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      const auto n = utf8_length(s, i);
+      out += n ? s.substr(i, n) : "?";
+      i += n ? n - 1 : 0;
+    } else {
+      out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 // A TOML basic string of `s` whose `{` are doubled (reply templates read `{x}` as a
-// placeholder); invalid UTF-8 becomes '?', so the file always parses.
+// placeholder); invalid UTF-8 and control characters become '?', so the file always parses.
 std::string quoted(std::string_view s, bool template_text) {
   std::string out = "\"";
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {  // copy a valid UTF-8 sequence whole
-      const std::size_t n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 0;
-      bool ok = n > 0 && c < 0xf5 && i + n <= s.size();
-      for (std::size_t k = 1; ok && k < n; ++k)
-        ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
-      if (ok) {
-        out.append(s.substr(i, n));
-        i += n - 1;
-      } else {
-        out += '?';
-      }
+    if (c >= 0x80) {
+      const auto n = utf8_length(s, i);
+      out += n ? s.substr(i, n) : "?";
+      i += n ? n - 1 : 0;
       continue;
     }
     switch (c) {
@@ -54,8 +85,8 @@ std::string quoted(std::string_view s, bool template_text) {
 // Why a reply cannot be a rule's reply (the loader's rules), or "".
 std::string unusable(const std::vector<std::string>& lines) {
   smtp::Reply r;
-  std::string wire;
-  for (const auto& l : lines) wire += l + "\n";
+  std::string wire;  // joined as the loader joins an array's lines
+  for (const auto& l : lines) wire += (wire.empty() ? "" : "\n") + l;
   if (!smtp::parse_reply(wire, r)) return "not a reply";
   if (r.code < 400) return "not a refusal";
   if (!r.enhanced.empty() && r.enhanced[0] != std::to_string(r.code)[0])
@@ -65,8 +96,9 @@ std::string unusable(const std::vector<std::string>& lines) {
 
 // A `rcpt`/`from` matcher matching `address` exactly: a glob, or a regex when the address
 // holds glob wildcards.
-std::string matcher(std::string_view address) {
-  if (address.find_first_of("*?") == std::string_view::npos) return quoted(address, false);
+std::string matcher(std::string_view raw) {
+  const std::string address = safe(raw);  // what cannot be written is a '?', matched literally
+  if (address.find_first_of("*?") == std::string::npos) return quoted(address, false);
   std::string re = "re:(?i)^";
   for (const char c : address) {
     if (std::string_view("\\.+*?()|[]{}^$").find(c) != std::string_view::npos) re += '\\';
@@ -84,20 +116,31 @@ std::string where(const std::vector<const Attempt*>& run) {
       break;
     }
     if (!out.empty()) out += ", ";
-    out += a->source.file + ":" + std::to_string(a->source.line);
+    out += safe(a->source.file) + ":" + std::to_string(a->source.line);
     ++shown;
   }
   return out;
 }
 
-void write_reply(std::ostream& out, const std::vector<std::string>& lines, Anonymizer* anon) {
-  const auto text = [&](const std::string& l) { return quoted(anon ? anon->text(l) : l, true); };
+// The reply lines as they will be written: what TOML cannot hold as '?', and with
+// --anonymize the addresses of each line's text (after its "550-") replaced.
+std::vector<std::string> final_lines(const std::vector<std::string>& lines, Anonymizer* anon) {
+  std::vector<std::string> out;
+  for (const auto& l : lines) {
+    const std::size_t head = std::min<std::size_t>(l.size(), 4);
+    out.push_back(safe(l.substr(0, head) + (anon ? anon->text(l.substr(head)) : l.substr(head))));
+  }
+  return out;
+}
+
+void write_reply(std::ostream& out, const std::vector<std::string>& lines) {
   if (lines.size() == 1) {
-    out << "reply = " << text(lines.front()) << '\n';
+    out << "reply = " << quoted(lines.front(), true) << '\n';
     return;
   }
   out << "reply = [";
-  for (std::size_t i = 0; i < lines.size(); ++i) out << (i ? ",\n         " : "") << text(lines[i]);
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    out << (i ? ",\n         " : "") << quoted(lines[i], true);
   out << "]\n";
 }
 
@@ -117,8 +160,9 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
   Anonymizer* anon = o.anonymizer;
   std::string inputs;
   for (const auto& i : o.inputs) inputs += (inputs.empty() ? "" : ", ") + i;
-  out << "# Imported by `bounceback import` from " << (inputs.empty() ? "(none)" : inputs) << ": "
-      << model.recipients().size() << " recipient(s), " << model.attempts() << " attempt(s).\n"
+  out << "# Imported by `bounceback import` from " << (inputs.empty() ? "(none)" : safe(inputs))
+      << ": " << model.recipients().size() << " recipient(s), " << model.attempts()
+      << " attempt(s).\n"
       << "# Each recipient's replies in the order seen, as `attempts` ranges (counted per sender\n"
       << "# and recipient at RCPT); each rule's comment says where its replies were read.\n"
       << "name = " << quoted(o.name, false) << '\n'
@@ -145,15 +189,17 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
       std::string key = std::string(to_string(a.stage)) + '\n' + lower(from);
       for (const auto& l : a.lines) key += '\n' + l;
       if (!written.insert(key).second) continue;
-      if (const auto why = unusable(a.lines); !why.empty()) {
-        out << "\n# left out, " << why << ": " << a.source.file << ':' << a.source.line << '\n';
+      const auto lines = final_lines(a.lines, anon);
+      if (const auto why = unusable(lines); !why.empty()) {
+        out << "\n# left out, " << why << ": " << safe(a.source.file) << ':' << a.source.line
+            << '\n';
         continue;
       }
-      out << "\n[[rule]]  # " << a.source.file << ':' << a.source.line
+      out << "\n[[rule]]  # " << safe(a.source.file) << ':' << a.source.line
           << (a.reconstructed ? " (reply made from its status code)" : "") << '\n'
           << "on = \"" << to_string(a.stage) << "\"\n";
       if (!from.empty()) out << "from = " << matcher(anon ? anon->address(from) : from) << '\n';
-      write_reply(out, a.lines, anon);
+      write_reply(out, lines);
     }
   }
 
@@ -179,7 +225,7 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
       }
       story += (i ? ", " : "") + describe(*counted[i]);
     }
-    out << "\n# " << address << ": " << story << '\n';
+    out << "\n# " << safe(address) << ": " << safe(story) << '\n';
     for (std::size_t i = 0; i < counted.size();) {
       std::size_t j = i + 1;
       while (j < counted.size() && counted[j]->stage == counted[i]->stage &&
@@ -193,7 +239,8 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
         const std::string range = j == counted.size() ? std::to_string(i + 1) + "-"
                                   : j == i + 1        ? std::to_string(i + 1)
                                                : std::to_string(i + 1) + "-" + std::to_string(j);
-        if (const auto why = unusable(a.lines); !why.empty()) {
+        const auto lines = final_lines(a.lines, anon);
+        if (const auto why = unusable(lines); !why.empty()) {
           out << "# left out, " << why << ": attempts " << range << ", " << where(run) << '\n';
         } else {
           out << "[[rule]]  # " << where(run)
@@ -201,7 +248,7 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
               << "on = \"" << to_string(a.stage) << "\"\n"
               << "rcpt = " << matcher(address) << '\n'
               << "attempts = \"" << range << "\"\n";
-          write_reply(out, a.lines, anon);
+          write_reply(out, lines);
         }
       }
       i = j;

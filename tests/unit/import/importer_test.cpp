@@ -194,6 +194,39 @@ Generating server: contoso.com
 gone@example.org
 Remote Server returned '550 5.4.1 Recipient address rejected: Access denied'
 )");
+  const Model exim =
+      import_text("exim.eml", R"(From: Mail Delivery System <Mailer-Daemon@relay.example.net>
+Subject: Mail delivery failed: returning message to sender
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  gone@example.co.uk
+    host mx.example.co.uk [192.0.2.1]
+    SMTP error from remote mail server after RCPT TO:<gone@example.co.uk>:
+    550-5.1.1 No such user here
+    550 5.1.1 Check the address
+
+  old@example.jp
+    SMTP error from remote mail server after end of data:
+    host mx.example.jp [192.0.2.22]: 554 5.7.1 Rejected as spam
+
+------ This is a copy of the message, including all the headers. ------
+)");
+  REQUIRE(exim.recipients().size() == 2);
+  const auto& gone = exim.recipients()[0];
+  CHECK(gone.address == "gone@example.co.uk");
+  CHECK(gone.attempts.at(0).host == "mx.example.co.uk");
+  CHECK(gone.attempts.at(0).lines ==
+        std::vector<std::string>{"550-5.1.1 No such user here", "550 5.1.1 Check the address"});
+  const auto& old = exim.recipients()[1];
+  CHECK(old.address == "old@example.jp");
+  CHECK(old.attempts.at(0).stage == Stage::message);
+  CHECK(old.attempts.at(0).host == "mx.example.jp");
+  CHECK(old.attempts.at(0).lines == std::vector<std::string>{"554 5.7.1 Rejected as spam"});
+
   REQUIRE(microsoft.recipients().size() == 1);
   CHECK(microsoft.recipients()[0].address == "gone@example.org");
   CHECK(microsoft.recipients()[0].attempts.at(0).lines ==
@@ -278,4 +311,30 @@ TEST_CASE("anonymizing: one pseudonym per address, in rules and texts, domains k
   CHECK(mapped.address("b@other.example") == "user-2@domain-1.test");
   CHECK(mapped.text("550 <b@other.example> and a@example.test") ==
         "550 <user-2@domain-1.test> and user-1@customer.test");
+}
+
+TEST_CASE("reply texts come back byte for byte: quotes, backslashes, braces, UTF-8", "[import]") {
+  const std::string text =
+      "550 5.7.1 \"quoted\" back\\slash {rcpt} {{x}} }} caf\xc3\xa9 - refus\xc3\xa9";
+  const Model model =
+      import_text("maillog",
+                  "Nov 30 18:00:01 mta postfix/smtp[1]: 4A: to=<u@x.test>, relay=mx[192.0.2.1]:25, "
+                  "dsn=5.7.1, status=bounced (host mx[192.0.2.1] said: " +
+                      text + " (in reply to RCPT TO command))\n");
+  const std::string toml = write_scenario(model, {});
+  INFO(toml);
+  test::Harness h(toml);
+  test::Client c;
+  c.from = "a@s.test";
+  const auto d = h.rcpt(c, "u@x.test");
+  REQUIRE(d.reply);
+  CHECK(d.reply->wire() == text + "\r\n");
+
+  // What TOML cannot hold (invalid UTF-8, control characters) becomes '?', and the file loads.
+  const Model bad =
+      import_text("m\xff\x01log",
+                  "Nov 30 18:00:01 mta postfix/smtp[1]: 4A: to=<\xed\xa0\x80u*@x.test>, "
+                  "relay=mx[192.0.2.1]:25, dsn=5.7.1, status=bounced (host mx[192.0.2.1] "
+                  "said: 550 5.7.1 bad \xc0\xaf byte (in reply to RCPT TO command))\n");
+  test::Harness loads(write_scenario(bad, {"x", {"m\xff\x01log"}, nullptr}));
 }

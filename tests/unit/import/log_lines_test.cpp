@@ -137,6 +137,24 @@ TEST_CASE("exim: ** and == with the command, multi-line \\n, => and <=", "[impor
   CHECK(e->stage == Stage::mail);
   CHECK(e->reply == "550 5.7.1 Sender blocked");
   CHECK_FALSE(read_exim_line("2026-11-30 12:00:00 Start queue run: pid=1"));
+
+  // Older Exims: no H=, the host after the command.
+  e = read_exim_line(
+      "2012-02-13 15:02:27 1Rwtcp-0000Ac-BW ** u@example.ru R=dnslookup T=remote_smtp: SMTP "
+      "error from remote mail server after RCPT TO:<u@example.ru>: host mx.example.ru "
+      "[192.0.2.10]: 550 5.7.1 Client host blocked using zen; Mail from IP banned");
+  REQUIRE(e);
+  CHECK(e->kind == Kind::reply);
+  CHECK(e->host == "mx.example.ru");
+  CHECK(e->reply == "550 5.7.1 Client host blocked using zen; Mail from IP banned");
+  e = read_exim_line(
+      "2016-06-03 11:03:18 [13879] 1b8lwj-0003bo-6W == a@example.com R=dnslookup T=remote_smtp "
+      "defer (-44): SMTP error from remote mail server after RCPT TO:<a@example.com>: host "
+      "in.example.com [192.0.2.11]: 451 Internal resource temporarily unavailable");
+  REQUIRE(e);
+  CHECK(e->kind == Kind::reply);
+  CHECK(e->host == "in.example.com");
+  CHECK(e->reply == "451 Internal resource temporarily unavailable");
 }
 
 TEST_CASE("sendmail: Deferred with the reply, a bounce as dsn= and stat=, Sent", "[import]") {
