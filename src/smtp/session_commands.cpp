@@ -124,8 +124,11 @@ void Session::command(std::string_view line, Output& out) {
   if (!row || (row->needs & need::lmtp && !facts_.lmtp)) return on_unknown(line, out);
   // Postfix smtpd_forbid_unauth_pipelining: input the client sent without waiting for a reply
   // it had to wait for (or any pipelining before EHLO: PIPELINING is an ESMTP extension).
-  if (line_.more_input && config_->forbid_improper_pipelining &&
-      (row->needs & need::ends_group || !facts_.esmtp))
+  // Without PIPELINING offered, every reply must be waited for (RFC 2920 §3.1); the chunk
+  // behind a BDAT is its data, not a command.
+  if (line_.more_input &&
+      ((config_->forbid_improper_pipelining && (row->needs & need::ends_group || !facts_.esmtp)) ||
+       (!(config_->offered & bit(Extension::pipelining)) && !(row->needs & need::chunking))))
     return close_with(r::pipelining_sync, out);
   if (const std::string_view wire = unmet(*row, cmd.arg); !wire.empty()) {
     // The refusals of the transaction's commands are logged and counted by the Policy.

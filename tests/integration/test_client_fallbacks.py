@@ -1,11 +1,14 @@
 """Client fallbacks (issue 17): a scenario refuses EHLO (`on = "helo"`, `esmtp = true`) and a
 real client falls back to HELO, which the session serves; the message arrives over plain
-SMTP (Received "with SMTP"). Python's smtplib and swaks both fall back."""
+SMTP (Received "with SMTP"). Python's smtplib and swaks both fall back. And without PIPELINING
+in `[server] extensions` a client must wait for each reply: one that pipelines is cut off."""
 import json
 import smtplib
+import socket
 import subprocess
+import time
 
-from conftest import http_call, need_tool
+from conftest import http_call, need_tool, read_until_close
 
 SCENARIO = """name = "no-ehlo"
 [[rule]]
@@ -59,4 +62,27 @@ def test_swaks_falls_back_to_helo_after_a_refused_ehlo(bounceback):
     assert res.returncode == 0, res.stdout + res.stderr
     assert "<** 502 5.5.2" in res.stdout
     assert "-> HELO client.test" in res.stdout
+    assert len(stored(server)) == 1
+
+
+def test_without_pipelining_a_client_must_wait_for_each_reply(bounceback):
+    server = bounceback()
+    status, _, answer = http_call(server, "PUT", "/api/v1/scenario",
+                                  body='name = "lock-step"\n[server]\n'
+                                       'extensions = ["SIZE", "8BITMIME", "ENHANCEDSTATUSCODES"]\n')
+    assert status == 200, answer
+    # smtplib waits for each reply when PIPELINING is not offered: served.
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
+        assert smtp.sendmail("a@client.test", ["b@example.test"],
+                             "Subject: lock-step\r\n\r\nhi\r\n") == {}
+        assert not smtp.has_extn("pipelining")
+    # A client that pipelines anyway is cut off, its commands not run (RFC 2920 §3.1).
+    sock = socket.create_connection(("127.0.0.1", server.smtp_port), timeout=10)
+    sock.recv(4096)
+    sock.sendall(b"EHLO client.test\r\n")
+    time.sleep(0.3)
+    assert b"PIPELINING" not in sock.recv(4096)
+    sock.sendall(b"MAIL FROM:<a@client.test>\r\nRCPT TO:<c@example.test>\r\n")
+    assert read_until_close(sock) == b"554 5.5.0 Error: SMTP protocol synchronization\r\n"
+    sock.close()
     assert len(stored(server)) == 1

@@ -163,4 +163,20 @@ TEST_CASE("strict: improper pipelining", "[smtp][session][pipelining]") {
           "250 2.0.0 Ok: queued as S1.2\r\n250 2.0.0 Ok\r\n221 2.0.0 Bye\r\n");
     CHECK(h.sink.messages.size() == 2);
   }
+  SECTION("without PIPELINING offered: no command may be pipelined, whatever the option") {
+    const auto no_pipelining = [](SessionConfig& c) {
+      c.extensions = {Extension::size, Extension::chunking, Extension::enhancedstatuscodes};
+    };
+    Harness h(no_pipelining);
+    h.start();
+    CHECK(h.line("EHLO client.test").find("PIPELINING") == std::string::npos);
+    // Lock-step passes, a BDAT with its chunk behind it too (the chunk is not a command).
+    CHECK(h.line("MAIL FROM:<a@b.example>") == "250 2.1.0 Ok\r\n");
+    CHECK(h.line("RCPT TO:<c@d.example>") == "250 2.1.5 Ok\r\n");
+    CHECK(h.send("BDAT 2 LAST\r\nhi") == "250 2.0.0 Ok: queued as S1.1\r\n");
+    CHECK(h.send("MAIL FROM:<e@f.example>\r\nRCPT TO:<g@h.example>\r\n") == sync_error);
+    CHECK(h.stopped());
+    CHECK_FALSE(saw_from(h, "e@f.example"));
+    CHECK(h.sink.messages.size() == 1);
+  }
 }
