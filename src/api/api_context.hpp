@@ -37,6 +37,7 @@ struct ApiContext {
   std::function<void()> clock_moved = {};
   std::function<void()> reset_reactions = {};
   const net::RelayCounters* relay = nullptr;  // with --return-relay
+  store::RefusalLog* refusals = nullptr;      // GET /api/v1/refusals (the page's timeline)
 };
 
 }  // namespace bounceback::api

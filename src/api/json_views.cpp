@@ -153,6 +153,26 @@ json::object attempt_json(const scenario::AttemptRecord& a) {
                       {"gap_ms", a.gap ? json::value(a.gap->count()) : nullptr}};
 }
 
+json::object refusal_json(const store::Refusal& r) {
+  std::string reply = std::to_string(r.code);  // the reply as one line, as in /attempts
+  if (!r.enhanced.empty()) reply += ' ' + r.enhanced;
+  if (!r.text.empty()) reply += ' ' + r.text;
+  return json::object{
+      {"id", r.id},
+      {"at", rfc3339(r.at)},
+      {"code", r.code},
+      {"enhanced", r.enhanced.empty() ? json::value(nullptr) : json::value(r.enhanced)},
+      {"class", r.permanent() ? "permanent" : "temporary"},
+      {"text", r.text},
+      {"reply", std::move(reply)},
+      {"stage", smtp::to_string(r.stage)},
+      {"from", r.from},
+      {"rcpt", r.rcpt},
+      {"recipients", r.recipients},
+      {"client_ip", r.client_ip},
+      {"session_id", r.session_id}};
+}
+
 json::object explanation_json(const catalog::Explanation& x) {
   return json::object{{"code", string_or_null(x.code)},
                       {"enhanced", string_or_null(x.enhanced)},

@@ -11,6 +11,7 @@
 #include "catalog/catalog.hpp"
 #include "scenario/attempt_log.hpp"
 #include "store/message_store.hpp"
+#include "store/refusal_log.hpp"
 #include "store/session_log.hpp"
 
 namespace bounceback::api {
@@ -32,6 +33,9 @@ boost::json::object message_detail(const store::StoredMessage& m,
 boost::json::object session_json(const store::SessionView& s, bool with_transcript);
 // {"at","from","rcpt","client_ip","session_id","reply","gap_ms"}
 boost::json::object attempt_json(const scenario::AttemptRecord& a);
+// {"id","at","code","enhanced","class","text","reply","stage","from","rcpt","recipients",
+//  "client_ip","session_id"}
+boost::json::object refusal_json(const store::Refusal& r);
 // {"code","enhanced","class","bounce","meaning","action",...}
 boost::json::object explanation_json(const catalog::Explanation& x);
 

@@ -2,6 +2,7 @@
 // message and every refusal.
 #include "api/reply_monitor.hpp"
 
+#include "api/json_views.hpp"
 #include "log/log.hpp"
 #include "smtp/reply.hpp"
 
@@ -52,6 +53,8 @@ void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
   // log line stay those of MAIL, RCPT, DATA/BDAT and the message.
   if (event.kind != smtp::EventKind::connect && event.kind != smtp::EventKind::helo)
     observe(event, wire);
+  else
+    keep_refusal(event, wire);
   inner_.replied(event, wire, decision);
 }
 
@@ -65,6 +68,7 @@ void ReplyMonitor::observe(const smtp::Event& event, std::string_view wire) {
       wire[2] >= '0' && wire[2] <= '9') {
     const unsigned code = (wire[0] - '0') * 100u + (wire[1] - '0') * 10u + (wire[2] - '0');
     by_code_[code].fetch_add(1, std::memory_order_relaxed);
+    if (code >= 400) keep_refusal(event, wire);
     if (code >= 400 && feed_ && feed_->active()) publish_refusal(event, wire);
     if (log::enabled(log::Level::info)) {
       if (code >= 400)
@@ -91,6 +95,17 @@ void ReplyMonitor::publish_refusal(const smtp::Event& event, std::string_view wi
   }
   json += "],\"reply\":" + json_string(first_line) + "}";
   feed_->publish("message_rejected", json);
+}
+
+void ReplyMonitor::keep_refusal(const smtp::Event& event, std::string_view wire) {
+  if (!refusals_) return;
+  if (!feed_ || !feed_->active()) {
+    refusals_->record(event, wire);
+    return;
+  }
+  store::Refusal copy;
+  if (refusals_->record(event, wire, &copy))
+    feed_->publish("refusal", serialize(refusal_json(copy)));
 }
 
 std::uint64_t ReplyMonitor::count(unsigned code) const {

@@ -1,7 +1,8 @@
 // Watches the replies the server sends, as a Policy decorator around the scenario engine:
-// counts them by basic code for /metrics (one relaxed atomic increment each), while
-// someone listens publishes refused transactions as "message_rejected" events, and at info
-// level logs one line per accepted message and per refused reply (as Mailpit does).
+// counts them by basic code for /metrics (one relaxed atomic increment each), keeps every
+// refusal in the refusal log (GET /api/v1/refusals), while someone listens publishes them as
+// "refusal" events and refused transactions as "message_rejected" events, and at info level
+// logs one line per accepted message and per refused reply (as Mailpit does).
 #pragma once
 
 #include <array>
@@ -10,13 +11,15 @@
 
 #include "smtp/event.hpp"
 #include "store/event_feed.hpp"
+#include "store/refusal_log.hpp"
 
 namespace bounceback::api {
 
 class ReplyMonitor final : public smtp::Policy {
  public:
-  explicit ReplyMonitor(smtp::Policy& inner, store::EventFeed* feed = nullptr)
-      : inner_(inner), feed_(feed) {}
+  explicit ReplyMonitor(smtp::Policy& inner, store::EventFeed* feed = nullptr,
+                        store::RefusalLog* refusals = nullptr)
+      : inner_(inner), feed_(feed), refusals_(refusals) {}
 
   smtp::Decision decide(const smtp::Event& event) override { return inner_.decide(event); }
   // Policy::replied is called for mail, rcpt, data and message: those replies are counted.
@@ -37,9 +40,12 @@ class ReplyMonitor final : public smtp::Policy {
  private:
   void observe(const smtp::Event& event, std::string_view wire);
   void publish_refusal(const smtp::Event& event, std::string_view wire);
+  // Keeps a 4xx/5xx in the refusal log, and publishes it as a "refusal" event.
+  void keep_refusal(const smtp::Event& event, std::string_view wire);
 
   smtp::Policy& inner_;
   store::EventFeed* feed_;
+  store::RefusalLog* refusals_;
   std::array<std::atomic<std::uint64_t>, 600> by_code_{};
 };
 

@@ -104,6 +104,8 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/sessions", &Router::list_sessions, "start limit"},
       {"GET", "/api/v1/sessions/{id}", &Router::get_session, ""},
       {"GET", "/api/v1/attempts", &Router::list_attempts, "from to client_ip start limit"},
+      {"GET", "/api/v1/refusals", &Router::list_refusals, "class start limit"},
+      {"DELETE", "/api/v1/refusals", &Router::delete_refusals, ""},
       {"GET", "/api/v1/scenario", &Router::get_scenario, ""},
       {"PUT", "/api/v1/scenario", &Router::put_scenario, ""},
       {"POST", "/api/v1/scenario/reset", &Router::reset_scenario, ""},
@@ -385,6 +387,37 @@ Response Router::list_attempts(const Request& request, const Args&) const {
   json::array list;
   for (const auto& a : found.records) list.push_back(attempt_json(a));
   return json_response(page_json(found.total, *page, "attempts", std::move(list)));
+}
+
+// Every refusal sent (the refusal log, newest first), for the page's timeline; `class=`
+// temporary (4xx) or permanent (5xx). Paged as the messages.
+Response Router::list_refusals(const Request& request, const Args&) const {
+  std::string error;
+  const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
+  if (!page) return error_response(400, error);
+  store::RefusalClass klass = store::RefusalClass::any;
+  if (const auto* c = query_value(request.query, "class")) {
+    if (*c == "temporary")
+      klass = store::RefusalClass::temporary;
+    else if (*c == "permanent")
+      klass = store::RefusalClass::permanent;
+    else
+      return error_response(400, "class: expected temporary or permanent");
+  }
+  json::array list;
+  std::size_t total = 0;
+  if (ctx_.refusals) {
+    const auto found = ctx_.refusals->newest_first(klass, page->start, page->limit);
+    for (const auto& r : found.refusals) list.push_back(refusal_json(r));
+    total = found.total;
+  }
+  return json_response(page_json(total, *page, "refusals", std::move(list)));
+}
+
+Response Router::delete_refusals(const Request&, const Args&) const {
+  const std::size_t before = ctx_.refusals ? ctx_.refusals->size() : 0;
+  if (ctx_.refusals) ctx_.refusals->clear();
+  return json_response(json::object{{"deleted", before}});
 }
 
 // ---- scenario ------------------------------------------------------------------------------

@@ -58,6 +58,8 @@ class Router {
   Response list_sessions(const Request&, const Args&) const;
   Response get_session(const Request&, const Args&) const;
   Response list_attempts(const Request&, const Args&) const;
+  Response list_refusals(const Request&, const Args&) const;
+  Response delete_refusals(const Request&, const Args&) const;
   Response get_scenario(const Request&, const Args&) const;
   Response export_scenario(const Request&, const Args&) const;
   Response put_scenario(const Request&, const Args&) const;

@@ -24,6 +24,7 @@
 #include "scenario/engine.hpp"
 #include "scenario/loader.hpp"
 #include "store/message_store.hpp"
+#include "store/refusal_log.hpp"
 #include "store/session_log.hpp"
 
 namespace bounceback::app {
@@ -109,7 +110,8 @@ int serve(const Settings& settings) {
   net::ServerContext ctx;
   ctx.store_pool = store_pool ? &*store_pool : nullptr;
   ctx.settings = settings.net;
-  api::ReplyMonitor replies(engine, &events);  // replies by code for /metrics; refusals
+  store::RefusalLog refusals;  // every 4xx/5xx sent, for GET /api/v1/refusals and the page
+  api::ReplyMonitor replies(engine, &events, &refusals);  // replies by code; refusals
   ctx.policy = &replies;
   ctx.store = &messages;
   ctx.sessions = &sessions;
@@ -140,6 +142,7 @@ int serve(const Settings& settings) {
   api_ctx.clock_moved = [&] { reactions->clock_moved(); };
   api_ctx.reset_reactions = [&] { reactions->clear(); };
   api_ctx.relay = relay ? &relay->counters() : nullptr;
+  api_ctx.refusals = &refusals;
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
   api::GuardConfig guard = settings.api.guard;
