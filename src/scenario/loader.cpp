@@ -65,13 +65,48 @@ void load_users(const toml::node& n, ServerSettings& server, ErrorSink& errors) 
   server.users = std::move(users);
 }
 
-// extensions = ["SIZE", "PIPELINING", ...]: known keywords, each once, order kept.
+std::optional<smtp::Extension> read_extension(const std::string& name,
+                                              const toml::source_region& where,
+                                              const std::string& key, ErrorSink& errors) {
+  const auto e = smtp::find_extension(name);
+  if (!e) {
+    std::string known;
+    for (const auto k : smtp::extension_keywords)
+      known += (known.empty() ? "" : " ") + std::string(k);
+    errors.add(where, key,
+               "unknown extension \"" + name +
+                   "\" (Bounceback offers only what it implements: " + known + ")");
+  }
+  return e;
+}
+
+// extensions = { CHUNKING = false, BINARYMIME = true }: the default list with each switch
+// applied (one switched on is added at the end).
+void load_extension_switches(const toml::table& t, ServerSettings& server, ErrorSink& errors) {
+  std::vector<smtp::Extension> list(smtp::default_extensions.begin(),
+                                    smtp::default_extensions.end());
+  for (auto&& [k, v] : t) {
+    const std::string key = "server.extensions." + std::string(k.str());
+    const auto e = read_extension(std::string(k.str()), k.source(), key, errors);
+    const auto on = read_bool(v, key, errors);
+    if (!e || !on) continue;
+    const auto at = std::find(list.begin(), list.end(), *e);
+    if (*on && at == list.end()) list.push_back(*e);
+    if (!*on && at != list.end()) list.erase(at);
+  }
+  server.extensions = std::move(list);
+}
+
+// extensions = ["SIZE", "PIPELINING", ...]: known keywords, each once, order kept; or a table
+// of switches over the default list.
 void load_extensions(const toml::node& n, ServerSettings& server, ErrorSink& errors) {
+  if (const auto* t = n.as_table()) return load_extension_switches(*t, server, errors);
   const auto* arr = n.as_array();
   if (!arr) {
-    errors.add(
-        n.source(), "server.extensions",
-        "expected a list of EHLO keywords, like [\"SIZE\", \"PIPELINING\"], got " + describe(n));
+    errors.add(n.source(), "server.extensions",
+               "expected a list of EHLO keywords, like [\"SIZE\", \"PIPELINING\"], or switches "
+               "like { CHUNKING = false }, got " +
+                   describe(n));
     return;
   }
   std::vector<smtp::Extension> list;
@@ -80,14 +115,9 @@ void load_extensions(const toml::node& n, ServerSettings& server, ErrorSink& err
     const std::string key = "server.extensions[" + std::to_string(i) + "]";
     const auto name = read_string(item, key, errors);
     if (!name) continue;
-    const auto e = smtp::find_extension(*name);
+    const auto e = read_extension(*name, item.source(), key, errors);
     if (!e) {
-      std::string known;
-      for (const auto k : smtp::extension_keywords)
-        known += (known.empty() ? "" : " ") + std::string(k);
-      errors.add(item.source(), key,
-                 "unknown extension \"" + *name +
-                     "\" (Bounceback offers only what it implements: " + known + ")");
+      continue;
     } else if (std::find(list.begin(), list.end(), *e) != list.end()) {
       errors.add(item.source(), key, "\"" + *name + "\" is listed twice");
     } else {

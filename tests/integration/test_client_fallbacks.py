@@ -18,10 +18,13 @@ reply = "{code} 5.5.{detail} Error: command not recognized"
 """
 
 
-def refuse_ehlo(server, code):
-    body = SCENARIO.format(code=code, detail=2 if code == 502 else 1)
+def put_scenario(server, body):
     status, _, answer = http_call(server, "PUT", "/api/v1/scenario", body=body)
     assert status == 200, answer
+
+
+def refuse_ehlo(server, code):
+    put_scenario(server, SCENARIO.format(code=code, detail=2 if code == 502 else 1))
 
 
 def stored(server):
@@ -67,10 +70,8 @@ def test_swaks_falls_back_to_helo_after_a_refused_ehlo(bounceback):
 
 def test_without_pipelining_a_client_must_wait_for_each_reply(bounceback):
     server = bounceback()
-    status, _, answer = http_call(server, "PUT", "/api/v1/scenario",
-                                  body='name = "lock-step"\n[server]\n'
-                                       'extensions = ["SIZE", "8BITMIME", "ENHANCEDSTATUSCODES"]\n')
-    assert status == 200, answer
+    put_scenario(server, 'name = "lock-step"\n[server]\n'
+                         'extensions = ["SIZE", "8BITMIME", "ENHANCEDSTATUSCODES"]\n')
     # smtplib waits for each reply when PIPELINING is not offered: served.
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
         assert smtp.sendmail("a@client.test", ["b@example.test"],
@@ -86,3 +87,18 @@ def test_without_pipelining_a_client_must_wait_for_each_reply(bounceback):
     assert read_until_close(sock) == b"554 5.5.0 Error: SMTP protocol synchronization\r\n"
     sock.close()
     assert len(stored(server)) == 1
+
+
+def test_an_extension_switched_off_is_neither_advertised_nor_done(bounceback):
+    server = bounceback()
+    put_scenario(server, 'name = "no-chunking"\n[server]\nextensions = { CHUNKING = false }\n')
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as smtp:
+        smtp.ehlo("client.test")
+        assert not smtp.has_extn("chunking") and smtp.has_extn("pipelining")
+        smtp.mail("a@client.test")
+        smtp.rcpt("b@example.test")
+        code, text = smtp.docmd("BDAT", "0 LAST")
+        assert (code, text) == (502, b"5.5.1 Error: command not implemented")
+        smtp.rset()
+        # smtplib sends DATA, as a client without BDAT must.
+        assert smtp.sendmail("a@client.test", ["b@example.test"], "Subject: x\r\n\r\nhi\r\n") == {}

@@ -218,6 +218,10 @@ TEST_CASE("errors name FILE:LINE:COL, the key and what was expected", "[scenario
       {"[server]\nextensions = [\"DSN\", \"dsn\"]\n", 2, 22, "server.extensions[1]",
        "listed twice"},
       {"[server]\nextensions = [\"SIZE\", 8]\n", 2, 23, "server.extensions[1]", "string"},
+      {"[server]\nextensions = { XEXCH50 = true }\n", 2, 16, "server.extensions.XEXCH50",
+       "unknown extension \"XEXCH50\""},
+      {"[server]\nextensions = { CHUNKING = \"no\" }\n", 2, 27, "server.extensions.CHUNKING",
+       "expected true or false"},
       {"[server]\ntls = \"required\"\nextensions = [\"SIZE\"]\n", 2, 7, "server.tls",
        "needs \"STARTTLS\""},
       {"[server]\nauth = \"required\"\nextensions = [\"STARTTLS\"]\n", 2, 8, "server.auth",
@@ -250,6 +254,12 @@ TEST_CASE("[server] extensions: the EHLO list as written, order kept", "[scenari
                                Extension::enhancedstatuscodes, Extension::pipelining,
                                Extension::chunking, Extension::smtputf8});
   CHECK(load("[server]\nextensions = []\n")->server.extensions->empty());
+  // Switches over the default list: off removes, on adds at the end.
+  auto switched = load("[server]\nextensions = { CHUNKING = false, binarymime = true }\n");
+  std::vector<Extension> expected(smtp::default_extensions.begin(), smtp::default_extensions.end());
+  std::erase(expected, Extension::chunking);
+  expected.push_back(Extension::binarymime);
+  CHECK(*switched->server.extensions == expected);
   CHECK_FALSE(load("[server]\nhostname = \"mx.test\"\n")->server.extensions);
 }
 
