@@ -93,6 +93,27 @@ def test_lmtp_answers_each_recipient_and_stores_for_the_accepted(bounceback):
     assert got["gone@example.test"] == ("refused", "550 5.1.1 <gone@example.test> No such user")
 
 
+def test_lmtp_quotas_count_per_recipient(bounceback):
+    """A mailbox fills on its own: the bytes a recipient took count for that recipient alone,
+    even when the message was refused to another in the same transaction."""
+    server = bounceback("--lmtp", "127.0.0.1:0")
+    status, _, body = http_call(server, "PUT", "/api/v1/scenario", body=f"""name = "quota"
+[[rule]]
+on = "message"
+quota = "{len(MESSAGE) + len(MESSAGE) // 2}B"
+reply = "552 5.2.2 <{{rcpt}}> Mailbox full"
+""")
+    assert status == 200, body
+    with smtplib.LMTP("127.0.0.1", server.lmtp_port, timeout=10) as lmtp:
+        first = deliver(lmtp, ["a@example.test", "b@example.test"])
+        second = deliver(lmtp, ["a@example.test", "c@example.test"])
+    assert [c for c, _ in first] == [250, 250]
+    assert [c for c, _ in second] == [552, 250]  # a@'s mailbox holds one message, c@'s none
+    assert second[0][1] == b"5.2.2 <a@example.test> Mailbox full"
+    assert [m["to"] for m in messages(server)] == [["c@example.test"],
+                                                   ["a@example.test", "b@example.test"]]
+
+
 def test_lhlo_belongs_to_lmtp_and_helo_ehlo_do_not(bounceback):
     server = bounceback("--lmtp", "127.0.0.1:0")
     with smtplib.LMTP("127.0.0.1", server.lmtp_port, timeout=10) as lmtp:
