@@ -7,15 +7,35 @@
 
 namespace bounceback::import {
 
-Stage stage_after(std::string_view after) {
+namespace {
+
+// The stage Exim names a command by, or false for one Bounceback has no event for (a data
+// block in the middle of the message).
+bool known_stage(std::string_view after, Stage& stage) {
   if (after.starts_with("pipelined ")) after.remove_prefix(10);
-  if (after.starts_with("RCPT TO")) return Stage::rcpt;
-  if (after.starts_with("end of data") || after.starts_with("end of BDAT")) return Stage::message;
-  if (after.starts_with("DATA") || after.starts_with("BDAT")) return Stage::data;
-  if (after.starts_with("MAIL FROM")) return Stage::mail;
-  if (after.starts_with("EHLO") || after.starts_with("HELO")) return Stage::helo;
-  if (after.starts_with("initial connection")) return Stage::connect;
-  return Stage::rcpt;
+  if (after.starts_with("RCPT TO"))
+    stage = Stage::rcpt;
+  else if (after.starts_with("end of data") || after.starts_with("end of BDAT"))
+    stage = Stage::message;
+  else if (after.starts_with("DATA") || after.starts_with("BDAT"))
+    stage = Stage::data;
+  else if (after.starts_with("MAIL FROM"))
+    stage = Stage::mail;
+  else if (after.starts_with("EHLO") || after.starts_with("HELO"))
+    stage = Stage::helo;
+  else if (after.starts_with("initial connection"))
+    stage = Stage::connect;
+  else
+    return false;
+  return true;
+}
+
+}  // namespace
+
+Stage stage_after(std::string_view after) {
+  Stage stage = Stage::rcpt;
+  known_stage(after, stage);
+  return stage;
 }
 
 std::optional<LogEvent> read_exim_line(std::string_view line) {
@@ -26,6 +46,9 @@ std::optional<LogEvent> read_exim_line(std::string_view line) {
   static const RE2 error(
       R"(: SMTP error from remote mail server after (.*?): (?:host (\S+) \[[^\]]*\]: )?([2-5]\d\d(?:[ -].*)?)$)");
   static const RE2 host(R"( H=(\S+) \[)");
+  static const RE2 closed(
+      R"(Remote host (?:\S+ \[[^\]]*\] )?(closed) connection in response to (.*)$)");
+  static const RE2 timeout(R"(SMTP timeout after (.*)$)");
   static const RE2 address(R"(^ (\S+))");
   const re2::StringPiece in(line.data(), line.size());
   LogEvent e;
@@ -51,6 +74,13 @@ std::optional<LogEvent> read_exim_line(std::string_view line) {
     if (!RE2::PartialMatch(rest, host, &e.host)) e.host = named;
     e.stage = stage_after(after);
     e.multi_line_escaped = true;
+  } else if (std::string how; RE2::PartialMatch(rest, closed, &how, &after) ||
+                              RE2::PartialMatch(rest, timeout, &after)) {
+    // "Remote host closed connection in response to RCPT TO:<u@x>", "SMTP timeout after end
+    // of data": a drop or a hang, where Bounceback can do it.
+    e.kind = known_stage(after, e.stage) ? LogEvent::Kind::fault : LogEvent::Kind::no_reply;
+    e.fault = how.empty() ? Fault::hang : Fault::drop;
+    RE2::PartialMatch(rest, host, &e.host);
   } else {
     e.kind = LogEvent::Kind::no_reply;  // retry timeouts, connection errors, routing failures
   }

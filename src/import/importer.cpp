@@ -128,6 +128,7 @@ void Importer::log_line(std::string_view text) {
   a.source = {s.name, s.line};
   a.host = e->host;
   a.stage = e->stage;
+  a.fault = e->fault;
   if (e->kind == LogEvent::Kind::reply) {
     a.lines =
         e->multi_line_escaped ? split_reply_lines(e->reply, "\\n") : split_joined_reply(e->reply);

@@ -16,6 +16,7 @@ struct LogEvent {
   enum class Kind : std::uint8_t {
     reply,      // the remote server refused: `reply` holds its text as the log wrote it
     delivered,  // the remote server accepted the message
+    fault,      // the remote server closed the connection or stopped answering (`fault`)
     no_reply,   // an attempt that ended without a remote reply (nothing to reproduce)
     sender,     // `from` is the sender of the message `queue_id`
     other,      // a line of this format that says nothing about a remote reply
@@ -23,6 +24,7 @@ struct LogEvent {
   Kind kind = Kind::other;
   std::string queue_id, rcpt, from, host;
   Stage stage = Stage::rcpt;
+  Fault fault = Fault::none;
   std::string reply;                // the one-line form as logged
   std::string status;               // the enhanced status the log gives (dsn=), if any
   bool multi_line_escaped = false;  // Exim: lines joined by a literal "\n"

@@ -23,6 +23,10 @@ struct Source {
   std::size_t line = 0;
 };
 
+// What the server did instead of replying (Postfix: "lost connection with X while sending RCPT
+// TO", "conversation with X timed out while ..."): the scenario's `drop` and `hang`.
+enum class Fault : std::uint8_t { none, drop, hang };
+
 struct Attempt {
   Stage stage = Stage::rcpt;
   // The reply as on the wire, one entry per line ("550-5.1.1 a", "550 5.1.1 b"); empty when
@@ -34,7 +38,9 @@ struct Attempt {
   // "dsn=5.1.1, stat=User unknown", a DSN without Diagnostic-Code).
   bool reconstructed = false;
 
-  bool delivered() const { return lines.empty(); }
+  Fault fault = Fault::none;  // with no lines: the connection was closed, or went silent
+
+  bool delivered() const { return lines.empty() && fault == Fault::none; }
 };
 
 struct Recipient {

@@ -18,6 +18,26 @@ Stage stage_of(std::string_view command) {
   return Stage::rcpt;
 }
 
+// The stage of Postfix's "while ..." after a lost connection or a timeout; false for one
+// Bounceback cannot close or go silent at (in the middle of the message body).
+bool stage_while(std::string_view what, Stage& stage) {
+  if (what.starts_with("receiving the initial server greeting"))
+    stage = Stage::connect;
+  else if (what.starts_with("performing the "))
+    stage = Stage::helo;
+  else if (what.starts_with("sending MAIL FROM"))
+    stage = Stage::mail;
+  else if (what.starts_with("sending RCPT TO"))
+    stage = Stage::rcpt;
+  else if (what.starts_with("sending DATA command"))
+    stage = Stage::data;
+  else if (what.starts_with("sending end of data"))
+    stage = Stage::message;
+  else
+    return false;
+  return true;
+}
+
 }  // namespace
 
 std::optional<LogEvent> read_postfix_line(std::string_view line) {
@@ -28,6 +48,8 @@ std::optional<LogEvent> read_postfix_line(std::string_view line) {
       R"(^(?:delivery temporarily suspended: )?host (\S+?)\[[^\]]*\] said: (.*) \(in reply to (.*) command\)$)");
   static const RE2 refused(
       R"(^(?:delivery temporarily suspended: )?host (\S+?)\[[^\]]*\] refused to talk to me: (.*)$)");
+  static const RE2 lost(
+      R"(^(?:delivery temporarily suspended: )?(lost connection|conversation) with (\S+?)\[[^\]]*\] (?:timed out )?while (.*)$)");
   static const RE2 relay(R"(, relay=([^\[, ]+))");
   static const RE2 dsn(R"(, dsn=(\d\.\d{1,3}\.\d{1,3}),)");
   static const RE2 any_postfix(R"(postfix[^\[ ]*/[a-z]+\[\d+\]: )");
@@ -36,7 +58,7 @@ std::optional<LogEvent> read_postfix_line(std::string_view line) {
   std::string status, text;
   if (RE2::PartialMatch(in, delivery, &e.queue_id, &e.rcpt, &status, &text)) {
     RE2::PartialMatch(in, dsn, &e.status);
-    std::string command;
+    std::string command, how;
     if (status == "sent") {
       e.kind = LogEvent::Kind::delivered;
       RE2::PartialMatch(in, relay, &e.host);
@@ -46,8 +68,13 @@ std::optional<LogEvent> read_postfix_line(std::string_view line) {
     } else if (RE2::FullMatch(text, refused, &e.host, &e.reply)) {
       e.kind = LogEvent::Kind::reply;
       e.stage = Stage::connect;
+    } else if (RE2::FullMatch(text, lost, &how, &e.host, &command)) {
+      // The server went away (drop) or silent (hang) at a command Bounceback can do it at.
+      e.kind = LogEvent::Kind::fault;
+      e.fault = how == "lost connection" ? Fault::drop : Fault::hang;
+      if (!stage_while(command, e.stage)) e.kind = LogEvent::Kind::no_reply;
     } else {
-      e.kind = LogEvent::Kind::no_reply;  // timed out, connection refused, local errors
+      e.kind = LogEvent::Kind::no_reply;  // connection refused, local errors
     }
     return e;
   }

@@ -150,7 +150,39 @@ bool before_rcpt(Stage s) {
 
 std::string describe(const Attempt& a) {
   if (a.delivered()) return "delivered";
-  return a.lines.back().substr(0, 3) + " at " + std::string(to_string(a.stage));
+  const std::string what = a.fault == Fault::drop   ? "dropped"
+                           : a.fault == Fault::hang ? "no answer"
+                                                    : a.lines.back().substr(0, 3);
+  return what + " at " + std::string(to_string(a.stage));
+}
+
+bool same_outcome(const Attempt& a, const Attempt& b) {
+  return a.stage == b.stage && a.fault == b.fault && a.lines == b.lines;
+}
+
+// The rule's action: `drop`/`hang` for a fault, else its reply. False (and a comment) for a
+// reply the loader would refuse.
+bool write_action(std::ostream& out, const Attempt& a, Anonymizer* anon, const std::string& head,
+                  const std::string& matchers) {
+  std::vector<std::string> lines;
+  if (a.fault == Fault::none) {
+    lines = final_lines(a.lines, anon);
+    if (const auto why = unusable(lines); !why.empty()) {
+      out << "# left out, " << why << ": " << head << '\n';
+      return false;
+    }
+  }
+  out << "[[rule]]  # " << head << (a.reconstructed ? " (reply made from its status code)" : "")
+      << '\n'
+      << "on = \"" << to_string(a.stage) << "\"\n"
+      << matchers;
+  if (a.fault == Fault::drop)
+    out << "drop = true  # the connection was closed: no reply\n";
+  else if (a.fault == Fault::hang)
+    out << "hang = true  # no reply: the client timed out\n";
+  else
+    write_reply(out, lines);
+  return true;
 }
 
 }  // namespace
@@ -179,27 +211,29 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
     out << "\n[server]\nhostname = " << quoted(*hosts.begin(), false)
         << "  # every reply came from this host\n";
 
-  // Refusals before RCPT (the banner, HELO, MAIL): not counted per recipient; one rule per
-  // distinct reply (per sender at MAIL).
+  // Refusals before RCPT (the banner, HELO, MAIL) are not counted per recipient: a rule holds
+  // for every attempt. One rule per distinct outcome (per sender at MAIL), written only when
+  // it was the recipient's last: one seen before a later pass cannot be scripted so.
   std::set<std::string> written;
   for (const auto& r : model.recipients()) {
-    for (const auto& a : r.attempts) {
+    for (std::size_t i = 0; i < r.attempts.size(); ++i) {
+      const Attempt& a = r.attempts[i];
       if (a.delivered() || !before_rcpt(a.stage)) continue;
       const std::string from = a.stage == Stage::mail ? r.from : std::string{};
-      std::string key = std::string(to_string(a.stage)) + '\n' + lower(from);
+      std::string key = std::string(to_string(a.stage)) + '\n' + lower(from) + '\n' +
+                        std::to_string(static_cast<int>(a.fault));
       for (const auto& l : a.lines) key += '\n' + l;
-      if (!written.insert(key).second) continue;
-      const auto lines = final_lines(a.lines, anon);
-      if (const auto why = unusable(lines); !why.empty()) {
-        out << "\n# left out, " << why << ": " << safe(a.source.file) << ':' << a.source.line
+      const std::string head = safe(a.source.file) + ":" + std::to_string(a.source.line);
+      if (i + 1 < r.attempts.size()) {
+        out << "\n# left out, " << describe(a) << " then a later attempt went further: " << head
             << '\n';
         continue;
       }
-      out << "\n[[rule]]  # " << safe(a.source.file) << ':' << a.source.line
-          << (a.reconstructed ? " (reply made from its status code)" : "") << '\n'
-          << "on = \"" << to_string(a.stage) << "\"\n";
-      if (!from.empty()) out << "from = " << matcher(anon ? anon->address(from) : from) << '\n';
-      write_reply(out, lines);
+      if (!written.insert(key).second) continue;
+      out << '\n';
+      write_action(out, a, anon, head,
+                   from.empty() ? std::string{}
+                                : "from = " + matcher(anon ? anon->address(from) : from) + "\n");
     }
   }
 
@@ -228,9 +262,7 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
     out << "\n# " << safe(address) << ": " << safe(story) << '\n';
     for (std::size_t i = 0; i < counted.size();) {
       std::size_t j = i + 1;
-      while (j < counted.size() && counted[j]->stage == counted[i]->stage &&
-             counted[j]->lines == counted[i]->lines)
-        ++j;
+      while (j < counted.size() && same_outcome(*counted[j], *counted[i])) ++j;
       const Attempt& a = *counted[i];
       if (!a.delivered()) {
         std::vector<const Attempt*> run(counted.begin() + static_cast<std::ptrdiff_t>(i),
@@ -239,17 +271,8 @@ std::string write_scenario(const Model& model, const WriteOptions& o) {
         const std::string range = j == counted.size() ? std::to_string(i + 1) + "-"
                                   : j == i + 1        ? std::to_string(i + 1)
                                                : std::to_string(i + 1) + "-" + std::to_string(j);
-        const auto lines = final_lines(a.lines, anon);
-        if (const auto why = unusable(lines); !why.empty()) {
-          out << "# left out, " << why << ": attempts " << range << ", " << where(run) << '\n';
-        } else {
-          out << "[[rule]]  # " << where(run)
-              << (a.reconstructed ? " (reply made from its status code)" : "") << '\n'
-              << "on = \"" << to_string(a.stage) << "\"\n"
-              << "rcpt = " << matcher(address) << '\n'
-              << "attempts = \"" << range << "\"\n";
-          write_reply(out, lines);
-        }
+        write_action(out, a, anon, where(run),
+                     "rcpt = " + matcher(address) + "\nattempts = \"" + range + "\"\n");
       }
       i = j;
     }

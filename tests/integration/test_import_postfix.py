@@ -1,5 +1,6 @@
 """`bounceback import` end to end (issue 18): a private Postfix relays through a Bounceback
-whose scenario greylists, refuses after the data once, and bounces with 550s (one multi-line);
+whose scenario greylists, refuses after the data once, bounces with 550s (one multi-line),
+drops the connection at RCPT once and goes silent after the data once;
 Postfix's log is fed to `bounceback import`; `bounceback check` accepts the result; a fresh
 Bounceback loads it, a fresh Postfix sends the same traffic through it, and its log says the
 same thing for every recipient: the same deferred/bounced/sent sequence, dsn= codes and texts
@@ -47,16 +48,35 @@ reply = "451 4.3.0 Temporary failure after the data, try again"
 on = "message"
 rcpt = "spam@example.test"
 reply = "554 5.7.1 Message rejected as spam by content filter"
+
+[[rule]]
+on = "rcpt"
+rcpt = "drop@example.test"
+attempts = "1"
+drop = true
+
+[[rule]]
+on = "message"
+rcpt = "hang@example.test"
+attempts = "1"
+hang = true
 """
 
 RECIPIENTS = ["grey@example.test", "nosuch@example.test", "blocked@example.test",
-              "late@example.test", "spam@example.test", "fine@example.test"]
+              "late@example.test", "spam@example.test", "fine@example.test",
+              "drop@example.test", "hang@example.test"]
+# A lost connection or a timeout suspends a destination for a while: those two recipients go
+# through transports of their own, so the others never see "delivery temporarily suspended".
+FAULTY = {"drop@example.test": "dropper", "hang@example.test": "hanger"}
+TRANSPORTS = {"dropper": {}, "hanger": {"smtp_data_done_timeout": "2s"}}
 
 
 def run_traffic(relay_port, collector_port):
     """Sends one message per recipient through a fresh Postfix relaying to relay_port; returns
     (log text, {rcpt: [(status, dsn, text without queue ids)]}) once each has a final status."""
-    postfix = PrivatePostfix(relay_port, collector_port, lifetime="2m")
+    postfix = PrivatePostfix(relay_port, collector_port, lifetime="2m",
+                             routes={r: (t, relay_port) for r, t in FAULTY.items()},
+                             transports=TRANSPORTS)
     try:
         for rcpt in RECIPIENTS:
             with smtplib.SMTP("127.0.0.1", postfix.smtpd_port, timeout=30) as smtp:
@@ -102,6 +122,11 @@ def test_a_postfix_log_imported_reproduces_the_same_log(bounceback, tmp_path):
     assert [s for s, _, _ in first["nosuch@example.test"]] == ["bounced"], first
     assert "550-5.1.1 double-checking" in first["nosuch@example.test"][0][2]
     assert [s for s, _, _ in first["spam@example.test"]] == ["bounced"], first
+    assert [s for s, _, _ in first["drop@example.test"]] == ["deferred", "sent"], first
+    assert "lost connection with 127.0.0.1[127.0.0.1] while sending RCPT TO" in \
+        first["drop@example.test"][0][2]
+    assert [s for s, _, _ in first["hang@example.test"]] == ["deferred", "sent"], first
+    assert "timed out while sending end of data" in first["hang@example.test"][0][2]
 
     maillog = tmp_path / "maillog"
     maillog.write_text(log)
@@ -113,6 +138,7 @@ def test_a_postfix_log_imported_reproduces_the_same_log(bounceback, tmp_path):
     imported = out.read_text()
     assert re.search(r"\[\[rule\]\]  # .*maillog:\d+", imported), imported
     assert 'hostname = "127.0.0.1"' in imported, imported
+    assert "drop = true" in imported and "hang = true" in imported, imported
     res = subprocess.run([BIN, "check", str(out)], capture_output=True, text=True, timeout=30)
     assert res.returncode == 0, res.stdout + res.stderr
 

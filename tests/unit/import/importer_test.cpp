@@ -338,3 +338,39 @@ TEST_CASE("reply texts come back byte for byte: quotes, backslashes, braces, UTF
                   "said: 550 5.7.1 bad \xc0\xaf byte (in reply to RCPT TO command))\n");
   test::Harness loads(write_scenario(bad, {"x", {"m\xff\x01log"}, nullptr}));
 }
+
+TEST_CASE("drops and timeouts become drop and hang rules; one before RCPT only when last",
+          "[import]") {
+  const std::string head = "Nov 30 18:00:01 mta postfix/smtp[1]: 4A: to=<";
+  const std::string mid = ">, relay=mx[192.0.2.1]:25, dsn=4.4.2, status=deferred (";
+  const std::string sent =
+      ">, relay=mx[192.0.2.1]:25, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 1)\n";
+  const Model model = import_text(
+      "maillog",
+      head + "d@x.test" + mid + "lost connection with mx[192.0.2.1] while sending RCPT TO)\n" +
+          head + "h@x.test" + mid +
+          "conversation with mx[192.0.2.1] timed out while sending end of data -- "
+          "message may be sent more than once)\n" +
+          head + "g@x.test" + mid +
+          "lost connection with mx[192.0.2.1] while receiving the initial server "
+          "greeting)\n" +
+          head + "d@x.test" + sent + head + "h@x.test" + sent + head + "g@x.test" + sent);
+  const std::string toml = write_scenario(model, {});
+  INFO(toml);
+  CHECK(toml.find("drop = true") != std::string::npos);
+  CHECK(toml.find("hang = true") != std::string::npos);
+  CHECK(toml.find("on = \"connect\"") == std::string::npos);  // g passed later: left out
+  CHECK(toml.find("# left out, dropped at connect then a later attempt went further") !=
+        std::string::npos);
+  test::Harness h(toml);
+  test::Client c;
+  c.from = "a@s.test";
+  CHECK(h.rcpt(c, "d@x.test").drop);
+  CHECK(h.rcpt(c, "d@x.test").proceeds());
+  test::Client m("192.0.2.60", 7);
+  m.from = "a@s.test";
+  CHECK(h.rcpt(m, "h@x.test").proceeds());
+  CHECK(h.message(m, "x").hang);
+  CHECK(h.rcpt(m, "h@x.test").proceeds());
+  CHECK(h.message(m, "x").proceeds());
+}

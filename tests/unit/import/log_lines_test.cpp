@@ -73,6 +73,38 @@ TEST_CASE("postfix: refused to talk, sent, no reply, the sender, other lines", "
   CHECK_FALSE(read_postfix_line("Nov 30 18:00:00 mta sshd[1]: Accepted publickey"));
 }
 
+TEST_CASE("postfix: a lost connection is a drop, a timeout a hang, at the command named",
+          "[import]") {
+  const auto row = GENERATE(table<std::string, Fault, Stage>({
+      {"lost connection with mx[192.0.2.1] while sending RCPT TO", Fault::drop, Stage::rcpt},
+      {"conversation with mx[192.0.2.1] timed out while sending end of data -- message may be "
+       "sent more than once",
+       Fault::hang, Stage::message},
+      {"delivery temporarily suspended: lost connection with mx[192.0.2.1] while receiving the "
+       "initial server greeting",
+       Fault::drop, Stage::connect},
+      {"lost connection with mx[192.0.2.1] while performing the EHLO handshake", Fault::drop,
+       Stage::helo},
+      {"conversation with mx[192.0.2.1] timed out while sending MAIL FROM", Fault::hang,
+       Stage::mail},
+      {"lost connection with mx[192.0.2.1] while sending DATA command", Fault::drop, Stage::data},
+  }));
+  const auto e = read_postfix_line(
+      "Nov 30 18:00:01 mta postfix/smtp[101]: 4AB: to=<u@x.test>, relay=mx[192.0.2.1]:25, "
+      "delay=1, dsn=4.4.2, status=deferred (" +
+      std::get<0>(row) + ")");
+  REQUIRE(e);
+  CHECK(e->kind == Kind::fault);
+  CHECK(e->fault == std::get<1>(row));
+  CHECK(e->stage == std::get<2>(row));
+  CHECK(e->host == "mx");
+  // In the middle of the body: nothing Bounceback can do there.
+  CHECK(read_postfix_line("Nov 30 18:00:01 mta postfix/smtp[101]: 4AB: to=<u@x.test>, "
+                          "relay=mx[192.0.2.1]:25, delay=1, dsn=4.4.2, status=deferred (lost "
+                          "connection with mx[192.0.2.1] while sending message body)")
+            ->kind == Kind::no_reply);
+}
+
 TEST_CASE("postfix: a multi-line reply joined with spaces splits back into its lines", "[import]") {
   const auto lines = split_joined_reply(
       "550-5.1.1 The email account that you tried to reach does not exist. Please try "
@@ -155,6 +187,31 @@ TEST_CASE("exim: ** and == with the command, multi-line \\n, => and <=", "[impor
   CHECK(e->kind == Kind::reply);
   CHECK(e->host == "in.example.com");
   CHECK(e->reply == "451 Internal resource temporarily unavailable");
+}
+
+TEST_CASE("exim: a closed connection is a drop, an SMTP timeout a hang", "[import]") {
+  auto e = read_exim_line(
+      "2026-11-30 12:00:05 1rABCD-000123-AB == u@example.net R=dnslookup T=remote_smtp defer "
+      "(-18) H=mx.example.net [192.0.2.1]: Remote host closed connection in response to RCPT "
+      "TO:<u@example.net>");
+  REQUIRE(e);
+  CHECK(e->kind == Kind::fault);
+  CHECK(e->fault == Fault::drop);
+  CHECK(e->stage == Stage::rcpt);
+  CHECK(e->host == "mx.example.net");
+  e = read_exim_line(
+      "2026-11-30 12:00:05 1rABCD-000123-AB == u@example.net R=dnslookup T=remote_smtp defer "
+      "(-46) H=mx.example.net [192.0.2.1]: SMTP timeout after end of data (1234 bytes written)");
+  REQUIRE(e);
+  CHECK(e->kind == Kind::fault);
+  CHECK(e->fault == Fault::hang);
+  CHECK(e->stage == Stage::message);
+  e = read_exim_line(
+      "2026-11-30 12:00:05 1rABCD-000123-AB == u@example.net R=dnslookup T=remote_smtp defer "
+      "(-46) H=mx.example.net [192.0.2.1]: SMTP timeout after sending data block (1234 bytes "
+      "written)");
+  REQUIRE(e);
+  CHECK(e->kind == Kind::no_reply);
 }
 
 TEST_CASE("sendmail: Deferred with the reply, a bounce as dsn= and stat=, Sent", "[import]") {
