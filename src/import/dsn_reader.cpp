@@ -6,6 +6,7 @@
 
 #include "import/log_lines.hpp"
 #include "import/reply_lines.hpp"
+#include "smtp/base64.hpp"
 
 namespace bounceback::import {
 namespace {
@@ -129,9 +130,11 @@ void DsnReader::line(std::string_view text, const Source& source, Model& model) 
         const bool top = part_ == Part::top_headers;
         part_ = next_type_.starts_with("message/delivery-status") ? Part::status
                 : (next_type_.empty() || next_type_.starts_with("text/plain")) &&
-                        next_encoding_ != "base64" && !(top && is_dsn_header_)
+                        !(top && is_dsn_header_)
                     ? Part::text
                     : Part::other;
+        encoding_ = next_encoding_;
+        pending_.clear();
         next_type_.clear();
         next_encoding_.clear();
         field_.clear();
@@ -171,17 +174,70 @@ void DsnReader::line(std::string_view text, const Source& source, Model& model) 
     case Part::text:
     case Part::other:
       if (text.starts_with("--")) {
+        if (part_ == Part::text && !pending_.empty()) add_text(pending_, source);
+        pending_.clear();
         part_ = Part::part_headers;
         break;
       }
-      if (part_ == Part::text && text_.size() < max_text) {
-        text_ += text;
-        text_ += '\n';
-        text_lines_.emplace_back(std::string(text), source);
-      }
+      if (part_ == Part::text) text_line(text, source);
       break;
   }
   blank_before_ = blank;
+}
+
+namespace {
+
+// RFC 2045 §6.7: "=XX" is a byte; anything else stays as it is.
+std::string qp_decode(std::string_view s) {
+  const auto hex = [](char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '=' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void DsnReader::add_text(std::string_view line, const Source& source) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (text_.size() >= max_text) return;
+  text_ += line;
+  text_ += '\n';
+  text_lines_.emplace_back(std::string(line), source);
+}
+
+// A line of a text part, decoded: quoted-printable soft line breaks joined, base64 decoded
+// and cut at its own line breaks.
+void DsnReader::text_line(std::string_view text, const Source& source) {
+  if (encoding_ == "quoted-printable") {
+    if (pending_.size() < max_field) pending_ += text;
+    if (!pending_.empty() && pending_.back() == '=') {
+      pending_.pop_back();  // a soft line break: the line goes on
+      return;
+    }
+    add_text(qp_decode(pending_), source);
+    pending_.clear();
+  } else if (encoding_ == "base64") {
+    if (pending_.size() < max_field) pending_ += smtp::base64_decode_lenient(text);
+    std::size_t nl;
+    while ((nl = pending_.find('\n')) != std::string::npos) {
+      add_text(std::string_view(pending_).substr(0, nl), source);
+      pending_.erase(0, nl + 1);
+    }
+  } else {
+    add_text(text, source);
+  }
 }
 
 // Exim's own bounce text (no delivery-status part):
@@ -228,6 +284,7 @@ void DsnReader::exim_text(std::size_t i, const std::string& fallback, Attempt& a
 }
 
 void DsnReader::end_message(Model& model) {
+  if (part_ == Part::text && !pending_.empty()) add_text(pending_, first_);
   if (part_ == Part::status) {
     end_group();
     if (!group_.rcpt.empty() && groups_.size() < max_groups) groups_.push_back(group_);

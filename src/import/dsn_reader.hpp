@@ -34,11 +34,16 @@ class DsnReader {
   void end_message(Model& model);
   void end_group();
   void header_field(std::string_view text);
+  void text_line(std::string_view text, const Source& source);
+  void add_text(std::string_view line, const Source& source);
   void exim_text(std::size_t line, const std::string& fallback, Attempt& a, std::string& who) const;
 
   Part part_ = Part::top_headers;
   std::string next_type_, next_encoding_;  // of the part whose headers are being read
-  std::string field_;                      // the field being unfolded
+  std::string encoding_;                   // the text part's Content-Transfer-Encoding
+  std::string pending_;  // a quoted-printable line going on, decoded base64 before its '\n'
+
+  std::string field_;  // the field being unfolded
   Group group_;
   std::vector<Group> groups_;
   std::string failed_recipients_, text_;  // X-Failed-Recipients; the text parts, unfolded

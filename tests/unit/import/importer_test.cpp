@@ -374,3 +374,38 @@ TEST_CASE("drops and timeouts become drop and hang rules; one before RCPT only w
   CHECK(h.rcpt(m, "h@x.test").proceeds());
   CHECK(h.message(m, "x").proceeds());
 }
+
+TEST_CASE("DSN text parts in quoted-printable and base64 are decoded", "[import]") {
+  const Model qp =
+      import_text("qp.eml", R"(From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+Subject: Delivery Status Notification (Failure)
+X-Failed-Recipients: nosuch@example.org
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: quoted-printable
+
+Your message wasn't delivered to nosuch@example.org because the address couldn=
+'t be found.
+
+The response from the remote server was:
+550 5.1.1 <nosuch@example.org>: adresse inconnue =C3=A0 ce domaine, tr=
+=C3=A8s long
+)");
+  REQUIRE(qp.recipients().size() == 1);
+  CHECK(qp.recipients()[0].attempts.at(0).lines ==
+        std::vector<std::string>{"550 5.1.1 <nosuch@example.org>: adresse inconnue \xc3\xa0 ce "
+                                 "domaine, tr\xc3\xa8s long"});
+
+  // "gone@example.org\nRemote Server returned '550 5.4.1 Access denied'\n", base64.
+  const Model b64 = import_text("b64.eml", R"(From: Microsoft Outlook <postmaster@contoso.com>
+Subject: Undeliverable: hello
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: base64
+
+Z29uZUBleGFtcGxlLm9yZwpSZW1vdGUgU2VydmVyIHJldHVybmVkICc1NTAgNS40LjEgQWNjZXNz
+IGRlbmllZCcK
+)");
+  REQUIRE(b64.recipients().size() == 1);
+  CHECK(b64.recipients()[0].address == "gone@example.org");
+  CHECK(b64.recipients()[0].attempts.at(0).lines ==
+        std::vector<std::string>{"550 5.4.1 Access denied"});
+}
