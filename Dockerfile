@@ -18,6 +18,7 @@ COPY CMakeLists.txt README.md CHANGELOG.md LICENSE ./
 COPY cmake cmake
 COPY docs docs
 COPY scenarios scenarios
+COPY web web
 COPY src src
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBOUNCEBACK_TESTS=OFF \
  && cmake --build /build -j"$(nproc)" --target bounceback \

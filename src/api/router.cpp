@@ -91,6 +91,8 @@ std::span<const Router::Route> Router::routes() {
   // anything else is a 400, so a misspelt filter cannot silently match everything.
   static const Route table[] = {
       {"GET", "/", &Router::index, "", true},
+      {"GET", "/app.js", &Router::index, "", true},
+      {"GET", "/app.css", &Router::index, "", true},
       {"GET", "/healthz", &Router::healthz, "", true},
       {"GET", "/metrics", &Router::metrics, ""},
       {"GET", "/api/v1/messages", &Router::list_messages, "from to subject query start limit"},
@@ -195,11 +197,15 @@ Response Router::handle(const Request& request) const {
 
 // ---- pages and health ----------------------------------------------------------------------
 
-Response Router::index(const Request&, const Args&) const {
+// The page and its script and style (web/); the page's policy lets only them run.
+Response Router::index(const Request& request, const Args&) const {
+  const WebAsset* asset = web_asset(request.path);
+  if (!asset) return error_response(404, "no such route");
   Response r;
-  r.content_type = "text/html; charset=utf-8";
-  r.body = std::string(web_page());
-  r.headers.emplace_back("Content-Security-Policy", web_page_csp());
+  r.content_type = std::string(asset->content_type);
+  r.body = std::string(asset->body);
+  if (request.path == "/")
+    r.headers.emplace_back("Content-Security-Policy", std::string(web_page_csp));
   return r;
 }
 

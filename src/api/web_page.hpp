@@ -1,18 +1,31 @@
-// The small web page served at GET /: lists captured messages and sessions with fetch().
+// The web page served at GET / with its script (/app.js) and style (/app.css): the files of
+// web/, compiled in (cmake/embed_web.cmake); no framework, no build step (docs/web.md).
 #pragma once
 
-#include <string>
+#include <span>
 #include <string_view>
 
 namespace bounceback::api {
 
-std::string_view web_page();
+struct WebAsset {
+  std::string_view path;  // "/", "/app.js", "/app.css"
+  std::string_view content_type;
+  std::string_view body;
+};
 
-// The page's Content-Security-Policy: nothing but its own inline script and style (by
-// SHA-256 hash, computed from the page itself) and fetch() to its own origin.
-const std::string& web_page_csp();
+std::span<const WebAsset> web_assets();  // generated
+const WebAsset* web_asset(std::string_view path);
 
-// The policy of /raw: the message's bytes may never run or load anything.
+// The page's Content-Security-Policy: its own script and style only, fetch() to its own origin,
+// no framing of it. A message's HTML, shown in a sandboxed srcdoc iframe, inherits it: no
+// script runs there (the sandbox), nothing loads from another origin; inline styles are
+// allowed so that mail looks as sent.
+inline constexpr std::string_view web_page_csp =
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "connect-src 'self'; img-src 'self' data:; frame-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
+
+// The policy of /raw and attachments: the message's bytes may never run or load anything.
 inline constexpr std::string_view raw_message_csp = "default-src 'none'; sandbox";
 
 }  // namespace bounceback::api

@@ -1,5 +1,7 @@
-"""The web page at / in a real browser: headless Chromium loads it, runs its script against
-the live API, and renders the captured messages and sessions."""
+"""The web page at / in a real browser, with nothing but Debian's chromium: headless Chromium
+loads it, runs its script under the page's Content-Security-Policy against the live API, and
+renders the timeline and a session's transcript. The walk through every view (puppeteer-core)
+is test_web_page_browser.py."""
 import json
 import os
 import shutil
@@ -24,11 +26,13 @@ def test_page_lists_messages_and_sessions(bounceback, tmp_path):
         s.sendmail("web@example.test", ["viewer@example.test"],
                    b"Subject: Shown in the browser\r\n\r\nhello\r\n")
     url = f"http://127.0.0.1:{server.http_port}/"
-    # The page runs under its strict Content-Security-Policy (hashes, no 'unsafe-inline'):
-    # what follows shows the browser let its script and fetch() calls run.
+    # The page runs under its strict Content-Security-Policy (its own script file only, no
+    # inline script, no eval): what follows shows the browser let its script and fetch() run.
     with urllib.request.urlopen(url, timeout=10) as r:
         csp = r.headers["Content-Security-Policy"]
-    assert "script-src 'sha256-" in csp and "unsafe-inline" not in csp
+    script_src = [d for d in csp.split(";") if d.strip().startswith("script-src")][0]
+    assert script_src.strip() == "script-src 'self'", csp
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
     dom = chromium(tmp_path, "--dump-dom", url).stdout.decode("utf-8", "replace")
     # The subject and addresses come from the API through the page's own fetch calls.
     assert "Shown in the browser" in dom
@@ -54,7 +58,9 @@ def test_page_marks_where_a_long_transcript_was_elided(bounceback, tmp_path):
     with urllib.request.urlopen(url, timeout=10) as r:
         elided = json.load(r)["sessions"][0]["elided"]
     assert elided and elided["lines"] > 0
-    dom = chromium(tmp_path, "--dump-dom", f"http://127.0.0.1:{server.http_port}/")
+    session_id = json.loads(urllib.request.urlopen(url, timeout=10).read())["sessions"][0]["id"]
+    dom = chromium(tmp_path, "--dump-dom",
+                   f"http://127.0.0.1:{server.http_port}/#session/{session_id}")
     dom = dom.stdout.decode("utf-8", "replace")
     assert f"... {elided['lines']} lines / {elided['bytes']} bytes elided ..." in dom
     assert "NOOP 000000" in dom and "NOOP 001999" in dom  # the first and the last command
