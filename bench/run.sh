@@ -12,6 +12,9 @@
 #                        mem    in-memory capture, bounded by --max-messages
 #                        spool  the same plus --store-dir (each message fsynced before its 250)
 #                        rules  the same as mem plus a 100-rule scenario (gen-rules.py)
+#                        dsn    the same as mem plus bench/dsn.toml: every message gets a
+#                               failed DSN at once, generated and stored (issue 15's bound:
+#                               within 1.5x of mem's CPU per message)
 #   --idle N           idle connections held on a fresh Bounceback first (default 10000; 0 = skip)
 #   --max-messages N   Bounceback's in-memory capture bound (default 5000)
 #   --threads N        Bounceback --threads (default: Bounceback's own default, 1)
@@ -168,6 +171,7 @@ for v in "${variants[@]}"; do
     mem) start_bounceback bounceback ;;
     spool) mkdir -p "$SPOOLS/0"; start_bounceback bounceback-spool --store-dir "$SPOOLS/0" ;;
     rules) start_bounceback bounceback-rules --scenario "$WORK/rules.toml" ;;
+    dsn) start_bounceback bounceback-dsn --scenario "$HERE/dsn.toml" ;;
     *) die "unknown variant '$v'" ;;
   esac
 done
@@ -284,6 +288,12 @@ awk -F'\t' '
       cr = (f[1] in sc && sc[f[1]] > 0) ? sprintf("%.2f", f[6] / sc[f[1]]) : "-"
       if (f[2] == "smtp-sink") { rr = "1"; cr = "1" }
       printf "| %s | %s | %s (%s-%s) | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], rr, f[6], cr, f[7], f[8], f[11] } }' \
+    "$OUT/medians.tsv"
+  # Variants that add work to capture (rules, dsn) against plain capture, in the same run.
+  awk -F'\t' 'NR > 1 { if ($2 == "bounceback") mc[$1] = $6; else if ($2 ~ /^bounceback-(rules|dsn)$/) row[++n] = $1 "\t" $2 "\t" $6 }
+    END { if (!n) exit; print ""; print "| config | variant | server CPU us/msg | x bounceback (plain capture) |"; print "|---|---|---|---|"
+      for (i = 1; i <= n; i++) { split(row[i], f, "\t")
+        printf "| %s | %s | %s | %s |\n", f[1], f[2], f[3], (f[1] in mc && mc[f[1]] > 0) ? sprintf("%.2f", f[3] / mc[f[1]]) : "-" } }' \
     "$OUT/medians.tsv"
   if [ -s "$OUT/idle.txt" ]; then
     echo

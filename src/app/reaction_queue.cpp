@@ -6,22 +6,25 @@
 
 namespace bounceback::app {
 
-// What a reaction needs of the message it reacts to, copied once per message: the envelope,
-// and the message itself when it fits the returned-content bound, else its header fields.
+// What a reaction needs of the message it reacts to, shared by its reactions: the stored
+// message itself when it fits the returned-content bound (held, not copied), else a copy of
+// its envelope and header fields, so that a pending reaction never pins a large message.
 struct ReactionQueue::Original {
-  std::string from, envid, ret, client_ip, helo, queue_id, data, hostname;
+  store::MessagePtr stored;
   bool headers_only = false;
   TimePoint arrival{};
 
+  const smtp::AcceptedMessage& message() const { return stored->message; }
   report::Original view() const {
+    const auto& m = message();
     report::Original o;
-    o.from = from;
-    o.envid = envid;
-    o.ret = ret;
-    o.client_ip = client_ip;
-    o.helo = helo;
-    o.queue_id = queue_id;
-    o.data = data;
+    o.from = m.from;
+    o.envid = m.params.envid;
+    o.ret = m.params.ret;
+    o.client_ip = m.client_ip;
+    o.helo = m.helo;
+    o.queue_id = m.queue_id;
+    o.data = m.data;
     o.headers_only = headers_only;
     o.arrival = arrival;
     return o;
@@ -57,32 +60,37 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
     counters_.refused.fetch_add(plan.reactions.size());
     return;
   }
-  const auto& m = stored->message;
   auto original = std::make_shared<Original>();
-  original->from = m.from;
-  original->envid = m.params.envid;
-  original->ret = m.params.ret;
-  original->client_ip = m.client_ip;
-  original->helo = m.helo;
-  original->queue_id = m.queue_id;
-  original->hostname = e.server_name;
   original->arrival = clock_->now();
-  if (m.data.size() <= max_returned) {
-    original->data = m.data;
+  if (stored->message.data.size() <= max_returned) {
+    original->stored = stored;
   } else {
-    original->data = report::header_block(m.data).substr(0, max_returned + 1);
+    const auto& big = stored->message;
+    auto copy = std::make_shared<store::StoredMessage>();
+    auto& m = copy->message;
+    m.queue_id = big.queue_id;
+    m.from = big.from;
+    m.params = big.params;
+    m.rcpts = big.rcpts;
+    m.client_ip = big.client_ip;
+    m.helo = big.helo;
+    m.server_hostname = big.server_hostname;
+    m.data = report::header_block(big.data).substr(0, max_returned + 1);
+    original->stored = std::move(copy);
     original->headers_only = true;
   }
+  const auto& m = original->message();
 
   // One DSN per (message, time): every recipient whose DSN is due then is in it.
-  std::multimap<TimePoint, Pending> batch;
+  std::vector<std::pair<TimePoint, Pending>> batch;
+  batch.reserve(plan.reactions.size());
   for (auto& r : plan.reactions) {
     if (r.rcpt >= m.rcpts.size()) continue;
     const auto due = original->arrival + r.after;
     Pending* dsn = nullptr;
     if (r.kind == scenario::ReactionKind::dsn)
-      for (auto [it, end] = batch.equal_range(due); it != end; ++it)
-        if (it->second.kind == scenario::ReactionKind::dsn) dsn = &it->second;
+      for (auto& [when, p] : batch)
+        if (when == due && p.kind == scenario::ReactionKind::dsn) dsn = &p;
     if (!dsn) {
       Pending p;
       p.kind = r.kind;
@@ -91,14 +99,14 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
       p.subject = std::move(r.subject);
       p.text = std::move(r.text);
       p.feedback_type = std::move(r.feedback_type);
-      dsn = &batch.emplace(due, std::move(p))->second;
+      dsn = &batch.emplace_back(due, std::move(p)).second;
     }
-    const auto& rcpt = m.rcpts[r.rcpt];
-    dsn->rcpts.push_back({rcpt.address, rcpt.params.orcpt, r.action, std::move(r.reply)});
+    dsn->rcpts.push_back({r.rcpt, r.action, std::move(r.reply)});
   }
 
   bool earliest = false;
   std::size_t refused = 0;
+  auto soonest = TimePoint::max();
   {
     std::lock_guard lock(mutex_);
     for (auto& [due, p] : batch) {
@@ -108,6 +116,7 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
       }
       earliest = earliest || queue_.empty() || due < queue_.begin()->first;
       queue_.emplace(due, std::move(p));
+      soonest = std::min(soonest, due);
     }
     counters_.pending.store(queue_.size());
   }
@@ -119,7 +128,7 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
   }
   // What is due at once (after = 0) is generated now, on this thread, so that it is stored
   // before the session reads its next command: a client that saw its QUIT answered finds it.
-  if (!batch.empty() && batch.begin()->first <= original->arrival)
+  if (soonest <= original->arrival)
     run_due();
   else if (earliest)
     arm_();
@@ -128,29 +137,32 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
 void ReactionQueue::run_due() {
   std::vector<Pending> due;
   const auto now = clock_->now();
+  bool more = false;
   {
     std::lock_guard lock(mutex_);
     auto it = queue_.begin();
     for (; it != queue_.end() && it->first <= now; ++it) due.push_back(std::move(it->second));
     queue_.erase(queue_.begin(), it);
     counters_.pending.store(queue_.size());
+    more = !queue_.empty();
   }
   for (const auto& p : due) {
     auto message = generate(p, now, ++next_unique_);
     if (!message) {  // RFC 3834 §2: an automatic, list or bulk original gets no auto-reply
       counters_.suppressed.fetch_add(1);
       log::info("auto-reply not sent: the original is automatic, bulk or from a list",
-                {{"about", p.original->queue_id}});
+                {{"about", p.original->message().queue_id}});
       continue;
     }
     log::info("generated", {{"kind", kind_name(p.kind)},
                             {"id", message->queue_id},
                             {"to", message->rcpts.front().address},
-                            {"about", p.original->queue_id}});
+                            {"about", p.original->message().queue_id}});
     counters_.generated.fetch_add(1);
     deliver_(std::move(*message));
   }
-  arm_();
+  // The timer only needs setting for what is left (a timer set for what just ran finds nothing).
+  if (more) arm_();
 }
 
 void ReactionQueue::clear() {
@@ -174,8 +186,9 @@ std::optional<std::chrono::milliseconds> ReactionQueue::next_wait() const {
 std::optional<smtp::AcceptedMessage> ReactionQueue::generate(const Pending& p, TimePoint now,
                                                              std::uint64_t unique) const {
   const Original& o = *p.original;
+  const auto& about = o.message();
   report::Reporter rep;
-  rep.hostname = o.hostname;
+  rep.hostname = about.server_hostname;
   rep.style = p.style;
   rep.now = now;
   rep.unique = unique;
@@ -183,31 +196,36 @@ std::optional<smtp::AcceptedMessage> ReactionQueue::generate(const Pending& p, T
   const auto original = o.view();
   std::optional<report::Generated> g;
   if (p.kind == scenario::ReactionKind::dsn) {
-    std::vector<report::RecipientOutcome> outcomes;
-    for (const auto& r : p.rcpts) {
-      report::RecipientOutcome out;
-      out.address = r.address;
-      out.orcpt = r.orcpt;
+    std::vector<report::RecipientOutcome> outcomes(p.rcpts.size());
+    for (std::size_t i = 0; i < p.rcpts.size(); ++i) {
+      const auto& r = p.rcpts[i];
+      auto& out = outcomes[i];
+      out.address = about.rcpts[r.index].address;
+      out.orcpt = about.rcpts[r.index].params.orcpt;
       out.action = r.action;
       out.reply = r.reply;
       out.last_attempt = now;
       if (r.action == report::Action::delayed) out.will_retry_until = o.arrival + retry_for;
-      outcomes.push_back(std::move(out));
     }
     g = report::delivery_status(rep, original, outcomes);
-  } else if (p.kind == scenario::ReactionKind::auto_reply) {
-    g = report::auto_reply(rep, original, p.rcpts.front().address, {p.subject, p.text});
   } else {
-    g = report::complaint(rep, original, p.rcpts.front().address, p.feedback_type);
+    const std::string_view rcpt = about.rcpts[p.rcpts.front().index].address;
+    if (p.kind == scenario::ReactionKind::auto_reply)
+      g = report::auto_reply(rep, original, rcpt, {p.subject, p.text});
+    else
+      g = report::complaint(rep, original, rcpt, p.feedback_type);
   }
   if (!g) return std::nullopt;
   smtp::AcceptedMessage m;
-  m.queue_id = o.queue_id + "-" + std::string(kind_name(p.kind)) + "-" + std::to_string(unique);
+  const auto kind = kind_name(p.kind);
+  m.queue_id.reserve(about.queue_id.size() + kind.size() + 22);
+  m.queue_id.append(about.queue_id).append("-").append(kind).append("-");
+  m.queue_id += std::to_string(unique);
   m.from = std::move(g->from);
   m.rcpts.push_back({std::move(g->to), {}});
   m.data = std::move(g->data);
-  m.server_hostname = o.hostname;
-  m.generated = kind_name(p.kind);
+  m.server_hostname = about.server_hostname;
+  m.generated = kind;
   return m;
 }
 

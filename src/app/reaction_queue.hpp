@@ -61,7 +61,7 @@ class ReactionQueue final : public scenario::Reactor {
     report::Style style = report::Style::postfix;
     std::shared_ptr<const Original> original;
     struct Rcpt {
-      std::string address, orcpt;
+      std::size_t index = 0;  // into the original's recipients
       report::Action action = report::Action::failed;
       smtp::Reply reply;
     };

@@ -42,7 +42,7 @@ std::optional<Generated> complaint(const Reporter& rep, const Original& o,
   if (const auto domain = domain_of(o.from); !domain.empty())
     append_field(report, "Reported-Domain", domain);
   const bool eight_bit = returned.eight_bit || has_8bit(report);
-  const auto boundary = boundary_for(rep.unique, {human, report, returned.body});
+  const auto boundary = boundary_for(rep.unique, {human, report, returned.body()});
 
   Generated g;
   g.to = o.from;
@@ -60,7 +60,7 @@ std::optional<Generated> complaint(const Reporter& rep, const Original& o,
   out += "\r\nThis is a multi-part message in MIME format.\r\n";
   append_part(out, boundary, "", "text/plain; charset=utf-8", false, human);
   append_part(out, boundary, "", "message/feedback-report", has_8bit(report), report);
-  append_part(out, boundary, "", returned.type, returned.eight_bit, returned.body);
+  append_part(out, boundary, "", returned.type, returned.eight_bit, returned.body());
   out += "\r\n--" + boundary + "--\r\n";
   return g;
 }

@@ -8,9 +8,9 @@ namespace bounceback::report {
 
 void append_origin(std::string& out, const Reporter& rep, std::string_view from,
                    std::string_view to, std::string_view subject) {
-  append_field(out, "Date", smtp::rfc5322_date(rep.now));
+  append_field(out, "Date", smtp::rfc5322_date_text(rep.now).view());
   append_field(out, "From", from);
-  append_field(out, "To", "<" + std::string(to) + ">");
+  append_field(out, "To", {"<", to, ">"});
   append_field(out, "Subject", subject);
   append_field(out, "Message-ID", message_id(rep.unique, rep.hostname));
 }

@@ -20,11 +20,19 @@ inline constexpr std::size_t max_line = 998;
 void append_field(std::string& out, std::string_view name, std::string_view value,
                   std::size_t width = 78);
 
+// The same for a value given in pieces ({"dns; ", host}), joined with no temporary string.
+void append_field(std::string& out, std::string_view name,
+                  std::initializer_list<std::string_view> value, std::size_t width = 78);
+
 // Appends a continuation line of the field before it: four spaces and `value`, folded alike.
 void append_continuation(std::string& out, std::string_view value, std::size_t width = 78);
 
 // "<bb.<16 hex digits>@hostname>" (RFC 5322 §3.6.4).
 std::string message_id(std::uint64_t unique, std::string_view hostname);
+
+// Whether every line of `text` ends in CRLF (the last may have no end) and none is longer
+// than 998 octets: append_lines() would copy it as it is.
+bool clean_lines(std::string_view text);
 
 // Appends `text` with every line end (CRLF, LF, or a lone CR) made CRLF, every line longer
 // than 998 octets broken, and a final CRLF when the text does not end in one.

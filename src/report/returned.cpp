@@ -13,7 +13,12 @@ Returned returned_content(std::string_view message, bool want_whole, std::size_t
   if (want_whole && !headers_only && message.size() <= max) {
     r.whole = true;
     r.type = global ? "message/global" : "message/rfc822";
-    append_lines(r.body, message);
+    if (message.ends_with("\r\n") && clean_lines(message)) {
+      r.original = message;
+    } else {
+      append_lines(r.copy, message);
+      r.copied = true;
+    }
     r.eight_bit = has_8bit(message);
     return r;
   }
@@ -36,7 +41,8 @@ Returned returned_content(std::string_view message, bool want_whole, std::size_t
     r.cut = true;
   }
   r.type = global ? "message/global-headers" : "text/rfc822-headers";
-  append_lines(r.body, kept);
+  append_lines(r.copy, kept);
+  r.copied = true;
   r.eight_bit = global;
   return r;
 }

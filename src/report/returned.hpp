@@ -12,9 +12,13 @@ namespace bounceback::report {
 struct Returned {
   std::string_view type;  // message/rfc822, text/rfc822-headers (RFC 6533's message/global,
                           // message/global-headers for an original whose header fields are 8-bit)
-  std::string body;       // CRLF, lines ≤ 998
-  bool whole = false;     // the whole message, not its header fields
-  bool cut = false;       // the header fields were longer than the bound and were cut
+  // The part's body, CRLF, lines ≤ 998: the original itself when it is already so (no copy).
+  std::string_view body() const { return copied ? std::string_view(copy) : original; }
+  std::string_view original;
+  std::string copy;
+  bool copied = false;
+  bool whole = false;  // the whole message, not its header fields
+  bool cut = false;    // the header fields were longer than the bound and were cut
   bool eight_bit = false;
 };
 

@@ -9,17 +9,22 @@ namespace bounceback::report {
 
 namespace {
 
-// The reply on one line, as the texts quote it.
-std::string one_line(const smtp::Reply& reply) {
-  std::string wire = reply.wire(), out;
+// Appends the reply on one line, as the texts quote it.
+void append_one_line(std::string& out, const smtp::Reply& reply) {
+  const std::string wire = reply.wire();
   std::size_t start = 0;
   while (start < wire.size()) {
     auto end = wire.find("\r\n", start);
     if (end == std::string::npos) end = wire.size();
-    if (!out.empty()) out += ' ';
+    if (start != 0) out += ' ';
     out.append(wire, start, end - start);
     start = end + 2;
   }
+}
+
+std::string one_line(const smtp::Reply& reply) {
+  std::string out;
+  append_one_line(out, reply);
   return out;
 }
 
@@ -59,7 +64,11 @@ long hours_left(const Reporter& reporter, const RecipientOutcome& r) {
 
 std::string postfix_text(Kind kind, const Reporter& reporter,
                          std::span<const RecipientOutcome> rcpts, std::string_view note) {
-  std::string t = "This is the mail system at host " + std::string(reporter.hostname) + ".\n\n";
+  std::string t;
+  t.reserve(1024);
+  t += "This is the mail system at host ";
+  t += reporter.hostname;
+  t += ".\n\n";
   switch (kind) {
     case Kind::failure:
       t += "I'm sorry to have to inform you that your message could not\n"
@@ -95,13 +104,16 @@ std::string postfix_text(Kind kind, const Reporter& reporter,
   for (const auto& r : rcpts) {
     if (!wanted(r, kind)) continue;
     const auto remote = r.remote_mta.empty() ? domain_of(r.address) : r.remote_mta;
-    t += "<" + std::string(r.address) + ">: ";
-    if (kind == Kind::success)
-      t += std::string(r.action == Action::relayed ? "relayed to " : "delivered via ") +
-           std::string(remote) + ": " + one_line(r.reply) + "\n";
-    else
-      t += "host " + std::string(remote) + " said: " + one_line(r.reply) +
-           " (in reply to end of DATA command)\n";
+    t += '<';
+    t += r.address;
+    t += ">: ";
+    t += kind != Kind::success         ? "host "
+         : r.action == Action::relayed ? "relayed to "
+                                       : "delivered via ";
+    t += remote;
+    t += kind == Kind::success ? ": " : " said: ";
+    append_one_line(t, r.reply);
+    t += kind == Kind::success ? "\n" : " (in reply to end of DATA command)\n";
   }
   if (!note.empty()) t += "\n" + std::string(note) + "\n";
   return t;
@@ -214,7 +226,7 @@ std::string dsn_from(Style style, std::string_view hostname) {
 }
 
 std::string dsn_subject(Style style, Kind kind, std::string_view original_subject) {
-  const std::string subject(original_subject);
+  const std::string_view subject = original_subject;
   switch (style) {
     case Style::postfix:
       return kind == Kind::failure ? "Undelivered Mail Returned to Sender"
@@ -225,10 +237,10 @@ std::string dsn_subject(Style style, Kind kind, std::string_view original_subjec
              : kind == Kind::delay ? "Delivery Status Notification (Delay)"
                                    : "Delivery Status Notification (Success)";
     case Style::microsoft:
-      return (kind == Kind::failure ? "Undeliverable: "
-              : kind == Kind::delay ? "Delivery delayed: "
-                                    : "Delivered: ") +
-             subject;
+      return std::string(kind == Kind::failure ? "Undeliverable: "
+                         : kind == Kind::delay ? "Delivery delayed: "
+                                               : "Delivered: ") +
+             std::string(subject);
   }
   return {};
 }

@@ -156,7 +156,11 @@ smtp::Decision Engine::decide(const smtp::Event& e) {
   };
   if (const auto index = s.by_domain[k].first(e, holds)) {
     active->hits[*index].fetch_add(1, std::memory_order_relaxed);
-    return act(s, s.rules[*index], e, info, now);
+    const Rule& rule = s.rules[*index];
+    auto d = act(s, rule, e, info, now);
+    // Its reactions are planned after the 250, maybe under another scenario: keep this one.
+    if (e.kind == EventKind::message && rule.reactions.any()) d.pinned = active->scenario;
+    return d;
   }
   if (encoded_event)
     if (auto d = address_encoded(s, e, attempt); !d.proceeds()) return d;
@@ -284,9 +288,17 @@ void Engine::replied(const smtp::Event& e, std::string_view wire, const smtp::De
         end_transaction(e, wire, d);
         break;
       }
-      complete_all(e, {wire, Outcome::accepted, EventKind::message, clock_->now(), paced, true});
+      // One read of the clock and of the scenario for the log, the quotas and the reactions.
+      const TimePoint now = clock_->now();
+      const auto active = active_.load();
+      complete_all(e, {wire, Outcome::accepted, EventKind::message, now, paced, true},
+                   active->scenario.get());
       if (reactor_ && !e.from.empty()) {  // DSNs, auto-replies, complaints: later, by mail
-        auto plan = plan_reactions(*active_.load()->scenario, d.rule, e, wire, clock_->now());
+        // A rule with reactions pinned the scenario that decided (a swap since must not make
+        // d.rule another scenario's rule); any other decision reacts as no rule did.
+        const auto* decided = static_cast<const Scenario*>(d.pinned.get());
+        auto plan = decided ? plan_reactions(*decided, d.rule, e, wire, now)
+                            : plan_reactions(*active->scenario, -1, e, wire, now);
         if (!plan.reactions.empty()) reactor_->react(e, std::move(plan));
       }
       break;
@@ -354,13 +366,17 @@ void Engine::end_transaction(const smtp::Event& e, std::string_view wire, const 
   complete_all(e, c);
 }
 
-void Engine::complete_all(const smtp::Event& e, const Completion& how) {
+void Engine::complete_all(const smtp::Event& e, const Completion& how, const Scenario* in_force) {
   const std::string_view session = e.session ? std::string_view(e.session->id) : "";
   for (const auto& r : e.rcpts) log_.complete(session, r, how);
-  if (how.stored && active_.load()->scenario->has_quota) {
-    const auto now = clock_->now();
-    for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, now);
+  if (!how.stored) return;
+  std::shared_ptr<const Active> active;
+  if (!in_force) {
+    active = active_.load();
+    in_force = active->scenario.get();
   }
+  if (in_force->has_quota)
+    for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, how.at);
 }
 
 void Engine::record_rcpt(const smtp::Event& e, std::string_view wire, Outcome outcome, bool paced) {

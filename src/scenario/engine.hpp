@@ -66,7 +66,9 @@ class Engine final : public smtp::Policy {
                                  std::uint64_t attempt);
   static Outcome ended_outcome(std::string_view wire, const smtp::Decision& d);
   void end_transaction(const smtp::Event& event, std::string_view wire, const smtp::Decision& d);
-  void complete_all(const smtp::Event& event, const Completion& how);
+  // `in_force`: the scenario, when the caller holds it already (else loaded for the quotas).
+  void complete_all(const smtp::Event& event, const Completion& how,
+                    const Scenario* in_force = nullptr);
   void record_refusal(const smtp::Event& event, std::string_view wire, Outcome outcome, bool paced);
   void record_rcpt(const smtp::Event& event, std::string_view wire, Outcome outcome, bool paced);
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -85,6 +86,10 @@ struct Decision {
   bool hang = false;                   // never reply; the client has to time out
   Fault fault;                         // the MX's own faults (faults.hpp); with drop: reset
   int rule = -1;                       // index of the matching rule, -1 for none
+  // What the Policy keeps alive from decide() to replied(), which a message's store may
+  // separate by a scenario swap: the rule engine pins the scenario whose rule will react to
+  // the message later (DSNs). Null, and free, for every other decision.
+  std::shared_ptr<const void> pinned;
   // `rule` of the scenario's own success reply ([server] replies): on EHLO its one line is
   // the greeting line, and the capability list follows it.
   static constexpr int server_reply = -2;

@@ -2,8 +2,7 @@
 // DNS lookup (a test double should not wait on DNS), so the client is named by its address.
 #include "smtp/received.hpp"
 
-#include <cstdio>
-#include <ctime>
+#include <cstring>
 
 namespace bounceback::smtp {
 namespace {
@@ -35,18 +34,52 @@ std::string_view with_protocol(bool esmtp, bool tls, bool authenticated, bool lm
   return authenticated ? "ESMTPA" : "ESMTP";
 }
 
-std::string rfc5322_date(std::chrono::system_clock::time_point at) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(at);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
+DateText rfc5322_date_text(std::chrono::system_clock::time_point at) {
+  using namespace std::chrono;
   static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday % 7],
-                tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-                tm.tm_sec);
-  return buf;
+  // The civil calendar by arithmetic (no gmtime_r, which takes the C library's time zone
+  // lock, and no snprintf): every generated report and Received header writes one.
+  const auto secs = floor<seconds>(at);
+  const auto day = floor<std::chrono::days>(secs);
+  const year_month_day ymd{day};
+  const hh_mm_ss hms{secs - day};
+  const auto year = static_cast<unsigned>(static_cast<int>(ymd.year()));
+  // system_clock counts nanoseconds in 64 bits: years 1678 to 2261, always four digits.
+  DateText d;
+  char* p = d.text;
+  const auto put = [&](const char* s, std::size_t n) {
+    std::memcpy(p, s, n);
+    p += n;
+  };
+  const auto two = [&](unsigned v) {
+    *p++ = static_cast<char>('0' + v / 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  };
+  put(days[weekday(day).c_encoding()], 3);
+  put(", ", 2);
+  const auto mday = static_cast<unsigned>(ymd.day());
+  if (mday >= 10) *p++ = static_cast<char>('0' + mday / 10);
+  *p++ = static_cast<char>('0' + mday % 10);
+  *p++ = ' ';
+  put(months[static_cast<unsigned>(ymd.month()) - 1], 3);
+  *p++ = ' ';
+  two(year / 100);
+  two(year % 100);
+  *p++ = ' ';
+  two(static_cast<unsigned>(hms.hours().count()));
+  *p++ = ':';
+  two(static_cast<unsigned>(hms.minutes().count()));
+  *p++ = ':';
+  two(static_cast<unsigned>(hms.seconds().count()));
+  put(" +0000", 6);
+  d.size = static_cast<std::uint8_t>(p - d.text);
+  return d;
+}
+
+std::string rfc5322_date(std::chrono::system_clock::time_point at) {
+  return std::string(rfc5322_date_text(at).view());
 }
 
 std::string received_header(const AcceptedMessage& m, std::chrono::system_clock::time_point at) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,13 @@ std::string_view with_protocol(bool esmtp, bool tls, bool authenticated, bool lm
 
 // "Mon, 30 Nov 2026 09:54:36 +0000" (RFC 5322 §3.3, in UTC).
 std::string rfc5322_date(std::chrono::system_clock::time_point at);
+// The same in a buffer of its own, for writers that should not allocate for it.
+struct DateText {
+  char text[32];
+  std::uint8_t size = 0;
+  std::string_view view() const { return {text, size}; }
+};
+DateText rfc5322_date_text(std::chrono::system_clock::time_point at);
 
 // The whole header, folded, ending in CRLF:
 //   Received: from HELO ([IP])

@@ -28,6 +28,7 @@ void Reply::append_to(std::string& out) const {
 
 std::string Reply::wire() const {
   std::string out;
+  out.reserve(text.size() + enhanced.size() + 8);  // one line's worth: most replies are one
   append_to(out);
   return out;
 }

@@ -50,6 +50,36 @@ TEST_CASE("text gets CRLF line ends and no line over 998 octets", "[report]") {
   CHECK(out == "ends\r\n");
 }
 
+TEST_CASE("a line is broken only past 998 octets, wherever it ends", "[report]") {
+  const std::string a(max_line, 'a');
+  const auto lines = [](std::string_view text) {
+    std::string out;
+    append_lines(out, text);
+    return out;
+  };
+  CHECK(lines(a) == a + "\r\n");
+  CHECK(lines(a + "\r\n") == a + "\r\n");
+  CHECK(lines(a + "b") == a + "\r\nb\r\n");
+  CHECK(lines(a + a + "\n") == a + "\r\n" + a + "\r\n");
+  CHECK(lines(a + a + "b\rc") == a + "\r\n" + a + "\r\nb\r\nc\r\n");
+  CHECK(lines("\r\r\n\n") == "\r\n\r\n\r\n");
+  CHECK(lines("").empty());
+  std::string after = "x";  // text appended to a part that did not end its line
+  append_lines(after, "");
+  CHECK(after == "x\r\n");
+}
+
+TEST_CASE("an octet over 127 is found wherever it is", "[report]") {
+  for (std::size_t size = 1; size < 40; ++size)
+    for (std::size_t at = 0; at < size; ++at) {
+      std::string s(size, 'a');
+      CHECK_FALSE(has_8bit(s));
+      s[at] = static_cast<char>(0x80 + at);
+      CAPTURE(size, at);
+      CHECK(has_8bit(s));
+    }
+}
+
 TEST_CASE("a boundary occurs in none of the parts", "[report]") {
   const auto first = boundary_for(7, {"hello"});
   CHECK(first == "=_bb0000000000000007_0");

@@ -106,6 +106,56 @@ TEST_CASE("the reaction keys load, and the rule's recipients get them", "[scenar
   CHECK(seen[0].kind == ReactionKind::complaint);
 }
 
+TEST_CASE("a scenario swapped in between the decision and the 250 does not choose the reaction",
+          "[scenario][reactions]") {
+  // The message's rule 0 sends a failed DSN; the new scenario's rule 0 an auto-reply, and its
+  // style is another. The swap lands while the message is being stored (a spool's fsync).
+  Harness h(R"(
+[[rule]]
+on = "message"
+dsn = { action = "failed", reply = "550 5.1.1 <{rcpt}>: User unknown" }
+)");
+  Recorder recorder;
+  h.engine.set_reactor(&recorder);
+  Client c;
+  c.from = "s@x.test";
+  c.rcpts = {"anyone@x.test"};
+  c.message = "Subject: x\r\n\r\nbody\r\n";
+  const auto e = c.event(EventKind::message);
+  const auto d = h.engine.decide(e);
+  h.engine.set_scenario(load(R"(
+[server]
+dsn_style = "microsoft"
+
+[[rule]]
+on = "message"
+auto_reply = { subject = "Away" }
+)"));
+  h.engine.replied(e, "250 2.0.0 Ok: queued as Q\r\n", d);
+  REQUIRE(recorder.seen.size() == 1);
+  CHECK(recorder.seen[0].kind == ReactionKind::dsn);
+  CHECK(recorder.seen[0].reply == "550 5.1.1 <anyone@x.test>: User unknown");
+  CHECK(recorder.style == report::Style::postfix);
+
+  // A decision by a rule without reactions is no rule's: the new rule 0 does not react either.
+  Harness plain(R"(
+[[rule]]
+on = "message"
+reply = "250 2.0.0 Taken"
+)");
+  Recorder none;
+  plain.engine.set_reactor(&none);
+  const auto taken = plain.engine.decide(e);
+  REQUIRE(taken.rule == 0);
+  plain.engine.set_scenario(load(R"(
+[[rule]]
+on = "message"
+complaint = {}
+)"));
+  plain.engine.replied(e, "250 2.0.0 Taken\r\n", taken);
+  CHECK(none.seen.empty());
+}
+
 TEST_CASE("NOTIFY decides which DSNs a recipient gets (RFC 3461)", "[scenario][reactions]") {
   // NEVER: none; SUCCESS only: not the failure; DELAY only: the delay, not the failure.
   CHECK(send(rules, "s@x.test", {"gone@x.test"}, {"NEVER"}).empty());

@@ -3,6 +3,7 @@
 #include "smtp/received.hpp"
 
 #include <catch2/catch.hpp>
+#include <ctime>
 
 using namespace bounceback::smtp;
 using namespace std::chrono;
@@ -37,6 +38,24 @@ TEST_CASE("with: SMTP, ESMTP, ESMTPS, ESMTPA, ESMTPSA (RFC 3848)", "[smtp][recei
 TEST_CASE("the date is RFC 5322, UTC, whole seconds", "[smtp][received]") {
   CHECK(rfc5322_date(kAt) == "Mon, 30 Nov 2026 09:54:36 +0000");
   CHECK(rfc5322_date(sys_days{year{2027} / 1 / 3}) == "Sun, 3 Jan 2027 00:00:00 +0000");
+  CHECK(rfc5322_date(sys_days{year{1970} / 1 / 1}) == "Thu, 1 Jan 1970 00:00:00 +0000");
+  CHECK(rfc5322_date(sys_days{year{2028} / 2 / 29} + seconds(86399)) ==
+        "Tue, 29 Feb 2028 23:59:59 +0000");
+}
+
+TEST_CASE("the date agrees with gmtime over centuries", "[smtp][received]") {
+  // Every ~3.7 days and a few hours from 1970 to 2126 (the clock can be moved 100 years on).
+  for (std::int64_t t = 0; t < 4'900'000'000; t += 319'993) {
+    const std::time_t at = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&at, &tm);
+    char want[64];
+    std::strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    std::string expected = want;
+    if (expected[5] == '0') expected.erase(5, 1);  // the day without a leading zero
+    INFO(t);
+    REQUIRE(rfc5322_date(system_clock::from_time_t(at)) == expected);
+  }
 }
 
 TEST_CASE("Received header layout", "[smtp][received]") {
