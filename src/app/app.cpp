@@ -91,8 +91,7 @@ int serve(const Settings& settings) {
   std::unique_ptr<net::ReturnRelay> relay;  // --return-relay: generated mail also goes there
   if (!settings.net.return_relay.empty()) {
     try {
-      relay =
-          std::make_unique<net::ReturnRelay>(io, settings.net.return_relay, settings.smtp.hostname);
+      relay = std::make_unique<net::ReturnRelay>(io, settings.net, settings.smtp.hostname);
     } catch (const std::exception& e) {
       std::cerr << "bounceback: --return-relay: " << e.what() << '\n';
       return 2;

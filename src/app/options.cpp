@@ -300,9 +300,21 @@ const std::vector<OptionRow>& table() {
        }},
       {"Capture",
        {
-           text("return-relay", "ADDR:PORT",
+           text("return-relay", "HOST:PORT",
                 "also deliver generated DSNs, auto-replies and complaints there over SMTP",
                 AT(net.return_relay)),
+           choice<net::RelayTls>(
+               "return-relay-tls", "none|may|encrypt|verify",
+               "STARTTLS to --return-relay: may uses it when offered; encrypt requires it; verify "
+               "also checks the certificate (certificates are not checked otherwise)",
+               AT(net.return_relay_tls),
+               {{"none", net::RelayTls::none},
+                {"may", net::RelayTls::may},
+                {"encrypt", net::RelayTls::encrypt},
+                {"verify", net::RelayTls::verify}}),
+           text("return-relay-ca", "FILE",
+                "PEM CA certificates that --return-relay-tls verify trusts (none: the system's)",
+                AT(net.return_relay_ca)),
            text("store-dir", "DIR",
                 "also write accepted messages as DIR/<id>.eml, fsynced before 250", AT(store.dir)),
            count("store-threads", "threads writing and fsyncing --store-dir files, in parallel",

@@ -4,9 +4,16 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace bounceback::net {
+
+// STARTTLS towards --return-relay, in Postfix's words (smtp_tls_security_level): none; may
+// (when the relay offers it, certificate not checked; a failed handshake is retried in plain
+// text); encrypt (required, certificate not checked: test relays with a self-signed one);
+// verify (required, the certificate checked against --return-relay-ca and the relay's name).
+enum class RelayTls : std::uint8_t { none, may, encrypt, verify };
 
 struct Settings {
   // RFC 5321 §4.5.3.2.7: a server should wait at least 5 minutes for the next command.
@@ -25,9 +32,11 @@ struct Settings {
   // and retrying at once would spin until a connection closes. Short, so that accepting
   // resumes soon after descriptors free up.
   std::chrono::milliseconds accept_backoff{50};
-  // "ADDR:PORT": generated messages (DSNs, auto-replies, complaints) are also delivered there
+  // "HOST:PORT": generated messages (DSNs, auto-replies, complaints) are also delivered there
   // over SMTP (net/return_relay.hpp). "": kept in the capture only.
   std::string return_relay;
+  RelayTls return_relay_tls = RelayTls::may;
+  std::string return_relay_ca;             // PEM CA certificates for verify; "": the system's
   std::size_t max_connections = 10000;     // beyond: 421 4.7.0 and close
   std::size_t max_connections_per_ip = 0;  // 0: off (a test double's clients share 127.0.0.1)
   // Per connection, allocated once the client sends; must hold the longest line the session
