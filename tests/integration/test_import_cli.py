@@ -197,3 +197,46 @@ reply = "452 4.2.2 Over quota for now"
             except smtplib.SMTPDataError as e:
                 refused.append((e.smtp_code, e.smtp_error))
     assert refused == [(452, b"4.2.2 Over quota for now"), None]
+
+
+def test_session_json_of_a_run_replayed(bounceback):
+    """GET /api/v1/sessions piped into `bounceback import -`: the transcripts give the same
+    replies (a multi-line one, one after the data) to a fresh server."""
+    server = bounceback()
+    scenario = """[[rule]]
+on = "rcpt"
+rcpt = "multi@example.test"
+reply = ["550-5.1.1 first line", "550-5.1.1 second line", "550 5.1.1 last line"]
+[[rule]]
+on = "message"
+rcpt = "content@example.test"
+reply = "554 5.7.1 Rejected by content filter"
+"""
+    status, _, body = http_call(server, "PUT", "/api/v1/scenario", body=scenario)
+    assert status == 200, body
+    assert rcpt_reply(server, "multi@example.test")[0] == 550
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        try:
+            s.sendmail("qa@test.example", ["content@example.test", "ok@example.test"],
+                       "Subject: x\r\n\r\nhi\r\n")
+        except smtplib.SMTPDataError as e:
+            assert e.smtp_code == 554
+    status, _, sessions = http_call(server, "GET", "/api/v1/sessions")
+    assert status == 200
+    res = run("import", "-", stdin=sessions.decode())
+    assert res.returncode == 0, res.stderr
+    assert "stdin (json)" in res.stdout
+
+    fresh = bounceback()
+    status, _, body = http_call(fresh, "PUT", "/api/v1/scenario", body=res.stdout)
+    assert status == 200, body + res.stdout.encode()
+    assert rcpt_reply(fresh, "multi@example.test") == (
+        550, b"5.1.1 first line\n5.1.1 second line\n5.1.1 last line")
+    with smtplib.SMTP("127.0.0.1", fresh.smtp_port, timeout=10) as s:
+        s.ehlo()
+        s.mail("qa@test.example")
+        assert s.rcpt("content@example.test")[0] == 250
+        s.putcmd("data")
+        assert s.getreply()[0] == 354
+        s.send(b"Subject: x\r\n\r\nhi\r\n.\r\n")
+        assert s.getreply() == (554, b"5.7.1 Rejected by content filter")
