@@ -4,6 +4,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+
 #include "import/log_lines.hpp"
 #include "import/reply_lines.hpp"
 #include "smtp/base64.hpp"
@@ -77,7 +79,13 @@ std::vector<std::string> diagnostic_lines(std::string_view diagnostic) {
   for (const auto& l : lines)
     if (!starts_with_reply_code(l) || l.substr(0, 3) != lines.front().substr(0, 3))
       each_coded = false;
-  return each_coded ? lines : split_joined_reply(squeeze(reply));
+  if (each_coded) return lines;
+  // Unfolded (RFC 5322 §2.2.3): the fold's indentation was dropped when the field was read;
+  // one space stands for the line break, and runs of spaces inside a line stay as they were
+  // (Gmail's "550 5.1.1  https://...").
+  std::string joined(reply);
+  std::replace(joined.begin(), joined.end(), '\n', ' ');
+  return split_joined_reply(joined);
 }
 
 }  // namespace

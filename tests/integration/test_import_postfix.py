@@ -4,7 +4,9 @@ drops the connection at RCPT once and goes silent after the data once;
 Postfix's log is fed to `bounceback import`; `bounceback check` accepts the result; a fresh
 Bounceback loads it, a fresh Postfix sends the same traffic through it, and its log says the
 same thing for every recipient: the same deferred/bounced/sent sequence, dsn= codes and texts
-(queue ids aside)."""
+(queue ids aside). The DSNs that Postfix wrote for its bounces, imported, give the same
+replies at the same stages."""
+import json
 import os
 import re
 import smtplib
@@ -13,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import BIN, need_tool
+from conftest import BIN, http_call, need_tool
 from private_postfix import PrivatePostfix
 
 # The production-like behaviour: Postgrey-style greylisting (the number of 451s depends on
@@ -127,6 +129,37 @@ def test_a_postfix_log_imported_reproduces_the_same_log(bounceback, tmp_path):
         first["drop@example.test"][0][2]
     assert [s for s, _, _ in first["hang@example.test"]] == ["deferred", "sent"], first
     assert "timed out while sending end of data" in first["hang@example.test"][0][2]
+
+    # The DSNs this Postfix wrote for its bounces, imported: the same replies at the same stages.
+    status, _, body = http_call(collector, "GET", "/api/v1/messages?limit=100")
+    assert status == 200
+    bounces = []
+    for m in json.loads(body)["messages"]:
+        if m["subject"].startswith("Undelivered Mail Returned to Sender"):
+            _, _, raw = http_call(collector, "GET", f"/api/v1/messages/{m['id']}/raw")
+            path = tmp_path / f"bounce-{len(bounces)}.eml"
+            path.write_bytes(raw)
+            bounces.append(str(path))
+    assert len(bounces) == 3, body  # nosuch, blocked, spam
+    res = subprocess.run([BIN, "import", *bounces], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    rules = {}  # recipient: (stage, reply) of its rule
+    for rule in res.stdout.split("[[rule]]")[1:]:
+        rcpt = re.search(r'rcpt = "([^"]+)"', rule).group(1)
+        stage = re.search(r'on = "(\w+)"', rule).group(1)
+        reply = re.search(r"reply = (.*)", rule, re.S).group(1).split("\n\n")[0].strip()
+        rules[rcpt] = (stage, reply)
+    assert rules == {
+        "nosuch@example.test": ("rcpt", '["550-5.1.1 The email account that you tried to reach '
+                                "does not exist. Please try\",\n         \"550-5.1.1 double-"
+                                "checking the recipient's email address for typos or\",\n"
+                                '         "550 5.1.1  unnecessary spaces. https://support.google'
+                                '.com/mail/?p=NoSuchUser - gsmtp"]'),
+        "blocked@example.test": ("rcpt", '"550 5.7.1 <blocked@example.test>: Recipient address '
+                                 'rejected: Access denied"'),
+        "spam@example.test": ("message", '"554 5.7.1 Message rejected as spam by content '
+                              'filter"'),
+    }, res.stdout
 
     maillog = tmp_path / "maillog"
     maillog.write_text(log)

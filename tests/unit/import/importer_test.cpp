@@ -156,12 +156,18 @@ Original-Recipient: rfc822;late@example.test
 Action: failed
 Status: 5.7.1
 Remote-MTA: dns; mx.example.test
-Diagnostic-Code: smtp; 554 5.7.1 Message rejected as spam
+Diagnostic-Code: smtp; 554 5.7.1 Message rejected as  spam (two spaces,
+    kept) 554 5.7.1 see the  url
 
 --B1--
 )");
   REQUIRE(postfix.recipients().size() == 1);
   CHECK(postfix.recipients()[0].attempts.at(0).stage == Stage::message);
+  // Postfix folds a long Diagnostic-Code at a space: the fold is one space again, and the
+  // spaces inside the text stay as they were.
+  CHECK(postfix.recipients()[0].attempts.at(0).lines ==
+        std::vector<std::string>{"554 5.7.1 Message rejected as  spam (two spaces, kept) 554 5.7.1 "
+                                 "see the  url"});
 
   const Model gmail =
       import_text("gmail.eml", R"(From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
