@@ -1,6 +1,8 @@
 // Queuing a message's reactions, and turning the due ones into messages (src/report).
 #include "app/reaction_queue.hpp"
 
+#include <algorithm>
+
 #include "log/log.hpp"
 #include "report/mime.hpp"
 
@@ -104,19 +106,22 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
     dsn->rcpts.push_back({r.rcpt, r.action, std::move(r.reply)});
   }
 
+  // What is due at once (after = 0) is generated now, on this thread, without waiting in the
+  // queue, so that it is stored before the session reads its next command: a client that saw
+  // its QUIT answered finds it.
+  const auto at_once = std::stable_partition(
+      batch.begin(), batch.end(), [&](const auto& b) { return b.first <= original->arrival; });
   bool earliest = false;
   std::size_t refused = 0;
-  auto soonest = TimePoint::max();
-  {
+  if (at_once != batch.end()) {
     std::lock_guard lock(mutex_);
-    for (auto& [due, p] : batch) {
+    for (auto it = at_once; it != batch.end(); ++it) {
       if (queue_.size() >= max_pending) {
         ++refused;
         continue;
       }
-      earliest = earliest || queue_.empty() || due < queue_.begin()->first;
-      queue_.emplace(due, std::move(p));
-      soonest = std::min(soonest, due);
+      earliest = earliest || queue_.empty() || it->first < queue_.begin()->first;
+      queue_.emplace(it->first, std::move(it->second));
     }
     counters_.pending.store(queue_.size());
   }
@@ -126,12 +131,8 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
     log::warn("reactions refused: queue full",
               {{"queue_id", e.queue_id}, {"refused", refused}, {"max_pending", max_pending}});
   }
-  // What is due at once (after = 0) is generated now, on this thread, so that it is stored
-  // before the session reads its next command: a client that saw its QUIT answered finds it.
-  if (soonest <= original->arrival)
-    run_due();
-  else if (earliest)
-    arm_();
+  for (auto it = batch.begin(); it != at_once; ++it) emit(it->second, original->arrival);
+  if (earliest) arm_();
 }
 
 void ReactionQueue::run_due() {
@@ -146,23 +147,25 @@ void ReactionQueue::run_due() {
     counters_.pending.store(queue_.size());
     more = !queue_.empty();
   }
-  for (const auto& p : due) {
-    auto message = generate(p, now, ++next_unique_);
-    if (!message) {  // RFC 3834 §2: an automatic, list or bulk original gets no auto-reply
-      counters_.suppressed.fetch_add(1);
-      log::info("auto-reply not sent: the original is automatic, bulk or from a list",
-                {{"about", p.original->message().queue_id}});
-      continue;
-    }
-    log::info("generated", {{"kind", kind_name(p.kind)},
-                            {"id", message->queue_id},
-                            {"to", message->rcpts.front().address},
-                            {"about", p.original->message().queue_id}});
-    counters_.generated.fetch_add(1);
-    deliver_(std::move(*message));
-  }
+  for (const auto& p : due) emit(p, now);
   // The timer only needs setting for what is left (a timer set for what just ran finds nothing).
   if (more) arm_();
+}
+
+void ReactionQueue::emit(const Pending& p, TimePoint now) {
+  auto message = generate(p, now, ++next_unique_);
+  if (!message) {  // RFC 3834 §2: an automatic, list or bulk original gets no auto-reply
+    counters_.suppressed.fetch_add(1);
+    log::info("auto-reply not sent: the original is automatic, bulk or from a list",
+              {{"about", p.original->message().queue_id}});
+    return;
+  }
+  log::info("generated", {{"kind", kind_name(p.kind)},
+                          {"id", message->queue_id},
+                          {"to", message->rcpts.front().address},
+                          {"about", p.original->message().queue_id}});
+  counters_.generated.fetch_add(1);
+  deliver_(std::move(*message));
 }
 
 void ReactionQueue::clear() {

@@ -70,6 +70,8 @@ class ReactionQueue final : public scenario::Reactor {
   };
   using TimePoint = std::chrono::system_clock::time_point;
 
+  // Generates the message of `p`, logs it and hands it to deliver_ (or counts it suppressed).
+  void emit(const Pending& p, TimePoint now);
   // The message, or nullopt when RFC 3834 §2 says not to answer.
   std::optional<smtp::AcceptedMessage> generate(const Pending& p, TimePoint now,
                                                 std::uint64_t unique) const;

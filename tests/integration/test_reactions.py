@@ -182,3 +182,26 @@ def test_personas_write_their_providers_dsns(bounceback, tmp_path):
         assert dsn["subject"] == subject, (persona, dsn)
         found = sisimai(raw(server, tmp_path, dsn))
         assert found["dsn-550-5.1.1@reply.test"]["reason"] == "userunknown", (persona, found)
+
+
+def test_the_queue_is_bounded_refusals_counted_and_due_ones_never_wait(bounceback, tmp_path):
+    """1,000 reactions wait at most; the 1,001st is refused (logged, counted), the message
+    itself still accepted; reactions due at once never wait, so a full queue does not stop
+    them; the clock then fires the 1,000."""
+    scenario = tmp_path / "later.toml"
+    scenario.write_text('[[rule]]\non = "message"\nrcpt = "later@*"\n'
+                        'dsn = { action = "failed", reply = "550 5.1.1 Gone", after = "1h" }\n')
+    server = bounceback("--scenario", str(scenario))
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=30) as s:
+        for _ in range(1001):
+            assert s.sendmail("sender@example.test", ["later@example.net"], MESSAGE) == {}
+        assert s.sendmail("sender@example.test", ["dsn-550-5.1.1@reply.test"], MESSAGE) == {}
+    _, _, body = http_call(server, "GET", "/metrics")
+    assert b"bounceback_reactions_pending 1000\n" in body
+    assert b'bounceback_reactions_total{outcome="refused"} 1\n' in body
+    assert server.wait_for_log("reactions refused: queue full")
+    assert len(generated(server, "dsn")) == 1  # the address-encoded one, due at once
+    advance(server, "1h")
+    _, _, body = http_call(server, "GET", "/metrics")
+    assert b"bounceback_reactions_pending 0\n" in body
+    assert b'bounceback_reactions_total{outcome="generated"} 1001\n' in body
