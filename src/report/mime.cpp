@@ -128,14 +128,15 @@ std::string message_id(std::uint64_t unique, std::string_view hostname) {
 
 // Stored messages always are.
 bool clean_lines(std::string_view text) {
-  std::size_t lines = 0, start = 0;
+  std::size_t start = 0;
   for (auto lf = text.find('\n'); lf != std::string_view::npos; lf = text.find('\n', start)) {
-    if (lf == start || text[lf - 1] != '\r' || lf - 1 - start > max_line) return false;
-    ++lines;
+    if (lf == start || text[lf - 1] != '\r' || lf - 1 - start > max_line ||
+        text.substr(start, lf - 1 - start).find('\r') != std::string_view::npos)
+      return false;
     start = lf + 1;
   }
-  return text.size() - start <= max_line &&
-         static_cast<std::size_t>(std::count(text.begin(), text.end(), '\r')) == lines;
+  const auto last = text.substr(start);  // the last line, without an end
+  return last.size() <= max_line && last.find('\r') == std::string_view::npos;
 }
 
 void append_lines(std::string& out, std::string_view text) {
