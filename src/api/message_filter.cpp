@@ -2,15 +2,16 @@
 #include "api/message_filter.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "scenario/message_view.hpp"
 
 namespace bounceback::api {
 namespace {
 
+// ASCII case folding, as std::tolower in the "C" locale the server runs in, without its call
+// per byte (a search compares every byte of 100,000 messages' headers).
 char lower(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
 bool glob(std::string_view p, std::string_view t) {
@@ -37,8 +38,16 @@ bool glob(std::string_view p, std::string_view t) {
 }  // namespace
 
 bool contains_icase(std::string_view hay, std::string_view needle) {
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
-                     [](char a, char b) { return lower(a) == lower(b); }) != hay.end();
+  if (needle.empty()) return true;
+  if (needle.size() > hay.size()) return false;
+  const char first = lower(needle[0]);
+  for (std::size_t i = 0, last = hay.size() - needle.size(); i <= last; ++i) {
+    if (lower(hay[i]) != first) continue;
+    std::size_t k = 1;
+    while (k < needle.size() && lower(hay[i + k]) == lower(needle[k])) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
 }
 
 bool address_matches(std::string_view pattern, std::string_view text) {

@@ -50,6 +50,19 @@ TEST_CASE("valid_id refuses path tricks", "[api]") {
   CHECK_FALSE(valid_id(std::string(65, 'a')));
 }
 
+TEST_CASE("contains_icase: ASCII case-insensitive substring", "[api][search]") {
+  CHECK(contains_icase("Subject: Reset Your Password", "reset your"));
+  CHECK(contains_icase("abc", ""));
+  CHECK(contains_icase("abc", "ABC"));
+  CHECK(contains_icase("xxABx", "ab"));
+  CHECK(contains_icase("aab", "ab"));  // a partial match at the first 'a' does not skip the second
+  CHECK_FALSE(contains_icase("ab", "abc"));
+  CHECK_FALSE(contains_icase("a-b", "a_b"));
+  CHECK_FALSE(contains_icase("[", "{"));             // only letters fold
+  CHECK(contains_icase("caf\xc3\xa9", "\xc3\xa9"));  // other bytes compare as they are
+  CHECK_FALSE(contains_icase("caf\xc3\xa9", "\xc3\x89"));
+}
+
 TEST_CASE("message filter", "[api]") {
   store::StoredMessage m;
   m.message.from = "Alice@Example.test";
