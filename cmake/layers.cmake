@@ -17,10 +17,11 @@ set(bounceback_layers
   "log         |                                                | asio openssl sockets"
   "version     |                                                | asio openssl sockets clock"
   "store       | smtp log                                       | asio openssl sockets"
-  "net         | smtp store log                                 |"
+  "proxy       | scenario                                       | asio openssl sockets clock"
+  "net         | smtp store log proxy                           |"
   "api         | smtp catalog scenario store log version net import | asio sockets"
   "api/http    | smtp catalog scenario store log net api        |"
-  "app         | smtp catalog scenario report store log version net api api/http import |"
+  "app         | smtp catalog scenario report store log version net api api/http import proxy |"
 )
 
 # Sets `out` to a column of `part`'s row (1: may include, 2: may not use) as a list; fails on

@@ -58,6 +58,11 @@ std::string render_metrics(const ApiContext& ctx) {
          "TLS handshakes (STARTTLS and SMTPS), by result.");
   sample(out, "bounceback_tls_handshakes_total", c.tls_handshakes.load(), "result=\"success\"");
   sample(out, "bounceback_tls_handshakes_total", c.tls_failures.load(), "result=\"failure\"");
+  family(out, "bounceback_proxy_headers_total", "counter",
+         "PROXY protocol headers (--proxy-protocol): read, or refused (missing, malformed, "
+         "late: the connection closed without a banner).");
+  sample(out, "bounceback_proxy_headers_total", c.proxy_headers.load(), "result=\"accepted\"");
+  sample(out, "bounceback_proxy_headers_total", c.proxy_refused.load(), "result=\"refused\"");
   one(out, "bounceback_received_bytes_total", "counter", "Bytes received from SMTP clients.",
       c.bytes_in.load());
   one(out, "bounceback_sent_bytes_total", "counter", "Bytes sent to SMTP clients.",

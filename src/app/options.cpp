@@ -136,6 +136,21 @@ OptionRow list(std::string_view name, std::string_view arg, std::string_view hel
           }};
 }
 
+// Repeatable addresses or CIDRs ("10.0.0.0/8", "::1"), into a proxy::Sources.
+template <typename Field>
+OptionRow networks(std::string_view name, std::string_view help, Field field) {
+  return {name,
+          "CIDR",
+          "list",
+          help,
+          [=](Settings& s, const std::string& v) {
+            if (!field(s).add(v))
+              throw UsageError("--" + std::string(name) +
+                               ": expected an address or CIDR like 10.0.0.0/8, got '" + v + "'");
+          },
+          [=](const Settings& s) { return field(s).text(); }};
+}
+
 // One of a few words, each standing for a value of the field.
 template <typename T, typename Field>
 OptionRow choice(std::string_view name, std::string_view arg, std::string_view help, Field field,
@@ -297,6 +312,23 @@ const std::vector<OptionRow>& table() {
            time("accept-backoff", "a listener's pause after a failed accept (out of descriptors)",
                 AT(net.accept_backoff)),
            count("threads", "I/O threads, one event loop each (0: one per core)", AT(net.threads)),
+       }},
+      {"Behind a load balancer",
+       {
+           choice<bool>("proxy-protocol", "off|on",
+                        "SMTP, SMTPS and LMTP connections begin with a PROXY header (HAProxy v1 "
+                        "or v2) naming the real client; without a valid one: closed, no banner",
+                        AT(net.proxy_protocol), {{"off", false}, {"on", true}}),
+           networks("proxy-from",
+                    "with --proxy-protocol on, only these peers send a PROXY header (others are "
+                    "served as themselves), repeatable (none: every peer must)",
+                    AT(net.proxy_from)),
+           time("proxy-timeout", "a PROXY header not complete within it: closed, no banner",
+                AT(net.proxy_timeout)),
+           choice<bool>("reuse-port", "off|on",
+                        "SO_REUSEPORT on the SMTP, SMTPS and LMTP ports: several processes "
+                        "(each with it on) share a port",
+                        AT(net.reuse_port), {{"off", false}, {"on", true}}),
        }},
       {"Capture",
        {
@@ -466,6 +498,8 @@ void check(const Settings& s) {
   if (s.net.read_buffer > 64 * 1024 * 1024) throw UsageError("--read-buffer: at most 64MiB");
   if (s.store.threads == 0 || s.store.threads > 1024)
     throw UsageError("--store-threads: from 1 to 1024");
+  if (!s.net.proxy_from.empty() && !s.net.proxy_protocol)
+    throw UsageError("--proxy-from: needs --proxy-protocol on");
   if (s.api.http.header_bytes > std::numeric_limits<std::uint32_t>::max())
     throw UsageError("--api-max-header: at most 4GiB");
 }

@@ -7,6 +7,7 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "log/log.hpp"
+#include "proxy/header.hpp"
 #include "smtp/session.hpp"
 #include "smtp/session_driver.hpp"
 
@@ -69,6 +71,8 @@ class Connection {
   awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
+  bool expects_proxy_header() const;
+  awaitable<std::string_view> read_proxy_header(proxy::Header& header);
   awaitable<void> close();
   bool client_closed();
   void touch() { deadline_ = Clock::now() + ctx_.settings.idle_timeout; }
@@ -187,6 +191,46 @@ awaitable<void> Connection::refuse_handshake(HandshakeFault fault) {
     // TLS record: alert, legacy version 1.2, length 2: level fatal, handshake_failure(40).
     static constexpr unsigned char alert[] = {21, 3, 3, 0, 2, 2, 40};
     co_await asio::async_write(socket_, asio::buffer(alert), use_tuple);
+  }
+}
+
+// --proxy-protocol: whether this peer must begin with a PROXY header (a --proxy-from peer, or
+// any peer when there is no --proxy-from). A UNIX-socket peer has no address: it matches no
+// CIDR.
+bool Connection::expects_proxy_header() const {
+  const auto& from = ctx_.settings.proxy_from;
+  if (from.empty()) return true;
+  const auto a = remote_.address();
+  const auto v6 = a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
+  return !a.is_unspecified() && from.contains(v6.to_bytes());
+}
+
+// Reads the PROXY header, within --proxy-timeout. It peeks, so nothing after the header is
+// taken from the session: only bytes known to be the header's are consumed. Returns why it
+// failed ("" on success).
+awaitable<std::string_view> Connection::read_proxy_header(proxy::Header& header) {
+  expect_handshake_within(ctx_.settings.proxy_timeout);
+  std::array<char, proxy::max_header> bytes;
+  std::size_t have = 0;
+  for (;;) {
+    auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_tuple);
+    if (timed_out_) co_return "no complete header within --proxy-timeout";
+    if (ec || stopping_) co_return "the connection ended before its header";
+    const auto seen = socket_.receive(asio::buffer(bytes.data() + have, bytes.size() - have),
+                                      tcp::socket::message_peek, ec);
+    if (ec || seen == 0) co_return "the connection ended before its header";
+    const auto result = proxy::parse({bytes.data(), have + seen});
+    if (result.status == proxy::Status::invalid) co_return result.error;
+    // Complete: take the rest of the header. Incomplete: all that was seen is the header's.
+    const auto take = result.status == proxy::Status::complete ? result.header.length - have : seen;
+    asio::read(socket_, asio::buffer(bytes.data() + have, take), ec);
+    if (ec) co_return "the connection ended before its header";
+    have += take;
+    if (result.status == proxy::Status::complete) {
+      header = result.header;
+      touch();
+      co_return "";
+    }
   }
 }
 
@@ -346,7 +390,27 @@ awaitable<void> Connection::serve(bool implicit_tls) {
     co_return;
   }
   const bool known = remote_.port() != 0 || !remote_.address().is_unspecified();
-  const std::string client_ip = known ? remote_.address().to_string() : "unknown";
+  std::string client_ip = known ? remote_.address().to_string() : "unknown";
+  auto client_port = remote_.port();
+  if (ctx_.settings.proxy_protocol && expects_proxy_header()) {
+    // A balancer's connection: the client is the one its header names. Without a valid
+    // header, closed without a banner (as HAProxy's backends do): nothing was said to whom.
+    proxy::Header header;
+    if (const auto error = co_await read_proxy_header(header); !error.empty()) {
+      counters.proxy_refused.fetch_add(1, std::memory_order_relaxed);
+      counters.current.fetch_sub(1);
+      log::info("proxy header refused", {{"peer", client_ip}, {"error", error}});
+      timed_out_ = false;
+      co_await close();
+      co_return;
+    }
+    counters.proxy_headers.fetch_add(1, std::memory_order_relaxed);
+    if (!header.local) {
+      log::debug("proxy header", {{"peer", client_ip}, {"client", header.client_ip}});
+      client_ip = std::move(header.client_ip);
+      client_port = header.client_port;
+    }
+  }
   const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.settings.max_connections_per_ip);
   if (!slot) {
     counters.refused_per_ip.fetch_add(1, std::memory_order_relaxed);
@@ -359,7 +423,7 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   facts.number = ++session_numbers;
   facts.id = id_prefix() + '-' + std::to_string(facts.number);
   facts.client_ip = client_ip;
-  facts.client_port = remote_.port();
+  facts.client_port = client_port;
   facts.lmtp = lmtp_;
 #ifndef __linux__  // Linux: inherited from the listener (SmtpServer::listen)
   boost::system::error_code ec;

@@ -2,6 +2,7 @@
 // "localhost:1025", ":1025" (all addresses).
 #include "net/endpoint.hpp"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,13 +36,19 @@ boost::asio::ip::tcp::endpoint parse_endpoint(const std::string& text) {
 
 std::shared_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_context& io,
                                                               const std::string& address,
-                                                              const std::string& what) {
+                                                              const std::string& what,
+                                                              bool reuse_port) {
   using boost::asio::ip::tcp;
   const tcp::endpoint endpoint = parse_endpoint(address);
   auto acceptor = std::make_shared<tcp::acceptor>(io);
   boost::system::error_code ec;
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && reuse_port) {
+    const int on = 1;
+    if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0)
+      ec.assign(errno, boost::system::generic_category());
+  }
   if (!ec && endpoint.address().is_v6()) acceptor->set_option(boost::asio::ip::v6_only(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(4096, ec);

@@ -13,10 +13,13 @@ namespace bounceback::net {
 boost::asio::ip::tcp::endpoint parse_endpoint(const std::string& text);
 
 // Binds and listens on `address` (address reuse; IPv6 sockets are v6-only so "[::]" and
-// "0.0.0.0" can both be listened on). Throws std::runtime_error naming `address` and `what`.
+// "0.0.0.0" can both be listened on). `reuse_port`: SO_REUSEPORT, so that other processes
+// (with it too) can listen on the same address. Throws std::runtime_error naming `address`
+// and `what`.
 std::shared_ptr<boost::asio::ip::tcp::acceptor> open_acceptor(boost::asio::io_context& io,
                                                               const std::string& address,
-                                                              const std::string& what);
+                                                              const std::string& what,
+                                                              bool reuse_port = false);
 
 // A listener address that names a UNIX-domain socket: it holds a '/' ("/run/bb/lmtp",
 // "./lmtp.sock"); "ADDR:PORT" never does.

@@ -10,6 +10,8 @@ namespace bounceback::net {
 struct ServerCounters {
   std::atomic<std::uint64_t> sessions{0}, current{0}, refused{0}, timeouts{0};
   std::atomic<std::uint64_t> refused_per_ip{0};  // also counted in `refused`
+  // PROXY headers read (--proxy-protocol), and connections closed for a missing or bad one.
+  std::atomic<std::uint64_t> proxy_headers{0}, proxy_refused{0};
   std::atomic<std::uint64_t> tls_handshakes{0}, tls_failures{0};
   std::atomic<std::uint64_t> bytes_in{0}, bytes_out{0};
 };

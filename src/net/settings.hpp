@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "proxy/sources.hpp"
+
 namespace bounceback::net {
 
 // STARTTLS towards --return-relay, in Postfix's words (smtp_tls_security_level): none; may
@@ -42,6 +44,15 @@ struct Settings {
   // Per connection, allocated once the client sends; must hold the longest line the session
   // keeps unconsumed (smtp::Limits::command_line and auth_line).
   std::size_t read_buffer = 16 * 1024;
+  // Every SMTP, SMTPS and LMTP connection from a --proxy-from peer (from any peer when there
+  // is none) begins with a PROXY header (proxy/header.hpp) naming the real client; without a
+  // valid one within proxy_timeout it is closed without a banner. Off: nothing is read.
+  bool proxy_protocol = false;
+  proxy::Sources proxy_from;  // the balancers; other peers are served as themselves
+  std::chrono::milliseconds proxy_timeout{std::chrono::seconds(5)};
+  // SO_REUSEPORT on the SMTP, SMTPS and LMTP TCP listeners: several processes share a port
+  // and the kernel spreads connections among them.
+  bool reuse_port = false;
   // I/O threads, one event loop each; 0: one per core. One by default, like smtp-sink: the
   // mailer under test shares the machine (docs/benchmarks.md).
   unsigned threads = 1;

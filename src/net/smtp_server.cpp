@@ -103,7 +103,8 @@ std::uint16_t SmtpServer::listen_lmtp(const std::string& address) {
 
 std::uint16_t SmtpServer::listen_as(const std::string& address, std::string_view kind) {
   const bool implicit_tls = kind == "smtps", lmtp = kind == "lmtp";
-  auto acceptor = open_acceptor(state_->io, address, std::string(kind));
+  auto acceptor =
+      open_acceptor(state_->io, address, std::string(kind), state_->ctx.settings.reuse_port);
   // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per
   // connection (connection.cpp sets it on other systems).
   boost::system::error_code ignored;
