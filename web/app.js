@@ -444,9 +444,10 @@ const legend = () => h('p', { class: 'legend' }, h('span', { class: 'accepted' }
   h('span', { class: 'temporary' }, 'temporary (4xx)'), h('span', { class: 'permanent' }, 'permanent (5xx)'),
   h('span', { class: 'other' }, 'no reply, dropped, abandoned'));
 
+// The newest 1,000 attempts (the log is oldest first): a long run shows its latest retries.
 async function attemptsOf(rcpt) {
-  const found = await apiJson('/api/v1/attempts?' + q({ to: rcpt, limit: 1000 }));
-  return found;
+  const count = await apiJson('/api/v1/attempts?' + q({ to: rcpt, limit: 0 }));
+  return apiJson('/api/v1/attempts?' + q({ to: rcpt, start: Math.max(0, count.total - 1000), limit: 1000 }));
 }
 
 function attemptsPanel(recipients) {
@@ -466,7 +467,7 @@ async function loadAttempts() {
     const found = await attemptsOf(rcpt);
     const a = found.attempts;
     body.replaceChildren(
-      h('p', { class: 'muted' }, `${found.total} attempts` + (found.total > a.length ? `, the first ${a.length} shown` : '') +
+      h('p', { class: 'muted' }, `${found.total} attempts` + (found.total > a.length ? `, the last ${a.length} shown` : '') +
         (rcpt ? ' for ' + rcpt : ' in this run') + '; times on the scenario clock.'),
       ...(a.length ? [legend(), attemptChart(a), attemptTable(a)] : []));
     showError(null);
