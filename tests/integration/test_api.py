@@ -443,7 +443,12 @@ def test_healthz_metrics_and_page(bounceback):
 
     code, headers, body = call(server, "GET", "/")
     assert code == 200 and headers["content-type"].startswith("text/html")
-    assert b"/api/v1/messages" in body
+    assert b'<script src="/app.js"' in body and b'href="/app.css"' in body
+    code, headers, body = call(server, "GET", "/app.js")
+    assert code == 200 and headers["content-type"].startswith("text/javascript")
+    assert b"/api/v1/messages" in body and b"/api/v1/refusals" in body
+    code, headers, _ = call(server, "GET", "/app.css")
+    assert code == 200 and headers["content-type"].startswith("text/css")
 
 
 # ---- errors and the token --------------------------------------------------------------

@@ -218,9 +218,11 @@ def test_nosniff_everywhere_and_strict_csp_on_page_and_raw(bounceback):
     assert "default-src 'none'" in csp
     assert "connect-src 'self'" in csp
     assert "frame-ancestors 'none'" in csp
-    script = next(d for d in csp if d.startswith("script-src"))
-    assert "'unsafe-inline'" not in script and "'sha256-" in script
-    assert "'unsafe-inline'" not in next(d for d in csp if d.startswith("style-src"))
+    # Only the page's own script file runs: no inline script, no eval. Inline styles are
+    # allowed (the sandboxed frame showing a message's HTML inherits this policy; docs/web.md).
+    assert next(d for d in csp if d.startswith("script-src")) == "script-src 'self'"
+    assert next(d for d in csp if d.startswith("style-src")) == "style-src 'self' 'unsafe-inline'"
+    assert "img-src 'self' data:" in csp  # no remote image, in the page or a message's frame
 
     _, headers, raw = call(server, "GET", f"/api/v1/messages/{msg_id}/raw")
     assert b"<script>" in raw
