@@ -3,7 +3,8 @@
 (127.0.0.5): the session, the attempt log, the Received header and a `client_ip` rule see that
 client and its port, never HAProxy's. --proxy-from peers only; everyone else is served as
 themselves. A missing, malformed, oversized or late header closes the connection without a
-banner, logged and counted. --reuse-port: two servers share one port."""
+banner, logged and counted. A rate limit and --max-connections-per-ip count the real client;
+SMTPS reads the header before the handshake. --reuse-port: two servers share one port."""
 import json
 import re
 import smtplib
@@ -33,15 +34,6 @@ def free_port(host="127.0.0.1"):
     with socket.socket(family) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
-
-
-def ipv6_loopback():
-    try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
@@ -153,8 +145,7 @@ def test_the_real_client_is_seen_through_haproxy(bounceback, haproxy, tmp_path, 
 
 
 def test_ipv6_client_through_proxy_v2(bounceback, haproxy):
-    if not ipv6_loopback():
-        pytest.skip("no IPv6 loopback here")
+    """A client on ::1 (as test_smtp_core's IPv6 tests, ::1 is assumed): HAProxy sends TCP6."""
     server = bounceback("--proxy-protocol", "on")
     ports = haproxy(server.smtp_port, [("six", "::1", "send-proxy-v2"),
                                        ("six_v1", "::1", "send-proxy")])
@@ -277,3 +268,57 @@ def test_reuse_port_lets_two_servers_share_a_port(bounceback):
                          capture_output=True, timeout=10)
     assert out.returncode != 0
     assert b"cannot listen" in out.stderr
+
+
+def test_rate_limit_and_connection_limit_count_the_real_client(bounceback, haproxy, tmp_path):
+    """Through one HAProxy (one peer address), a rate limit keyed on client_ip and
+    --max-connections-per-ip hold per real client, not per balancer."""
+    scenario = tmp_path / "rate.toml"
+    scenario.write_text('[[rule]]\non = "rcpt"\nrate_limit = { max = 1, per = "1h" }\n'
+                        'reply = "450 4.7.1 Rate limited"\n')
+    server = bounceback("--proxy-protocol", "on", "--scenario", str(scenario),
+                        "--max-connections-per-ip", "1")
+    ports = haproxy(server.smtp_port, [("mx", "127.0.0.1", "send-proxy-v2")])
+
+    def first_rcpt(source):
+        with smtplib.SMTP("127.0.0.1", ports["mx"], source_address=(source, 0),
+                          timeout=10) as smtp:
+            smtp.ehlo()
+            smtp.mail("app@example.test")
+            return smtp.rcpt("x@example.test")[0]
+
+    assert first_rcpt("127.0.0.5") == 250
+    assert first_rcpt("127.0.0.5") == 450   # the same client: over its limit
+    assert first_rcpt("127.0.0.6") == 250   # another client behind the same balancer
+
+    # One connection per client address: a second from 127.0.0.5 is refused, one from
+    # 127.0.0.6 is not, although all come from HAProxy's address.
+    held = smtplib.SMTP("127.0.0.1", ports["mx"], source_address=("127.0.0.5", 0), timeout=10)
+    try:
+        with pytest.raises(smtplib.SMTPConnectError) as refused:
+            smtplib.SMTP("127.0.0.1", ports["mx"], source_address=("127.0.0.5", 0), timeout=10)
+        assert refused.value.smtp_code == 421
+        with smtplib.SMTP("127.0.0.1", ports["mx"], source_address=("127.0.0.6", 0),
+                          timeout=10) as other:
+            assert other.noop()[0] == 250
+    finally:
+        held.quit()
+
+
+def test_smtps_reads_the_header_before_tls(bounceback):
+    """On an implicit-TLS listener the header comes first, in clear, then the handshake."""
+    import ssl
+    server = bounceback("--proxy-protocol", "on", "--smtps", "127.0.0.1:0")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    header = b"\r\n\r\n\x00\r\nQUIT\n\x21\x11\x00\x0c" + bytes([192, 0, 2, 44, 127, 0, 0, 1]) \
+        + struct.pack(">HH", 40044, 465)
+    with socket.create_connection(("127.0.0.1", server.smtps_port), timeout=10) as raw:
+        raw.sendall(header)
+        with context.wrap_socket(raw) as s:
+            assert s.recv(1024).startswith(b"220 ")
+            s.sendall(b"QUIT\r\n")
+            s.recv(1024)
+    session = session_of(server, 40044)
+    assert session["client_ip"] == "192.0.2.44" and session["tls"]
