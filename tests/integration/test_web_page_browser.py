@@ -18,6 +18,7 @@ import smtplib
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from email.message import EmailMessage
 
@@ -134,6 +135,26 @@ def test_token_asked_once_and_sent_everywhere(bounceback, puppeteer, tmp_path):
     server = bounceback("--api-token", "s3cret-page")
     send_mixed(server)
     walk(puppeteer, server, "token", tmp_path, lambda name: send_live(server), token="s3cret-page")
+
+
+def test_the_timeline_pages_through_messages_and_refusals_merged(bounceback, puppeteer,
+                                                                  tmp_path):
+    scenario = tmp_path / "refuse.toml"
+    scenario.write_text('name = "refuse"\n[[rule]]\non = "rcpt"\nrcpt = "refuse-*@example.test"\n'
+                        'reply = "550 5.1.1 <{rcpt}>: User unknown"\n')
+    server = bounceback("--scenario", str(scenario))
+    # Refusal n (at RCPT) then message n, for n = 0..39, a few ms apart: the timeline orders by
+    # time at millisecond resolution (docs/web.md), so newest first reads message n, refusal n,
+    # message n-1, ...
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
+        s.ehlo("client.example.test")
+        for n in range(40):
+            s.mail("app@example.test")
+            s.rcpt(f"n{n:02d}@example.test")
+            assert s.rcpt(f"refuse-n{n:02d}@example.test")[0] == 550
+            s.data(f"Subject: n{n:02d}\r\n\r\nx\r\n".encode())
+            time.sleep(0.003)
+    walk(puppeteer, server, "paging", tmp_path)
 
 
 class Listener:

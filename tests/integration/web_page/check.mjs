@@ -202,6 +202,28 @@ try {
     const files = async () => { for (let i = 0; i < 50; i++) { const f = readdirSync(DOWNLOADS).filter(x => x.endsWith('.eml')); if (f.length) return f; await sleep(100); } return []; };
     const eml = (await files())[0];
     check(eml && readFileSync(join(DOWNLOADS, eml)).toString().includes('Subject: '), 'the raw download carries the token: ' + eml + ' ' + id);
+  } else if (MODE === 'paging') {
+    // 40 messages and 40 refusals: two pages of the merged timeline, 50 then 30 rows, each row
+    // once, newest first across both lists.
+    await page.goto(API + '/');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 50);
+    const key = () => page.$$eval('#timeline-rows tr', trs => trs.map(t => t.children[3].innerText + ' ' + t.children[4].innerText));
+    const first = await key();
+    check((await text('#page-label')) === 'page 1' && await page.$eval('#newer', b => b.disabled), 'page 1 of the timeline');
+    await page.click('#older');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 30);
+    const second = await key();
+    check(await page.$eval('#older', b => b.disabled), 'page 2 is the last');
+    const all = [...first, ...second];
+    check(new Set(all).size === 80, 'every message and refusal once across the pages: ' + new Set(all).size);
+    const numbers = all.map(k => Number((k.match(/n(\d+)/) || [])[1]));
+    check(numbers.every((n, i) => i === 0 || n <= numbers[i - 1]), 'newest first across both lists: ' + numbers.join(','));
+    await page.click('#newer');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 50);
+    check(JSON.stringify(await key()) === JSON.stringify(first), 'back to page 1');
+    await page.click('input[value="permanent"]');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 40);
+    check(true, 'the 40 refusals on one page of their own');
   } else if (MODE === 'hostile') {
     await page.goto(API + '/');
     await waitText('#timeline-rows', 'Hostile');
