@@ -73,6 +73,7 @@ class Connection {
   awaitable<void> refuse_handshake(HandshakeFault fault);
   bool expects_proxy_header() const;
   awaitable<std::string_view> read_proxy_header(proxy::Header& header);
+  awaitable<bool> take_proxy_header(std::string& client_ip, std::uint16_t& client_port);
   awaitable<void> close();
   bool client_closed();
   void touch() { deadline_ = Clock::now() + ctx_.settings.idle_timeout; }
@@ -234,6 +235,26 @@ awaitable<std::string_view> Connection::read_proxy_header(proxy::Header& header)
   }
 }
 
+// Reads the PROXY header and, unless it is LOCAL, puts the client it names in `client_ip` and
+// `client_port`; false (logged, counted) when there is no valid one. Its own coroutine: the
+// frame of serve() does not grow for connections without --proxy-protocol.
+awaitable<bool> Connection::take_proxy_header(std::string& client_ip, std::uint16_t& client_port) {
+  proxy::Header header;
+  if (const auto error = co_await read_proxy_header(header); !error.empty()) {
+    ctx_.counters.proxy_refused.fetch_add(1, std::memory_order_relaxed);
+    log::info("proxy header refused", {{"peer", client_ip}, {"error", error}});
+    timed_out_ = false;
+    co_return false;
+  }
+  ctx_.counters.proxy_headers.fetch_add(1, std::memory_order_relaxed);
+  if (!header.local) {
+    log::debug("proxy header", {{"peer", client_ip}, {"client", header.client_ip}});
+    client_ip = std::move(header.client_ip);
+    client_port = header.client_port;
+  }
+  co_return true;
+}
+
 awaitable<void> Connection::close() {
   boost::system::error_code ignored;
   if (reset_) {
@@ -392,24 +413,13 @@ awaitable<void> Connection::serve(bool implicit_tls) {
   const bool known = remote_.port() != 0 || !remote_.address().is_unspecified();
   std::string client_ip = known ? remote_.address().to_string() : "unknown";
   auto client_port = remote_.port();
-  if (ctx_.settings.proxy_protocol && expects_proxy_header()) {
-    // A balancer's connection: the client is the one its header names. Without a valid
-    // header, closed without a banner (as HAProxy's backends do): nothing was said to whom.
-    proxy::Header header;
-    if (const auto error = co_await read_proxy_header(header); !error.empty()) {
-      counters.proxy_refused.fetch_add(1, std::memory_order_relaxed);
-      counters.current.fetch_sub(1);
-      log::info("proxy header refused", {{"peer", client_ip}, {"error", error}});
-      timed_out_ = false;
-      co_await close();
-      co_return;
-    }
-    counters.proxy_headers.fetch_add(1, std::memory_order_relaxed);
-    if (!header.local) {
-      log::debug("proxy header", {{"peer", client_ip}, {"client", header.client_ip}});
-      client_ip = std::move(header.client_ip);
-      client_port = header.client_port;
-    }
+  // A balancer's connection: the client is the one its PROXY header names. Without a valid
+  // header, closed without a banner (as HAProxy's backends do): nothing was said to anyone.
+  if (ctx_.settings.proxy_protocol && expects_proxy_header() &&
+      !co_await take_proxy_header(client_ip, client_port)) {
+    counters.current.fetch_sub(1);
+    co_await close();
+    co_return;
   }
   const AddressLimit::Slot slot(ctx_.per_ip, client_ip, ctx_.settings.max_connections_per_ip);
   if (!slot) {
