@@ -196,14 +196,15 @@ awaitable<void> Connection::refuse_handshake(HandshakeFault fault) {
 }
 
 // --proxy-protocol: whether this peer must begin with a PROXY header (a --proxy-from peer, or
-// any peer when there is no --proxy-from). A UNIX-socket peer has no address: it matches no
-// CIDR.
+// any TCP peer when there is no --proxy-from). A UNIX-socket peer (--lmtp PATH, its address
+// unspecified) never does: balancers reach TCP ports.
 bool Connection::expects_proxy_header() const {
+  const auto a = remote_.address();
+  if (a.is_unspecified()) return false;
   const auto& from = ctx_.settings.proxy_from;
   if (from.empty()) return true;
-  const auto a = remote_.address();
   const auto v6 = a.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, a.to_v4()) : a.to_v6();
-  return !a.is_unspecified() && from.contains(v6.to_bytes());
+  return from.contains(v6.to_bytes());
 }
 
 // Reads the PROXY header, within --proxy-timeout. It peeks, so nothing after the header is
