@@ -128,6 +128,16 @@ TEST_CASE("spool: the journal line carries the envelope", "[store]") {
     CHECK(o.at("helo") == "client\x01.test");
     CHECK(o.at("tls") == true);
     CHECK(o.at("auth_user") == "alice");
+    CHECK(o.at("generated").is_null());  // a client sent it
+    // A DSN Bounceback wrote says so, as its JSON does ("generated": "dsn").
+    auto dsn = message("S1.1-dsn-1");
+    dsn.from.clear();
+    dsn.generated = "dsn";
+    REQUIRE(spool.write(dsn));
+    const auto both = journal_lines(dir);
+    REQUIRE(both.size() == 2);
+    CHECK(parse(both[1]).at("generated") == "dsn");
+    CHECK(parse(both[1]).at("from") == "");
   }
   fs::remove_all(dir);
 }
