@@ -83,7 +83,7 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
   }
   const auto& m = original->message();
 
-  // One DSN per (message, time): every recipient whose DSN is due then is in it.
+  // One DSN per (message, time, style): every recipient whose DSN is due then is in it.
   std::vector<std::pair<TimePoint, Pending>> batch;
   batch.reserve(plan.reactions.size());
   for (auto& r : plan.reactions) {
@@ -92,11 +92,11 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
     Pending* dsn = nullptr;
     if (r.kind == scenario::ReactionKind::dsn)
       for (auto& [when, p] : batch)
-        if (when == due && p.kind == scenario::ReactionKind::dsn) dsn = &p;
+        if (when == due && p.kind == scenario::ReactionKind::dsn && p.style == r.style) dsn = &p;
     if (!dsn) {
       Pending p;
       p.kind = r.kind;
-      p.style = plan.style;
+      p.style = r.kind == scenario::ReactionKind::dsn ? r.style : plan.style;
       p.original = original;
       p.subject = std::move(r.subject);
       p.text = std::move(r.text);

@@ -20,6 +20,7 @@ struct DsnStep {
   report::Action action = report::Action::failed;
   ReplyTemplate reply;  // the remote reply the DSN reports
   std::chrono::milliseconds after{0};
+  std::optional<report::Style> style;  // unset: the scenario's [server] dsn_style
 };
 
 struct AutoReplySpec {
@@ -50,11 +51,13 @@ struct PlannedReaction {
   std::size_t rcpt = 0;                            // index into the message's recipients
   report::Action action = report::Action::failed;  // dsn
   smtp::Reply reply;                               // dsn: filled
+  report::Style style = report::Style::postfix;    // dsn: the rule's, else the plan's
   std::string subject, text;                       // auto_reply
   std::string feedback_type;                       // complaint
 };
 
-// What to send about one accepted message, in the style of the scenario in force.
+// What to send about one accepted message, in the style of the scenario in force (each DSN
+// names its own: a rule may set another).
 struct ReactionPlan {
   report::Style style = report::Style::postfix;
   std::vector<PlannedReaction> reactions;

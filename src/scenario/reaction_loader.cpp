@@ -1,4 +1,4 @@
-// dsn = { action, reply, after } or a list of them; auto_reply = { after, subject, text };
+// dsn = { action, reply, after, style } or a list of them; auto_reply = { after, subject, text };
 // complaint = { after, feedback_type }.
 #include "scenario/reaction_loader.hpp"
 
@@ -45,9 +45,17 @@ constexpr std::string_view dsn_example =
 bool read_step(const toml::node& n, Reactions& out, const std::string& key, ErrorSink& errors) {
   const auto* t = table_of(n, key, dsn_example, errors);
   if (!t) return false;
-  reject_unknown_keys(*t, key, {"action", "reply", "after"}, errors);
+  reject_unknown_keys(*t, key, {"action", "reply", "after", "style"}, errors);
   DsnStep step;
   bool ok = read_after(*t, key, step.after, errors);
+  if (const auto* v = t->get("style")) {  // this rule's DSNs in another provider's words
+    const auto name = read_string(*v, key + ".style", errors);
+    step.style = name ? report::parse_style(*name) : std::nullopt;
+    if (name && !step.style)
+      errors.add(v->source(), key + ".style",
+                 "expected one of postfix, gmail, microsoft, got \"" + *name + "\"");
+    ok = step.style.has_value() && ok;
+  }
   if (const auto* v = t->get("action")) {
     const auto name = read_string(*v, key + ".action", errors);
     const auto action = name ? report::parse_action(*name) : std::nullopt;

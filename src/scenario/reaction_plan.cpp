@@ -13,7 +13,8 @@ std::string_view notify_of(const smtp::Event& e, std::size_t i) {
 }
 
 void add_dsn(ReactionPlan& plan, const smtp::Event& e, std::size_t i, report::Action action,
-             smtp::Reply reply, std::chrono::milliseconds after) {
+             smtp::Reply reply, std::chrono::milliseconds after,
+             std::optional<report::Style> style = std::nullopt) {
   if (!report::notify_allows(notify_of(e, i), action)) return;
   PlannedReaction r;
   r.kind = ReactionKind::dsn;
@@ -21,6 +22,7 @@ void add_dsn(ReactionPlan& plan, const smtp::Event& e, std::size_t i, report::Ac
   r.rcpt = i;
   r.action = action;
   r.reply = std::move(reply);
+  r.style = style.value_or(plan.style);
   plan.reactions.push_back(std::move(r));
 }
 
@@ -31,7 +33,7 @@ void add_rule_reactions(ReactionPlan& plan, const Scenario& s, const Rule& rule,
   const auto& reactions = rule.reactions;
   const auto values = template_values(e, e.rcpts[i], s.seed, now);
   for (const auto& step : reactions.dsn)
-    add_dsn(plan, e, i, step.action, step.reply.fill(values), step.after);
+    add_dsn(plan, e, i, step.action, step.reply.fill(values), step.after, step.style);
   if (reactions.auto_reply) {
     PlannedReaction r;
     r.kind = ReactionKind::auto_reply;

@@ -205,3 +205,20 @@ def test_the_queue_is_bounded_refusals_counted_and_due_ones_never_wait(bouncebac
     _, _, body = http_call(server, "GET", "/metrics")
     assert b"bounceback_reactions_pending 0\n" in body
     assert b'bounceback_reactions_total{outcome="generated"} 1001\n' in body
+
+
+def test_a_rule_may_write_its_dsns_in_another_style(bounceback, tmp_path):
+    """[server] dsn_style is the default; a rule's `style` wins for its DSNs, which then are a
+    report of their own (one DSN per message, time and style)."""
+    scenario = tmp_path / "styles.toml"
+    scenario.write_text('[server]\ndsn_style = "gmail"\n\n'
+                        '[[rule]]\non = "message"\nrcpt = "outlook@*"\n'
+                        'dsn = { reply = "550 5.1.10 Recipient not found", style = "microsoft" }\n')
+    server = bounceback("--scenario", str(scenario))
+    # The rule's recipient in its style; the address-encoded one in the scenario's.
+    send(server, ["outlook@example.org", "dsn-550-5.1.1@reply.test"])
+    subjects = sorted(m["subject"] for m in generated(server, "dsn"))
+    assert subjects == ["Delivery Status Notification (Failure)", "Undeliverable: Quarterly report"]
+    [ndr] = [m for m in generated(server, "dsn") if m["subject"].startswith("Undeliverable")]
+    found = sisimai(raw(server, tmp_path, ndr))
+    assert list(found) == ["outlook@example.org"]

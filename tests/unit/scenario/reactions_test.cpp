@@ -20,13 +20,14 @@ struct Recorder final : scenario::Reactor {
     Action action;
     std::string reply;
     std::chrono::milliseconds after;
+    report::Style style;
   };
   std::vector<Seen> seen;
   report::Style style = report::Style::postfix;
   void react(const smtp::Event& e, scenario::ReactionPlan&& plan) override {
     style = plan.style;
     for (const auto& r : plan.reactions)
-      seen.push_back({r.kind, e.rcpts[r.rcpt], r.action, r.reply.summary(), r.after});
+      seen.push_back({r.kind, e.rcpts[r.rcpt], r.action, r.reply.summary(), r.after, r.style});
   }
 };
 
@@ -156,6 +157,33 @@ complaint = {}
   CHECK(none.seen.empty());
 }
 
+TEST_CASE("a rule's dsn may name its own style, over [server] dsn_style", "[scenario][reactions]") {
+  const std::string toml = R"(
+[server]
+dsn_style = "gmail"
+
+[[rule]]
+on = "message"
+rcpt = "hotmail@*"
+dsn = [{ action = "delayed", reply = "451 4.4.1 Later", style = "microsoft" },
+       { action = "failed", reply = "550 5.1.1 Gone", after = "1h" }]
+
+[[rule]]
+on = "message"
+rcpt = "encoded@*"
+)";
+  report::Style plan_style{};
+  const auto seen = send(toml, "s@x.test", {"hotmail@x.test"}, {}, &plan_style);
+  CHECK(plan_style == report::Style::gmail);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].style == report::Style::microsoft);  // its own
+  CHECK(seen[1].style == report::Style::gmail);      // the scenario's
+  // An address-encoded DSN takes the scenario's.
+  const auto encoded = send(toml, "s@x.test", {"dsn-550-5.1.1@reply.test"});
+  REQUIRE(encoded.size() == 1);
+  CHECK(encoded[0].style == report::Style::gmail);
+}
+
 TEST_CASE("NOTIFY decides which DSNs a recipient gets (RFC 3461)", "[scenario][reactions]") {
   // NEVER: none; SUCCESS only: not the failure; DELAY only: the delay, not the failure.
   CHECK(send(rules, "s@x.test", {"gone@x.test"}, {"NEVER"}).empty());
@@ -231,6 +259,8 @@ TEST_CASE("reaction keys: errors name the key and what was expected", "[scenario
        "rule[0]: dsn, auto_reply and complaint follow an accepted message"},
       {"[server]\ndsn_style = \"yahoo\"\n",
        "server.dsn_style: expected \"postfix\", \"gmail\" or \"microsoft\", got \"yahoo\""},
+      {"[[rule]]\non = \"message\"\ndsn = [{ action = \"failed\" }, { style = \"exim\" }]\n",
+       "rule[0].dsn[1].style: expected one of postfix, gmail, microsoft, got \"exim\""},
   };
   for (const auto& c : cases) {
     INFO(c.toml);
