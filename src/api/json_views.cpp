@@ -70,10 +70,15 @@ json::object message_summary(const store::StoredMessage& stored) {
   const auto& m = stored.message;
   json::array to;
   for (const auto& r : m.rcpts) to.emplace_back(r.address);
-  return json::object{{"id", m.queue_id},           {"from", m.from},
-                      {"to", std::move(to)},        {"subject", message_subject(m.data)},
-                      {"size", m.data.size()},      {"received_at", rfc3339(stored.received_at)},
-                      {"session_id", m.session_id}, {"generated", string_or_null(m.generated)}};
+  return json::object{{"id", m.queue_id},
+                      {"from", m.from},
+                      {"to", std::move(to)},
+                      {"subject", message_subject(m.data)},
+                      {"size", m.data.size()},
+                      {"received_at", rfc3339(stored.received_at)},
+                      {"session_id", m.session_id},
+                      {"generated", string_or_null(m.generated)},
+                      {"about", string_or_null(m.about)}};
 }
 
 json::object message_detail(const store::StoredMessage& stored,

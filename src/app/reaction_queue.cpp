@@ -229,6 +229,7 @@ std::optional<smtp::AcceptedMessage> ReactionQueue::generate(const Pending& p, T
   m.data = std::move(g->data);
   m.server_hostname = about.server_hostname;
   m.generated = kind;
+  m.about = about.queue_id;
   return m;
 }
 

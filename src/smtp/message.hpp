@@ -32,6 +32,7 @@ struct AcceptedMessage {
   // "" for a message a client sent; "dsn", "auto-reply" or "complaint" for one Bounceback
   // wrote in reaction to another (docs/scenarios.md, "Accepted now, bounced later").
   std::string generated;
+  std::string about;  // a generated message's original: its queue id ("" otherwise)
 };
 
 // Where accepted messages go. store() returns only once the message is safe (in memory,

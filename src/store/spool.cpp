@@ -88,7 +88,8 @@ std::string envelope_json(const smtp::AcceptedMessage& m, const std::string& fil
   out += "],\"session_id\":" + json_string(m.session_id) +
          ",\"client_ip\":" + json_string(m.client_ip) + ",\"helo\":" + json_string(m.helo) +
          ",\"tls\":" + (m.tls ? "true" : "false") + ",\"auth_user\":" + json_string(m.auth_user) +
-         ",\"generated\":" + (m.generated.empty() ? "null" : json_string(m.generated)) + "}\n";
+         ",\"generated\":" + (m.generated.empty() ? "null" : json_string(m.generated)) +
+         ",\"about\":" + (m.about.empty() ? "null" : json_string(m.about)) + "}\n";
   return out;
 }
 

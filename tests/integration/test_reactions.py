@@ -64,7 +64,9 @@ def test_address_encoded_dsn_is_captured_and_classified(bounceback, tmp_path):
     dsn = dsns[0]
     assert dsn["from"] == "" and dsn["to"] == ["sender@example.test"]
     assert dsn["subject"] == "Undelivered Mail Returned to Sender"
-    assert [m for m in messages(server) if m["generated"] is None][0]["to"][0].startswith("dsn-")
+    [original] = [m for m in messages(server) if m["generated"] is None]
+    assert original["to"][0].startswith("dsn-") and original["about"] is None
+    assert dsn["about"] == original["id"]  # what the web page links it to
     path = raw(server, tmp_path, dsn)
     data = open(path, "rb").read()
     assert b"Original-Envelope-Id: ENV+42\r\n" in data

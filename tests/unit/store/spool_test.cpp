@@ -133,10 +133,13 @@ TEST_CASE("spool: the journal line carries the envelope", "[store]") {
     auto dsn = message("S1.1-dsn-1");
     dsn.from.clear();
     dsn.generated = "dsn";
+    dsn.about = "S1.1";
     REQUIRE(spool.write(dsn));
     const auto both = journal_lines(dir);
     REQUIRE(both.size() == 2);
     CHECK(parse(both[1]).at("generated") == "dsn");
+    CHECK(parse(both[1]).at("about") == "S1.1");
+    CHECK(parse(both[0]).at("about").is_null());
     CHECK(parse(both[1]).at("from") == "");
   }
   fs::remove_all(dir);
