@@ -2,7 +2,8 @@
 the real binary: Python smtplib's mail_options/rcpt_options (RET, ENVID, NOTIFY, ORCPT) and
 swaks (which has no DSN options in Debian 12's version: the parameters ride in --from/--to,
 see swaks_send). The DSN is read with Python's email package: its per-message and
-per-recipient fields, which recipients it covers, and the returned content per RET."""
+per-recipient fields, which recipients it covers, and the returned content per RET, also for
+an original over the returned bound and an SMTPUTF8 one (RFC 6533)."""
 import email
 import email.policy
 import json
@@ -166,3 +167,43 @@ def test_swaks_with_dsn_parameters(bounceback):
     returned = report(full[0])[2]
     assert returned.get_content_type() == "message/rfc822"
     assert returned.get_payload()[0].get_content().strip() == BODY_LINE
+
+
+def test_an_oversized_original_comes_back_as_its_header_fields(bounceback):
+    """RET=FULL, but the original is over the 50,000-octet bound: its header fields come back
+    (text/rfc822-headers) and the text part says why; the DSN stays small."""
+    server = bounceback()
+    big = MESSAGE + (("x" * 76 + "\r\n") * 3000).encode()  # ~234 KB
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        assert s.sendmail("sender@example.test", ["dsn-550-5.1.1@reply.test"], big,
+                          mail_options=["RET=FULL"]) == {}
+    [dsn] = dsns(server)
+    text, _, _ = dsn.get_payload()
+    _, [rcpt], returned = report(dsn)
+    assert rcpt["Action"] == "failed"
+    assert returned.get_content_type() == "text/rfc822-headers"
+    assert "Message-ID: <q1@example.test>" in returned.get_content()
+    assert "too large to be returned whole" in text.get_content()
+    status, _, raw = http_call(server, "GET", "/api/v1/messages")
+    sizes = {m["generated"]: m["size"] for m in json.loads(raw)["messages"]}
+    assert sizes[None] > 200_000 and sizes["dsn"] < 10_000
+
+
+def test_an_smtputf8_original_gets_rfc6533_parts(bounceback):
+    """An internationalised original (SMTPUTF8, a UTF-8 sender and header fields): the DSN
+    returns it as message/global (RFC 6533) and names the sender with the utf-8 type."""
+    server = bounceback()
+    original = ("From: J\u00f6rg <j\u00f6rg@example.test>\r\nSubject: Gr\u00fc\u00dfe\r\n"
+                "Message-ID: <u1@example.test>\r\n\r\nGr\u00fc\u00dfe aus K\u00f6ln\r\n").encode()
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.ehlo("client.example.test")
+        assert s.has_extn("smtputf8")
+        assert s.sendmail("j\u00f6rg@example.test", ["dsn-550-5.1.1@reply.test"], original,
+                          mail_options=["SMTPUTF8", "BODY=8BITMIME"]) == {}
+    status, _, body = http_call(server, "GET", "/api/v1/messages")
+    [m] = [m for m in json.loads(body)["messages"] if m["generated"] == "dsn"]
+    assert m["to"] == ["j\u00f6rg@example.test"]
+    status, _, raw = http_call(server, "GET", f"/api/v1/messages/{m['id']}/raw")
+    assert b"X-Postfix-Sender: utf-8; j\xc3\xb6rg@example.test\r\n" in raw
+    assert b"Content-Type: message/global\r\n" in raw
+    assert "Grüße aus Köln".encode() in raw
