@@ -4,8 +4,10 @@ in /api/v1/messages with "generated", its raw bytes are read by Sisimai and fluf
 failure they stand for; `after` runs on the scenario clock (POST /api/v1/clock/advance fires
 what is due), POST /api/v1/scenario/reset drops what is pending, and a null sender gets
 nothing."""
+import http.client
 import json
 import smtplib
+import time
 
 import bounce_readers
 from conftest import http_call
@@ -224,3 +226,25 @@ def test_a_rule_may_write_its_dsns_in_another_style(bounceback, tmp_path):
     [ndr] = [m for m in generated(server, "dsn") if m["subject"].startswith("Undeliverable")]
     found = sisimai(raw(server, tmp_path, ndr))
     assert list(found) == ["outlook@example.org"]
+
+
+def test_the_event_stream_announces_generated_messages(bounceback):
+    """A DSN is announced on GET /api/v1/events like any captured message, with generated
+    and about, so a live page or test sees it come."""
+    server = bounceback()
+    conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    conn.request("GET", "/api/v1/events")
+    resp = conn.getresponse()
+    assert resp.status == 200
+    send(server, ["dsn-550-5.1.1@reply.test"])
+    seen, event = [], None
+    deadline = time.monotonic() + 10
+    while len(seen) < 2 and time.monotonic() < deadline:
+        line = resp.fp.readline().decode().rstrip("\n")
+        if line.startswith("event: "):
+            event = line[7:]
+        elif line.startswith("data: ") and event == "message":
+            seen.append(json.loads(line[6:]))
+    conn.close()
+    assert [m["generated"] for m in seen] == [None, "dsn"], seen
+    assert seen[1]["about"] == seen[0]["id"]
