@@ -13,16 +13,8 @@ export interface Message {
   about: string | null;
 }
 
-export interface MessageDetail {
-  id: string;
-  from: string;
-  to: string[];
-  subject: string;
-  size: number;
-  received_at: string;
-  session_id: string;
-  generated: "dsn" | "auto-reply" | "complaint" | null;
-  about: string | null;
+/** A message in detail: the summary's fields, then these. */
+export interface MessageDetail extends Message {
   recipients: { address: string; notify: string | null; orcpt: string | null }[];
   sequence: number;
   client_ip: string;

@@ -33,17 +33,9 @@ class Message:
 
 
 @dataclass(frozen=True)
-class MessageDetail:
-    """One message in detail: envelope, headers, decoded text, HTML, attachments and links."""
-    id: str
-    from_: str
-    to: List[str]
-    subject: str
-    size: int
-    received_at: str
-    session_id: str
-    generated: Optional[str]
-    about: Optional[str]
+class MessageDetail(Message):
+    """One message in detail: the summary's fields, then envelope, headers, decoded text, HTML,
+    attachments and links."""
     recipients: List[dict]
     sequence: int
     client_ip: str
