@@ -108,6 +108,11 @@ void ReplyMonitor::keep_refusal(const smtp::Event& event, std::string_view wire)
     feed_->publish("refusal", serialize(refusal_json(copy)));
 }
 
+void ReplyMonitor::refused_other(const smtp::Event& event, std::string_view wire) {
+  keep_refusal(event, wire);
+  inner_.refused_other(event, wire);
+}
+
 std::uint64_t ReplyMonitor::count(unsigned code) const {
   return code < by_code_.size() ? by_code_[code].load(std::memory_order_relaxed) : 0;
 }

@@ -28,6 +28,9 @@ class ReplyMonitor final : public smtp::Policy {
   // The session's own refusals (syntax, sequence, limits, TLS/AUTH required) are counted,
   // published and logged the same way.
   void refused(const smtp::Event& event, std::string_view wire) override;
+  // Every other refusal (AUTH's, an unknown command's, a line too long, a 421) is kept in the
+  // refusal log only: the counters and log lines stay those of the transaction.
+  void refused_other(const smtp::Event& event, std::string_view wire) override;
   // For the attempt log, passed on.
   void ended(const smtp::Event& event, smtp::Ending how, std::string_view wire) override {
     inner_.ended(event, how, wire);

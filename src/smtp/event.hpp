@@ -132,6 +132,12 @@ class Policy {
   // metrics. The event's sequence is not advanced; at rcpt, `rcpt` is the raw argument when
   // it did not parse.
   virtual void refused(const Event&, std::string_view /*wire*/) {}
+  // Any other 4xx/5xx sent without replied() or refused(): the session's own (an unknown
+  // command, AUTH's failure, a line too long, too many errors, a timeout's 421) and a
+  // scenario's refusal of NOOP, RSET, VRFY, STARTTLS, QUIT or an unknown command. `event`
+  // carries the kind of the command answered (unknown when it was not read): for the
+  // refusal log only, never the attempt log.
+  virtual void refused_other(const Event&, std::string_view /*wire*/) {}
   // The transaction of `event` (its `from` and accepted `rcpts`, never empty) ended before
   // its message was answered; `wire` is the server's last reply when it closed (`closed`).
   // Not called when a reply already ended it (a refusal, a drop, a hang, a 421).

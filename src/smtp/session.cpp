@@ -88,7 +88,10 @@ bool Session::reply(const Event& ev, const Decision& d, std::string_view normal,
   }
   const bool reported =
       report == Report::always || (report == Report::refusal && (wire[0] >= '4' || d.disconnect));
-  if (reported) policy_.replied(ev, wire, d);  // as scripted, unspoiled: the log can parse it
+  if (reported)
+    policy_.replied(ev, wire, d);  // as scripted, unspoiled: the log can parse it
+  else if (wire[0] >= '4') [[unlikely]]
+    policy_.refused_other(ev, wire);  // a scenario's refusal of NOOP, VRFY, STARTTLS, ...: logged
   const bool positive = wire[0] < '4', closes = d.disconnect || wire.starts_with("421");
   std::string spoiled;
   if (d.fault.any()) [[unlikely]] {
@@ -133,7 +136,13 @@ void Session::send(std::string_view wire, Output& out) {
     append_without_enhanced_codes(wire, out.now);
   else
     out.now += wire;
-  if (transcript_) transcript_->line(false, std::string_view(out.now).substr(from));
+  const std::string_view sent = std::string_view(out.now).substr(from);
+  if (transcript_) transcript_->line(false, sent);
+  // Every 4xx/5xx of the session's own (syntax, sequence, AUTH, line too long, 421) reaches
+  // the Policy once, with the command it answers; a positive reply costs this one test.
+  if (wire[0] >= '4' && !reported_) [[unlikely]]
+    policy_.refused_other(quiet_event(stage_), sent);
+  reported_ = false;
 }
 
 std::string_view Session::own(std::string_view wire) {
@@ -149,6 +158,7 @@ std::string_view Session::refused(EventKind kind, std::string_view wire, std::st
   if (kind == EventKind::mail) ev.from = address;  // not the open transaction's (nested MAIL)
   wire = own(wire);                                // logged as sent
   policy_.refused(ev, wire);
+  reported_ = true;  // the caller sends it
   return wire;
 }
 
@@ -239,7 +249,8 @@ std::size_t Session::feed(std::string_view input, Output& out) {
         used += len + 1;
         if (line_.skipping || len + 1 > line_limit(rest)) {
           line_.skipping = false;
-          sasl_.reset();  // an overlong SASL response ends the exchange
+          sasl_.reset();                // an overlong SASL response ends the exchange
+          stage_ = EventKind::unknown;  // its command is not read
           protocol_error(r::line_too_long, out);
           break;
         }

@@ -231,6 +231,10 @@ class Session {
   std::optional<PacedReport> paced_report_;
   std::uint16_t shutdown_countdown_ = 0;  // command lines left before shut_down_unasked()
   std::string plain_;                     // own()'s reply without enhanced codes (bare_codes only)
+  // The command being answered, for send()'s 4xx/5xx to Policy::refused_other (refusal log);
+  // reported_: the Policy already heard of the reply send() is about to write.
+  EventKind stage_ = EventKind::unknown;
+  bool reported_ = false;
 };
 
 }  // namespace bounceback::smtp

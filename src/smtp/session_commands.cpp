@@ -114,11 +114,16 @@ void Session::command(std::string_view line, Output& out) {
     return close_with(config_->bare_lf == BareLfPolicy::reject ? config_->bare_lf_rejected
                                                                : config_->bare_lf_disconnect,
                       out);
-  if (sasl_) return sasl_response(line, out);
+  if (sasl_) {
+    stage_ = EventKind::auth;
+    return sasl_response(line, out);
+  }
+  stage_ = EventKind::unknown;
   if (++counts_.commands > config_->limits.commands_per_session)
     return close_with(config_->closing_errors, out);
   const CommandLine cmd = parse_command(line);
   const CommandRow* row = cmd.row;
+  if (row && row->event) stage_ = *row->event;
   if (greeting_ == Greeting::refused && !(row && row->needs & need::after_554))
     return protocol_error(r::no_service, out);
   if (!row || (row->needs & need::lmtp && !facts_.lmtp)) return on_unknown(line, out);

@@ -29,7 +29,10 @@ Event Session::for_recipient(const Event& ev, std::size_t i) const {
 
 void Session::send_per_recipient(std::string_view wire, Output& out) {
   const std::size_t n = facts_.lmtp ? std::max<std::size_t>(txn_.rcpts.size(), 1) : 1;
-  for (std::size_t i = 0; i < n; ++i) send(wire, out);
+  for (std::size_t i = 0; i < n; ++i) {
+    reported_ = true;  // the Policy heard it once, as the message's reply
+    send(wire, out);
+  }
 }
 
 void Session::finish_lmtp_message(Event& ev, bool chunked, Output& out) {
@@ -69,6 +72,7 @@ void Session::complete_lmtp_message(bool stored, Output& out) {
       reply(one, d, {}, out, Report::always);
     } else if (!stored) {
       policy_.replied(one, own(r::store_failed), Decision{});
+      reported_ = true;
       send(r::store_failed, out);
     } else {
       if (!counted) {

@@ -169,6 +169,7 @@ void Session::finish_message(Output& out, bool chunked) {
     body.clear();
     if (close) {
       reset_transaction();
+      reported_ = true;
       return close_with(wire, out);
     }
     send_per_recipient(wire, out);
@@ -240,6 +241,7 @@ void Session::stored(bool ok, Output& out) {
 void Session::complete_message(bool stored, const Event& ev, const Decision& d, Output& out) {
   if (!stored) {
     policy_.replied(ev, own(r::store_failed), Decision{});
+    reported_ = true;
     send(r::store_failed, out);
   } else {
     ++facts_.messages;

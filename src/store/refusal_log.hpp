@@ -1,5 +1,5 @@
-// The refusals the server sent: every 4xx/5xx reply to the banner, HELO/EHLO, MAIL, RCPT,
-// DATA/BDAT and the end of a message, by a rule or by the server itself, for the web page's
+// The refusals the server sent: every 4xx/5xx reply (to the banner, any command, a SASL
+// response, the end of a message), by a rule or by the server itself, for the web page's
 // timeline and GET /api/v1/refusals. Bounded: the newest `capacity` refusals, each field cut
 // to a fixed size; once full, the oldest slot is overwritten in place (its strings keep their
 // capacity), so recording allocates nothing in steady state.

@@ -119,3 +119,22 @@ def test_refusals_need_the_token(bounceback):
     status, _, body = http_call(server, "GET", "/api/v1/refusals",
                                 headers={"Authorization": "Bearer s3cret"})
     assert status == 200 and json.loads(body)["total"] == 2
+
+
+def test_every_refusal_of_the_servers_own_reaches_the_log_with_its_command(bounceback):
+    """Unknown commands, syntax errors, AUTH before TLS, a line too long: each 4xx/5xx the
+    session sends on its own is kept once, staged by the command it answers."""
+    server = bounceback("--starttls", "on")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
+        assert s.ehlo("client.example.test")[0] == 250
+        assert s.docmd("FROBNICATE")[0] == 502
+        assert s.docmd("RSET", "now")[0] == 501
+        assert s.docmd("VRFY")[0] == 501
+        assert s.docmd("AUTH", "PLAIN dGVzdAB0ZXN0AHRlc3Q=")[0] >= 500  # no TLS yet
+        assert s.docmd("NOOP " + "x" * 2000)[0] == 500  # line too long
+        assert s.noop()[0] == 250 and s.rset()[0] == 250  # no refusal, nothing kept
+    got = refusals(server)["refusals"]
+    assert [r["stage"] for r in got] == ["unknown", "auth", "vrfy", "rset", "unknown"], got
+    assert [r["code"] for r in got][2:] == [501, 501, 502]
+    assert got[0]["code"] == 500 and "too long" in got[0]["text"].lower(), got[0]
+    assert all(r["client_ip"] == "127.0.0.1" and r["session_id"] for r in got)

@@ -383,3 +383,24 @@ TEST_CASE("session STARTTLS hygiene", "[smtp][tls][session]") {
     CHECK(h.line("MAIL FROM:<a@b.example>") == "250 2.1.0 Ok\r\n");
   }
 }
+
+TEST_CASE("auth: every 4xx/5xx of the session's own reaches Policy::refused_other once, staged",
+          "[smtp][auth][refusals]") {
+  Harness h(with_auth);
+  greet(h);
+  CHECK(h.line("NOOP").starts_with("250"));  // positive replies are not reported
+  CHECK(h.line("AUTH PLAIN AGFsaWNlAHdyb25n").starts_with("535"));  // alice, wrong
+  CHECK(h.line("AUTH LOGIN").starts_with("334"));                   // a SASL exchange
+  CHECK(h.line("!!").starts_with("501"));                           // its bad base64
+  CHECK(h.line("FROBNICATE").starts_with("502"));
+  CHECK(h.line("RSET now").starts_with("501"));
+  CHECK(h.line("NOOP " + std::string(2000, 'x')).starts_with("500"));  // too long: unread
+  CHECK(h.line("RCPT TO:<a@x.test>").starts_with("503"));  // Policy::refused's, not repeated
+  REQUIRE(h.policy.others.size() == 5);
+  using K = EventKind;
+  const K stages[] = {K::auth, K::auth, K::unknown, K::rset, K::unknown};
+  for (std::size_t i = 0; i < 5; ++i) CHECK(h.policy.others[i].kind == stages[i]);
+  CHECK(h.policy.others[0].wire.starts_with("535 5.7.8 "));
+  REQUIRE(h.policy.refusals.size() == 1);
+  CHECK(h.policy.refusals[0].kind == K::rcpt);
+}

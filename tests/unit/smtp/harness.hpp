@@ -65,6 +65,10 @@ class ScriptedPolicy final : public Policy {
   void refused(const Event& e, std::string_view wire) override {
     refusals.push_back({e.kind, std::string(e.rcpt), std::string(wire), e.sequence});
   }
+  std::vector<Refusal> others;  // from refused_other(): every other 4xx/5xx
+  void refused_other(const Event& e, std::string_view wire) override {
+    others.push_back({e.kind, std::string(e.rcpt), std::string(wire), e.sequence});
+  }
   std::vector<std::pair<std::uint32_t, Sent>> sents;  // from sent(): event sequence, fate
   void sent(const Event& e, Sent how) override { sents.emplace_back(e.sequence, how); }
   struct End {
