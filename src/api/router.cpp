@@ -240,18 +240,29 @@ Response Router::list_messages(const Request& request, const Args&) const {
 }
 
 std::optional<Response> Router::wait_check(const MessageFilter& filter, Page page) const {
+  // The scan stops once the page is full (the newest match at least), so a wait costs the
+  // matches it returns, not every match in the store.
+  const std::size_t wanted = std::max<std::size_t>(1, page.start + page.limit);
+  std::vector<store::MessagePtr> matches;
+  bool more = false;
+  ctx_.messages.visit_newest_first([&](const store::MessagePtr& m) {
+    if (!filter.matches(*m)) return true;
+    if (matches.size() == wanted) {
+      more = true;
+      return false;
+    }
+    matches.push_back(m);
+    return true;
+  });
+  if (matches.empty()) return std::nullopt;
   json::array list;
-  std::size_t total = 0;
-  json::object newest;
-  for (const auto& m : ctx_.messages.newest_first()) {
-    if (!filter.matches(*m)) continue;
-    if (total == 0) newest = message_summary(*m);
-    if (in_page(total++, page)) list.push_back(message_summary(*m));
-  }
-  if (total == 0) return std::nullopt;
-  // The newest match's summary at the top level, and a page of every match (newest first).
-  json::object o = page_json(total, page, "messages", std::move(list));
-  for (auto& [key, value] : newest) o[key] = std::move(value);
+  for (std::size_t i = page.start; i < matches.size() && list.size() < page.limit; ++i)
+    list.push_back(message_summary(*matches[i]));
+  // The newest match's summary at the top level, and the requested page of matches; `total`
+  // counts the matches scanned, `more` says the scan stopped before the end of the store.
+  json::object o = page_json(matches.size(), page, "messages", std::move(list));
+  o["more"] = more;
+  for (auto& [key, value] : message_summary(*matches.front())) o[key] = std::move(value);
   return json_response(o);
 }
 
@@ -271,7 +282,9 @@ Response Router::wait_message(const Request& request, const Args&) const {
     timeout = std::min(*parsed, ctx_.routes.max_wait);
   }
   std::string error;
-  const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
+  // One match by default: a wait answers "has it arrived?"; a page of matches is opt-in.
+  const PageLimits limits{1, ctx_.routes.messages_page.max_limit};
+  const auto page = parse_page(request.query, limits, error);
   if (!page) return error_response(400, error);
   auto filter = filter_of(request.query, error);
   if (!filter) return error_response(400, error);

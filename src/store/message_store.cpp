@@ -48,6 +48,12 @@ std::vector<MessagePtr> MessageStore::newest_first() const {
   return {messages_.rbegin(), messages_.rend()};
 }
 
+void MessageStore::visit_newest_first(const std::function<bool(const MessagePtr&)>& visit) const {
+  std::lock_guard lock(mutex_);
+  for (auto it = messages_.rbegin(); it != messages_.rend(); ++it)
+    if (!visit(*it)) return;
+}
+
 MessagePtr MessageStore::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
   for (auto it = messages_.rbegin(); it != messages_.rend(); ++it)

@@ -38,6 +38,10 @@ class MessageStore final : public smtp::MessageSink {
   bool blocking() const { return spool_ != nullptr; }
 
   std::vector<MessagePtr> newest_first() const;  // a snapshot
+  // Visits the stored messages newest first, under the store's lock, until `visit` returns
+  // false: a caller that needs only the first few matches (a wait) stops early and copies no
+  // list. `visit` must not call back into the store.
+  void visit_newest_first(const std::function<bool(const MessagePtr&)>& visit) const;
   MessagePtr find(std::string_view id) const;
   bool erase(std::string_view id);
   void clear();

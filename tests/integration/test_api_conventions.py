@@ -135,11 +135,18 @@ def test_messages_page_with_start_and_limit(bounceback):
         code, body = call(server, "GET", "/api/v1/messages?" + bad)
         assert code == 400, bad
         assert json.loads(body)["error"].startswith(bad.split("=")[0] + ":")
-    # The long-poll's list of matches is paged the same way.
+    # The long-poll's list of matches is one match by default; it scans only as far as the
+    # page it was asked for (start + limit matches), never every match.
     waited = get_json(server, "/api/v1/messages/wait?limit=2&start=1")
-    assert waited["total"] == 60 and waited["count"] == 2
+    assert waited["total"] == 3 and waited["count"] == 2 and waited["more"] is True
     assert waited["to"] == ["u59@x.test"]  # the newest match, whatever the page
     assert [m["to"][0] for m in waited["messages"]] == ["u58@x.test", "u57@x.test"]
+    one = get_json(server, "/api/v1/messages/wait")
+    assert (one["total"], one["count"], one["more"]) == (1, 1, True)
+    assert [m["to"] for m in one["messages"]] == [["u59@x.test"]]
+    whole = get_json(server, "/api/v1/messages/wait?to=u1*@x.test&limit=1000")
+    assert (whole["total"], whole["count"], whole["more"]) == (11, 11, False)
+    assert call(server, "GET", "/api/v1/messages/wait?limit=1001")[0] == 400
 
 
 def test_sessions_and_attempts_page(bounceback):
