@@ -176,6 +176,8 @@ def main():
             ("search, header term (subject:needle)", "/api/v1/messages?query=subject:needle&limit=50"),
             ("search, to: term", "/api/v1/messages?query=to:user7@example.test&limit=50"),
             ("search, a body word (decodes every candidate)", "/api/v1/messages?query=needle&limit=50"),
+            ("wait, any message (limit 1 by default)", "/api/v1/messages/wait?timeout=1s"),
+            ("wait, to: one of 500 recipients", "/api/v1/messages/wait?to=user7@example.test&timeout=1s"),
             ("attempts chart, whole run (1,000)", "/api/v1/attempts?limit=1000"),
             ("attempts chart, one recipient", "/api/v1/attempts?to=user7@example.test&limit=1000"),
             ("message view, small message", f"/api/v1/messages/{small_id}"),
