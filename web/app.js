@@ -200,7 +200,7 @@ function messageRow(m) {
     h('td', { 'data-label': 'To' }, m.to.join(', ')),
     h('td', { 'data-label': 'Subject' }, button(m.subject || '(no subject)', () => go('message/' + encodeURIComponent(m.id)), { class: 'link' })),
     h('td', { 'data-label': 'Stage' }, 'message'),
-    h('td', { 'data-label': 'Client' }, m.session_id ? sessionButton(m.session_id) : ''));
+    h('td', { 'data-label': 'Client' }, m.client_ip || '', ' ', m.session_id ? sessionButton(m.session_id) : ''));
 }
 
 function refusalRow(r) {

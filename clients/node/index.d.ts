@@ -9,6 +9,7 @@ export interface Message {
   size: number;
   received_at: string;
   session_id: string;
+  client_ip: string;
   generated: "dsn" | "auto-reply" | "complaint" | null;
   about: string | null;
 }
@@ -17,7 +18,6 @@ export interface Message {
 export interface MessageDetail extends Message {
   recipients: { address: string; notify: string | null; orcpt: string | null }[];
   sequence: number;
-  client_ip: string;
   helo: string;
   tls: boolean;
   tls_version: string | null;

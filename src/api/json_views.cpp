@@ -77,6 +77,7 @@ json::object message_summary(const store::StoredMessage& stored) {
                       {"size", m.data.size()},
                       {"received_at", rfc3339(stored.received_at)},
                       {"session_id", m.session_id},
+                      {"client_ip", m.client_ip},
                       {"generated", string_or_null(m.generated)},
                       {"about", string_or_null(m.about)}};
 }
@@ -92,7 +93,6 @@ json::object message_detail(const store::StoredMessage& stored,
                                  {"orcpt", string_or_null(r.params.orcpt)}});
   o["recipients"] = std::move(rcpts);
   o["sequence"] = stored.sequence;
-  o["client_ip"] = m.client_ip;
   o["helo"] = m.helo;
   o["tls"] = m.tls;
   o["tls_version"] = string_or_null(m.tls_version);

@@ -56,6 +56,7 @@ def test_messages_list_detail_raw_and_delete(bounceback):
     for m in listing["messages"]:
         assert set(m) >= {"id", "from", "to", "subject", "size", "received_at", "session_id"}
         assert RFC3339.match(m["received_at"])
+        assert m["client_ip"] == "127.0.0.1"  # the timeline's rows show the client
     # size counts the stored copy: what the client sent plus the server's Received header.
     code, _, stored1 = call(server, "GET", f"/api/v1/messages/{oldest['id']}/raw")
     assert oldest["size"] == len(stored1) > len(raw1)

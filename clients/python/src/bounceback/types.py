@@ -28,6 +28,7 @@ class Message:
     size: int
     received_at: str
     session_id: str
+    client_ip: str  # the SMTP client's address ("" for a generated message)
     generated: Optional[str]  # None, "dsn", "auto-reply" or "complaint"
     about: Optional[str]  # for a generated message, the id of the message it reacts to
 
@@ -38,7 +39,6 @@ class MessageDetail(Message):
     attachments and links."""
     recipients: List[dict]
     sequence: int
-    client_ip: str
     helo: str
     tls: bool
     tls_version: Optional[str]
