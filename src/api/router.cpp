@@ -232,6 +232,15 @@ Response Router::list_messages(const Request& request, const Args&) const {
   if (!filter) return error_response(400, error);
   json::array list;
   std::size_t total = 0;
+  if (filter->empty()) {  // no filter: visit only as far as the page, no list copied
+    std::vector<store::MessagePtr> in_view;
+    ctx_.messages.visit_newest_first([&](const store::MessagePtr& m) {
+      if (in_page(total, *page)) in_view.push_back(m);
+      return ++total < page->start + page->limit;
+    });
+    for (const auto& m : in_view) list.push_back(message_summary(*m));
+    return json_response(page_json(ctx_.messages.size(), *page, "messages", std::move(list)));
+  }
   for (const auto& m : ctx_.messages.newest_first()) {
     if (!filter->matches(*m)) continue;
     if (in_page(total++, *page)) list.push_back(message_summary(*m));
