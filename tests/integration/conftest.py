@@ -55,6 +55,16 @@ def sanitizer(pid):
     return "asan" if "libasan" in maps else "tsan" if "libtsan" in maps else None
 
 
+def binary_sanitizer(path=BIN):
+    """The sanitizer a binary was built with, for commands that are not a running server
+    (`bounceback import`): GCC links libasan/libtsan, clang builds the runtime in."""
+    with open(path, "rb") as f:
+        image = f.read()
+    if b"libasan.so" in image or b"AddressSanitizer" in image:
+        return "asan"
+    return "tsan" if b"libtsan.so" in image or b"ThreadSanitizer" in image else None
+
+
 def need_swaks(feature):
     """swaks, able to do `feature` as `swaks --support` names it ("TLS" needs Net::SSLeay)."""
     swaks = need_tool("swaks")

@@ -7,7 +7,7 @@ import os
 import smtplib
 import subprocess
 
-from conftest import BIN, http_call
+from conftest import BIN, binary_sanitizer, http_call
 
 SAMPLES = os.environ.get("BOUNCEBACK_REPORT_SAMPLES", "build/tests/report_samples")
 
@@ -147,7 +147,10 @@ def test_large_input_streamed_and_never_run(tmp_path):
     assert "60001 lines skipped" in res.stderr, res.stderr
     assert "busy $(touch" in stdout
     assert not marker.exists()
-    assert peak < 40 * 1024, f"{peak} KiB for a 68 MB input"  # far below what it read
+    # A sanitized build's peak is its shadow memory and quarantine (~480 MB under ASan), not
+    # the import's buffers: the bound is checked on plain builds only.
+    if binary_sanitizer() is None:
+        assert peak < 40 * 1024, f"{peak} KiB for a 68 MB input"  # far below what it read
 
 
 def test_export_route_round_trip(bounceback):
