@@ -1,7 +1,8 @@
-// serve: builds the store, the scenario engine, the listeners and the HTTP API on an IoPool
-// (one io_context per thread), and shuts down gracefully on SIGINT/SIGTERM.
+// Server: builds the store, the scenario engine, the listeners and the HTTP API on an IoPool
+// (one io_context per thread) and stops them gracefully; serve: runs one until SIGINT/SIGTERM.
 #include "app/app.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -29,23 +30,67 @@
 
 namespace bounceback::app {
 
-int serve(const Settings& settings) {
-  log::Level level{};
-  if (!log::parse_level(settings.log.level, level)) {
-    std::cerr << "bounceback: --log-level: expected debug, info, warn or error\n";
-    return 2;
+// Everything the server owns, in the order it is built (and destroyed in reverse).
+struct Server::Parts {
+  explicit Parts(const Settings& s) : settings(s) {}
+
+  const Settings settings;
+  std::shared_ptr<api::AdjustableClock> clock = std::make_shared<api::AdjustableClock>();
+  std::unique_ptr<scenario::Engine> engine;
+  std::shared_ptr<const scenario::Scenario> initial;
+  std::unique_ptr<store::MessageStore> messages;
+  store::EventFeed events;  // session and refusal events for GET /api/v1/events
+  std::unique_ptr<store::SessionLog> sessions;
+  std::unique_ptr<net::IoPool> pool;  // the signals run on pool.main(), the HTTP API on pool.api()
+  std::optional<boost::asio::thread_pool> store_pool;
+  std::unique_ptr<boost::asio::steady_timer> reaction_timer;
+  std::unique_ptr<ReactionQueue> reactions;
+  std::unique_ptr<net::ReturnRelay> relay;  // --return-relay: generated mail also goes there
+  net::ServerContext ctx;
+  store::RefusalLog refusals;  // every 4xx/5xx sent, for GET /api/v1/refusals and the page
+  std::unique_ptr<api::ReplyMonitor> replies;  // replies by code; refusals
+  std::unique_ptr<net::TlsContexts> tls;       // STARTTLS and SMTPS
+  std::unique_ptr<net::SmtpServer> smtp;
+  std::unique_ptr<api::ApiContext> api_ctx;
+  std::unique_ptr<api::HttpServer> http;
+  std::unique_ptr<boost::asio::signal_set> signals;
+  std::vector<std::string> listeners;
+  std::atomic<bool> stopping{false};
+
+  void build();
+  void bind();
+  // Puts a scenario in force, at start and on PUT /api/v1/scenario. Three swaps: a session
+  // opening between them pairs the new certificate or [server] settings with the old rules
+  // (rules decide replies). A fault certificate is made here, once.
+  void apply_scenario(std::shared_ptr<const scenario::Scenario> s) {
+    ctx.tls = tls_choice(*tls, s.get());
+    ctx.config = make_session_config(settings.smtp, !settings.tls.cert_file.empty(), s.get(), true);
+    if (s) engine->set_scenario(std::move(s));
   }
+  // Reactions to accepted messages (DSNs, auto-replies, complaints) wait on one timer of the
+  // main event loop, set to the first one due on the scenario clock (reaction_queue.hpp).
+  void arm_reactions() {
+    boost::asio::post(pool->main(), [this] {
+      const auto wait = reactions->next_wait();
+      if (!wait) return;
+      reaction_timer->expires_after(*wait);
+      reaction_timer->async_wait([this](boost::system::error_code ec) {
+        if (!ec) reactions->run_due();
+      });
+    });
+  }
+};
+
+void Server::Parts::build() {
+  log::Level level{};
+  if (!log::parse_level(settings.log.level, level))
+    throw StartError("bounceback: --log-level: expected debug, info, warn or error\n");
   log::configure(level, settings.log.format == "json" ? log::Format::json : log::Format::text);
 
-  auto clock = std::make_shared<api::AdjustableClock>();
-  scenario::Engine engine(clock, settings.engine);
-  std::shared_ptr<const scenario::Scenario> initial;
+  engine = std::make_unique<scenario::Engine>(clock, settings.engine);
   if (!settings.scenario.empty()) {
     auto loaded = scenario::load_scenario(settings.scenario);
-    if (!loaded.ok()) {
-      std::cerr << loaded.error_text();
-      return 2;
-    }
+    if (!loaded.ok()) throw StartError(loaded.error_text());
     initial = loaded.scenario;
   }
 
@@ -54,134 +99,150 @@ int serve(const Settings& settings) {
     try {
       spool = std::make_unique<store::Spool>(settings.store.dir);
     } catch (const std::exception& e) {
-      std::cerr << "bounceback: --store-dir: " << e.what() << '\n';
-      return 2;
+      throw StartError(std::string("bounceback: --store-dir: ") + e.what() + '\n');
     }
   }
-  store::MessageStore messages(settings.store.max_messages, std::move(spool),
-                               settings.store.received_header);
-  store::EventFeed events;  // session and refusal events for GET /api/v1/events
-  store::SessionLog sessions(settings.store.sessions, &events);
+  messages = std::make_unique<store::MessageStore>(settings.store.max_messages, std::move(spool),
+                                                   settings.store.received_header);
+  sessions = std::make_unique<store::SessionLog>(settings.store.sessions, &events);
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a
   // second loop cost more CPU per message than it gained (docs/benchmarks.md).
   const unsigned threads = settings.net.threads ? settings.net.threads
                                                 : std::max(1u, std::thread::hardware_concurrency());
-  net::IoPool pool(threads);  // the signals run on pool.main(), the HTTP API on pool.api()
-  auto& io = pool.main();
+  pool = std::make_unique<net::IoPool>(threads);
+  auto& io = pool->main();
 
   // Created only with a spool: an in-memory store runs inline on the event loop.
-  std::optional<boost::asio::thread_pool> store_pool;
-  if (messages.blocking()) store_pool.emplace(settings.store.threads);
+  if (messages->blocking()) store_pool.emplace(settings.store.threads);
 
-  // Reactions to accepted messages (DSNs, auto-replies, complaints) wait on one timer of the
-  // main event loop, set to the first one due on the scenario clock (reaction_queue.hpp).
-  boost::asio::steady_timer reaction_timer(io);
-  std::unique_ptr<ReactionQueue> reactions;
-  auto arm_reactions = [&] {
-    boost::asio::post(io, [&] {
-      const auto wait = reactions->next_wait();
-      if (!wait) return;
-      reaction_timer.expires_after(*wait);
-      reaction_timer.async_wait([&](boost::system::error_code ec) {
-        if (!ec) reactions->run_due();
-      });
-    });
-  };
-  std::unique_ptr<net::ReturnRelay> relay;  // --return-relay: generated mail also goes there
+  reaction_timer = std::make_unique<boost::asio::steady_timer>(io);
   if (!settings.net.return_relay.empty()) {
     try {
       relay = std::make_unique<net::ReturnRelay>(io, settings.net, settings.smtp.hostname);
     } catch (const std::exception& e) {
-      std::cerr << "bounceback: --return-relay: " << e.what() << '\n';
-      return 2;
+      throw StartError(std::string("bounceback: --return-relay: ") + e.what() + '\n');
     }
   }
   reactions = std::make_unique<ReactionQueue>(
-      clock, messages,
-      [&](smtp::AcceptedMessage&& m) {
+      clock, *messages,
+      [this](smtp::AcceptedMessage&& m) {
         if (relay) relay->send(m);
-        messages.store(std::move(m));
+        messages->store(std::move(m));
       },
-      arm_reactions);
-  engine.set_reactor(reactions.get());
+      [this] { arm_reactions(); });
+  engine->set_reactor(reactions.get());
 
-  net::ServerContext ctx;
   ctx.store_pool = store_pool ? &*store_pool : nullptr;
   ctx.settings = settings.net;
-  store::RefusalLog refusals;  // every 4xx/5xx sent, for GET /api/v1/refusals and the page
-  api::ReplyMonitor replies(engine, &events, &refusals);  // replies by code; refusals
-  ctx.policy = &replies;
-  ctx.store = &messages;
-  ctx.sessions = &sessions;
-  std::unique_ptr<net::TlsContexts> tls;  // STARTTLS and SMTPS
+  replies = std::make_unique<api::ReplyMonitor>(*engine, &events, &refusals);
+  ctx.policy = replies.get();
+  ctx.store = messages.get();
+  ctx.sessions = sessions.get();
   try {
     tls =
         make_tls_contexts(settings, initial && initial->server.hostname ? *initial->server.hostname
                                                                         : settings.smtp.hostname);
   } catch (const std::exception& e) {
-    std::cerr << "bounceback: " << e.what() << '\n';
-    return 2;
+    throw StartError(std::string("bounceback: ") + e.what() + '\n');
   }
-  // Puts a scenario in force, at start and on PUT /api/v1/scenario. Three swaps: a session
-  // opening between them pairs the new certificate or [server] settings with the old rules
-  // (rules decide replies). A fault certificate is made here, once.
-  auto apply_scenario = [&](std::shared_ptr<const scenario::Scenario> s) {
-    ctx.tls = tls_choice(*tls, s.get());
-    ctx.config = make_session_config(settings.smtp, !settings.tls.cert_file.empty(), s.get(), true);
-    if (s) engine.set_scenario(std::move(s));
-  };
   apply_scenario(initial);
 
-  net::SmtpServer smtp(pool, ctx);
-  api::ApiContext api_ctx{messages,     sessions,           engine,         *clock,
-                          ctx.counters, &replies,           apply_scenario, settings.api.token,
-                          &events,      settings.api.routes};
-  api_ctx.reactions = &reactions->counters();
-  api_ctx.clock_moved = [&] { reactions->clock_moved(); };
-  api_ctx.reset_reactions = [&] { reactions->clear(); };
-  api_ctx.relay = relay ? &relay->counters() : nullptr;
-  api_ctx.refusals = &refusals;
+  smtp = std::make_unique<net::SmtpServer>(*pool, ctx);
+  api_ctx = std::make_unique<api::ApiContext>(api::ApiContext{
+      *messages, *sessions, *engine, *clock, ctx.counters, replies.get(),
+      [this](std::shared_ptr<const scenario::Scenario> s) { apply_scenario(std::move(s)); },
+      settings.api.token, &events, settings.api.routes});
+  api_ctx->reactions = &reactions->counters();
+  api_ctx->clock_moved = [this] { reactions->clock_moved(); };
+  api_ctx->reset_reactions = [this] { reactions->clear(); };
+  api_ctx->relay = relay ? &relay->counters() : nullptr;
+  api_ctx->refusals = &refusals;
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
   api::GuardConfig guard = settings.api.guard;
   guard.allowed_hosts.push_back(settings.smtp.hostname);
-  api::HttpServer http(pool.api(), api_ctx, api::RequestGuard(std::move(guard)), settings.api.http);
+  http = std::make_unique<api::HttpServer>(pool->api(), *api_ctx,
+                                           api::RequestGuard(std::move(guard)), settings.api.http);
+}
+
+void Server::Parts::bind() {
   // "kind=ADDR:PORT" with the port actually bound (port 0 picks one), one per listener.
-  std::vector<std::string> listeners;
   auto bound = [&](const char* kind, const std::string& address, std::uint16_t port) {
     listeners.push_back(std::string(kind) + '=' + address.substr(0, address.rfind(':')) + ':' +
                         std::to_string(port));
   };
   try {
-    for (const auto& a : settings.listen.smtp) bound("smtp", a, smtp.listen(a, false));
-    for (const auto& a : settings.listen.smtps) bound("smtps", a, smtp.listen(a, true));
+    for (const auto& a : settings.listen.smtp) bound("smtp", a, smtp->listen(a, false));
+    for (const auto& a : settings.listen.smtps) bound("smtps", a, smtp->listen(a, true));
     for (const auto& a : settings.listen.lmtp) {
-      const auto port = smtp.listen_lmtp(a);
+      const auto port = smtp->listen_lmtp(a);
       if (port == 0)  // a UNIX socket: its path
         listeners.push_back("lmtp=" + a);
       else
         bound("lmtp", a, port);
     }
     bound("http", settings.listen.http,
-          http.listen(settings.listen.http, settings.net.accept_backoff));
+          http->listen(settings.listen.http, settings.net.accept_backoff));
   } catch (const std::exception& e) {
-    std::cerr << "bounceback: " << e.what() << '\n';
+    throw StartError(std::string("bounceback: ") + e.what() + '\n');
+  }
+}
+
+Server::Server(const Settings& settings) : parts_(std::make_unique<Parts>(settings)) {
+  parts_->build();
+  parts_->bind();
+}
+
+Server::~Server() = default;
+
+const std::vector<std::string>& Server::listeners() const {
+  return parts_->listeners;
+}
+
+api::ApiContext& Server::context() {
+  return *parts_->api_ctx;
+}
+
+void Server::run() {
+  parts_->pool->run();
+}
+
+void Server::stop() {
+  if (parts_->stopping.exchange(true)) return;
+  // The listeners stop on the event loop that runs them.
+  boost::asio::post(parts_->pool->main(), [p = parts_.get()] {
+    log::info("shutting down");
+    p->http->stop();
+    p->smtp->stop([p] { p->pool->stop(); });
+  });
+}
+
+void Server::stop_on_signals() {
+  parts_->signals =
+      std::make_unique<boost::asio::signal_set>(parts_->pool->main(), SIGINT, SIGTERM);
+  parts_->signals->async_wait([this](boost::system::error_code ec, int) {
+    if (!ec) stop();
+  });
+}
+
+int serve(const Settings& settings) {
+  std::optional<Server> server;
+  try {
+    server.emplace(settings);
+  } catch (const StartError& e) {
+    std::cerr << e.what();
     return 2;
   }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    log::info("shutting down");
-    http.stop();
-    smtp.stop([&] { pool.stop(); });
-  });
+  server->stop_on_signals();
+  const auto scenario = server->context().engine.scenario();  // unnamed: none loaded
   // Only now: a test harness may send SIGTERM as soon as it reads this line.
-  log::info("ready", {{"listeners", listeners},
-                      {"scenario", initial ? initial->name : std::string("accept-all")}});
-
-  pool.run();
-  log::info("stopped", {{"messages", messages.accepted()}});
+  log::info("ready",
+            {{"listeners", server->listeners()},
+             {"scenario",
+              scenario && !scenario->name.empty() ? scenario->name : std::string("accept-all")}});
+  server->run();
+  log::info("stopped", {{"messages", server->context().messages.accepted()}});
   return 0;
 }
 
