@@ -22,6 +22,7 @@ set(bounceback_layers
   "api         | smtp catalog scenario store log version net import | asio sockets"
   "api/http    | smtp catalog scenario store log net api        |"
   "app         | smtp catalog scenario report store log version net api api/http import proxy |"
+  "embedded    | smtp scenario store api app                    | asio openssl sockets"
 )
 
 # Sets `out` to a column of `part`'s row (1: may include, 2: may not use) as a list; fails on
