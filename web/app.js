@@ -152,16 +152,19 @@ function q(params) {
 async function loadTimeline() {
   const at = timeline.stack[timeline.stack.length - 1];
   const f = timeline.filter;
-  const wantMessages = f === 'all' || f === 'accepted' || timeline.query;
-  const wantRefusals = !timeline.query && f !== 'accepted';
+  const query = timeline.query;
+  const wantMessages = f === 'all' || f === 'accepted';
+  const wantRefusals = f !== 'accepted';
   try {
+    // The search box's query goes to both lists: messages by sender, recipients, subject and
+    // body; refusals by sender, recipients and reply (docs/api.md, Refusals).
     const [m, r, temp, perm] = await Promise.all([
-      wantMessages ? apiJson('/api/v1/messages?' + q({ start: at.m, limit: PAGE, query: timeline.query }))
+      wantMessages ? apiJson('/api/v1/messages?' + q({ start: at.m, limit: PAGE, query }))
                    : { total: 0, messages: [] },
-      wantRefusals ? apiJson('/api/v1/refusals?' + q({ start: at.r, limit: PAGE, class: f === 'all' ? '' : f }))
+      wantRefusals ? apiJson('/api/v1/refusals?' + q({ start: at.r, limit: PAGE, class: f === 'all' ? '' : f, query }))
                    : { total: 0, refusals: [] },
-      apiJson('/api/v1/refusals?class=temporary&limit=0'),
-      apiJson('/api/v1/refusals?class=permanent&limit=0'),
+      apiJson('/api/v1/refusals?' + q({ class: 'temporary', limit: 0, query })),
+      apiJson('/api/v1/refusals?' + q({ class: 'permanent', limit: 0, query })),
     ]);
     const rows = [];
     let mi = 0, ri = 0;
@@ -174,18 +177,17 @@ async function loadTimeline() {
     timeline.next = next.m < m.total || next.r < r.total ? next : null;
     timeline.stale = false;
     $('fresh').hidden = true;
-    $('counts').textContent = timeline.query
-      ? `(${m.total} matching messages)`
-      : `(${m.total} accepted, ${temp.total} temporary, ${perm.total} permanent refusals)`;
-    $('search-note').hidden = !timeline.query;
-    $('search-note').textContent = timeline.query ? 'Search covers accepted messages: ' + timeline.query : '';
+    const accepted = wantMessages ? m.total : '-';
+    $('counts').textContent = `(${query ? 'matching: ' : ''}${accepted} accepted, ${temp.total} temporary, ${perm.total} permanent refusals)`;
+    $('search-note').hidden = !query;
+    $('search-note').textContent = query ? 'Search: ' + query : '';
     $('newer').disabled = timeline.stack.length === 1;
     $('older').disabled = !timeline.next;
     $('page-label').textContent = 'page ' + timeline.stack.length;
     $('timeline-rows').replaceChildren(...rows.map(row => row.msg ? messageRow(row.msg) : refusalRow(row.ref)));
     if (!rows.length)
       $('timeline-rows').replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'muted' },
-        timeline.query ? 'No message matches.' : 'Nothing yet: send mail to the SMTP port.')));
+        query ? 'Nothing matches.' : 'Nothing yet: send mail to the SMTP port.')));
     showError(null);
   } catch (e) { showError(e); }
 }
@@ -203,13 +205,20 @@ function messageRow(m) {
     h('td', { 'data-label': 'Client' }, m.client_ip || '', ' ', m.session_id ? sessionButton(m.session_id) : ''));
 }
 
+// What a client got without a reply (a refusal's `outcome` other than `reply`).
+const SILENCE = { drop: 'no reply: connection closed', reset: 'no reply: connection reset (RST)',
+                  hang: 'no reply: the connection hung until the client gave up' };
+
 function refusalRow(r) {
-  return h('tr', { class: 'refusal ' + r.class },
+  const silent = r.outcome && r.outcome !== 'reply';
+  const badge = silent ? h('span', { class: 'badge other', title: SILENCE[r.outcome] || r.outcome }, r.outcome)
+                       : h('span', { class: 'badge ' + r.class, title: r.class }, String(r.code));
+  return h('tr', { class: 'refusal ' + r.class + (silent ? ' silent' : ''), 'data-outcome': r.outcome },
     h('td', { 'data-label': 'Time', title: r.at }, when(r.at)),
-    h('td', { 'data-label': 'Result' }, h('span', { class: 'badge ' + r.class, title: r.class }, String(r.code))),
+    h('td', { 'data-label': 'Result' }, badge),
     h('td', { 'data-label': 'From' }, r.stage === 'connect' || r.stage === 'helo' ? '' : r.from || '<>'),
     h('td', { 'data-label': 'To' }, r.rcpt),
-    h('td', { 'data-label': 'Reply', class: 'reply' }, r.reply),
+    h('td', { 'data-label': 'Reply', class: 'reply' }, silent ? '(' + (SILENCE[r.outcome] || r.outcome) + ')' : r.reply),
     h('td', { 'data-label': 'Stage' }, r.stage),
     h('td', { 'data-label': 'Client' }, r.client_ip, ' ', r.session_id ? sessionButton(r.session_id) : ''));
 }

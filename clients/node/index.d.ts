@@ -49,9 +49,11 @@ export interface Attempt {
   gap_ms: number | null;
 }
 
+/** A 4xx/5xx reply sent, or a drop or hang (no reply: `code` 0, `reply` ""). */
 export interface Refusal {
   id: number;
   at: string;
+  outcome: "reply" | "drop" | "reset" | "hang";
   code: number;
   enhanced: string | null;
   class: "temporary" | "permanent";
@@ -112,7 +114,7 @@ export class Bounceback {
   waitFor(filter?: MessageFilter & { timeout?: string | number }): Promise<WaitResult>;
   deleteMessages(): Promise<{ deleted: number }>;
   attempts(filter?: { rcpt?: string; from?: string; client_ip?: string; start?: number; limit?: number }): Promise<AttemptPage>;
-  refusals(filter?: { class?: "temporary" | "permanent"; start?: number; limit?: number }): Promise<RefusalPage>;
+  refusals(filter?: { class?: "temporary" | "permanent"; query?: string; start?: number; limit?: number }): Promise<RefusalPage>;
   useScenario(tomlOrName: string): Promise<ScenarioInfo>;
   scenario(): Promise<string>;
   clock(): Promise<Clock>;

@@ -91,8 +91,8 @@ export class Bounceback {
     return this.json("GET", "/api/v1/attempts" + query({ rcpt, from, client_ip, start, limit }));
   }
 
-  refusals({ class: cls, start, limit } = {}) {
-    return this.json("GET", "/api/v1/refusals" + query({ class: cls, start, limit }));
+  refusals({ class: cls, query: search, start, limit } = {}) {
+    return this.json("GET", "/api/v1/refusals" + query({ class: cls, query: search, start, limit }));
   }
 
   /** TOML text, or a built-in scenario's name ("greylisting"), whose text the binary prints. */

@@ -159,12 +159,17 @@ json::object attempt_json(const scenario::AttemptRecord& a) {
 }
 
 json::object refusal_json(const store::Refusal& r) {
-  std::string reply = std::to_string(r.code);  // the reply as one line, as in /attempts
-  if (!r.enhanced.empty()) reply += ' ' + r.enhanced;
-  if (!r.text.empty()) reply += ' ' + r.text;
+  const bool replied = r.outcome == store::RefusalOutcome::reply;
+  std::string reply;  // the reply as one line, as in /attempts; "" when none was sent
+  if (replied) {
+    reply = std::to_string(r.code);
+    if (!r.enhanced.empty()) reply += ' ' + r.enhanced;
+    if (!r.text.empty()) reply += ' ' + r.text;
+  }
   return json::object{
       {"id", r.id},
       {"at", rfc3339(r.at)},
+      {"outcome", store::to_string(r.outcome)},
       {"code", r.code},
       {"enhanced", r.enhanced.empty() ? json::value(nullptr) : json::value(r.enhanced)},
       {"class", r.permanent() ? "permanent" : "temporary"},

@@ -49,6 +49,11 @@ void log_refused(const smtp::Event& event, std::string_view wire) {
 
 void ReplyMonitor::replied(const smtp::Event& event, std::string_view wire,
                            const smtp::Decision& decision) {
+  if (wire.empty()) [[unlikely]] {  // a drop or a hang: no reply, yet the client was refused
+    keep_silence(event, decision);
+    inner_.replied(event, wire, decision);
+    return;
+  }
   // The banner's and HELO's refusals are for the attempt log: the counters and the refusal
   // log line stay those of MAIL, RCPT, DATA/BDAT and the message.
   if (event.kind != smtp::EventKind::connect && event.kind != smtp::EventKind::helo)
@@ -97,15 +102,23 @@ void ReplyMonitor::publish_refusal(const smtp::Event& event, std::string_view wi
   feed_->publish("message_rejected", json);
 }
 
-void ReplyMonitor::keep_refusal(const smtp::Event& event, std::string_view wire) {
+void ReplyMonitor::keep_refusal(const smtp::Event& event, std::string_view wire,
+                                store::RefusalOutcome how) {
   if (!refusals_) return;
-  if (!feed_ || !feed_->active()) {
-    refusals_->record(event, wire);
-    return;
-  }
+  const bool listened = feed_ && feed_->active();
   store::Refusal copy;
-  if (refusals_->record(event, wire, &copy))
-    feed_->publish("refusal", serialize(refusal_json(copy)));
+  store::Refusal* const out = listened ? &copy : nullptr;
+  const auto id = how == store::RefusalOutcome::reply ? refusals_->record(event, wire, out)
+                                                      : refusals_->record_silence(event, how, out);
+  if (id && listened) feed_->publish("refusal", serialize(refusal_json(copy)));
+}
+
+void ReplyMonitor::keep_silence(const smtp::Event& event, const smtp::Decision& decision) {
+  if (!decision.drop && !decision.hang) return;
+  keep_refusal(event, {},
+               decision.hang          ? store::RefusalOutcome::hang
+               : decision.fault.reset ? store::RefusalOutcome::reset
+                                      : store::RefusalOutcome::drop);
 }
 
 void ReplyMonitor::refused_other(const smtp::Event& event, std::string_view wire) {

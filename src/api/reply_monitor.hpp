@@ -1,8 +1,9 @@
 // Watches the replies the server sends, as a Policy decorator around the scenario engine:
 // counts them by basic code for /metrics (one relaxed atomic increment each), keeps every
-// refusal in the refusal log (GET /api/v1/refusals), while someone listens publishes them as
-// "refusal" events and refused transactions as "message_rejected" events, and at info level
-// logs one line per accepted message and per refused reply (as Mailpit does).
+// refusal, and every drop or hang, in the refusal log (GET /api/v1/refusals), while someone
+// listens publishes them as "refusal" events and refused transactions as "message_rejected"
+// events, and at info level logs one line per accepted message and per refused reply (as
+// Mailpit does).
 #pragma once
 
 #include <array>
@@ -43,8 +44,12 @@ class ReplyMonitor final : public smtp::Policy {
  private:
   void observe(const smtp::Event& event, std::string_view wire);
   void publish_refusal(const smtp::Event& event, std::string_view wire);
-  // Keeps a 4xx/5xx in the refusal log, and publishes it as a "refusal" event.
-  void keep_refusal(const smtp::Event& event, std::string_view wire);
+  // Keeps a 4xx/5xx (or, `how` another outcome, no reply) in the refusal log, and publishes
+  // it as a "refusal" event.
+  void keep_refusal(const smtp::Event& event, std::string_view wire,
+                    store::RefusalOutcome how = store::RefusalOutcome::reply);
+  // Keeps a drop, reset or hang (no reply) in the refusal log, and publishes it.
+  void keep_silence(const smtp::Event& event, const smtp::Decision& decision);
 
   smtp::Policy& inner_;
   store::EventFeed* feed_;

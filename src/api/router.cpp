@@ -12,6 +12,7 @@
 #include "api/json_views.hpp"
 #include "api/message_content.hpp"
 #include "api/metrics.hpp"
+#include "api/refusal_search.hpp"
 #include "api/url.hpp"
 #include "api/web_page.hpp"
 #include "catalog/catalog.hpp"
@@ -106,7 +107,7 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/sessions", &Router::list_sessions, "start limit"},
       {"GET", "/api/v1/sessions/{id}", &Router::get_session, ""},
       {"GET", "/api/v1/attempts", &Router::list_attempts, "from to client_ip start limit"},
-      {"GET", "/api/v1/refusals", &Router::list_refusals, "class start limit"},
+      {"GET", "/api/v1/refusals", &Router::list_refusals, "class query start limit"},
       {"DELETE", "/api/v1/refusals", &Router::delete_refusals, ""},
       {"GET", "/api/v1/scenario", &Router::get_scenario, ""},
       {"PUT", "/api/v1/scenario", &Router::put_scenario, ""},
@@ -417,8 +418,9 @@ Response Router::list_attempts(const Request& request, const Args&) const {
   return json_response(page_json(found.total, *page, "attempts", std::move(list)));
 }
 
-// Every refusal sent (the refusal log, newest first), for the page's timeline; `class=`
-// temporary (4xx) or permanent (5xx). Paged as the messages.
+// Every refusal sent, drop and hang (the refusal log, newest first), for the page's timeline;
+// `class=` temporary (4xx, no reply) or permanent (5xx); `query=` the messages' search syntax
+// (refusal_search.hpp). Paged as the messages.
 Response Router::list_refusals(const Request& request, const Args&) const {
   std::string error;
   const auto page = parse_page(request.query, ctx_.routes.messages_page, error);
@@ -432,10 +434,18 @@ Response Router::list_refusals(const Request& request, const Args&) const {
     else
       return error_response(400, "class: expected temporary or permanent");
   }
+  std::optional<SearchQuery> search;
+  if (const auto* v = query_value(request.query, "query")) {
+    search = parse_search(*v, error);
+    if (!search) return error_response(400, error);
+  }
+  std::function<bool(const store::Refusal&)> keep;
+  if (search && !search->empty())
+    keep = [&search](const store::Refusal& r) { return refusal_matches(*search, r); };
   json::array list;
   std::size_t total = 0;
   if (ctx_.refusals) {
-    const auto found = ctx_.refusals->newest_first(klass, page->start, page->limit);
+    const auto found = ctx_.refusals->newest_first(klass, page->start, page->limit, keep);
     for (const auto& r : found.refusals) list.push_back(refusal_json(r));
     total = found.total;
   }

@@ -56,23 +56,23 @@ bool read_refusal_reply(std::string_view wire, Refusal& out) {
   return true;
 }
 
+std::string_view to_string(RefusalOutcome outcome) {
+  static constexpr std::string_view names[] = {"reply", "drop", "reset", "hang"};
+  return names[static_cast<std::size_t>(outcome)];
+}
+
 RefusalLog::RefusalLog(std::size_t capacity) : capacity_(capacity ? capacity : 1) {}
 
-std::uint64_t RefusalLog::record(const smtp::Event& event, std::string_view wire, Refusal* copy) {
-  if (!is_refusal(wire)) return 0;
-  const auto now = std::chrono::system_clock::now();
-  std::lock_guard lock(mutex_);
-  Refusal* slot;
-  if (slots_.size() < capacity_) {
-    slot = &slots_.emplace_back();
-  } else {
-    slot = &slots_[next_];
-    next_ = (next_ + 1) % capacity_;
-  }
-  Refusal& r = *slot;
-  read_refusal_reply(wire, r);
+Refusal& RefusalLog::next_slot() {
+  if (slots_.size() < capacity_) return slots_.emplace_back();
+  Refusal& slot = slots_[next_];
+  next_ = (next_ + 1) % capacity_;
+  return slot;
+}
+
+void RefusalLog::fill(Refusal& r, const smtp::Event& event) {
   r.id = ++last_id_;
-  r.at = now;
+  r.at = std::chrono::system_clock::now();
   r.stage = event.kind;
   assign_cut(r.from, event.from, max_address);
   r.rcpt.clear();
@@ -89,12 +89,35 @@ std::uint64_t RefusalLog::record(const smtp::Event& event, std::string_view wire
   assign_cut(r.client_ip, event.session ? std::string_view(event.session->client_ip) : "",
              max_short);
   assign_cut(r.session_id, event.session ? std::string_view(event.session->id) : "", max_short);
+}
+
+std::uint64_t RefusalLog::record(const smtp::Event& event, std::string_view wire, Refusal* copy) {
+  if (!is_refusal(wire)) return 0;
+  std::lock_guard lock(mutex_);
+  Refusal& r = next_slot();
+  read_refusal_reply(wire, r);
+  r.outcome = RefusalOutcome::reply;
+  fill(r, event);
   if (copy) *copy = r;
   return r.id;
 }
 
-RefusalLog::Page RefusalLog::newest_first(RefusalClass klass, std::size_t start,
-                                          std::size_t limit) const {
+std::uint64_t RefusalLog::record_silence(const smtp::Event& event, RefusalOutcome how,
+                                         Refusal* copy) {
+  if (how == RefusalOutcome::reply) return 0;
+  std::lock_guard lock(mutex_);
+  Refusal& r = next_slot();
+  r.outcome = how;
+  r.code = 0;
+  r.enhanced.clear();
+  r.text.clear();
+  fill(r, event);
+  if (copy) *copy = r;
+  return r.id;
+}
+
+RefusalLog::Page RefusalLog::newest_first(RefusalClass klass, std::size_t start, std::size_t limit,
+                                          const std::function<bool(const Refusal&)>& keep) const {
   Page page;
   std::lock_guard lock(mutex_);
   const std::size_t n = slots_.size();
@@ -104,6 +127,7 @@ RefusalLog::Page RefusalLog::newest_first(RefusalClass klass, std::size_t start,
     if ((klass == RefusalClass::temporary && r.permanent()) ||
         (klass == RefusalClass::permanent && !r.permanent()))
       continue;
+    if (keep && !keep(r)) continue;
     if (page.total >= start && page.total - start < limit) page.refusals.push_back(r);
     ++page.total;
   }

@@ -1,12 +1,14 @@
 // The refusals the server sent: every 4xx/5xx reply (to the banner, any command, a SASL
-// response, the end of a message), by a rule or by the server itself, for the web page's
-// timeline and GET /api/v1/refusals. Bounded: the newest `capacity` refusals, each field cut
+// response, the end of a message), by a rule or by the server itself, and every event a rule
+// answered with no reply at all (a drop, a reset, a hang), for the web page's timeline and
+// GET /api/v1/refusals. Bounded: the newest `capacity` refusals, each field cut
 // to a fixed size; once full, the oldest slot is overwritten in place (its strings keep their
 // capacity), so recording allocates nothing in steady state.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -16,10 +18,20 @@
 
 namespace bounceback::store {
 
+// How the client was refused: a 4xx/5xx reply, or none (a rule's drop, drop = "reset", hang).
+enum class RefusalOutcome : std::uint8_t {
+  reply,  // a 4xx/5xx was sent
+  drop,   // the connection was closed without a reply (FIN)
+  reset,  // closed without a reply by a TCP RST (drop = "reset")
+  hang,   // no reply, the connection held open until the client gives up
+};
+std::string_view to_string(RefusalOutcome outcome);
+
 struct Refusal {
   std::uint64_t id = 0;  // 1, 2, 3... in the order sent; never reused
   std::chrono::system_clock::time_point at;
-  unsigned code = 0;     // 421, 550, ...
+  RefusalOutcome outcome = RefusalOutcome::reply;
+  unsigned code = 0;     // 421, 550, ...; 0 when no reply was sent
   std::string enhanced;  // "5.1.1", or empty when the reply carries none
   std::string text;      // the text after the codes, lines joined with " / "
   smtp::EventKind stage = smtp::EventKind::connect;
@@ -29,6 +41,8 @@ struct Refusal {
   std::string client_ip;
   std::string session_id;
 
+  // A drop or hang counts as temporary: a mailer retries after a lost connection or a
+  // timeout (RFC 5321 §4.5.4.1).
   bool permanent() const { return code >= 500; }
 };
 
@@ -50,18 +64,26 @@ class RefusalLog {
   // Records `wire` (the reply as sent, CRLF lines) when it is a 4xx/5xx refusing `event`; a
   // copy goes to `copy` when given. Returns the refusal's id, or 0 for anything else.
   std::uint64_t record(const smtp::Event& event, std::string_view wire, Refusal* copy = nullptr);
+  // Records that `event` got no reply (`how` is not `reply`); returns the refusal's id.
+  std::uint64_t record_silence(const smtp::Event& event, RefusalOutcome how,
+                               Refusal* copy = nullptr);
 
   struct Page {
     std::vector<Refusal> refusals;  // newest first
-    std::size_t total = 0;          // every refusal of the class, whatever the page
+    std::size_t total = 0;          // every refusal of the class that `keep`s, whatever the page
   };
-  Page newest_first(RefusalClass klass, std::size_t start, std::size_t limit) const;
+  // `keep` (when given) is asked under the log's lock: it must not call back into the log.
+  Page newest_first(RefusalClass klass, std::size_t start, std::size_t limit,
+                    const std::function<bool(const Refusal&)>& keep = {}) const;
   std::size_t size() const;
   void clear();  // ids keep counting
 
  private:
   mutable std::mutex mutex_;
   std::size_t capacity_;
+  Refusal& next_slot();  // under the lock: a new slot, or the oldest one overwritten
+  void fill(Refusal& r, const smtp::Event& event);  // id, time, stage, addresses, session
+
   std::vector<Refusal> slots_;  // a ring once full: slots_[next_] is the oldest
   std::size_t next_ = 0;
   std::uint64_t last_id_ = 0;

@@ -6,6 +6,7 @@ import smtplib
 import socket
 import threading
 import time
+import urllib.parse
 
 from conftest import http_call
 
@@ -138,3 +139,90 @@ def test_every_refusal_of_the_servers_own_reaches_the_log_with_its_command(bounc
     assert [r["code"] for r in got][2:] == [501, 501, 502]
     assert got[0]["code"] == 500 and "too long" in got[0]["text"].lower(), got[0]
     assert all(r["client_ip"] == "127.0.0.1" and r["session_id"] for r in got)
+
+
+def test_drops_resets_and_hangs_are_refusals_without_a_reply(bounceback, tmp_path):
+    """A rule's drop (FIN), drop = "reset" (RST) and hang answer nothing; each is listed with
+    its outcome, code 0 and an empty reply, as temporary, beside the 4xx/5xx (outcome reply)."""
+    scenario = tmp_path / "silent.toml"
+    scenario.write_text('name = "silent"\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "drop@example.test"\ndrop = true\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "reset@example.test"\ndrop = "reset"\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "hang@example.test"\nhang = true\n'
+                        '[[rule]]\non = "message"\nrcpt = "stored@example.test"\ndrop = true\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "no@example.test"\n'
+                        'reply = "550 5.1.1 <{rcpt}>: User unknown"\n')
+    server = bounceback("--scenario", str(scenario))
+
+    def rcpt_to(address, timeout=10):
+        s = smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=timeout)
+        s.ehlo("client.example.test")
+        s.mail("app@example.test")
+        try:
+            return s.rcpt(address)[0]
+        except (smtplib.SMTPServerDisconnected, ConnectionResetError, socket.timeout) as e:
+            return type(e).__name__ + ": " + str(e)
+        finally:
+            s.close()
+
+    assert rcpt_to("no@example.test") == 550
+    assert rcpt_to("drop@example.test").startswith("SMTPServerDisconnected")
+    assert "reset" in rcpt_to("reset@example.test").lower()
+    assert "timed out" in rcpt_to("hang@example.test", timeout=1)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.ehlo("client.example.test")
+        s.mail("app@example.test")
+        s.rcpt("stored@example.test")
+        try:
+            s.data(b"Subject: stored then dropped\r\n\r\nx\r\n")
+            raise AssertionError("the message got a reply")
+        except smtplib.SMTPServerDisconnected:
+            pass
+    deadline = time.time() + 5
+    while refusals(server)["total"] < 5 and time.time() < deadline:
+        time.sleep(0.05)
+    got = refusals(server)["refusals"]
+    assert [(r["outcome"], r["stage"], r["rcpt"]) for r in got] == [
+        ("drop", "message", "stored@example.test"),
+        ("hang", "rcpt", "hang@example.test"),
+        ("reset", "rcpt", "reset@example.test"),
+        ("drop", "rcpt", "drop@example.test"),
+        ("reply", "rcpt", "no@example.test")], got
+    for r in got[:4]:
+        assert (r["code"], r["enhanced"], r["text"], r["reply"], r["class"]) == \
+            (0, None, "", "", "temporary"), r
+        assert r["from"] == "app@example.test" and r["session_id"] and r["recipients"] == 1
+    assert got[4]["code"] == 550 and got[4]["reply"].startswith("550 5.1.1 ")
+    # The message dropped after it was read was stored all the same.
+    status, _, body = http_call(server, "GET", "/api/v1/messages?to=stored@example.test")
+    assert json.loads(body)["total"] == 1
+    assert refusals(server, "?class=temporary")["total"] == 4
+    assert refusals(server, "?class=permanent")["total"] == 1
+    assert [r["rcpt"] for r in refusals(server, "?query=hang")["refusals"]] == ["hang@example.test"]
+
+
+def test_refusals_are_searched_with_the_messages_query_syntax(bounceback):
+    server = bounceback()
+    send_mixed(server)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
+        s.ehlo("client.example.test")
+        s.mail("other@example.test")
+        assert s.rcpt("550-5.7.1@reply.test")[0] == 550
+
+    def rcpts(query):
+        return [r["rcpt"] for r in refusals(server, "?query=" + urllib.parse.quote(query))["refusals"]]
+
+    assert rcpts("to:550-5.1.1@reply.test") == ["550-5.1.1@reply.test"]
+    assert rcpts("from:other@") == ["550-5.7.1@reply.test"]
+    assert rcpts("from:app@example.test") == ["451-4.7.1@reply.test", "550-5.1.1@reply.test"]
+    assert rcpts("550") == ["550-5.7.1@reply.test", "550-5.1.1@reply.test"]
+    assert rcpts('"550 5.1.1"') == ["550-5.1.1@reply.test"]
+    assert rcpts("-from:other 550") == ["550-5.1.1@reply.test"]
+    assert rcpts("subject:mixed") == []  # a refusal has no subject
+    page = refusals(server, "?class=permanent&query=reply.test&start=1&limit=1")
+    assert page["total"] == 2 and page["count"] == 1
+    assert page["refusals"][0]["rcpt"] == "550-5.1.1@reply.test"
+    status, _, body = http_call(server, "GET", "/api/v1/refusals?query=%22open")
+    assert status == 400 and b"quote" in body
+    status, _, body = http_call(server, "GET", "/api/v1/refusals?query=is:unread")
+    assert status == 400 and b"not supported" in body

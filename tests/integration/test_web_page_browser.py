@@ -157,6 +157,28 @@ def test_the_timeline_pages_through_messages_and_refusals_merged(bounceback, pup
     walk(puppeteer, server, "paging", tmp_path)
 
 
+def test_drops_resets_and_hangs_in_the_timeline(bounceback, puppeteer, tmp_path):
+    scenario = tmp_path / "silent.toml"
+    scenario.write_text('name = "silent"\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "drop@example.test"\ndrop = true\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "reset@example.test"\ndrop = "reset"\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "hang@example.test"\nhang = true\n'
+                        '[[rule]]\non = "rcpt"\nrcpt = "no@example.test"\n'
+                        'reply = "550 5.1.1 <{rcpt}>: User unknown"\n')
+    server = bounceback("--scenario", str(scenario))
+    for rcpt in ("no", "drop", "reset", "hang"):
+        s = smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=1)
+        s.ehlo("client.example.test")
+        s.mail("app@example.test")
+        try:
+            assert s.rcpt(rcpt + "@example.test")[0] == 550
+        except (smtplib.SMTPServerDisconnected, OSError):
+            pass  # the drop, the reset, the hang's timeout
+        s.close()
+        time.sleep(0.005)  # distinct milliseconds: the timeline's order is by time
+    walk(puppeteer, server, "silent", tmp_path)
+
+
 class Listener:
     """A local HTTP server standing for a remote host: it counts every request it gets."""
 

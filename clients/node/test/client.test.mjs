@@ -54,7 +54,10 @@ test("refusals and reset", async () => {
   const refusals = await mx.client.refusals({ class: "permanent" });
   assert.equal(refusals.total, 1);
   assert.equal(refusals.refusals[0].rcpt, "gone@unknown.example");
+  assert.equal(refusals.refusals[0].outcome, "reply");
   assert.equal((await mx.client.refusals({ class: "temporary" })).total, 0);
+  assert.equal((await mx.client.refusals({ query: "to:gone@unknown.example 550" })).total, 1);
+  assert.equal((await mx.client.refusals({ query: "to:someone@else.example" })).total, 0);
   const before = (await mx.client.clock()).offset_ms;
   assert.equal((await mx.client.advanceClock("2m")).offset_ms, before + 120000);
   await mx.client.reset();

@@ -45,7 +45,10 @@ def test_refusals_reset_and_clock(bounceback):
     refusals = c.refusals(class_="permanent")
     assert refusals.total == 1 and refusals.items[0].code == 550
     assert refusals.items[0].rcpt == "gone@unknown.example" and refusals.items[0].class_ == "permanent"
+    assert refusals.items[0].outcome == "reply"
     assert c.refusals(class_="temporary").total == 0
+    assert c.refusals(query="to:gone@unknown.example 550").total == 1
+    assert c.refusals(query="to:someone@else.example").total == 0
     assert c.attempts(rcpt="gone@unknown.example").items[0].outcome == "refused"
     before = c.clock().offset_ms
     assert c.advance_clock("2m").offset_ms == before + 120_000

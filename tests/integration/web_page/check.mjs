@@ -2,7 +2,7 @@
 // tests/integration/test_web_page_browser.py. MODE picks the walk: `main` (timeline, filters,
 // message view, search, live update, attempts, scenario, clock, narrow window), `token`
 // (--api-token: the page asks once, then reads, downloads and listens with it), `hostile`
-// (a message whose HTML has a script and a remote image). When the walk needs mail sent in the
+// (a message whose HTML has a script and a remote image), `silent` (drops and hangs). When the walk needs mail sent in the
 // middle, it prints "need NAME" and waits for a line on stdin (the Python test sends it with
 // smtplib). Screenshots go to SHOTS. Prints "page: ok" at the end; any failure exits 1.
 import puppeteer from 'puppeteer-core';
@@ -114,11 +114,24 @@ try {
     await page.type('#query', 'subject:Welcome');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('#counts').innerText.includes('matching'));
-    check((await rows()).length === 1 && (await rows())[0].includes('Welcome aboard'), 'search finds the message');
+    check((await rows()).length === 1 && (await rows())[0].includes('Welcome aboard'), 'search finds the message (refusals have no subject)');
+    await page.$eval('#query', e => { e.value = ''; });
+    await page.type('#query', 'to:550-5.1.1@reply.test');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr.refusal').length === 1 &&
+                                     document.querySelectorAll('#timeline-rows tr').length === 1);
+    check((await rows())[0].includes('User unknown'), 'search finds a refusal by its recipient');
+    check((await text('#counts')).includes('matching: 0 accepted, 0 temporary, 1 permanent'), 'the counts of the matches');
+    await page.$eval('#query', e => { e.value = ''; });
+    await page.type('#query', '"451 4.7.1"');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 1 &&
+                                     document.querySelector('#timeline-rows tr').innerText.includes('451'));
+    check(true, 'search finds a refusal by its reply');
     await page.$eval('#query', e => { e.value = ''; });
     await page.type('#query', 'to:nobody@example.test');
     await page.keyboard.press('Enter');
-    await waitText('#timeline-rows', 'No message matches');
+    await waitText('#timeline-rows', 'Nothing matches');
     check(true, 'search with no match');
     await page.$eval('#query', e => { e.value = ''; });
     await page.click('#search button');
@@ -224,6 +237,22 @@ try {
     await page.click('input[value="permanent"]');
     await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 40);
     check(true, 'the 40 refusals on one page of their own');
+  } else if (MODE === 'silent') {
+    // Refusals without a reply: a drop, a reset and a hang, each with its outcome as badge.
+    await page.goto(API + '/');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr.refusal').length === 4);
+    const outcomes = await page.$$eval('#timeline-rows tr.refusal', trs => trs.map(t => t.dataset.outcome));
+    check(JSON.stringify(outcomes) === JSON.stringify(['hang', 'reset', 'drop', 'reply']), 'each refusal with its outcome: ' + outcomes);
+    const all = await rows();
+    check(all[0].includes('hang') && all[0].includes('no reply') && all[0].includes('hang@example.test'), 'a hang reads as no reply: ' + all[0]);
+    check(all[1].includes('reset') && all[1].includes('RST'), 'a reset: ' + all[1]);
+    check(all[2].includes('drop') && all[2].includes('connection closed'), 'a drop: ' + all[2]);
+    check((await text('#counts')).includes('3 temporary, 1 permanent'), 'drops and hangs count as temporary');
+    await shot('timeline-drops');
+    await page.type('#query', 'hang');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 1);
+    check((await rows())[0].includes('hang@example.test'), 'search finds the hang by its outcome');
   } else if (MODE === 'hostile') {
     await page.goto(API + '/');
     await waitText('#timeline-rows', 'Hostile');

@@ -117,3 +117,42 @@ TEST_CASE("the log keeps the newest refusals within its capacity, fields cut", "
   CHECK(copy.text.size() % 2 == 0);
   CHECK(copy.rcpt.size() == RefusalLog::max_address);
 }
+
+TEST_CASE("a drop, a reset or a hang is kept without a reply, as temporary", "[store]") {
+  using bounceback::store::RefusalOutcome;
+  Fixture f;
+  RefusalLog log;
+  CHECK(log.record_silence(f.event(EventKind::rcpt, "x@example.test"), RefusalOutcome::reply) == 0);
+  log.record(f.event(EventKind::rcpt, "x@example.test"), "550 5.1.1 no\r\n");
+  Refusal copy;
+  CHECK(log.record_silence(f.event(EventKind::data), RefusalOutcome::hang, &copy) == 2);
+  CHECK(copy.outcome == RefusalOutcome::hang);
+  CHECK(copy.code == 0);
+  CHECK(copy.text.empty());
+  CHECK(copy.rcpt == "a@example.test, b@example.test");
+  log.record_silence(f.event(EventKind::connect), RefusalOutcome::reset);
+  const auto temporary = log.newest_first(RefusalClass::temporary, 0, 10);
+  REQUIRE(temporary.total == 2);
+  CHECK(temporary.refusals[0].outcome == RefusalOutcome::reset);
+  CHECK(bounceback::store::to_string(temporary.refusals[1].outcome) == "hang");
+  CHECK(log.newest_first(RefusalClass::permanent, 0, 10).refusals[0].outcome ==
+        RefusalOutcome::reply);
+  // A slot that held a reply and is reused for a drop keeps no code or text of it.
+  RefusalLog small(1);
+  small.record(f.event(EventKind::rcpt, "x@example.test"), "550 5.1.1 no\r\n");
+  small.record_silence(f.event(EventKind::mail), RefusalOutcome::drop, &copy);
+  CHECK((copy.code == 0 && copy.enhanced.empty() && copy.text.empty()));
+}
+
+TEST_CASE("a page keeps only what the filter keeps, total counting those", "[store]") {
+  Fixture f;
+  RefusalLog log;
+  for (int i = 0; i < 6; ++i)
+    log.record(f.event(EventKind::rcpt, i % 3 ? "other@example.test" : "me@example.test"),
+               "550 5.1.1 no\r\n");
+  const auto mine = log.newest_first(RefusalClass::any, 1, 5,
+                                     [](const Refusal& r) { return r.rcpt == "me@example.test"; });
+  CHECK(mine.total == 2);
+  REQUIRE(mine.refusals.size() == 1);
+  CHECK(mine.refusals[0].id == 1);  // ids 4, 1: the second
+}

@@ -111,10 +111,11 @@ class Bounceback:
         q = _query(rcpt=rcpt, from_=from_, client_ip=client_ip, start=start, limit=limit)
         return page_from_json(self._json("GET", "/api/v1/attempts" + q), "attempts", Attempt)
 
-    def refusals(self, class_: Optional[str] = None, start: Optional[int] = None,
-                 limit: Optional[int] = None) -> Page[Refusal]:
-        """Every 4xx/5xx reply sent, newest first; class_ "temporary" or "permanent"."""
-        q = _query(class_=class_, start=start, limit=limit)
+    def refusals(self, class_: Optional[str] = None, query: Optional[str] = None,
+                 start: Optional[int] = None, limit: Optional[int] = None) -> Page[Refusal]:
+        """Every 4xx/5xx reply sent, drop and hang, newest first; class_ "temporary" or
+        "permanent"; query the search syntax of messages ("to:user@example.test greylisted")."""
+        q = _query(class_=class_, query=query, start=start, limit=limit)
         return page_from_json(self._json("GET", "/api/v1/refusals" + q), "refusals", Refusal)
 
     # -- scenario and clock

@@ -78,12 +78,13 @@ class Attempt:
 
 @dataclass(frozen=True)
 class Refusal:
-    """A 4xx/5xx reply the server sent."""
+    """A 4xx/5xx reply the server sent, or a drop or hang (no reply: `code` 0, `reply` "")."""
     id: int
     at: str
+    outcome: str  # "reply", "drop", "reset" or "hang"
     code: int
     enhanced: Optional[str]
-    class_: str  # "temporary" or "permanent"
+    class_: str  # "temporary" (4xx, drop, reset, hang) or "permanent" (5xx)
     text: str
     reply: str
     stage: str
