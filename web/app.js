@@ -307,11 +307,7 @@ async function openMessage(id) {
              ['Size', m.size + ' bytes']]),
       ...tabs([
         ['Text', () => h('pre', { class: 'text' }, m.text || '(no text part)')],
-        ['HTML', () => m.html
-          // sandbox="" : no scripts, no forms, no top navigation, an opaque origin; the page's
-          // Content-Security-Policy (inherited by srcdoc) loads nothing from another origin.
-          ? h('iframe', { class: 'mail', sandbox: '', referrerpolicy: 'no-referrer', title: 'the message\'s HTML', srcdoc: m.html })
-          : h('p', { class: 'muted' }, '(no HTML part)')],
+        ['HTML', () => m.html ? htmlPanel(id, m.html) : h('p', { class: 'muted' }, '(no HTML part)')],
         ['Headers', () => h('table', {}, h('tbody', {}, m.headers.map(x =>
           h('tr', {}, h('th', { scope: 'row' }, x.name), h('td', {}, x.value)))))],
         ['Raw', () => rawPanel(id)],
@@ -325,6 +321,27 @@ async function openMessage(id) {
     section.querySelector('h2').focus();
     showError(null);
   } catch (e) { showError(e); }
+}
+
+// The message's HTML in a sandboxed frame (sandbox="": no scripts, no forms, no top
+// navigation, an opaque origin). At first from srcdoc, under the page's own policy: nothing
+// loads from another origin. "Load remote content" asks the API for a single-use capability
+// and frames the HTML as its own document, whose policy lets images load from anywhere and
+// still runs nothing (docs/web.md).
+function htmlPanel(id, html) {
+  const frame = (attrs) => h('iframe', { class: 'mail', sandbox: '', referrerpolicy: 'no-referrer',
+                                         title: 'the message\'s HTML', ...attrs });
+  const status = h('span', { class: 'muted', role: 'status' }, 'Remote content is not loaded.');
+  const box = h('div', {}, frame({ srcdoc: html }));
+  const load = button('Load remote content', async () => {
+    load.disabled = true;
+    try {
+      const grant = await apiJson('/api/v1/messages/' + encodeURIComponent(id) + '/html?remote=true', { method: 'POST' });
+      box.replaceChildren(frame({ src: grant.url, 'data-remote': 'true' }));
+      status.textContent = 'Remote images loaded (scripts still never run).';
+    } catch (e) { load.disabled = false; showError(e); }
+  }, { id: 'load-remote' });
+  return h('div', {}, h('div', { class: 'toolbar' }, load, status), box);
 }
 
 function rawPanel(id) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/adjustable_clock.hpp"
+#include "api/html_capabilities.hpp"
 #include "api/reply_monitor.hpp"
 #include "api/settings.hpp"
 #include "net/relay_counters.hpp"
@@ -38,6 +39,8 @@ struct ApiContext {
   std::function<void()> reset_reactions = {};
   const net::RelayCounters* relay = nullptr;  // with --return-relay
   store::RefusalLog* refusals = nullptr;      // GET /api/v1/refusals (the page's timeline)
+  // The capabilities of GET /api/v1/messages/{id}/html, shared by every listener.
+  std::shared_ptr<HtmlCapabilities> html_views = std::make_shared<HtmlCapabilities>();
 };
 
 }  // namespace bounceback::api

@@ -104,6 +104,9 @@ std::span<const Router::Route> Router::routes() {
       {"DELETE", "/api/v1/messages/{id}", &Router::delete_message, ""},
       {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw, ""},
       {"GET", "/api/v1/messages/{id}/attachments/{part}", &Router::get_attachment, ""},
+      {"POST", "/api/v1/messages/{id}/html", &Router::issue_html, "remote"},
+      // Open: a browser's frame cannot send the token; the capability is the authorization.
+      {"GET", "/api/v1/messages/{id}/html", &Router::get_html, "capability", true},
       {"GET", "/api/v1/sessions", &Router::list_sessions, "start limit"},
       {"GET", "/api/v1/sessions/{id}", &Router::get_session, ""},
       {"GET", "/api/v1/attempts", &Router::list_attempts, "from to client_ip start limit"},

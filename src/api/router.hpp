@@ -53,6 +53,8 @@ class Router {
   Response get_message(const Request&, const Args&) const;
   Response get_raw(const Request&, const Args&) const;
   Response get_attachment(const Request&, const Args&) const;
+  Response issue_html(const Request&, const Args&) const;  // html_routes.cpp
+  Response get_html(const Request&, const Args&) const;
   Response delete_messages(const Request&, const Args&) const;
   Response delete_message(const Request&, const Args&) const;
   Response list_sessions(const Request&, const Args&) const;

@@ -25,6 +25,18 @@ inline constexpr std::string_view web_page_csp =
     "connect-src 'self'; img-src 'self' data:; frame-src 'self'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'";
 
+// The policies of a message's HTML served as a document (GET /api/v1/messages/{id}/html):
+// nothing runs (no script source; `sandbox` without allow-scripts, an opaque origin), nothing
+// is fetched but inline styles and data: images and fonts; the remote variant, asked for by a
+// click, loads images from anywhere too, and still nothing else (no style sheet, font, frame
+// or connection). Only the page may frame it.
+inline constexpr std::string_view message_html_csp =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
+inline constexpr std::string_view message_html_remote_csp =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data: http: https:; font-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
+
 // The policy of /raw and attachments: the message's bytes may never run or load anything.
 inline constexpr std::string_view raw_message_csp = "default-src 'none'; sandbox";
 

@@ -4,8 +4,8 @@ text, sandboxed HTML, headers, raw source, envelope and DSN parameters, transcri
 refused lines highlighted, attachment download and attempt chart; search; a live update
 without reload; the attempts chart of the run; the scenario (an error at its line and column,
 a swap) and the clock; a narrow window; the --api-token flow (asked once, kept, sent on reads,
-downloads and the event stream); and a hostile message whose script must not run and whose
-remote image must not load. smtplib sends the mail. Screenshots of each view are kept in
+downloads and the event stream); and a hostile message whose script must never run and whose
+remote image loads only after "Load remote content". smtplib sends the mail. Screenshots of each view are kept in
 BUILD/test-artifacts/web_page (the path is printed).
 
 Needs node, npm and chromium; installs puppeteer-core (web_page/package.json, pinned) from the
@@ -179,6 +179,11 @@ def test_drops_resets_and_hangs_in_the_timeline(bounceback, puppeteer, tmp_path)
     walk(puppeteer, server, "silent", tmp_path)
 
 
+# A 1x1 GIF a browser decodes (naturalWidth 1).
+PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00"
+         b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+
 class Listener:
     """A local HTTP server standing for a remote host: it counts every request it gets."""
 
@@ -192,7 +197,7 @@ class Listener:
                 self.send_response(200)
                 self.send_header("Content-Type", "image/gif")
                 self.end_headers()
-                self.wfile.write(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+                self.wfile.write(PIXEL)
 
             def log_message(self, *args):
                 pass
@@ -206,12 +211,16 @@ class Listener:
         self.httpd.server_close()
 
 
-def test_a_messages_script_never_runs_and_remote_content_never_loads(bounceback, puppeteer,
-                                                                    tmp_path):
+def test_a_messages_script_never_runs_and_remote_content_loads_only_on_request(
+        bounceback, puppeteer, tmp_path):
+    """Shown, the hostile message runs nothing and fetches nothing (no image, style sheet,
+    frame or meta refresh); after "Load remote content" the image, and only it, is fetched
+    from the listener, and still no script runs."""
     remote = Listener()
     try:
         base = f"http://127.0.0.1:{remote.port}"
-        html = (f"<html><head><link rel='stylesheet' href='{base}/style.css'></head><body>"
+        html = (f"<html><head><link rel='stylesheet' href='{base}/style.css'>"
+                f"<meta http-equiv='refresh' content='1;url={base}/refresh'></head><body>"
                 "<p>Look at this</p>"
                 f"<script>document.title = 'script ran'; new Image().src = '{base}/script';"
                 "parent.document.title = 'pwned';</script>"
@@ -226,10 +235,17 @@ def test_a_messages_script_never_runs_and_remote_content_never_loads(bounceback,
         server = bounceback()
         with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
             s.send_message(m)
-        walk(puppeteer, server, "hostile", tmp_path)
+
+        def on_need(name):
+            if name == "nothing-loaded":
+                assert remote.requests == [], remote.requests
+            elif name == "image-loaded":
+                assert remote.requests == ["/pixel.gif"], remote.requests
+
+        walk(puppeteer, server, "hostile", tmp_path, on_need)
         # The listener is reachable (this request is ours), and got nothing else.
         with urllib.request.urlopen(base + "/probe", timeout=5):
             pass
-        assert remote.requests == ["/probe"], remote.requests
+        assert remote.requests == ["/pixel.gif", "/probe"], remote.requests
     finally:
         remote.close()

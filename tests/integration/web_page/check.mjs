@@ -2,7 +2,8 @@
 // tests/integration/test_web_page_browser.py. MODE picks the walk: `main` (timeline, filters,
 // message view, search, live update, attempts, scenario, clock, narrow window), `token`
 // (--api-token: the page asks once, then reads, downloads and listens with it), `hostile`
-// (a message whose HTML has a script and a remote image), `silent` (drops and hangs). When the walk needs mail sent in the
+// (a message whose HTML has a script and a remote image; none load, then the image loads on
+// request), `silent` (drops and hangs). When the walk needs mail sent in the
 // middle, it prints "need NAME" and waits for a line on stdin (the Python test sends it with
 // smtplib). Screenshots go to SHOTS. Prints "page: ok" at the end; any failure exits 1.
 import puppeteer from 'puppeteer-core';
@@ -208,9 +209,14 @@ try {
     await need('live');
     await waitText('#timeline-rows', 'Sent while watching', 10000);
     check(true, 'live updates with the token');
-    await page.click('tr.message button.link');
+    const id = await page.$$eval('tr.message', trs => trs.find(t => t.innerText.includes('Welcome aboard')).dataset.id);
+    await page.evaluate(id => document.querySelector(`tr.message[data-id="${id}"] button.link`).click(), id);
     await page.waitForSelector('#message .tabs');
-    const id = await page.$eval('tr.message', e => e.dataset.id).catch(() => null);
+    await page.click('button[data-tab="HTML"]');
+    await page.click('#load-remote');
+    const framed = await (await page.waitForSelector('iframe.mail[data-remote]')).contentFrame();
+    await framed.waitForFunction(() => document.body && document.body.innerText.includes('Hello there'));
+    check(true, 'the capability opens the HTML view without the token');
     await page.click('#message .toolbar button:nth-child(2)');  // Download .eml
     const files = async () => { for (let i = 0; i < 50; i++) { const f = readdirSync(DOWNLOADS).filter(x => x.endsWith('.eml')); if (f.length) return f; await sleep(100); } return []; };
     const eml = (await files())[0];
@@ -267,6 +273,22 @@ try {
     check(await frame.evaluate(() => !document.querySelector('img').complete || document.querySelector('img').naturalWidth === 0),
           'the remote image did not load');
     await shot('hostile');
+    await need('nothing-loaded');  // the test's listener got no request
+    // On request: the HTML framed as its own document, remote images allowed, scripts not.
+    await page.click('#load-remote');
+    const remote = await (await page.waitForSelector('iframe.mail[data-remote]')).contentFrame();
+    check(await page.$eval('iframe.mail[data-remote]', f => f.getAttribute('sandbox') === '' && f.src.includes('capability=')),
+          'the remote view is a sandboxed frame of a capability URL');
+    await remote.waitForFunction(() => document.body && document.body.innerText.includes('Look at this'));
+    await remote.waitForFunction(() => { const i = document.querySelector('img'); return i && i.complete && i.naturalWidth > 0; },
+                                 { timeout: 5000 });
+    check(true, 'after the click the remote image loaded');
+    await sleep(1500);
+    check(await page.evaluate(() => document.title) === 'Bounceback', 'the page title is still untouched');
+    check(await remote.evaluate(() => document.title !== 'script ran'), 'the message\'s script did not run in the remote view');
+    check((await text('#message .tab-body')).includes('Remote images loaded'), 'the view says remote images are loaded');
+    await shot('hostile-remote');
+    await need('image-loaded');
   }
   if (problems.length) console.log('browser console: ' + problems.join(' | '));
   console.log('page: ok');
