@@ -8,6 +8,7 @@
 
 #include "api/mailpit_views.hpp"
 #include "api/message_content.hpp"
+#include "api/message_query.hpp"
 #include "api/router.hpp"
 #include "api/url.hpp"
 #include "version/version.hpp"
@@ -27,8 +28,8 @@ Response ok_text() {
 
 store::MessagePtr Router::mailpit_find(std::string_view id) const {
   if (id == "latest") {  // Mailpit's alias for the newest message
-    const auto all = ctx_.messages.newest_first();
-    return all.empty() ? nullptr : all.front();
+    auto newest = ctx_.messages.newest({}, 0, 1).messages;
+    return newest.empty() ? nullptr : std::move(newest.front());
   }
   return valid_id(id) ? ctx_.messages.find(std::string(id)) : nullptr;
 }
@@ -61,16 +62,15 @@ Response Router::mailpit_list(const Request& request, const Args&) const {
     if (!parsed) return error_response(400, error);
     search = std::move(*parsed);
   }
-  const auto all = ctx_.messages.newest_first();
+  MessageFilter filter;
+  filter.query = std::move(search);
+  MatchQuery query{*page};
+  query.budget = ctx_.routes.scan;  // Mailpit's shape has no cursor: deep pages may come short
+  const auto found = find_matches(ctx_.messages, filter, query);
   json::array items;
-  std::size_t matches = 0;
-  for (const auto& m : all) {
-    if (!search.matches(*m)) continue;
-    const std::size_t index = matches++;
-    if (index >= page->start && index - page->start < page->limit)
-      items.push_back(mailpit_list_item(*m));
-  }
-  return json_response(mailpit_page(all.size(), matches, page->start, std::move(items)));
+  for (const auto& m : found.messages) items.push_back(mailpit_list_item(*m));
+  return json_response(
+      mailpit_page(ctx_.messages.size(), found.total, page->start, std::move(items)));
 }
 
 Response Router::mailpit_delete(const Request& request, const Args&) const {

@@ -11,6 +11,7 @@
 #include "api/json_stream.hpp"
 #include "api/json_views.hpp"
 #include "api/message_content.hpp"
+#include "api/message_query.hpp"
 #include "api/metrics.hpp"
 #include "api/refusal_search.hpp"
 #include "api/url.hpp"
@@ -45,10 +46,6 @@ json::object page_json(std::size_t total, Page page, std::string_view name, json
   json::object o{{"total", total}, {"start", page.start}, {"count", list.size()}};
   o[name] = std::move(list);
   return o;
-}
-
-bool in_page(std::size_t index, Page page) {
-  return index >= page.start && index - page.start < page.limit;
 }
 
 // A duration: "5s", "500ms", "1h30m", or a bare number of seconds.
@@ -96,7 +93,8 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/app.css", &Router::index, "", true},
       {"GET", "/healthz", &Router::healthz, "", true},
       {"GET", "/metrics", &Router::metrics, ""},
-      {"GET", "/api/v1/messages", &Router::list_messages, "from to subject query start limit"},
+      {"GET", "/api/v1/messages", &Router::list_messages,
+       "from to subject query before start limit"},
       {"DELETE", "/api/v1/messages", &Router::delete_messages, ""},
       {"GET", "/api/v1/messages/wait", &Router::wait_message,
        "from to subject query timeout start limit"},
@@ -234,48 +232,43 @@ Response Router::list_messages(const Request& request, const Args&) const {
   if (!page) return error_response(400, error);
   const auto filter = filter_of(request.query, error);
   if (!filter) return error_response(400, error);
+  MatchQuery query{*page};
+  query.budget = ctx_.routes.scan;
+  if (const auto* before = query_value(request.query, "before")) {
+    if (before->empty() || before->size() > 19 ||
+        before->find_first_not_of("0123456789") != std::string::npos)
+      return error_response(400, "before: expected the next of a previous page (a number)");
+    query.before = std::stoull(*before);
+  }
+  const auto found = find_matches(ctx_.messages, *filter, query);
   json::array list;
-  std::size_t total = 0;
-  if (filter->empty()) {  // no filter: visit only as far as the page, no list copied
-    std::vector<store::MessagePtr> in_view;
-    ctx_.messages.visit_newest_first([&](const store::MessagePtr& m) {
-      if (in_page(total, *page)) in_view.push_back(m);
-      return ++total < page->start + page->limit;
-    });
-    for (const auto& m : in_view) list.push_back(message_summary(*m));
-    return json_response(page_json(ctx_.messages.size(), *page, "messages", std::move(list)));
+  for (const auto& m : found.messages) list.push_back(message_summary(*m));
+  json::object o = page_json(found.total, *page, "messages", std::move(list));
+  if (found.more) {  // a scan stopped at its budget: `total` is a lower bound
+    o["more"] = true;
+    o["next"] = found.next;
   }
-  for (const auto& m : ctx_.messages.newest_first()) {
-    if (!filter->matches(*m)) continue;
-    if (in_page(total++, *page)) list.push_back(message_summary(*m));
-  }
-  return json_response(page_json(total, *page, "messages", std::move(list)));
+  return json_response(o);
 }
 
-std::optional<Response> Router::wait_check(const MessageFilter& filter, Page page) const {
+std::optional<Response> Router::wait_check(const MessageFilter& filter, Page page,
+                                           std::uint64_t& checked) const {
   // The scan stops once the page is full (the newest match at least), so a wait costs the
-  // matches it returns, not every match in the store.
-  const std::size_t wanted = std::max<std::size_t>(1, page.start + page.limit);
-  std::vector<store::MessagePtr> matches;
-  bool more = false;
-  ctx_.messages.visit_newest_first([&](const store::MessagePtr& m) {
-    if (!filter.matches(*m)) return true;
-    if (matches.size() == wanted) {
-      more = true;
-      return false;
-    }
-    matches.push_back(m);
-    return true;
-  });
-  if (matches.empty()) return std::nullopt;
+  // matches it returns, not every match in the store. Nothing matched up to `checked` last
+  // time (else the wait would have answered), so a second look reads only newer messages.
+  MatchQuery query{page};
+  query.after = checked;
+  query.count_all = false;
+  const auto found = find_matches(ctx_.messages, filter, query);
+  checked = found.newest;
+  if (!found.first) return std::nullopt;
   json::array list;
-  for (std::size_t i = page.start; i < matches.size() && list.size() < page.limit; ++i)
-    list.push_back(message_summary(*matches[i]));
+  for (const auto& m : found.messages) list.push_back(message_summary(*m));
   // The newest match's summary at the top level, and the requested page of matches; `total`
   // counts the matches scanned, `more` says the scan stopped before the end of the store.
-  json::object o = page_json(matches.size(), page, "messages", std::move(list));
-  o["more"] = more;
-  for (auto& [key, value] : message_summary(*matches.front())) o[key] = std::move(value);
+  json::object o = page_json(found.total, page, "messages", std::move(list));
+  o["more"] = found.more;
+  for (auto& [key, value] : message_summary(*found.first)) o[key] = std::move(value);
   return json_response(o);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -23,7 +24,9 @@ class Router {
   Response handle(const Request& request) const;
 
   // Long-poll: the response when a message matching `filter` is stored, else nullopt.
-  std::optional<Response> wait_check(const MessageFilter& filter, Page page) const;
+  // `checked` (0 at first) is the newest sequence already looked at, updated by each call.
+  std::optional<Response> wait_check(const MessageFilter& filter, Page page,
+                                     std::uint64_t& checked) const;
   static Response wait_timeout();
   // One SSE "message" event's data: the message summary as one line of JSON.
   static std::string event_message(const store::StoredMessage& message);

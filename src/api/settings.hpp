@@ -38,6 +38,7 @@ struct RouteLimits {
   PageLimits messages_page{50, 1000};
   PageLimits sessions_page{20, 100};
   PageLimits attempts_page{100, 1000};
+  ScanBudget scan;  // what one search reads at most (--api-scan-budget)
 };
 
 struct Settings {

@@ -420,6 +420,9 @@ const std::vector<OptionRow>& table() {
                  AT(api.routes.sessions_page.max_limit)),
            count("api-max-attempts-page", "largest limit= of an attempt list page",
                  AT(api.routes.attempts_page.max_limit)),
+           count("api-scan-budget",
+                 "messages one search or subject=/glob list reads; beyond: a partial page",
+                 AT(api.routes.scan.messages)),
        }},
       {"Logs",
        {

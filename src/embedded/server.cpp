@@ -9,6 +9,7 @@
 
 #include "api/api_context.hpp"
 #include "api/message_filter.hpp"
+#include "api/message_query.hpp"
 #include "app/app.hpp"
 #include "app/options.hpp"
 #include "scenario/encoded_words.hpp"
@@ -84,13 +85,11 @@ struct Server::Impl {
   std::mutex stop_mutex;
 
   std::optional<Message> newest(const api::MessageFilter& filter) const {
-    std::optional<Message> found;
-    api.messages.visit_newest_first([&](const store::MessagePtr& m) {
-      if (!filter.matches(*m)) return true;
-      found = message_of(*m);
-      return false;
-    });
-    return found;
+    api::MatchQuery query{{0, 1}};
+    query.count_all = false;  // the newest match is enough
+    const auto found = api::find_matches(api.messages, filter, query);
+    if (!found.first) return std::nullopt;
+    return message_of(*found.first);
   }
   void apply(const scenario::LoadResult& loaded) {
     if (!loaded.ok()) {
@@ -146,10 +145,8 @@ std::string Server::api_url() const {
 std::vector<Message> Server::messages(const Filter& f) const {
   const auto filter = filter_of(f);
   std::vector<Message> out;
-  impl_->api.messages.visit_newest_first([&](const store::MessagePtr& m) {
-    if (filter.matches(*m)) out.push_back(message_of(*m));
-    return true;
-  });
+  const auto found = api::find_matches(impl_->api.messages, filter, {{0, SIZE_MAX}});
+  for (const auto& m : found.messages) out.push_back(message_of(*m));
   return out;
 }
 

@@ -7,6 +7,26 @@
 #include "smtp/received.hpp"
 
 namespace bounceback::store {
+namespace {
+
+void index(AddressIndex& recipients, AddressIndex& senders, const StoredMessage& m) {
+  for (const auto& r : m.message.rcpts) recipients.add(r.address, m.sequence);
+  senders.add(m.message.from, m.sequence);
+}
+
+void unindex(AddressIndex& recipients, AddressIndex& senders, const StoredMessage& m) {
+  for (const auto& r : m.message.rcpts) recipients.remove(r.address, m.sequence);
+  senders.remove(m.message.from, m.sequence);
+}
+
+// The first position in `messages` (growing sequences) whose sequence is not below `sequence`.
+template <class It>
+It at_sequence(It begin, It end, std::uint64_t sequence) {
+  return std::lower_bound(begin, end, sequence,
+                          [](const MessagePtr& m, std::uint64_t s) { return m->sequence < s; });
+}
+
+}  // namespace
 
 MessageStore::MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool,
                            bool received_header)
@@ -28,12 +48,16 @@ bool MessageStore::store(smtp::AcceptedMessage&& message) {
   stored->message = std::move(message);
   stored->received_at = now;
   std::vector<Observer> to_notify;
+  MessagePtr dropped;  // freed after the lock is let go
   {
     std::lock_guard lock(mutex_);
     stored->sequence = ++accepted_;
     messages_.push_back(stored);
+    index(recipients_, senders_, *stored);
     while (messages_.size() > max_messages_) {
+      dropped = std::move(messages_.front());
       messages_.pop_front();
+      unindex(recipients_, senders_, *dropped);
       ++evicted_;
     }
     for (const auto& [token, observer] : observers_) to_notify.push_back(observer);
@@ -48,10 +72,39 @@ std::vector<MessagePtr> MessageStore::newest_first() const {
   return {messages_.rbegin(), messages_.rend()};
 }
 
-void MessageStore::visit_newest_first(const std::function<bool(const MessagePtr&)>& visit) const {
+MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
+                                  std::size_t count) const {
+  MessageSlice slice;
   std::lock_guard lock(mutex_);
-  for (auto it = messages_.rbegin(); it != messages_.rend(); ++it)
-    if (!visit(*it)) return;
+  slice.newest = accepted_;
+  if (range.by == MessageRange::By::all) {
+    const auto hi = range.before > accepted_
+                        ? messages_.end()
+                        : at_sequence(messages_.begin(), messages_.end(), range.before);
+    const auto lo =
+        range.after == 0 ? messages_.begin() : at_sequence(messages_.begin(), hi, range.after + 1);
+    slice.total = static_cast<std::size_t>(hi - lo);
+    if (skip >= slice.total) return slice;
+    const std::size_t n = std::min(count, slice.total - skip);
+    slice.messages.reserve(n);
+    for (auto it = hi - static_cast<std::ptrdiff_t>(skip); slice.messages.size() < n;)
+      slice.messages.push_back(*--it);
+    return slice;
+  }
+  const auto sequences =
+      (range.by == MessageRange::By::recipient ? recipients_ : senders_).sequences(range.address);
+  const auto hi = std::lower_bound(sequences.begin(), sequences.end(), range.before);
+  const auto lo = std::upper_bound(sequences.begin(), hi, range.after);
+  slice.total = static_cast<std::size_t>(hi - lo);
+  if (skip >= slice.total) return slice;
+  const std::size_t n = std::min(count, slice.total - skip);
+  slice.messages.reserve(n);
+  // Each sequence found in the store's own list by binary search: O(log n) a message.
+  for (auto it = hi - static_cast<std::ptrdiff_t>(skip); slice.messages.size() < n;) {
+    const auto at = at_sequence(messages_.begin(), messages_.end(), *--it);
+    if (at != messages_.end() && (*at)->sequence == *it) slice.messages.push_back(*at);
+  }
+  return slice;
 }
 
 MessagePtr MessageStore::find(std::string_view id) const {
@@ -62,17 +115,25 @@ MessagePtr MessageStore::find(std::string_view id) const {
 }
 
 bool MessageStore::erase(std::string_view id) {
+  MessagePtr dropped;  // freed after the lock is let go
   std::lock_guard lock(mutex_);
   const auto it = std::find_if(messages_.begin(), messages_.end(),
                                [&](const MessagePtr& m) { return m->message.queue_id == id; });
   if (it == messages_.end()) return false;
+  dropped = std::move(*it);
   messages_.erase(it);
+  unindex(recipients_, senders_, *dropped);
   return true;
 }
 
 void MessageStore::clear() {
+  // Freeing 100,000 messages takes milliseconds: done after the lock is let go.
+  std::deque<MessagePtr> dropped;
+  AddressIndex dropped_recipients, dropped_senders;
   std::lock_guard lock(mutex_);
-  messages_.clear();
+  dropped.swap(messages_);
+  recipients_.swap(dropped_recipients);
+  senders_.swap(dropped_senders);
 }
 
 std::size_t MessageStore::size() const {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "smtp/message.hpp"
+#include "store/address_index.hpp"
 #include "store/spool.hpp"
 
 namespace bounceback::store {
@@ -23,6 +24,23 @@ struct StoredMessage {
   std::uint64_t sequence = 0;  // 1, 2, 3… in order of acceptance
 };
 using MessagePtr = std::shared_ptr<const StoredMessage>;
+
+// Which stored messages a read takes: all, or those of one recipient or sender (an exact
+// address, ASCII case folded, read from the store's index), between two sequences.
+struct MessageRange {
+  enum class By { all, recipient, sender };
+  By by = By::all;
+  std::string_view address;           // with recipient or sender
+  std::uint64_t before = UINT64_MAX;  // only sequences below
+  std::uint64_t after = 0;            // only sequences above
+};
+
+// A read of a range, newest first: the messages asked for, and how many the range holds.
+struct MessageSlice {
+  std::vector<MessagePtr> messages;
+  std::size_t total = 0;     // messages in the range, not only those read
+  std::uint64_t newest = 0;  // the last sequence given out when read (a wait's mark)
+};
 
 class MessageStore final : public smtp::MessageSink {
  public:
@@ -38,10 +56,10 @@ class MessageStore final : public smtp::MessageSink {
   bool blocking() const { return spool_ != nullptr; }
 
   std::vector<MessagePtr> newest_first() const;  // a snapshot
-  // Visits the stored messages newest first, under the store's lock, until `visit` returns
-  // false: a caller that needs only the first few matches (a wait) stops early and copies no
-  // list. `visit` must not call back into the store.
-  void visit_newest_first(const std::function<bool(const MessagePtr&)>& visit) const;
+  // Up to `count` messages of `range`, newest first, after skipping `skip`: O(log n + skip
+  // + count) under the lock (an address's list, or the store's, is searched by sequence), so
+  // a reader that matches messages does it outside the lock, a chunk at a time.
+  MessageSlice newest(const MessageRange& range, std::size_t skip, std::size_t count) const;
   MessagePtr find(std::string_view id) const;
   bool erase(std::string_view id);
   void clear();
@@ -61,7 +79,8 @@ class MessageStore final : public smtp::MessageSink {
   std::unique_ptr<Spool> spool_;
   const bool received_header_;
   mutable std::mutex mutex_;
-  std::deque<MessagePtr> messages_;  // oldest first
+  std::deque<MessagePtr> messages_;    // oldest first, so by growing sequence
+  AddressIndex recipients_, senders_;  // sequences of messages_, by address
   std::uint64_t accepted_ = 0, evicted_ = 0, spool_failures_ = 0;
   std::vector<std::pair<std::uint64_t, Observer>> observers_;
   std::uint64_t next_token_ = 1;

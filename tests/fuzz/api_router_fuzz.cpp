@@ -102,8 +102,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r.deferred.kind == api::Deferred::Kind::wait) {
     FUZZ_CHECK(r.deferred.timeout <= world.ctx.routes.max_wait);
     // What the transport answers once a message matches: a page, valid JSON.
-    if (const auto found =
-            world.router.wait_check(r.deferred.filter, {r.deferred.start, r.deferred.limit})) {
+    std::uint64_t checked = 0;
+    if (const auto found = world.router.wait_check(r.deferred.filter,
+                                                   {r.deferred.start, r.deferred.limit}, checked)) {
       boost::system::error_code ec;
       const auto v = boost::json::parse(found->body, ec);
       FUZZ_CHECK(!ec && v.as_object().at("count").to_number<std::uint64_t>() <= r.deferred.limit);

@@ -93,7 +93,7 @@ def test_the_server_answers_with_exactly_the_listed_fields(bounceback):
 def test_each_route_accepts_the_listed_parameters(bounceback, route):
     server = bounceback()
     values = {"start": "0", "limit": "1", "timeout": "1ms", "by": "1s", "class": "temporary",
-              "client_ip": "127.0.0.1"}
+              "client_ip": "127.0.0.1", "before": "1"}
     for name in route["query"]:
         query = urllib.parse.quote(name) + "=" + urllib.parse.quote(values.get(name, "x"))
         status, _, data = http_call(server, route["method"], f"{route['path']}?{query}")

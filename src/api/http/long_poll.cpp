@@ -27,9 +27,10 @@ asio::awaitable<Response> long_poll(const Site& site, std::shared_ptr<HttpConnec
   });
   const auto deadline = std::chrono::steady_clock::now() + d.timeout;
   std::optional<Response> found;
+  std::uint64_t checked = 0;  // messages up to this sequence held no match
   for (;;) {
     waker->pending = false;  // a wake from now on means "check again"
-    found = site.router.wait_check(d.filter, {d.start, d.limit});
+    found = site.router.wait_check(d.filter, {d.start, d.limit}, checked);
     if (found || conn->stopping || std::chrono::steady_clock::now() >= deadline) break;
     waker->timer.expires_at(deadline);
     if (!waker->pending &&

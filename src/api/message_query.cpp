@@ -1,0 +1,93 @@
+// Reading pages of matching messages: the address index when a filter names one address
+// exactly, else a chunked scan bounded by the page or the budget.
+#include "api/message_query.hpp"
+
+#include <algorithm>
+
+namespace bounceback::api {
+namespace {
+
+bool exact(const std::string& pattern) {
+  return !pattern.empty() && pattern.find('*') == std::string::npos;
+}
+
+// Messages copied out of the store per lock: short enough that an SMTP store waits
+// microseconds, long enough that the lock is taken rarely.
+constexpr std::size_t chunk = 256;
+
+}  // namespace
+
+MatchPage find_matches(const store::MessageStore& store, const MessageFilter& filter,
+                       const MatchQuery& q) {
+  // What the index answers, and what is left to check message by message.
+  store::MessageRange range;
+  range.before = q.before;
+  range.after = q.after;
+  MessageFilter rest = filter;
+  if (exact(filter.to)) {
+    range.by = store::MessageRange::By::recipient;
+    range.address = filter.to;
+    rest.to.clear();
+  } else if (exact(filter.from)) {
+    range.by = store::MessageRange::By::sender;
+    range.address = filter.from;
+    rest.from.clear();
+  }
+  const std::size_t wanted = q.page.start + q.page.limit;
+  MatchPage out;
+  if (rest.empty()) {  // the range is the answer: read only the page
+    auto slice = store.newest(range, q.page.start, q.page.limit);
+    out.newest = slice.newest;
+    out.messages = std::move(slice.messages);
+    out.total = slice.total;
+    if (!q.count_all && out.total > std::max<std::size_t>(1, wanted)) {
+      out.total = std::max<std::size_t>(1, wanted);
+      out.more = true;
+    }
+    if (slice.total > wanted && !out.messages.empty()) out.next = out.messages.back()->sequence;
+    if (q.page.start == 0 && !out.messages.empty()) {
+      out.first = out.messages.front();
+    } else if (slice.total > 0) {
+      auto newest = store.newest(range, 0, 1);
+      if (!newest.messages.empty()) out.first = std::move(newest.messages.front());
+    }
+    return out;
+  }
+  std::size_t visited = 0, bytes = 0;
+  bool first = true;
+  for (;;) {
+    auto slice = store.newest(range, 0, chunk);
+    if (first) out.newest = slice.newest;
+    first = false;
+    for (std::size_t i = 0; i < slice.messages.size(); ++i) {
+      const auto& m = slice.messages[i];
+      range.before = m->sequence;  // where the next chunk, or request, goes on
+      ++visited;
+      bytes += m->message.data.size();
+      if (rest.matches(*m)) {
+        if (!out.first) out.first = m;
+        if (!q.count_all && out.total == std::max<std::size_t>(1, wanted)) {
+          out.more = true;  // one match beyond the page: the wait has what it needs
+          return out;
+        }
+        if (out.total >= q.page.start && out.messages.size() < q.page.limit)
+          out.messages.push_back(m);
+        ++out.total;
+      }
+      const bool last = slice.messages.size() < chunk && i + 1 == slice.messages.size();
+      if (!last && (visited >= q.budget.messages || bytes >= q.budget.bytes)) {
+        out.more = true;  // the budget is spent: the count is a lower bound
+        // The next request goes on right after this page when it is full, else from here.
+        out.next = out.messages.size() == q.page.limit && q.page.limit > 0
+                       ? out.messages.back()->sequence
+                       : range.before;
+        return out;
+      }
+    }
+    if (slice.messages.size() < chunk) break;
+  }
+  if (out.total > wanted && !out.messages.empty()) out.next = out.messages.back()->sequence;
+  return out;
+}
+
+}  // namespace bounceback::api

@@ -1,0 +1,41 @@
+// A page of the captured messages matching a filter, newest first, read without holding the
+// store's lock while matching. An exact from= or to= (no '*') reads the store's address
+// index: O(log n + page). Any other filter scans newest first a chunk at a time, stopping at
+// its page (a wait) or at a budget of work per request (a list): then `more` says the count is
+// a lower bound and `next` is where the following request continues (docs/api.md, "Paging").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "api/message_filter.hpp"
+#include "api/query_params.hpp"
+#include "api/settings.hpp"
+#include "store/message_store.hpp"
+
+namespace bounceback::api {
+
+struct MatchQuery {
+  Page page;
+  std::uint64_t before = UINT64_MAX;  // only messages older than this sequence (a cursor)
+  std::uint64_t after = 0;            // only messages newer (a wait's second look)
+  // A list counts every match its budget reaches (`total`); a wait stops once its page is
+  // full and it has seen whether one more match exists.
+  bool count_all = true;
+  ScanBudget budget{SIZE_MAX, SIZE_MAX};
+};
+
+struct MatchPage {
+  std::vector<store::MessagePtr> messages;  // the page, newest first
+  std::size_t total = 0;                    // matches counted: all of them unless `more`
+  bool more = false;                        // stopped before the oldest message: more may match
+  std::uint64_t next = 0;    // when not 0: before=next (start=0) reads on after this page
+  std::uint64_t newest = 0;  // the store's newest sequence when read (a wait's mark)
+  store::MessagePtr first;   // the newest match, even when the page starts later
+};
+
+MatchPage find_matches(const store::MessageStore& store, const MessageFilter& filter,
+                       const MatchQuery& query);
+
+}  // namespace bounceback::api

@@ -1,0 +1,122 @@
+"""The store's address index and the bounded scan (docs/api.md, "Paging") through the real API:
+an exact to=/from= (read from the index) lists the same messages, in the same order, with the
+same total, as the same filter as a glob (which scans), across case differences, a recipient
+named twice, eviction by --max-messages, DELETE of one message and of all; the wait finds by
+address after those; a search over --api-scan-budget answers a short page with `more` and a
+`next` cursor, and following `before=` reads every match exactly once."""
+import json
+import smtplib
+import urllib.parse
+
+from conftest import http_call
+
+
+def get(server, path):
+    code, _, body = http_call(server, "GET", path)
+    assert code == 200, (path, code, body)
+    return json.loads(body)
+
+
+def send(server, sender, rcpts, subject):
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail(sender, rcpts, f"Subject: {subject}\r\n\r\nbody of {subject}\r\n")
+
+
+def listing(server, **params):
+    body = get(server, "/api/v1/messages?" + urllib.parse.urlencode(params))
+    return body["total"], [m["subject"] for m in body["messages"]]
+
+
+def same_as_scan(server, field, address, expected):
+    """The indexed exact filter, and the same address as a glob (a scan), list `expected`."""
+    glob = address[:-1] + "*"  # the last letter as '*': no other address here ends like it
+    for page in ({}, {"limit": 1}, {"start": 1, "limit": 2}):
+        assert listing(server, **{field: address}, **page) == \
+            listing(server, **{field: glob}, **page), (field, address, page)
+    assert listing(server, **{field: address})[1] == expected, (field, address)
+
+
+def test_exact_filters_read_the_index_and_agree_with_a_scan(bounceback):
+    server = bounceback("--max-messages", "6")
+    send(server, "s@x.test", ["a@x.test", "b@x.test"], "m1")
+    send(server, "S@X.TEST", ["A@X.Test"], "m2")
+    send(server, "t@x.test", ["b@x.test", "B@x.test"], "m3")  # b twice: listed once
+    send(server, "s@x.test", ["c@x.test"], "m4")
+    same_as_scan(server, "to", "a@x.test", ["m2", "m1"])
+    same_as_scan(server, "to", "B@X.TEST", ["m3", "m1"])
+    same_as_scan(server, "from", "s@x.test", ["m4", "m2", "m1"])
+    assert listing(server, to="a@x.test", subject="m1") == (1, ["m1"])  # index, then a check
+    assert listing(server, to="a@x.test", **{"from": "t@x.test"}) == (0, [])
+
+    for n in range(5, 9):  # m1 and m2 are evicted by --max-messages 6
+        send(server, "u@x.test", ["a@x.test"], f"m{n}")
+    same_as_scan(server, "to", "a@x.test", ["m8", "m7", "m6", "m5"])
+    same_as_scan(server, "to", "b@x.test", ["m3"])
+    same_as_scan(server, "from", "s@x.test", ["m4"])
+
+    m6 = next(m["id"] for m in get(server, "/api/v1/messages")["messages"] if m["subject"] == "m6")
+    assert http_call(server, "DELETE", f"/api/v1/messages/{m6}")[0] == 200
+    same_as_scan(server, "to", "a@x.test", ["m8", "m7", "m5"])
+    wait = get(server, "/api/v1/messages/wait?to=A@x.test&start=1&limit=5&timeout=1s")
+    assert wait["subject"] == "m8"  # the newest match, whatever the page
+    assert [m["subject"] for m in wait["messages"]] == ["m7", "m5"]
+    assert (wait["total"], wait["more"]) == (3, False)
+    wait = get(server, "/api/v1/messages/wait?to=a@x.test&limit=1&timeout=1s")
+    assert (wait["total"], wait["more"], wait["subject"]) == (1, True, "m8")
+
+    assert http_call(server, "DELETE", "/api/v1/messages")[0] == 200
+    assert listing(server, to="a@x.test") == (0, [])
+    assert listing(server, **{"from": "s@x.test"}) == (0, [])
+    code, _, _ = http_call(server, "GET", "/api/v1/messages/wait?to=a@x.test&timeout=200ms")
+    assert code == 408
+    send(server, "s@x.test", ["a@x.test"], "m9")
+    same_as_scan(server, "to", "a@x.test", ["m9"])
+    assert get(server, "/api/v1/messages/wait?to=a@x.test&timeout=1s")["subject"] == "m9"
+    # Mailpit's `latest` is the newest message, read without a copy of the store's list.
+    assert get(server, "/mailpit/api/v1/message/latest")["Subject"] == "m9"
+
+
+def test_a_search_over_its_budget_pages_on_with_next(bounceback):
+    server = bounceback("--api-scan-budget", "10")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        for n in range(40):
+            word = " needle" if n % 3 == 0 else ""
+            s.sendmail("app@x.test", [f"u{n}@x.test"], f"Subject: s{n}{word}\r\n\r\nhi\r\n")
+    expected = [f"s{n} needle" for n in reversed(range(40)) if n % 3 == 0]  # 14, newest first
+
+    # The unfiltered list and an exact address have no budget: exact totals, no cursor.
+    whole = get(server, "/api/v1/messages?limit=5")
+    assert whole["total"] == 40 and "more" not in whole and "next" not in whole
+    assert get(server, "/api/v1/messages?to=u3@x.test")["total"] == 1
+
+    first = get(server, "/api/v1/messages?query=needle&limit=50")
+    assert first["more"] is True  # 10 messages read of 40
+    assert [m["subject"] for m in first["messages"]] == expected[:len(first["messages"])]
+    assert first["total"] == len(first["messages"]) < 14
+
+    seen, before, rounds = [], None, 0
+    while True:
+        params = {"query": "needle", "limit": 3}
+        if before is not None:
+            params["before"] = before
+        page = get(server, "/api/v1/messages?" + urllib.parse.urlencode(params))
+        seen += [m["subject"] for m in page["messages"]]
+        rounds += 1
+        assert rounds < 30
+        if not page.get("more"):
+            break
+        before = page["next"]
+    assert seen == expected  # every match once, in order, across the budget's stops
+
+    # before= works on any list: only older messages, and a total of those.
+    detail = get(server, "/api/v1/messages/" + whole["messages"][2]["id"])
+    older = get(server, f"/api/v1/messages?before={detail['sequence']}&limit=2")
+    assert older["total"] == 37
+    assert [m["subject"] for m in older["messages"]] == ["s36 needle", "s35"]
+    for bad in ("x", "-1", "", "1" * 20):
+        code, _, body = http_call(server, "GET", "/api/v1/messages?before=" + bad)
+        assert code == 400 and b"before" in body, (bad, body)
+
+    # A wait has no budget: it finds the oldest match of a search, 40 messages back.
+    wait = get(server, "/api/v1/messages/wait?query=s0&timeout=1s")
+    assert wait["subject"] == "s0 needle"
