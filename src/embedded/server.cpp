@@ -4,6 +4,7 @@
 #include <bounceback/embedded.hpp>
 #include <condition_variable>
 #include <iostream>
+#include <limits>
 #include <mutex>
 #include <thread>
 
