@@ -305,6 +305,7 @@ async function openMessage(id) {
         m.generated ? h('span', { class: 'badge generated', title: 'written by Bounceback, not received' }, 'generated: ' + m.generated) : ''),
       facts([['From', m.from || '<>'], ['To', m.to.join(', ')], ['Received', m.received_at], ['Id', m.id],
              ['Size', m.size + ' bytes']]),
+      relatedPanel(m),
       ...tabs([
         ['Text', () => h('pre', { class: 'text' }, m.text || '(no text part)')],
         ['HTML', () => m.html ? htmlPanel(id, m.html) : h('p', { class: 'muted' }, '(no HTML part)')],
@@ -321,6 +322,29 @@ async function openMessage(id) {
     section.querySelector('h2').focus();
     showError(null);
   } catch (e) { showError(e); }
+}
+
+// A generated message (DSN, auto-reply, complaint) links to the message it is about (`about`);
+// any message links to those generated about it (GET /api/v1/messages?about=ID).
+function relatedPanel(m) {
+  const list = h('dl', { class: 'facts related', id: 'related' });
+  const link = (x) => [x.generated ? h('span', { class: 'badge generated' }, x.generated) : '', ' ',
+    button(x.subject || '(no subject)', () => go('message/' + encodeURIComponent(x.id)), { class: 'link', 'data-id': x.id }),
+    h('span', { class: 'muted' }, ' ' + x.id + ', ' + when(x.received_at))];
+  if (m.about) {
+    const dd = h('dd', { 'data-role': 'about' }, m.about);
+    list.append(h('dt', {}, 'About'), dd);
+    apiJson('/api/v1/messages/' + encodeURIComponent(m.about))
+      .then(original => dd.replaceChildren(...link(original)),
+            () => dd.replaceChildren(m.about + ' ', h('span', { class: 'muted' }, '(no longer stored)')));
+  }
+  apiJson('/api/v1/messages?' + q({ about: m.id, limit: 20 })).then(found => {
+    if (!found.total) return;
+    list.append(h('dt', {}, 'Generated about it'),
+      h('dd', { 'data-role': 'replies' }, h('ul', {}, found.messages.map(x => h('li', {}, ...link(x)))),
+        found.total > found.messages.length ? h('span', { class: 'muted' }, `(the newest ${found.messages.length} of ${found.total})`) : ''));
+  }, () => {});
+  return list;
 }
 
 // The message's HTML in a sandboxed frame (sandbox="": no scripts, no forms, no top

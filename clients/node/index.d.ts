@@ -94,6 +94,8 @@ export interface MessageFilter {
   to?: string;
   from?: string;
   subject?: string;
+  /** The DSNs, auto-replies and complaints generated about the message of this id. */
+  about?: string;
   query?: string;
 }
 

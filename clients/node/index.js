@@ -66,8 +66,8 @@ export class Bounceback {
     return (await this.request(method, path, body)).json();
   }
 
-  messages({ to, from, subject, query: q, start, limit } = {}) {
-    return this.json("GET", "/api/v1/messages" + query({ to, from, subject, query: q, start, limit }));
+  messages({ to, from, subject, about, query: q, start, limit } = {}) {
+    return this.json("GET", "/api/v1/messages" + query({ to, from, subject, about, query: q, start, limit }));
   }
 
   message(id) {
@@ -79,8 +79,8 @@ export class Bounceback {
     return Buffer.from(await res.arrayBuffer());
   }
 
-  waitFor({ to, from, subject, query: q, timeout = "10s" } = {}) {
-    return this.json("GET", "/api/v1/messages/wait" + query({ to, from, subject, query: q, timeout }));
+  waitFor({ to, from, subject, about, query: q, timeout = "10s" } = {}) {
+    return this.json("GET", "/api/v1/messages/wait" + query({ to, from, subject, about, query: q, timeout }));
   }
 
   deleteMessages() {

@@ -68,6 +68,7 @@ std::string message_subject(std::string_view data) {
 
 bool MessageFilter::matches(const store::StoredMessage& stored) const {
   const auto& m = stored.message;
+  if (!about.empty() && m.about != about) return false;
   if (!from.empty() && !address_matches(from, m.from)) return false;
   if (!to.empty() && std::none_of(m.rcpts.begin(), m.rcpts.end(), [&](const smtp::Recipient& r) {
         return address_matches(to, r.address);

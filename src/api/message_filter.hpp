@@ -1,5 +1,6 @@
 // Which captured messages a query means: ?from= ?to= (exact address, case-insensitive, or a
-// glob with '*'), ?subject= (case-insensitive substring) and ?query= (message_search.hpp).
+// glob with '*'), ?subject= (case-insensitive substring), ?about= (the generated messages
+// about one message: its id) and ?query= (message_search.hpp).
 // Shared by the list, the long-poll and the event stream.
 #pragma once
 
@@ -13,9 +14,12 @@ namespace bounceback::api {
 
 struct MessageFilter {
   std::string from, to, subject;  // empty: any
+  std::string about;              // empty: any; else a generated message's original's id
   SearchQuery query;
 
-  bool empty() const { return from.empty() && to.empty() && subject.empty() && query.empty(); }
+  bool empty() const {
+    return from.empty() && to.empty() && subject.empty() && about.empty() && query.empty();
+  }
   bool matches(const store::StoredMessage& message) const;
 };
 

@@ -33,6 +33,7 @@ std::optional<MessageFilter> filter_of(const Params& query, std::string& error) 
   if (const auto* v = query_value(query, "from")) f.from = *v;
   if (const auto* v = query_value(query, "to")) f.to = *v;
   if (const auto* v = query_value(query, "subject")) f.subject = *v;
+  if (const auto* v = query_value(query, "about")) f.about = *v;
   if (const auto* v = query_value(query, "query")) {
     auto parsed = parse_search(*v, error);
     if (!parsed) return std::nullopt;
@@ -94,10 +95,10 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/healthz", &Router::healthz, "", true},
       {"GET", "/metrics", &Router::metrics, ""},
       {"GET", "/api/v1/messages", &Router::list_messages,
-       "from to subject query before start limit"},
+       "from to subject about query before start limit"},
       {"DELETE", "/api/v1/messages", &Router::delete_messages, ""},
       {"GET", "/api/v1/messages/wait", &Router::wait_message,
-       "from to subject query timeout start limit"},
+       "from to subject about query timeout start limit"},
       {"GET", "/api/v1/messages/{id}", &Router::get_message, ""},
       {"DELETE", "/api/v1/messages/{id}", &Router::delete_message, ""},
       {"GET", "/api/v1/messages/{id}/raw", &Router::get_raw, ""},
@@ -118,7 +119,7 @@ std::span<const Router::Route> Router::routes() {
       {"GET", "/api/v1/codes/{code}", &Router::get_code, ""},
       {"GET", "/api/v1/clock", &Router::get_clock, ""},
       {"POST", "/api/v1/clock/advance", &Router::advance_clock, "by"},
-      {"GET", "/api/v1/events", &Router::events, "from to subject query"},
+      {"GET", "/api/v1/events", &Router::events, "from to subject about query"},
       // Mailpit's API v1 for Mailpit clients (base URL http://HOST:PORT/mailpit); `tz` is
       // accepted and has no effect (it only matters to the before:/after: filters, refused).
       {"GET", "/mailpit/api/v1/info", &Router::mailpit_info, "", false, true},

@@ -7,6 +7,7 @@ nothing."""
 import http.client
 import json
 import smtplib
+import threading
 import time
 
 import bounce_readers
@@ -248,3 +249,40 @@ def test_the_event_stream_announces_generated_messages(bounceback):
     conn.close()
     assert [m["generated"] for m in seen] == [None, "dsn"], seen
     assert seen[1]["about"] == seen[0]["id"]
+
+
+def test_about_lists_and_waits_for_what_was_generated_about_a_message(bounceback, tmp_path):
+    """?about=ID on /messages and /messages/wait: the DSNs (and auto-replies) whose `about`
+    is ID, so a test waits for the bounce of the message it sent, and the page links both ways."""
+    scenario = tmp_path / "later.toml"
+    scenario.write_text('[[rule]]\non = "message"\nrcpt = "slow@*"\n'
+                        'dsn = { action = "failed", reply = "550 5.4.1 Giving up", after = "10m" }\n')
+    server = bounceback("--scenario", str(scenario))
+    send(server, ["slow@example.net"])
+    send(server, ["fine@example.net"])
+    fine, slow = [m["id"] for m in messages(server)]
+
+    def about(message_id, path="/api/v1/messages"):
+        sep = "" if path.endswith("&") else "?"
+        status, _, body = http_call(server, "GET", f"{path}{sep}about={message_id}")
+        return status, json.loads(body)
+
+    assert about(slow)[1]["total"] == 0
+    waiter = {}
+
+    def wait():
+        waiter["answer"] = about(slow, "/api/v1/messages/wait?timeout=5s&")
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    time.sleep(0.3)
+    advance(server, "10m")
+    thread.join(10)
+    status, found = waiter["answer"]
+    assert status == 200 and found["generated"] == "dsn" and found["about"] == slow
+    status, page = about(slow)
+    assert page["total"] == 1 and page["messages"][0]["id"] == found["id"]
+    assert about(fine)[1]["total"] == 0
+    assert about(found["id"])[1]["total"] == 0
+    status, _, _ = http_call(server, "GET", f"/api/v1/messages/wait?about={fine}&timeout=200ms")
+    assert status == 408

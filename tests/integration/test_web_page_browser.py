@@ -179,6 +179,14 @@ def test_drops_resets_and_hangs_in_the_timeline(bounceback, puppeteer, tmp_path)
     walk(puppeteer, server, "silent", tmp_path)
 
 
+def test_a_dsn_and_its_original_link_to_each_other(bounceback, puppeteer, tmp_path):
+    server = bounceback()
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
+        s.sendmail("shop@example.test", ["dsn-550-5.1.1@reply.test"],
+                   b"Subject: Order 42\r\n\r\nThanks for your order.\r\n")
+    walk(puppeteer, server, "about", tmp_path)
+
+
 # A 1x1 GIF a browser decodes (naturalWidth 1).
 PIXEL = (b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00"
          b"\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")

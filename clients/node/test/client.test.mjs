@@ -87,3 +87,12 @@ test("a token, a crash seen by crashed(), and stop's exit status", async () => {
   assert.equal(own.crashed(), "SIGKILL");
   await assert.rejects(own.stop(), /bounceback exited SIGKILL/);
 });
+
+test("waitFor the bounce of a message (about)", async () => {
+  await send("dsn-550-5.1.1@reply.test", "Order 42");
+  const original = await mx.client.waitFor({ to: "dsn-550-5.1.1@reply.test", timeout: "1s" });
+  const dsn = await mx.client.waitFor({ about: original.id, timeout: "5s" });
+  assert.equal(dsn.generated, "dsn");
+  assert.equal(dsn.about, original.id);
+  assert.deepEqual((await mx.client.messages({ about: original.id })).messages.map((m) => m.id), [dsn.id]);
+});

@@ -76,3 +76,12 @@ def test_token(bounceback):
     with pytest.raises(BouncebackError) as e:
         Bounceback(bounceback.url).messages()
     assert e.value.status == 401
+
+
+def test_wait_for_the_bounce_of_a_message(bounceback):
+    send(bounceback, ["dsn-550-5.1.1@reply.test"])
+    c = bounceback.client
+    original = c.wait_for(to="dsn-550-5.1.1@reply.test", timeout="1s")
+    dsn = c.wait_for(about=original.id, timeout="5s")
+    assert dsn.generated == "dsn" and dsn.about == original.id and dsn.to == ["app@example.test"]
+    assert [m.id for m in c.messages(about=original.id).items] == [dsn.id]

@@ -3,7 +3,7 @@
 // message view, search, live update, attempts, scenario, clock, narrow window), `token`
 // (--api-token: the page asks once, then reads, downloads and listens with it), `hostile`
 // (a message whose HTML has a script and a remote image; none load, then the image loads on
-// request), `silent` (drops and hangs). When the walk needs mail sent in the
+// request), `silent` (drops and hangs), `about` (a DSN and its original). When the walk needs mail sent in the
 // middle, it prints "need NAME" and waits for a line on stdin (the Python test sends it with
 // smtplib). Screenshots go to SHOTS. Prints "page: ok" at the end; any failure exits 1.
 import puppeteer from 'puppeteer-core';
@@ -259,6 +259,27 @@ try {
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 1);
     check((await rows())[0].includes('hang@example.test'), 'search finds the hang by its outcome');
+  } else if (MODE === 'about') {
+    // A DSN links to the message it is about, and that message to the DSN.
+    await page.goto(API + '/');
+    await waitText('#timeline-rows', 'Undelivered Mail');
+    const original = await page.$$eval('tr.message', trs => trs.find(t => t.innerText.includes('Order 42')).dataset.id);
+    await page.evaluate(id => document.querySelector(`tr.message[data-id="${id}"] button.link`).click(), original);
+    await page.waitForSelector('#related [data-role="replies"] button.link');
+    const reply = await text('#related');
+    check(reply.includes('Generated about it') && reply.includes('dsn') && reply.includes('Undelivered Mail Returned to Sender'),
+          'the original lists the DSN generated about it: ' + reply);
+    await shot('message-generated-replies');
+    await page.click('#related [data-role="replies"] button.link');
+    await waitText('#message-title', 'Undelivered Mail');
+    await page.waitForSelector('#related [data-role="about"] button.link');
+    check((await text('#related')).includes('About') && (await text('#related')).includes('Order 42'),
+          'the DSN links to its original');
+    check(!(await page.$('#related [data-role="replies"]')), 'nothing was generated about the DSN');
+    await shot('message-about');
+    await page.click('#related [data-role="about"] button.link');
+    await waitText('#message-title', 'Order 42');
+    check(decodeURIComponent(await page.evaluate(() => location.hash)).includes(original), 'back at the original');
   } else if (MODE === 'hostile') {
     await page.goto(API + '/');
     await waitText('#timeline-rows', 'Hostile');

@@ -72,12 +72,16 @@ TEST_CASE("message filter", "[api]") {
   // RFC 5322 §2.2.3: unfolding removes the CRLF only, the folding whitespace stays.
   CHECK(message_subject(m.message.data) == "Your invoice  is ready");
   CHECK(MessageFilter{}.matches(m));
-  CHECK(MessageFilter{"alice@example.test", "", "", {}}.matches(m));
-  CHECK(MessageFilter{"", "carol@other.test", "", {}}.matches(m));
-  CHECK(MessageFilter{"", "*@other.test", "", {}}.matches(m));
-  CHECK_FALSE(MessageFilter{"", "carol@", "", {}}.matches(m));  // exact unless a glob
-  CHECK(MessageFilter{"", "", "INVOICE", {}}.matches(m));
-  CHECK_FALSE(MessageFilter{"", "", "receipt", {}}.matches(m));
+  CHECK(MessageFilter{"alice@example.test", "", "", "", {}}.matches(m));
+  CHECK(MessageFilter{"", "carol@other.test", "", "", {}}.matches(m));
+  CHECK(MessageFilter{"", "*@other.test", "", "", {}}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "carol@", "", "", {}}.matches(m));  // exact unless a glob
+  CHECK(MessageFilter{"", "", "INVOICE", "", {}}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "", "receipt", "", {}}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "", "", "m-1", {}}.matches(m));  // a client's: about nothing
+  m.message.about = "m-1";
+  CHECK(MessageFilter{"", "", "", "m-1", {}}.matches(m));
+  CHECK_FALSE(MessageFilter{"", "", "", "m-10", {}}.matches(m));  // the id exactly
   CHECK(address_matches("user1@x.test", "USER1@x.test"));
   CHECK_FALSE(address_matches("user1@x.test", "user10@x.test"));
 }

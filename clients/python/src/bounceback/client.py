@@ -77,9 +77,12 @@ class Bounceback:
     # -- messages
     def messages(self, to: Optional[str] = None, from_: Optional[str] = None,
                  subject: Optional[str] = None, query: Optional[str] = None,
-                 start: Optional[int] = None, limit: Optional[int] = None) -> Page[Message]:
-        """Captured messages, newest first (filters as in docs/api.md: exact or `*` globs)."""
-        q = _query(to=to, from_=from_, subject=subject, query=query, start=start, limit=limit)
+                 start: Optional[int] = None, limit: Optional[int] = None,
+                 about: Optional[str] = None) -> Page[Message]:
+        """Captured messages, newest first (filters as in docs/api.md: exact or `*` globs;
+        `about`: the DSNs, auto-replies and complaints generated about the message of that id)."""
+        q = _query(to=to, from_=from_, subject=subject, about=about, query=query, start=start,
+                   limit=limit)
         return page_from_json(self._json("GET", "/api/v1/messages" + q), "messages", Message)
 
     def message(self, id: str) -> MessageDetail:
@@ -92,10 +95,12 @@ class Bounceback:
 
     def wait_for(self, to: Optional[str] = None, from_: Optional[str] = None,
                  subject: Optional[str] = None, query: Optional[str] = None,
-                 timeout: Union[str, float] = "10s") -> Message:
+                 timeout: Union[str, float] = "10s", about: Optional[str] = None) -> Message:
         """The newest matching message, waiting up to `timeout` ("5s", "500ms" or seconds) for
-        one; raises WaitTimeout when none came."""
-        q = _query(to=to, from_=from_, subject=subject, query=query, timeout=timeout)
+        one; raises WaitTimeout when none came. `about=ID` waits for the bounce (or
+        auto-reply, complaint) of the message ID."""
+        q = _query(to=to, from_=from_, subject=subject, about=about, query=query,
+                   timeout=timeout)
         seconds = _seconds(timeout)
         return from_json(Message, self._json("GET", "/api/v1/messages/wait" + q,
                                              timeout=max(self.timeout, seconds + 10)))
