@@ -12,6 +12,7 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       build-essential cmake ninja-build pkg-config file \
       libboost1.81-dev libboost-json1.81-dev libssl-dev libtomlplusplus-dev libre2-dev \
+      libhiredis-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt README.md CHANGELOG.md LICENSE ./

@@ -7,7 +7,8 @@ include(CMakePackageConfigHelpers)
 
 set(bounceback_embedded_parts bounceback_smtp bounceback_catalog bounceback_report
   bounceback_scenario bounceback_import bounceback_version bounceback_log bounceback_store
-  bounceback_proxy bounceback_net bounceback_api bounceback_api_http bounceback_app)
+  bounceback_proxy bounceback_net bounceback_api bounceback_api_http bounceback_redis
+  bounceback_app)
 file(GLOB embedded_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/embedded/*.cpp)
 set(embedded_objects)
 foreach(part ${bounceback_embedded_parts})
@@ -25,7 +26,7 @@ target_include_directories(bounceback_embedded PUBLIC
 # what the parts link, for whoever links it.
 target_link_libraries(bounceback_embedded PRIVATE $<BUILD_INTERFACE:bounceback_options>
   Threads::Threads Boost::json OpenSSL::SSL OpenSSL::Crypto tomlplusplus::tomlplusplus
-  PkgConfig::RE2)
+  PkgConfig::RE2 PkgConfig::HIREDIS)
 # A sanitized archive needs the sanitizer's runtime in the program that links it.
 get_target_property(sanitizer_links bounceback_options INTERFACE_LINK_OPTIONS)
 if(sanitizer_links)

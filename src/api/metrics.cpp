@@ -97,6 +97,21 @@ std::string render_metrics(const ApiContext& ctx) {
     sample(out, "bounceback_return_relay_total", r->retried.load(), "outcome=\"retried\"");
     sample(out, "bounceback_return_relay_total", r->failed.load(), "outcome=\"failed\"");
   }
+  if (const auto* state = ctx.engine.shared_state()) {  // --state
+    const auto& c = state->counters();
+    one(out, "bounceback_state_calls_total", "counter",
+        "Decisions that asked the shared state (--state): one round trip each.", c.calls.load());
+    family(out, "bounceback_state_failures_total", "counter",
+           "Round trips that got no answer (--state-failure decided), by reason: timeout "
+           "(--state-timeout), error (Redis down, refused, or an error reply).");
+    sample(out, "bounceback_state_failures_total", c.timeouts.load(), "reason=\"timeout\"");
+    sample(out, "bounceback_state_failures_total", c.failures.load() - c.timeouts.load(),
+           "reason=\"error\"");
+    one(out, "bounceback_state_connections_total", "counter",
+        "Connections made to the shared state (reconnections after the first).", c.connects.load());
+    one(out, "bounceback_state_up", "gauge", "1 while connected to the shared state.",
+        c.up.load() ? 1u : 0u);
+  }
   one(out, "bounceback_sessions_evicted_total", "counter",
       "Sessions dropped from the session log by --max-sessions or --max-session-bytes.",
       ctx.sessions.evicted());

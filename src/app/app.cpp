@@ -22,6 +22,7 @@
 #include "net/io_pool.hpp"
 #include "net/return_relay.hpp"
 #include "net/smtp_server.hpp"
+#include "redis/redis_state.hpp"
 #include "scenario/engine.hpp"
 #include "scenario/loader.hpp"
 #include "store/message_store.hpp"
@@ -37,6 +38,9 @@ struct Server::Parts {
   const Settings settings;
   std::shared_ptr<api::AdjustableClock> clock = std::make_shared<api::AdjustableClock>();
   std::unique_ptr<scenario::Engine> engine;
+  // --state: the stateful tables in Redis, on a thread of its own; stopped after the
+  // listeners and sessions (built before them).
+  std::unique_ptr<redis::RedisState> shared_state;
   std::shared_ptr<const scenario::Scenario> initial;
   std::unique_ptr<store::MessageStore> messages;
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
@@ -88,6 +92,15 @@ void Server::Parts::build() {
   log::configure(level, settings.log.format == "json" ? log::Format::json : log::Format::text);
 
   engine = std::make_unique<scenario::Engine>(clock, settings.engine);
+  if (!settings.state.url.empty()) {
+    std::string error;
+    const auto url = redis::parse_url(settings.state.url, error);
+    if (!url) throw StartError("bounceback: --state: " + error + '\n');
+    shared_state =
+        std::make_unique<redis::RedisState>(*url, settings.state.prefix, settings.state.timeout);
+    shared_state->start();
+    engine->set_shared_state(shared_state.get(), settings.state.failure);
+  }
   if (!settings.scenario.empty()) {
     auto loaded = scenario::load_scenario(settings.scenario);
     if (!loaded.ok()) throw StartError(loaded.error_text());

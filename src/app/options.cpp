@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "api/request_guard.hpp"
+#include "redis/state_script.hpp"
 #include "scenario/toml_nesting.hpp"
 #include "scenario/units.hpp"
 
@@ -107,14 +108,36 @@ OptionRow time(std::string_view name, std::string_view help, Field field) {
           [=](const Settings& s) { return show_duration(field(s)); }};
 }
 
-template <typename Field>
-OptionRow text(std::string_view name, std::string_view arg, std::string_view help, Field field) {
+// Text that `check` accepts (it throws UsageError otherwise).
+template <typename Field, typename Check>
+OptionRow checked_text(std::string_view name, std::string_view arg, std::string_view help,
+                       Field field, Check check) {
   return {name,
           arg,
           "text",
           help,
-          [=](Settings& s, const std::string& v) { field(s) = v; },
+          [=](Settings& s, const std::string& v) {
+            check(v);
+            field(s) = v;
+          },
           [=](const Settings& s) { return std::string(field(s)); }};
+}
+
+template <typename Field>
+OptionRow text(std::string_view name, std::string_view arg, std::string_view help, Field field) {
+  return checked_text(name, arg, help, field, [](const std::string&) {});
+}
+
+void state_url(const std::string& v) {
+  std::string error;
+  if (!v.empty() && !redis::parse_url(v, error))
+    throw UsageError("--state: " + error + ", got '" + v + "'");
+}
+
+void state_prefix(const std::string& v) {
+  // KEYS PREFIX* clears the deployment's keys: a pattern character would reach others'.
+  if (v.empty() || v.find_first_of("*?[]\\") != std::string::npos || v.size() > 64)
+    throw UsageError("--state-prefix: 1 to 64 characters, none of * ? [ ] \\, got '" + v + "'");
 }
 
 // Repeatable: each value is appended. `check` throws UsageError on a bad one.
@@ -329,6 +352,22 @@ const std::vector<OptionRow>& table() {
                         "SO_REUSEPORT on the SMTP, SMTPS and LMTP ports: several processes "
                         "(each with it on) share a port",
                         AT(net.reuse_port), {{"off", false}, {"on", true}}),
+           checked_text("state", "redis://HOST:PORT[/DB]",
+                        "keep greylist, attempt counters, quotas and rate windows in Redis, "
+                        "shared by every replica given the same URL and prefix (empty: in memory)",
+                        AT(state.url), state_url),
+           checked_text("state-prefix", "TEXT",
+                        "the start of every --state key: one per deployment sharing a Redis",
+                        AT(state.prefix), state_prefix),
+           choice<scenario::StateFailure>(
+               "state-failure", "open|closed",
+               "Redis down or slower than --state-timeout: open decides from this replica's "
+               "memory, as without --state; closed answers 451 4.3.0",
+               AT(state.failure),
+               {{"open", scenario::StateFailure::open},
+                {"closed", scenario::StateFailure::closed}}),
+           time("state-timeout", "bound on one Redis round trip; past it, --state-failure decides",
+                AT(state.timeout)),
        }},
       {"Capture",
        {

@@ -4,6 +4,7 @@
 // command line and --config; the app hands each part to its layer whole.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "net/settings.hpp"
 #include "net/tls_context.hpp"
 #include "scenario/settings.hpp"
+#include "scenario/shared_state.hpp"
 #include "smtp/settings.hpp"
 #include "store/settings.hpp"
 
@@ -29,6 +31,14 @@ struct LogSettings {
   std::string level = "info";
 };
 
+// --state: the stateful tables in Redis, shared by replicas (docs/scale-out.md).
+struct StateSettings {
+  std::string url;  // redis://HOST:PORT[/DB]; empty: in memory
+  std::string prefix = "bounceback:";
+  scenario::StateFailure failure = scenario::StateFailure::open;
+  std::chrono::milliseconds timeout{250};
+};
+
 struct Settings {
   Listeners listen;
   std::string scenario;         // file path or built-in name; empty: accept everything
@@ -40,6 +50,7 @@ struct Settings {
   store::Settings store;
   api::Settings api;
   scenario::Settings engine;
+  StateSettings state;
 };
 
 }  // namespace bounceback::app

@@ -11,6 +11,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -68,6 +69,7 @@ class Connection {
   awaitable<void> watchdog();
   awaitable<void> hang();
   awaitable<bool> store_off_thread(smtp::AcceptedMessage& message);
+  static awaitable<void> consult(smtp::Inquiry& inquiry);
   awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
   awaitable<void> refuse_handshake(HandshakeFault fault);
@@ -311,6 +313,22 @@ awaitable<bool> Connection::store_off_thread(smtp::AcceptedMessage& message) {
       asio::use_awaitable);
 }
 
+// The Policy's Inquiry (a Redis round trip) is carried out elsewhere; its callback resumes
+// this coroutine on its own executor. The Inquiry bounds its own time: never a hang. The
+// caller keeps it alive; the initiation captures a plain pointer because GCC 12 destroys a
+// class-type temporary of a co_await expression twice (a shared_ptr would lose a reference).
+awaitable<void> Connection::consult(smtp::Inquiry& inquiry) {
+  co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [asked = &inquiry](auto handler) {
+        auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+        asked->start([resume] {
+          const auto executor = asio::get_associated_executor(*resume);
+          asio::post(executor, std::move(*resume));
+        });
+      },
+      asio::use_awaitable);
+}
+
 // Carries out the session driver's effects until the session is over. The read and the
 // write are awaited here, not in coroutines of their own: no frame is allocated per read.
 awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
@@ -379,6 +397,13 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
         else
           effect = driver.stored(co_await store_off_thread(driver.message()));
         break;
+      case Kind::consult: {
+        // Held here, not as a temporary of the co_await expression (see consult()).
+        const std::shared_ptr<smtp::Inquiry> inquiry = driver.inquiry();
+        co_await consult(*inquiry);
+        effect = driver.consulted();
+        break;
+      }
       case Kind::hang:
         co_await hang();
         effect = {Kind::close};

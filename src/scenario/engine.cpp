@@ -4,6 +4,7 @@
 #include "scenario/engine.hpp"
 
 #include "scenario/address_encoded.hpp"
+#include "scenario/engine_active.hpp"
 #include "scenario/hash.hpp"
 #include "scenario/reaction_plan.hpp"
 
@@ -11,49 +12,7 @@ namespace bounceback::scenario {
 
 using smtp::EventKind;
 
-// The scenario in force and its hit counters, swapped together.
-struct Engine::Active {
-  explicit Active(std::shared_ptr<const Scenario> s)
-      : scenario(std::move(s)), hits(new std::atomic<std::uint64_t>[scenario->rules.size()]) {
-    for (std::size_t i = 0; i < scenario->rules.size(); ++i) hits[i] = 0;
-  }
-  std::shared_ptr<const Scenario> scenario;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> hits;
-};
-
 namespace {
-
-std::uint64_t pair_key(std::string_view from, std::string_view rcpt) {
-  return KeyHash().add(std::uint64_t{1}).add(from).add(rcpt).value();
-}
-
-std::uint64_t client_key(const smtp::Event& e) {
-  return KeyHash()
-      .add(std::uint64_t{2})
-      .add(e.session ? std::string_view(e.session->client_ip) : "")
-      .value();
-}
-
-std::string_view client_ip_of(const smtp::Event& e) {
-  return e.session ? std::string_view(e.session->client_ip) : std::string_view{};
-}
-
-std::string_view rate_value(RateKey key, const smtp::Event& e) {
-  switch (key) {
-    case RateKey::client_ip:
-      return client_ip_of(e);
-    case RateKey::from:
-      return e.from;
-    case RateKey::rcpt:
-      return e.rcpt;
-    case RateKey::helo:
-      return helo_of(e);
-    case RateKey::auth_user:
-      return auth_user_of(e);
-  }
-  return {};
-}
-
 // The recipients a per-recipient condition looks at: the one being added, or all of them.
 template <class F>
 bool any_rcpt(const smtp::Event& e, MatchInfo& info, F f) {
@@ -88,7 +47,9 @@ Engine::Engine(std::shared_ptr<const Clock> clock, Settings settings)
       attempts_(settings.attempt_entries, settings.attempts_expire),
       quotas_(settings.quota_entries, settings.quota_expire),
       rates_(settings.rate_entries),
-      log_(settings.attempt_log_records) {}
+      log_(settings.attempt_log_records),
+      attempts_expire_(settings.attempts_expire),
+      quota_expire_(settings.quota_expire) {}
 
 void Engine::set_scenario(std::shared_ptr<const Scenario> scenario) {
   if (!scenario) scenario = std::make_shared<const Scenario>();
@@ -105,6 +66,7 @@ void Engine::reset_state() {
   quotas_.clear();
   rates_.clear();
   log_.clear();
+  if (shared_) shared_->clear();
 }
 
 std::vector<AttemptRecord> Engine::attempts(std::string_view from_filter,
@@ -128,7 +90,7 @@ std::vector<std::uint64_t> Engine::rule_hits() const {
   return out;
 }
 
-smtp::Decision Engine::decide(const smtp::Event& e) {
+smtp::Decision Engine::decide_local(const smtp::Event& e) {
   const auto active = active_.load();
   const Scenario& s = *active->scenario;
   const auto k = static_cast<std::size_t>(e.kind);
@@ -141,9 +103,9 @@ smtp::Decision Engine::decide(const smtp::Event& e) {
   const TimePoint now = clock_->now();
   std::uint64_t attempt = 0;
   if (e.kind == EventKind::rcpt)
-    attempt = attempts_.count(pair_key(e.from, e.rcpt), now);
+    attempt = attempts_.count(keys::pair(e.from, e.rcpt), now);
   else if (e.kind == EventKind::connect && s.counts_connections)
-    attempt = attempts_.count(client_key(e), now);
+    attempt = attempts_.count(keys::client(e), now);
 
   // First match in file order; the index skips rules whose address domain cannot match.
   MatchInfo info;
@@ -194,27 +156,24 @@ bool Engine::matches_stateful(const Scenario&, const Rule& rule, const smtp::Eve
     const bool in_range =
         e.kind == EventKind::rcpt || e.kind == EventKind::connect ? rule.attempts->contains(attempt)
         : !info.rcpt.empty()
-            ? rule.attempts->contains(attempts_.current(pair_key(e.from, info.rcpt), now))
+            ? rule.attempts->contains(attempts_.current(keys::pair(e.from, info.rcpt), now))
             : any_rcpt(e, info, [&](std::string_view r) {
-                return rule.attempts->contains(attempts_.current(pair_key(e.from, r), now));
+                return rule.attempts->contains(attempts_.current(keys::pair(e.from, r), now));
               });
     if (!in_range) return false;
   }
   if (rule.quota) {
     const bool over = any_rcpt(e, info, [&](std::string_view r) {
-      return quotas_.used(KeyHash().add(r).value(), now) + e.size > *rule.quota;
+      return quotas_.used(keys::quota(r), now) + e.size > *rule.quota;
     });
     if (!over) return false;
   }
   if (rule.rate_limit) {
-    const auto key =
-        KeyHash().add(std::uint64_t{rule.index}).add(rate_value(rule.rate_limit->key, e));
-    if (!rates_.over_limit(key.value(), now, *rule.rate_limit)) return false;
+    if (!rates_.over_limit(keys::rate(rule, e), now, *rule.rate_limit)) return false;
   }
   // Last, so a triplet is only entered once everything else about the rule holds.
   if (rule.greylist) {
-    const auto triplet = KeyHash().add(client_ip_of(e)).add(e.from).add(e.rcpt).value();
-    if (!greylist_.holds(triplet, now, *rule.greylist)) return false;
+    if (!greylist_.holds(keys::triplet(e), now, *rule.greylist)) return false;
   }
   return true;
 }
@@ -234,7 +193,8 @@ smtp::Decision Engine::act(const Scenario& s, const Rule& rule, const smtp::Even
 }
 
 smtp::Decision Engine::address_encoded(const Scenario& s, const smtp::Event& e,
-                                       std::uint64_t attempt) {
+                                       std::uint64_t attempt,
+                                       std::span<const std::uint64_t> counts) {
   const auto decide_for = [&](std::string_view rcpt,
                               std::uint64_t nth) -> std::optional<smtp::Decision> {
     const auto enc = parse_encoded_address(rcpt, s.server.reply_domain);
@@ -251,10 +211,13 @@ smtp::Decision Engine::address_encoded(const Scenario& s, const smtp::Event& e,
   if (e.kind == EventKind::rcpt) {
     d = decide_for(e.rcpt, attempt);
   } else {
-    for (const auto& r : e.rcpts) {
+    for (std::size_t i = 0; i < e.rcpts.size(); ++i) {
+      const auto& r = e.rcpts[i];
       // Only addresses at the reply domain pay for the counter lookup.
       if (!parse_encoded_address(r, s.server.reply_domain)) continue;
-      if ((d = decide_for(r, attempts_.current(pair_key(e.from, r), clock_->now())))) break;
+      const auto nth =
+          i < counts.size() ? counts[i] : attempts_.current(keys::pair(e.from, r), clock_->now());
+      if ((d = decide_for(r, nth))) break;
     }
   }
   if (!d) return {};
@@ -375,8 +338,14 @@ void Engine::complete_all(const smtp::Event& e, const Completion& how, const Sce
     active = active_.load();
     in_force = active->scenario.get();
   }
-  if (in_force->has_quota)
-    for (const auto& r : e.rcpts) quotas_.add(KeyHash().add(r).value(), e.size, how.at);
+  if (in_force->has_quota) {
+    for (const auto& r : e.rcpts) quotas_.add(keys::quota(r), e.size, how.at);
+    if (shared_) {
+      std::vector<std::uint64_t> rcpts;
+      for (const auto& r : e.rcpts) rcpts.push_back(keys::quota(r));
+      shared_->add_quota(std::move(rcpts), e.size, how.at, quota_expire_);
+    }
+  }
 }
 
 void Engine::record_rcpt(const smtp::Event& e, std::string_view wire, Outcome outcome, bool paced) {
@@ -384,7 +353,7 @@ void Engine::record_rcpt(const smtp::Event& e, std::string_view wire, Outcome ou
   r.at = clock_->now();
   r.from = e.from;
   r.rcpt = e.rcpt;
-  r.client_ip = client_ip_of(e);
+  r.client_ip = keys::client_ip_of(e);
   r.session_id = e.session ? e.session->id : std::string{};
   r.reply = wire;  // summarised when queried: most runs never ask
   r.outcome = outcome;
@@ -396,7 +365,7 @@ void Engine::record_refusal(const smtp::Event& e, std::string_view wire, Outcome
   AttemptRecord r;
   r.at = clock_->now();
   r.from = e.from;
-  r.client_ip = client_ip_of(e);
+  r.client_ip = keys::client_ip_of(e);
   r.session_id = e.session ? e.session->id : std::string{};
   r.reply = wire;
   r.outcome = outcome;

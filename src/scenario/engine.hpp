@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "scenario/reaction.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/settings.hpp"
+#include "scenario/shared_state.hpp"
 #include "smtp/event.hpp"
 
 namespace bounceback::scenario {
@@ -27,7 +29,13 @@ class Engine final : public smtp::Policy {
   // Starts with an empty scenario (accept everything; address-encoded replies work).
   explicit Engine(std::shared_ptr<const Clock> clock, Settings settings = {});
 
-  smtp::Decision decide(const smtp::Event& event) override;
+  // With shared state, an event whose rules need it is answered with an Inquiry first
+  // (engine_shared.cpp), then decided again with the answer; any other as without.
+  smtp::Decision decide(const smtp::Event& event) override {
+    if (shared_ && event.may_wait) [[unlikely]]
+      return decide_shared(event);
+    return decide_local(event);
+  }
   void replied(const smtp::Event& event, std::string_view wire,
                const smtp::Decision& decision) override;
   // The session's own RCPT and MAIL refusals are attempts too.
@@ -52,9 +60,24 @@ class Engine final : public smtp::Policy {
   // Who carries out the reactions of accepted messages (DSNs, auto-replies, complaints);
   // set once, before serving. Without one, reactions are not planned.
   void set_reactor(Reactor* reactor) { reactor_ = reactor; }
+  // Keeps the stateful tables in `shared` (Redis) instead of memory; set once, before serving.
+  // What is decided without a round trip (AUTH, BDAT's data, LMTP's per-recipient replies)
+  // and a failed round trip under StateFailure::open use the tables in memory.
+  void set_shared_state(SharedState* shared, StateFailure failure) {
+    shared_ = shared;
+    failure_ = failure;
+  }
+  const SharedState* shared_state() const { return shared_; }
 
  private:
   struct Active;
+  class StateInquiry;
+  smtp::Decision decide_local(const smtp::Event& event);
+  smtp::Decision decide_shared(const smtp::Event& event);
+  smtp::Decision decide_answered(const smtp::Event& event);
+  // The decision of rule `index` (its stateless matchers are run again for the template).
+  smtp::Decision decide_by(const Active& active, std::uint32_t index, const smtp::Event& event,
+                           std::uint32_t recipient, TimePoint now) const;
   bool matches_stateful(const Scenario& s, const Rule& rule, const smtp::Event& event,
                         std::uint64_t attempt, TimePoint now, MatchInfo& info);
   smtp::Decision act(const Scenario& s, const Rule& rule, const smtp::Event& event,
@@ -62,8 +85,9 @@ class Engine final : public smtp::Policy {
   smtp::Decision server_reply(const Scenario& s, const smtp::Event& event, TimePoint now) const;
   static TemplateValues template_values(const Scenario& s, const smtp::Event& event,
                                         const MatchInfo& info, TimePoint now);
-  smtp::Decision address_encoded(const Scenario& s, const smtp::Event& event,
-                                 std::uint64_t attempt);
+  // `counts`: the shared counters of the event's recipients (empty: those in memory).
+  smtp::Decision address_encoded(const Scenario& s, const smtp::Event& event, std::uint64_t attempt,
+                                 std::span<const std::uint64_t> counts = {});
   static Outcome ended_outcome(std::string_view wire, const smtp::Decision& d);
   void end_transaction(const smtp::Event& event, std::string_view wire, const smtp::Decision& d);
   // `in_force`: the scenario, when the caller holds it already (else loaded for the quotas).
@@ -81,6 +105,9 @@ class Engine final : public smtp::Policy {
   AttemptLog log_;
   std::atomic<std::uint64_t> encoded_hits_{0};
   Reactor* reactor_ = nullptr;
+  std::chrono::milliseconds attempts_expire_, quota_expire_;  // the shared tables' expiry
+  SharedState* shared_ = nullptr;
+  StateFailure failure_ = StateFailure::open;
 };
 
 }  // namespace bounceback::scenario

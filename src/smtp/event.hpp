@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -43,6 +44,17 @@ inline constexpr std::string_view to_string(EventKind k) {
 }
 std::optional<EventKind> parse_event_kind(std::string_view name);
 
+// A question the Policy cannot answer at once (the stateful tables kept in Redis, shared by
+// replicas): the transport starts it and, once it calls back, the session decides the same
+// event again with the answer (Event::answer). The session only pauses; the asking is done
+// outside the pure core.
+class Inquiry {
+ public:
+  virtual ~Inquiry() = default;
+  // Calls `done` exactly once, from any thread, within a bounded time (a failure is an answer).
+  virtual void start(std::function<void()> done) = 0;
+};
+
 // What is known about the connection; lives as long as the session.
 struct SessionFacts {
   std::string id;            // unique, printable; also used in queue ids
@@ -74,6 +86,10 @@ struct Event {
   std::string_view queue_id;                // of the current transaction
   std::string_view message;                 // at message: the whole message (headers and body)
   std::string_view auth_mechanism;          // at auth
+  // The session can pause this event for an Inquiry (not inside AUTH, BDAT or LMTP's
+  // per-recipient replies: those are decided at once).
+  bool may_wait = false;
+  const Inquiry* answer = nullptr;  // the answered Inquiry, when the event is decided again
 };
 
 // The Policy's answer. The default means "proceed normally".
@@ -93,10 +109,13 @@ struct Decision {
   // `rule` of the scenario's own success reply ([server] replies): on EHLO its one line is
   // the greeting line, and the capability list follows it.
   static constexpr int server_reply = -2;
+  // Set when the Policy needs an answer first (only for an event that may_wait): the session
+  // pauses (Output::Then::consult), the transport starts it, and the event is decided again.
+  std::shared_ptr<Inquiry> inquiry;
 
   bool proceeds() const {
     return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang &&
-           !fault.any();
+           !fault.any() && !inquiry;
   }
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "smtp/command.hpp"
 #include "smtp/replies.hpp"
@@ -36,6 +37,8 @@ Event Session::event(EventKind kind, std::string_view arg) {
   ev.nth_message = facts_.messages + 1;
   ev.size = txn_.params.size.value_or(0);
   ev.queue_id = txn_.queue_id;
+  ev.may_wait = true;
+  ev.answer = inquiry_.get();  // set only while an event waits to be decided again
   return ev;
 }
 
@@ -52,9 +55,49 @@ Event Session::quiet_event(EventKind kind) const {
 
 bool Session::decide(const Event& ev, Decision& d, Output& out) {
   d = policy_.decide(ev);
+  if (inquiry_ || d.inquiry) [[unlikely]] {
+    if (d.inquiry) {
+      wait_for(ev, d, out);
+      return false;
+    }
+    inquiry_.reset();  // answered and used
+  }
   if (!d.drop && !d.hang) return true;
   halt(ev, d, out);
   return false;
+}
+
+void Session::wait_for(const Event& ev, Decision& d, Output& out) {
+  inquiry_ = std::move(d.inquiry);
+  // Decided again under the same sequence number (and, at MAIL, the same queue id).
+  --counts_.events;
+  if (ev.kind == EventKind::mail) --counts_.transactions;
+  waiting_ = ev.kind == EventKind::connect ? Waiting::start : Waiting::line;
+  out.then = Output::Then::consult;
+}
+
+void Session::consulted(Output& out) {
+  if (out.then == Output::Then::consult) out.then = Output::Then::read;
+  switch (std::exchange(waiting_, Waiting::none)) {
+    case Waiting::none:
+      break;
+    case Waiting::start:
+      start(out);
+      break;
+    case Waiting::line:
+      replay_ = true;  // the line is still the driver's input: it is fed again
+      break;
+    case Waiting::message: {
+      Event ev = pending_->event;
+      pending_.reset();
+      ev.message = decoder_.body();
+      ev.answer = inquiry_.get();
+      Decision d = policy_.decide(ev);
+      inquiry_.reset();
+      decided_message(ev, std::move(d), waiting_chunked_, out);
+      break;
+    }
+  }
 }
 
 void Session::halt(const Event& ev, const Decision& d, Output& out) {
@@ -259,9 +302,12 @@ std::size_t Session::feed(std::string_view input, Output& out) {
         if (!line_.bare_lf) line.remove_suffix(1);
         line_.more_input = rest.size() > len + 1;
         command(line, out);
+        // The Policy asks an Inquiry first: the line stays unconsumed, to be fed again.
+        if (waiting_ == Waiting::line) [[unlikely]]
+          return used - (len + 1);
         // A message handed out to be stored (BDAT 0 LAST) is answered first.
         if (shutdown_countdown_ != 0 && out.then != Output::Then::store &&
-            --shutdown_countdown_ == 0)
+            out.then != Output::Then::consult && --shutdown_countdown_ == 0)
           shut_down_unasked(out);
         // Plaintext pipelined after STARTTLS must never run (CVE-2011-0411): drop it.
         if (out.then == Output::Then::start_tls) return input.size();
@@ -378,7 +424,7 @@ void Session::on_help(std::string_view, Output& out) {
 void Session::on_quit(std::string_view, Output& out) {
   end_transaction(EventKind::quit, Ending::abandoned);
   simple(EventKind::quit, {}, r::bye, out);
-  if (phase_ != Phase::closed) {
+  if (phase_ != Phase::closed && waiting_ == Waiting::none) {
     out.then = Output::Then::close;
     phase_ = Phase::closed;
   }

@@ -66,7 +66,16 @@ struct Output {
   std::chrono::milliseconds shutdown_in{0};
   // store: store `message` (moving it out), then report with Session::stored() before
   // feeding more; the session answers the message only then. reset: close with a TCP RST.
-  enum class Then : std::uint8_t { read, close, hang, start_tls, store, reset } then = Then::read;
+  // consult: start the Policy's Inquiry (Session::inquiry()), then call Session::consulted().
+  enum class Then : std::uint8_t {
+    read,
+    close,
+    hang,
+    start_tls,
+    store,
+    reset,
+    consult
+  } then = Then::read;
   AcceptedMessage message;  // with Then::store; clear() leaves it to the one who stores it
 
   // True when the transport must act (wait, close, hang, handshake) before feeding more.
@@ -101,6 +110,11 @@ class Session {
   // The client was silent too long / the server is shutting down: 421 and close.
   void timeout(Output& out);
   void shutdown(Output& out);
+  // After Output::Then::consult: what the Policy asks, to be started by the transport.
+  const std::shared_ptr<Inquiry>& inquiry() const { return inquiry_; }
+  // The Inquiry called back: the event is decided again with its answer. A connect or a
+  // message continues here; a command line was left unconsumed: feed it again.
+  void consulted(Output& out);
   // What became of the paced reply (Output::paced); the Policy hears it (Policy::sent).
   void paced_written(Sent how);
   // The connection is over without the session closing it: the client left (`client_left`)
@@ -160,8 +174,13 @@ class Session {
   Event event(EventKind kind, std::string_view arg = {});
   // An event for reports, not for decide(): the sequence is not advanced.
   Event quiet_event(EventKind kind) const;
-  // Asks the Policy; applies drop/hang. Returns false when nothing more is to be sent.
+  // Asks the Policy; applies drop/hang. Returns false when nothing more is to be sent (also
+  // when the Policy asks an Inquiry first: then the session pauses with Then::consult).
   bool decide(const Event& ev, Decision& d, Output& out);
+  // Pauses the session on `d.inquiry`, for `ev` to be decided again once it is answered.
+  void wait_for(const Event& ev, Decision& d, Output& out);
+  // The message's decision taken (at once or after an Inquiry): store it or refuse it.
+  void decided_message(Event& ev, Decision d, bool chunked, Output& out);
   // Applies a drop or hang: no reply (reported with an empty wire), then close or hang.
   void halt(const Event& ev, const Decision& d, Output& out);
   // Tells the Policy that the transaction's accepted recipients end here unanswered
@@ -229,6 +248,13 @@ class Session {
     std::uint32_t sequence;
   };
   std::optional<PacedReport> paced_report_;
+  // An event paused for the Policy's Inquiry (Then::consult), and what resumes it: the
+  // greeting, the command line (fed again: replay_ keeps it out of the transcript and the
+  // counts a second time), or the message (pending_ holds its event).
+  std::shared_ptr<Inquiry> inquiry_;
+  enum class Waiting : std::uint8_t { none, start, line, message } waiting_ = Waiting::none;
+  bool replay_ = false;
+  bool waiting_chunked_ = false;          // the message waiting came by BDAT
   std::uint16_t shutdown_countdown_ = 0;  // command lines left before shut_down_unasked()
   std::string plain_;                     // own()'s reply without enhanced codes (bare_codes only)
   // The command being answered, for send()'s 4xx/5xx to Policy::refused_other (refusal log);

@@ -58,6 +58,7 @@ void Session::sasl_verdict(Output& out) {
   facts_.auth_user = credentials.user;
   Event ev = event(EventKind::auth, facts_.auth_user);
   ev.auth_mechanism = auth::to_string(credentials.mechanism);
+  ev.may_wait = false;  // the SASL exchange is not replayed
   Decision d;
   if (!decide(ev, d, out)) {
     facts_.auth_user.clear();

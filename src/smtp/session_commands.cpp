@@ -2,6 +2,7 @@
 // service and pipelining checks, the row's preconditions with their replies, then the handler.
 #include <array>
 #include <cstdint>
+#include <utility>
 
 #include "smtp/command_table.hpp"
 #include "smtp/replies.hpp"
@@ -102,7 +103,9 @@ const CommandRow* find_command(std::string_view name) {
 }
 
 void Session::command(std::string_view line, Output& out) {
-  if (transcript_ && !sasl_) {  // a SASL response is a secret: never logged
+  // A line fed again after an Inquiry was logged and counted the first time.
+  const bool replay = std::exchange(replay_, false);
+  if (transcript_ && !sasl_ && !replay) {  // a SASL response is a secret: never logged
     // Never keep a secret: "AUTH PLAIN <initial response>" is logged as "AUTH PLAIN ****".
     if (const auto shown = auth::shown_prefix(line); shown < line.size())
       transcript_->line(true, std::string(line.substr(0, shown)) + " ****");
@@ -119,7 +122,7 @@ void Session::command(std::string_view line, Output& out) {
     return sasl_response(line, out);
   }
   stage_ = EventKind::unknown;
-  if (++counts_.commands > config_->limits.commands_per_session)
+  if (!replay && ++counts_.commands > config_->limits.commands_per_session)
     return close_with(config_->closing_errors, out);
   const CommandLine cmd = parse_command(line);
   const CommandRow* row = cmd.row;

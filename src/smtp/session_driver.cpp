@@ -83,6 +83,16 @@ Effect SessionDriver::stored(bool ok) {
   return next();
 }
 
+Effect SessionDriver::consulted() {
+  // The greeting or the message goes on in the session; a command line waiting in the
+  // buffer (offer_ stayed set) is fed again.
+  out_.clear();
+  session_.consulted(out_);
+  carried_ = false;
+  step_ = Step::feed;
+  return next();
+}
+
 // Compacts the buffer and asks for more.
 Effect SessionDriver::read() {
   if (start_ > 0) {
@@ -168,6 +178,8 @@ Effect SessionDriver::next() {
             return end(Effect::Kind::close);
           case Output::Then::reset:
             return end(Effect::Kind::reset);
+          case Output::Then::consult:
+            return {Effect::Kind::consult};
         }
         break;
       case Step::done:

@@ -30,6 +30,9 @@ struct Effect {
     // A scripted shutdown (shutdown_after): in `interval`, wall time, the transport cuts the
     // session short as at a server shutdown (shutting_down()); armed() now.
     arm_shutdown,
+    // The Policy asks something slow first (a Redis round trip): start inquiry(), and when
+    // it calls back, consulted(). Input is not fed meanwhile.
+    consult,
   };
   Effect(Kind k = Kind::read, std::string_view b = {}, std::chrono::milliseconds i = {},
          bool ends = false)
@@ -85,6 +88,8 @@ class SessionDriver {
   Effect interrupted();
   Effect tls_started(std::string version, std::string cipher);
   AcceptedMessage& message() { return out_.message; }
+  const std::shared_ptr<Inquiry>& inquiry() const { return session_.inquiry(); }
+  Effect consulted();
   Effect stored(bool ok);
 
   // Input read but not yet consumed by the session (an incomplete line, or what waits

@@ -39,7 +39,9 @@ void Session::finish_lmtp_message(Event& ev, bool chunked, Output& out) {
   lmtp_decisions_.clear();
   bool any_taken = false;
   for (std::size_t i = 0; i < txn_.rcpts.size(); ++i) {
-    Decision d = policy_.decide(for_recipient(ev, i));
+    Event one = for_recipient(ev, i);
+    one.may_wait = false;  // one reply per recipient, decided at once
+    Decision d = policy_.decide(one);
     if (txn_.bdat_decision) with_bdat_pacing(d);
     any_taken = any_taken || takes_message(d);
     lmtp_decisions_.push_back(std::move(d));

@@ -106,7 +106,8 @@ void Session::on_bdat(std::string_view arg, Output& out) {
   } else if (bdat.failed()) {
     bdat.refuse(r::bdat_failed);
   } else if (!bdat.accepted()) {
-    const Event ev = event(EventKind::data);
+    Event ev = event(EventKind::data);
+    ev.may_wait = false;  // the chunk behind the command is read whatever is decided
     Decision d;
     if (!decide(ev, d, out)) return;
     if (d.reply && d.reply->code >= 400) {
@@ -178,7 +179,22 @@ void Session::finish_message(Output& out, bool chunked) {
   ev.message = body;
   if (facts_.lmtp) return finish_lmtp_message(ev, chunked, out);
   Decision d = policy_.decide(ev);
+  if (d.inquiry) [[unlikely]] {  // decided again once answered (consulted())
+    inquiry_ = std::move(d.inquiry);
+    waiting_ = Waiting::message;
+    waiting_chunked_ = chunked;
+    ev.message = {};
+    pending_.emplace(PendingStore{ev, Decision{}});
+    out.then = Output::Then::consult;
+    return;
+  }
+  decided_message(ev, std::move(d), chunked, out);
+}
+
+void Session::decided_message(Event& ev, Decision d, bool chunked, Output& out) {
+  std::string& body = decoder_.body();
   ev.message = {};
+  ev.answer = nullptr;  // the Inquiry is gone once used
   if (txn_.bdat_decision) {
     with_bdat_pacing(d);
     txn_.bdat_decision.reset();

@@ -122,6 +122,13 @@ class MemoryExecutor {
             break;
           }
           return;
+        case Kind::consult: {  // answered at once, as an in-process Inquiry would be
+          bool called = false;
+          driver_.inquiry()->start([&called] { called = true; });
+          if (!called) return;  // the test answers later: consulted()
+          e = driver_.consulted();
+          break;
+        }
         case Kind::arm_shutdown:  // the test calls shutdown() when it means the time has come
           shutdown_armed_at = clock + e.interval;
           e = driver_.armed();

@@ -1,0 +1,184 @@
+// The hiredis adapter: hiredis says when it wants to read or write (the ev hooks); a wait on
+// the socket's descriptor calls it back when it can. The descriptor is released, never
+// closed, when hiredis frees the context: the socket is hiredis's.
+#include "redis/client.hpp"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include "log/log.hpp"
+
+namespace bounceback::redis {
+
+namespace asio = boost::asio;
+
+// The context's socket on the io_context. Shared with the pending waits, which may outlive
+// the context: `ac` is null once hiredis has freed it.
+struct Client::Watch {
+  Watch(asio::io_context& io, redisAsyncContext* c) : fd(io, c->c.fd), ac(c) {}
+  asio::posix::stream_descriptor fd;
+  redisAsyncContext* ac;
+  bool reading = false, writing = false, read_armed = false, write_armed = false;
+
+  static void arm_read(const std::shared_ptr<Watch>& w) {
+    if (w->read_armed || !w->reading || !w->ac) return;
+    w->read_armed = true;
+    w->fd.async_wait(asio::posix::stream_descriptor::wait_read, [w](boost::system::error_code ec) {
+      w->read_armed = false;
+      if (ec || !w->ac || !w->reading) return;
+      redisAsyncHandleRead(w->ac);  // may free the context (cleanup clears ac)
+      arm_read(w);
+    });
+  }
+  static void arm_write(const std::shared_ptr<Watch>& w) {
+    if (w->write_armed || !w->writing || !w->ac) return;
+    w->write_armed = true;
+    w->fd.async_wait(asio::posix::stream_descriptor::wait_write, [w](boost::system::error_code ec) {
+      w->write_armed = false;
+      if (ec || !w->ac || !w->writing) return;
+      redisAsyncHandleWrite(w->ac);
+      arm_write(w);
+    });
+  }
+};
+
+namespace {
+
+Client* owner(const redisAsyncContext* ac) {
+  return static_cast<Client*>(ac->data);
+}
+
+}  // namespace
+
+Client::Client(asio::io_context& io, Url url, std::function<void(bool)> on_change)
+    : io_(io), url_(std::move(url)), on_change_(std::move(on_change)), retry_(io) {}
+
+Client::~Client() {
+  stop();
+}
+
+void Client::start() {
+  stopped_ = false;
+  connect();
+}
+
+void Client::stop() {
+  stopped_ = true;
+  retry_.cancel();
+  if (ac_) {
+    ac_->data = nullptr;  // no callback into a client that is going away
+    redisAsyncFree(ac_);  // calls every pending reply's callback with null, then cleanup
+    ac_ = nullptr;
+  }
+  connected_ = false;
+}
+
+void Client::connect() {
+  // A host name is resolved here, blocking this thread: the store's own, never an I/O one.
+  redisAsyncContext* ac = redisAsyncConnect(url_.host.c_str(), url_.port);
+  if (!ac) return retry_later();
+  if (ac->err) {
+    log::warn("state: cannot connect to redis", {{"host", url_.host}, {"error", ac->errstr}});
+    redisAsyncFree(ac);
+    return retry_later();
+  }
+  ac_ = ac;
+  ac->data = this;
+  watch_ = std::make_shared<Watch>(io_, ac);
+  ac->ev.data = watch_.get();
+  ac->ev.addRead = [](void* p) {
+    auto* w = static_cast<Watch*>(p);
+    w->reading = true;
+    // The shared pointer lives in the client as long as the context does.
+    Watch::arm_read(owner(w->ac)->watch_);
+  };
+  ac->ev.delRead = [](void* p) { static_cast<Watch*>(p)->reading = false; };
+  ac->ev.addWrite = [](void* p) {
+    auto* w = static_cast<Watch*>(p);
+    w->writing = true;
+    Watch::arm_write(owner(w->ac)->watch_);
+  };
+  ac->ev.delWrite = [](void* p) { static_cast<Watch*>(p)->writing = false; };
+  ac->ev.cleanup = [](void* p) {
+    auto* w = static_cast<Watch*>(p);
+    w->ac = nullptr;
+    w->reading = w->writing = false;
+    boost::system::error_code ignored;
+    w->fd.cancel(ignored);
+    w->fd.release();  // hiredis closes the socket
+  };
+  redisAsyncSetConnectCallback(ac, &Client::on_connect);
+  redisAsyncSetDisconnectCallback(ac, &Client::on_disconnect);
+  // Sent first once connected: the database, then the scripts (EVALSHA needs them loaded).
+  if (url_.db != 0) redisAsyncCommand(ac, nullptr, nullptr, "SELECT %u", url_.db);
+  for (const Script* s : {&decide_script(), &quota_script(), &clear_script()})
+    redisAsyncCommand(ac, nullptr, nullptr, "SCRIPT LOAD %b", s->source.data(), s->source.size());
+}
+
+void Client::on_connect(const redisAsyncContext* ac, int status) {
+  Client* self = owner(ac);
+  if (!self) return;
+  if (status != REDIS_OK) {
+    // hiredis frees the context after this callback.
+    log::warn("state: cannot connect to redis",
+              {{"host", self->url_.host}, {"error", ac->errstr ? ac->errstr : "?"}});
+    self->ac_ = nullptr;
+    return self->retry_later();
+  }
+  self->connected_ = true;
+  self->backoff_ = std::chrono::milliseconds(100);
+  log::info("state: connected to redis", {{"host", self->url_.host}, {"port", self->url_.port}});
+  if (self->on_change_) self->on_change_(true);
+}
+
+void Client::on_disconnect(const redisAsyncContext* ac, int status) {
+  Client* self = owner(ac);
+  if (!self) return;
+  self->ac_ = nullptr;  // freed by hiredis after this callback
+  self->lost(status == REDIS_OK ? "closed" : (ac->errstr ? ac->errstr : "error"));
+}
+
+void Client::lost(const char* why) {
+  const bool was = std::exchange(connected_, false);
+  log::warn("state: lost the connection to redis", {{"host", url_.host}, {"error", why}});
+  if (was && on_change_) on_change_(false);
+  retry_later();
+}
+
+void Client::retry_later() {
+  if (stopped_) return;
+  retry_.expires_after(backoff_);
+  backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+  retry_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopped_ && !ac_) connect();
+  });
+}
+
+void Client::on_reply(redisAsyncContext*, void* reply, void* privdata) {
+  const std::unique_ptr<Callback> done(static_cast<Callback*>(privdata));
+  (*done)(static_cast<const redisReply*>(reply));
+}
+
+bool Client::command(const std::vector<std::string>& argv, Callback done) {
+  if (!connected_ || !ac_) return false;
+  std::vector<const char*> parts;
+  std::vector<std::size_t> sizes;
+  parts.reserve(argv.size());
+  sizes.reserve(argv.size());
+  for (const auto& a : argv) {
+    parts.push_back(a.data());
+    sizes.push_back(a.size());
+  }
+  auto* cb = new Callback(std::move(done));
+  if (redisAsyncCommandArgv(ac_, &Client::on_reply, cb, static_cast<int>(parts.size()),
+                            parts.data(), sizes.data()) != REDIS_OK) {
+    delete cb;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace bounceback::redis

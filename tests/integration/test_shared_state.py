@@ -1,0 +1,239 @@
+"""One MX, many replicas (issue 19): a real redis-server (loopback, free port, no persistence),
+two Bounceback replicas with --state and --proxy-protocol behind a real HAProxy that sends
+PROXY v2, one frontend per replica so a test chooses which replica a retry lands on. A
+greylisted retry through the other replica passes after retry_after; `attempts = "1-2"`
+counts across replicas; a quota fills across replicas; a rate limit by client IP holds for
+the real client (seen through PROXY v2); with Redis killed, --state-failure open decides from
+the replica's own memory and closed answers 451 4.3.0, both at once (never a hang), counted
+in /metrics; once Redis is back, the replica reconnects."""
+import json
+import smtplib
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import http_call, need_tool
+
+CLIENT = "127.0.0.5"  # the real client; HAProxy connects to the replicas from 127.0.0.1
+OTHER_CLIENT = "127.0.0.6"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, what):
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert proc.poll() is None, f"{what} exited"
+            assert time.monotonic() < deadline, f"{what} did not listen"
+            time.sleep(0.05)
+
+
+class Redis:
+    def __init__(self, tmp_path):
+        self.exe = need_tool("redis-server")
+        self.port = free_port()
+        self.dir = tmp_path
+        self.proc = None
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [self.exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_listening(self.port, self.proc, "redis-server")
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def keys(self, pattern):
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            s.sendall(f"KEYS {pattern}\r\n".encode())
+            time.sleep(0.1)
+            return s.recv(65536).decode()
+
+
+@pytest.fixture
+def redis(tmp_path):
+    r = Redis(tmp_path)
+    yield r
+    if r.proc.poll() is None:
+        r.kill()
+
+
+@pytest.fixture
+def cluster(bounceback, redis, tmp_path):
+    """start(scenario, failure="open", n=2) -> (replicas, frontend ports), each replica
+    behind its own HAProxy frontend (send-proxy-v2)."""
+    procs = []
+
+    def start(scenario, failure="open", n=2):
+        path = tmp_path / "scenario.toml"
+        path.write_text(scenario)
+        replicas = [
+            bounceback("--scenario", str(path), "--proxy-protocol", "on",
+                       "--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "test:",
+                       "--state-failure", failure, "--state-timeout", "300ms")
+            for _ in range(n)]
+        for r in replicas:
+            assert r.wait_for_log("connected to redis"), r.log()
+        exe = need_tool("haproxy")
+        config = ["global", "  maxconn 100", "defaults", "  mode tcp", "  timeout connect 5s",
+                  "  timeout client 30s", "  timeout server 30s"]
+        ports = []
+        for i, r in enumerate(replicas):
+            ports.append(free_port())
+            config += [f"frontend f{i}", f"  bind 127.0.0.1:{ports[i]}", f"  default_backend b{i}",
+                       f"backend b{i}", f"  server mx 127.0.0.1:{r.smtp_port} send-proxy-v2"]
+        cfg = tmp_path / "haproxy.cfg"
+        cfg.write_text("\n".join(config) + "\n")
+        proc = subprocess.Popen([exe, "-db", "-f", str(cfg)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        for p in ports:
+            wait_listening(p, proc, "haproxy")
+        return replicas, ports
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(10)
+
+
+def rcpt(port, to, source=CLIENT, sender="app@example.test"):
+    """(code, text) of RCPT TO:<to> through the frontend at `port`, from `source`."""
+    with smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=10) as smtp:
+        smtp.ehlo("client.test")
+        code, _ = smtp.mail(sender)
+        assert code == 250
+        code, text = smtp.rcpt(to)
+        return code, text.decode()
+
+
+def advance(server, by):
+    status, _, body = http_call(server, "POST", "/api/v1/clock/advance", {"by": by})
+    assert status == 200, body
+
+
+def metric(server, name):
+    _, _, body = http_call(server, "GET", "/metrics")
+    total = 0
+    for line in body.decode().splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            total += int(float(line.rsplit(" ", 1)[1]))
+    return total
+
+
+GREYLIST = """
+[[rule]]
+on = "rcpt"
+greylist = { retry_after = "5m" }
+reply = "451 4.7.1 Greylisted, try again later"
+"""
+
+
+def test_a_greylisted_retry_passes_through_another_replica(cluster, redis):
+    (a, b), (pa, pb) = cluster(GREYLIST)
+    assert rcpt(pa, "u@example.test")[0] == 451
+    assert rcpt(pb, "u@example.test")[0] == 451  # known to B too: still too early
+    for r in (a, b):  # each replica's scenario clock
+        advance(r, "6m")
+    assert rcpt(pb, "u@example.test")[0] == 250
+    assert rcpt(pa, "u@example.test")[0] == 250
+    # Another sender is a new triplet, on any replica.
+    assert rcpt(pa, "u@example.test", sender="other@example.test")[0] == 451
+    assert "test:g:" in redis.keys("test:*")
+    assert metric(a, "bounceback_state_calls_total") >= 3
+    assert metric(a, "bounceback_state_failures_total") == 0
+
+
+def test_attempts_count_across_replicas(cluster):
+    (_, _), (pa, pb) = cluster("""
+[[rule]]
+on = "rcpt"
+attempts = "1-2"
+reply = "450 4.2.0 Mailbox busy, try again"
+""")
+    assert rcpt(pa, "v@example.test")[0] == 450
+    assert rcpt(pb, "v@example.test")[0] == 450
+    assert rcpt(pa, "v@example.test")[0] == 250  # the third attempt, wherever it lands
+
+
+def test_a_quota_fills_across_replicas(cluster):
+    (_, _), (pa, pb) = cluster("""
+[[rule]]
+on = "message"
+quota = "1KB"
+reply = "552 5.2.2 Mailbox full"
+""")
+    body = b"Subject: fill\r\n\r\n" + b"x" * 700 + b"\r\n"
+
+    def send(port):
+        with smtplib.SMTP("127.0.0.1", port, source_address=(CLIENT, 0), timeout=10) as smtp:
+            try:
+                smtp.sendmail("app@example.test", ["full@example.test"], body)
+                return 250
+            except smtplib.SMTPDataError as e:
+                return e.smtp_code
+
+    assert send(pa) == 250
+    time.sleep(0.2)  # the accepted bytes are added without waiting for the answer
+    assert send(pb) == 552
+
+
+def test_rate_limit_by_client_ip_holds_through_proxy_v2(cluster):
+    (a, _), (pa, pb) = cluster("""
+[[rule]]
+on = "mail"
+rate_limit = { max = 2, per = "1m", key = "client_ip" }
+reply = "450 4.7.0 Too many messages from you, slow down"
+""")
+
+    def mail(port, source):
+        with smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=10) as smtp:
+            smtp.ehlo("client.test")
+            return smtp.mail("app@example.test")[0]
+
+    assert mail(pa, CLIENT) == 250
+    assert mail(pb, CLIENT) == 250
+    assert mail(pa, CLIENT) == 450  # the third from 127.0.0.5, across both replicas
+    assert mail(pb, OTHER_CLIENT) == 250  # HAProxy's address is not the key: the client's is
+
+
+@pytest.mark.parametrize("failure", ["open", "closed"])
+def test_redis_killed_mid_test(cluster, redis, failure):
+    (a, b), (pa, pb) = cluster(GREYLIST, failure=failure)
+    assert rcpt(pa, "w@example.test")[0] == 451
+    redis.kill()
+    started = time.monotonic()
+    code, text = rcpt(pb, "w@example.test")
+    assert time.monotonic() - started < 5  # --state-timeout bounds it: never a hang
+    if failure == "open":
+        # As without --state: B's own memory has not seen the triplet, so it greylists it.
+        assert code == 451 and text.startswith("4.7.1"), text
+        assert rcpt(pb, "w2@example.test", source=OTHER_CLIENT)[0] == 451
+    else:
+        assert code == 451 and text.startswith("4.3.0 Shared state unavailable"), text
+    assert metric(b, "bounceback_state_failures_total") >= 1
+    assert b.wait_for_log("state: redis call failed") or b.wait_for_log("lost the connection")
+    # Redis back on its port: the replicas reconnect (back-off) and share state again.
+    redis.start()
+    deadline = time.monotonic() + 15
+    while metric(b, "bounceback_state_up") != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert metric(b, "bounceback_state_up") == 1, b.log()
+    assert rcpt(pb, "x@example.test")[0] == 451  # a new triplet, in the new Redis
+    for r in (a, b):
+        advance(r, "6m")
+    assert rcpt(pa, "x@example.test")[0] == 250
