@@ -237,3 +237,33 @@ def test_redis_killed_mid_test(cluster, redis, failure):
     for r in (a, b):
         advance(r, "6m")
     assert rcpt(pa, "x@example.test")[0] == 250
+
+
+def test_compose_cluster_profile(bounceback, redis, tmp_path):
+    """docker-compose.yml's --profile cluster: Redis, three replicas with --state and
+    --proxy-protocol on, HAProxy sending PROXY v2 to each; a replica's command runs on the real
+    binary (its Redis URL pointed at the test's) and shares state; haproxy -c accepts the
+    config."""
+    import os
+    import yaml
+    from conftest import SOURCE_DIR
+    doc = yaml.safe_load(open(os.path.join(SOURCE_DIR, "docker-compose.yml")).read())
+    services = doc["services"]
+    replicas = [services[f"replica-{i}"] for i in (1, 2, 3)]
+    for r in replicas + [services["redis"], services["haproxy"]]:
+        assert r["profiles"] == ["cluster"]
+        assert all(p.startswith("127.0.0.1:") for p in r.get("ports", []))
+    assert "profiles" not in services["bounceback"]  # `docker compose up` is unchanged
+    command = replicas[0]["command"]
+    assert command[command.index("--state") + 1] == "redis://redis:6379"
+    assert command[command.index("--proxy-protocol") + 1] == "on"
+    cfg = open(os.path.join(SOURCE_DIR, "docker/haproxy-cluster.cfg")).read()
+    for i in (1, 2, 3):
+        assert f"server replica-{i} replica-{i}:1025 send-proxy-v2" in cfg
+    check = subprocess.run([need_tool("haproxy"), "-c", "-f",
+                            os.path.join(SOURCE_DIR, "docker/haproxy-cluster.cfg")],
+                           capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check.stdout + check.stderr
+    args = [a.replace("redis://redis:6379", f"redis://127.0.0.1:{redis.port}") for a in command]
+    server = bounceback(*args)
+    assert server.wait_for_log("connected to redis"), server.log()
