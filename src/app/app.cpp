@@ -38,14 +38,15 @@ struct Server::Parts {
   const Settings settings;
   std::shared_ptr<api::AdjustableClock> clock = std::make_shared<api::AdjustableClock>();
   std::unique_ptr<scenario::Engine> engine;
-  // --state: the stateful tables in Redis, on a thread of its own; stopped after the
-  // listeners and sessions (built before them).
-  std::unique_ptr<redis::RedisState> shared_state;
   std::shared_ptr<const scenario::Scenario> initial;
   std::unique_ptr<store::MessageStore> messages;
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
   std::unique_ptr<store::SessionLog> sessions;
   std::unique_ptr<net::IoPool> pool;  // the signals run on pool.main(), the HTTP API on pool.api()
+  // --state: the stateful tables in Redis, on a thread of its own (built right after the
+  // engine). Declared after the pool so that it stops first: a call still pending at exit
+  // fails and posts its session's resumption to an event loop that still exists.
+  std::unique_ptr<redis::RedisState> shared_state;
   std::optional<boost::asio::thread_pool> store_pool;
   std::unique_ptr<boost::asio::steady_timer> reaction_timer;
   std::unique_ptr<ReactionQueue> reactions;

@@ -398,9 +398,7 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
           effect = driver.stored(co_await store_off_thread(driver.message()));
         break;
       case Kind::consult: {
-        // Held here, not as a temporary of the co_await expression (see consult()).
-        const std::shared_ptr<smtp::Inquiry> inquiry = driver.inquiry();
-        co_await consult(*inquiry);
+        co_await consult(*driver.inquiry());  // the session holds it until it is answered
         effect = driver.consulted();
         break;
       }

@@ -70,7 +70,7 @@ smtp::Decision Engine::decide_shared(const smtp::Event& e) {
                           [&](const std::string& r) { return counted_encoded(s, r); }));
   if (!s.stateful_event[k] && !counts) return decide_local(e);
 
-  auto inquiry = std::make_shared<StateInquiry>(*shared_, active);
+  auto inquiry = std::make_unique<StateInquiry>(*shared_, active);
   StateRequest& q = inquiry->call->request;
   q.now = clock_->now();
   q.size = e.size;
@@ -113,7 +113,7 @@ smtp::Decision Engine::decide_shared(const smtp::Event& e) {
   });
   if (q.checks.empty() && !counts) return decide_local(e);  // no rule needs the store after all
   smtp::Decision d;
-  d.inquiry = std::move(inquiry);
+  d.inquiry = inquiry.release();  // the session owns it from here
   return d;
 }
 

@@ -110,8 +110,10 @@ struct Decision {
   // the greeting line, and the capability list follows it.
   static constexpr int server_reply = -2;
   // Set when the Policy needs an answer first (only for an event that may_wait): the session
-  // pauses (Output::Then::consult), the transport starts it, and the event is decided again.
-  std::shared_ptr<Inquiry> inquiry;
+  // takes it (and deletes it once the event is decided again), pauses (Output::Then::consult),
+  // and the transport starts it. A plain pointer: a Decision is copied and moved on every
+  // command, and an owning one cost ~50 instructions per decision.
+  Inquiry* inquiry = nullptr;
 
   bool proceeds() const {
     return !reply && delay.count() == 0 && drip.count() == 0 && !disconnect && !drop && !hang &&

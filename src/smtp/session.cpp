@@ -68,7 +68,7 @@ bool Session::decide(const Event& ev, Decision& d, Output& out) {
 }
 
 void Session::wait_for(const Event& ev, Decision& d, Output& out) {
-  inquiry_ = std::move(d.inquiry);
+  inquiry_.reset(std::exchange(d.inquiry, nullptr));
   // Decided again under the same sequence number (and, at MAIL, the same queue id).
   --counts_.events;
   if (ev.kind == EventKind::mail) --counts_.transactions;

@@ -111,7 +111,7 @@ class Session {
   void timeout(Output& out);
   void shutdown(Output& out);
   // After Output::Then::consult: what the Policy asks, to be started by the transport.
-  const std::shared_ptr<Inquiry>& inquiry() const { return inquiry_; }
+  Inquiry* inquiry() const { return inquiry_.get(); }
   // The Inquiry called back: the event is decided again with its answer. A connect or a
   // message continues here; a command line was left unconsumed: feed it again.
   void consulted(Output& out);
@@ -251,7 +251,7 @@ class Session {
   // An event paused for the Policy's Inquiry (Then::consult), and what resumes it: the
   // greeting, the command line (fed again: replay_ keeps it out of the transcript and the
   // counts a second time), or the message (pending_ holds its event).
-  std::shared_ptr<Inquiry> inquiry_;
+  std::unique_ptr<Inquiry> inquiry_;
   enum class Waiting : std::uint8_t { none, start, line, message } waiting_ = Waiting::none;
   bool replay_ = false;
   bool waiting_chunked_ = false;          // the message waiting came by BDAT

@@ -88,7 +88,7 @@ class SessionDriver {
   Effect interrupted();
   Effect tls_started(std::string version, std::string cipher);
   AcceptedMessage& message() { return out_.message; }
-  const std::shared_ptr<Inquiry>& inquiry() const { return session_.inquiry(); }
+  Inquiry* inquiry() const { return session_.inquiry(); }
   Effect consulted();
   Effect stored(bool ok);
 

@@ -180,7 +180,7 @@ void Session::finish_message(Output& out, bool chunked) {
   if (facts_.lmtp) return finish_lmtp_message(ev, chunked, out);
   Decision d = policy_.decide(ev);
   if (d.inquiry) [[unlikely]] {  // decided again once answered (consulted())
-    inquiry_ = std::move(d.inquiry);
+    inquiry_.reset(std::exchange(d.inquiry, nullptr));
     waiting_ = Waiting::message;
     waiting_chunked_ = chunked;
     ev.message = {};
