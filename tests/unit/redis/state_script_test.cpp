@@ -7,7 +7,7 @@
 using namespace bounceback;
 using namespace std::chrono_literals;
 
-TEST_CASE("--state URLs", "[redis]") {
+TEST_CASE("state URLs: redis://HOST:PORT[/DB]", "[redis]") {
   std::string error;
   auto u = redis::parse_url("redis://127.0.0.1:6380/2", error);
   REQUIRE(u);
