@@ -226,3 +226,22 @@ TEST_CASE("a failed round trip decides from memory (open) or answers 451 4.3.0 (
   CHECK(closed.rcpt("u@x.test").starts_with("451 4.3.0 Shared state unavailable"));
   CHECK(closed.h.line("QUIT").starts_with("221"));
 }
+
+TEST_CASE("the greeting waits for the store: attempts at connect count across replicas",
+          "[shared]") {
+  ReferenceStore store;
+  auto clock = std::make_shared<scenario::ManualClock>(epoch);
+  const std::string toml =
+      "[[rule]]\non = \"connect\"\nattempts = \"1\"\n"
+      "reply = \"421 4.7.0 Come back later\"\n";
+  const auto banner = [&] {
+    scenario::Engine engine(clock);
+    engine.set_shared_state(&store, scenario::StateFailure::open);
+    engine.set_scenario(load(toml));
+    Session h({}, {}, &engine);
+    return h.start();
+  };
+  CHECK(banner().starts_with("421 4.7.0"));  // the client's first connection, on one replica
+  CHECK(banner().starts_with("220 "));       // its second, on another
+  CHECK(store.calls == 2);
+}
