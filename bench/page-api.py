@@ -185,19 +185,30 @@ def main():
             ("message view, 100 KiB HTML + attachment", f"/api/v1/messages/{big_id}"),
             ("  its raw bytes", f"/api/v1/messages/{big_id}/raw"),
             ("the session's transcript", f"/api/v1/sessions/{small_id.rsplit('.', 1)[0]}"),
+            # Issue 20: an exact address reads the store's index; the rest scan within a budget.
+            ("to= one of 500 recipients (index)", "/api/v1/messages?to=user7@example.test&limit=50"),
+            ("from= every message's sender (index)", "/api/v1/messages?from=app@example.test&limit=50"),
+            ("to= as a glob (a scan)", "/api/v1/messages?to=user7@example.*&limit=50"),
+            ("subject= (a scan)", "/api/v1/messages?subject=needle&limit=50"),
+            ("search, next page (before= the first's next)", "NEXT:/api/v1/messages?query=needle&limit=50"),
         ]
         print("| call | median ms | p95 ms | max ms | bytes |")
         print("|---|---:|---:|---:|---:|")
         results = {}  # index in `calls` -> median
         for name, path in calls:
+            if path.startswith("NEXT:"):  # the page after a first one, by its cursor
+                path = path[5:]
+                conn.request("GET", path)
+                first = json.loads(conn.getresponse().read())
+                path += f"&before={first['next']}" if first.get("more") else ""
             med, p95, mx, size = timed(conn, path, args.repeat)
             results[len(results)] = med
             print(f"| {name} `{path.split('?')[0].replace(small_id, 'ID').replace(big_id, 'ID')}` "
                   f"| {med:.2f} | {p95:.2f} | {mx:.2f} | {size} |")
-        medians = list(results.values())  # in the order of `calls`: view, then its raw
+        view = [i for i, (name, _) in enumerate(calls) if name.startswith("message view")]
         print(f"\ndecode cost per message (JSON view minus raw, medians): small "
-              f"{medians[12] - medians[13]:.2f} ms; 100 KiB HTML + attachment "
-              f"{medians[14] - medians[15]:.2f} ms")
+              f"{results[view[0]] - results[view[0] + 1]:.2f} ms; 100 KiB HTML + attachment "
+              f"{results[view[1]] - results[view[1] + 1]:.2f} ms")
     finally:
         proc.terminate()
         proc.wait(15)

@@ -70,10 +70,17 @@ std::string render_metrics(const ApiContext& ctx) {
 
   one(out, "bounceback_messages_accepted_total", "counter", "Messages accepted (250) and stored.",
       ctx.messages.accepted());
-  one(out, "bounceback_messages_evicted_total", "counter",
-      "Messages dropped from memory by --max-messages.", ctx.messages.evicted());
+  family(out, "bounceback_messages_evicted_total", "counter",
+         "Messages dropped from memory, oldest first, by the bound that dropped them.");
+  const auto by_bytes = ctx.messages.evicted_by_bytes();
+  sample(out, "bounceback_messages_evicted_total", ctx.messages.evicted() - by_bytes,
+         "bound=\"max_messages\"");
+  sample(out, "bounceback_messages_evicted_total", by_bytes, "bound=\"max_store_bytes\"");
   one(out, "bounceback_messages_stored", "gauge", "Messages held in memory now.",
       ctx.messages.size());
+  one(out, "bounceback_messages_stored_bytes", "gauge",
+      "Bytes of the messages held in memory now (--max-store-bytes bounds them).",
+      ctx.messages.bytes());
   one(out, "bounceback_spool_failures_total", "counter", "Failed writes to --store-dir.",
       ctx.messages.spool_failures());
 

@@ -35,10 +35,10 @@ struct PageLimits {
 };
 
 // The most one scanning request reads (a search, a subject= or glob filter): messages
-// visited, and their stored bytes. At ~0.5-2 us a message, 20,000 answer in 10-40 ms on a
+// visited, and their stored bytes. At ~1-3 us a message, 10,000 answer in 10-30 ms on a
 // small machine, whatever the store's size; `next` carries the scan on (docs/api.md, "Paging").
 struct ScanBudget {
-  std::size_t messages = 20000;
+  std::size_t messages = 10000;
   std::size_t bytes = 64 * 1024 * 1024;
 };
 

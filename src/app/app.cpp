@@ -49,6 +49,7 @@ struct Server::Parts {
   std::unique_ptr<redis::RedisState> shared_state;
   std::optional<boost::asio::thread_pool> store_pool;
   std::unique_ptr<boost::asio::steady_timer> reaction_timer;
+  std::unique_ptr<boost::asio::steady_timer> trim_timer;  // on the API's loop
   std::unique_ptr<ReactionQueue> reactions;
   std::unique_ptr<net::ReturnRelay> relay;  // --return-relay: generated mail also goes there
   net::ServerContext ctx;
@@ -71,6 +72,16 @@ struct Server::Parts {
     ctx.tls = tls_choice(*tls, s.get());
     ctx.config = make_session_config(settings.smtp, !settings.tls.cert_file.empty(), s.get(), true);
     if (s) engine->set_scenario(std::move(s));
+  }
+  // Memory freed by deleted and evicted messages goes back to the system once a second at most,
+  // when 64 MiB or more were freed: malloc_trim takes milliseconds, on the API's thread.
+  void trim_memory() {
+    trim_timer->expires_after(std::chrono::seconds(1));
+    trim_timer->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      messages->release_memory(64 * 1024 * 1024);
+      trim_memory();
+    });
   }
   // Reactions to accepted messages (DSNs, auto-replies, complaints) wait on one timer of the
   // main event loop, set to the first one due on the scenario clock (reaction_queue.hpp).
@@ -117,7 +128,8 @@ void Server::Parts::build() {
     }
   }
   messages = std::make_unique<store::MessageStore>(settings.store.max_messages, std::move(spool),
-                                                   settings.store.received_header);
+                                                   settings.store.received_header,
+                                                   settings.store.max_bytes);
   sessions = std::make_unique<store::SessionLog>(settings.store.sessions, &events);
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a
@@ -131,6 +143,8 @@ void Server::Parts::build() {
   if (messages->blocking()) store_pool.emplace(settings.store.threads);
 
   reaction_timer = std::make_unique<boost::asio::steady_timer>(io);
+  trim_timer = std::make_unique<boost::asio::steady_timer>(pool->api());
+  trim_memory();
   if (!settings.net.return_relay.empty()) {
     try {
       relay = std::make_unique<net::ReturnRelay>(io, settings.net, settings.smtp.hostname);

@@ -395,6 +395,8 @@ const std::vector<OptionRow>& table() {
                         AT(store.received_header), {{"on", true}, {"off", false}}),
            count("max-messages", "in-memory capture bound, oldest dropped first",
                  AT(store.max_messages)),
+           bytes("max-store-bytes", "in-memory capture bound in bytes, oldest dropped first",
+                 AT(store.max_bytes)),
            count("max-sessions", "session transcripts kept", AT(store.sessions.sessions)),
            bytes("max-session-bytes",
                  "bytes of all transcripts kept, oldest sessions dropped first",

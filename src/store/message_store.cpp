@@ -2,6 +2,8 @@
 // so a slow disk delays only the session that is storing.
 #include "store/message_store.hpp"
 
+#include <malloc.h>
+
 #include <algorithm>
 
 #include "smtp/received.hpp"
@@ -29,8 +31,9 @@ It at_sequence(It begin, It end, std::uint64_t sequence) {
 }  // namespace
 
 MessageStore::MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool,
-                           bool received_header)
+                           bool received_header, std::size_t max_bytes)
     : max_messages_(std::max<std::size_t>(1, max_messages)),
+      max_bytes_(max_bytes),
       spool_(std::move(spool)),
       received_header_(received_header) {}
 
@@ -53,10 +56,14 @@ bool MessageStore::store(smtp::AcceptedMessage&& message) {
     std::lock_guard lock(mutex_);
     stored->sequence = ++accepted_;
     messages_.push_back(stored);
+    bytes_ += stored->message.data.size();
     index(recipients_, senders_, *stored);
-    while (messages_.size() > max_messages_) {
-      dropped = std::move(messages_.front());
-      messages_.pop_front();
+    while (messages_.size() > max_messages_ || (bytes_ > max_bytes_ && messages_.size() > 1)) {
+      if (messages_.size() <= max_messages_) ++evicted_by_bytes_;
+      dropped = std::move(messages_.front());  // one at a time is freed after the lock;
+      messages_.pop_front();                   // more (a byte bound) under it, rarely
+      bytes_ -= dropped->message.data.size();
+      freed_ += dropped->message.data.size();
       unindex(recipients_, senders_, *dropped);
       ++evicted_;
     }
@@ -122,6 +129,8 @@ bool MessageStore::erase(std::string_view id) {
   if (it == messages_.end()) return false;
   dropped = std::move(*it);
   messages_.erase(it);
+  bytes_ -= dropped->message.data.size();
+  freed_ += dropped->message.data.size();
   unindex(recipients_, senders_, *dropped);
   return true;
 }
@@ -134,6 +143,18 @@ void MessageStore::clear() {
   dropped.swap(messages_);
   recipients_.swap(dropped_recipients);
   senders_.swap(dropped_senders);
+  freed_ += bytes_;
+  bytes_ = 0;
+}
+
+bool MessageStore::release_memory(std::size_t threshold) {
+  {
+    std::lock_guard lock(mutex_);
+    if (freed_ < threshold) return false;
+    freed_ = 0;
+  }
+  malloc_trim(0);  // glibc: returns free pages of every arena; takes ~ms, hence the threshold
+  return true;
 }
 
 std::size_t MessageStore::size() const {
@@ -146,9 +167,19 @@ std::uint64_t MessageStore::accepted() const {
   return accepted_;
 }
 
+std::size_t MessageStore::bytes() const {
+  std::lock_guard lock(mutex_);
+  return bytes_;
+}
+
 std::uint64_t MessageStore::evicted() const {
   std::lock_guard lock(mutex_);
   return evicted_;
+}
+
+std::uint64_t MessageStore::evicted_by_bytes() const {
+  std::lock_guard lock(mutex_);
+  return evicted_by_bytes_;
 }
 
 std::uint64_t MessageStore::spool_failures() const {

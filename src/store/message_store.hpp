@@ -46,8 +46,9 @@ class MessageStore final : public smtp::MessageSink {
  public:
   // received_header: prepend a Received header to each message, as a real MX does (the
   // wiring turns it on unless --received-header off; off here keeps tests byte-exact).
+  // max_bytes bounds the stored copies' bytes (the newest message is kept whatever its size).
   explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr,
-                        bool received_header = false);
+                        bool received_header = false, std::size_t max_bytes = SIZE_MAX);
 
   bool store(smtp::AcceptedMessage&& message) override;
   // True when store() blocks on the disk (a spool): the wiring then gives the transport a
@@ -65,9 +66,16 @@ class MessageStore final : public smtp::MessageSink {
   void clear();
 
   std::size_t size() const;
+  std::size_t bytes() const;       // of the stored copies now
   std::uint64_t accepted() const;  // ever
-  std::uint64_t evicted() const;   // dropped by the bound
+  std::uint64_t evicted() const;   // dropped by the bounds: by count and by bytes
+  std::uint64_t evicted_by_bytes() const;
   std::uint64_t spool_failures() const;
+
+  // Gives memory freed by deleted and evicted messages back to the system (malloc_trim) when
+  // at least `threshold` bytes were freed since the last time; true when it trimmed. The
+  // wiring calls it now and then on the API's thread, never on an SMTP one.
+  bool release_memory(std::size_t threshold);
 
   // Observers run on the storing thread, after the message is visible; keep them short.
   using Observer = std::function<void(const MessagePtr&)>;
@@ -75,13 +83,14 @@ class MessageStore final : public smtp::MessageSink {
   void unsubscribe(std::uint64_t token);
 
  private:
-  const std::size_t max_messages_;
+  const std::size_t max_messages_, max_bytes_;
   std::unique_ptr<Spool> spool_;
   const bool received_header_;
   mutable std::mutex mutex_;
   std::deque<MessagePtr> messages_;    // oldest first, so by growing sequence
   AddressIndex recipients_, senders_;  // sequences of messages_, by address
-  std::uint64_t accepted_ = 0, evicted_ = 0, spool_failures_ = 0;
+  std::size_t bytes_ = 0, freed_ = 0;  // stored now; freed since the last trim
+  std::uint64_t accepted_ = 0, evicted_ = 0, evicted_by_bytes_ = 0, spool_failures_ = 0;
   std::vector<std::pair<std::uint64_t, Observer>> observers_;
   std::uint64_t next_token_ = 1;
 };

@@ -21,6 +21,9 @@ struct SessionBudget {
 struct Settings {
   // Messages kept in memory, oldest dropped first: enough for a test suite's run.
   std::size_t max_messages = 10000;
+  // And their bytes (the stored copies), so that 10,000 messages of 35 MiB cannot take
+  // 350 GB: beyond, the oldest are dropped too (the newest message is always kept).
+  std::size_t max_bytes = std::size_t{1} << 30;
   std::string dir;  // also write each message as DIR/<id>.eml, fsynced before the 250
   // Prepend Received: (RFC 5321 §4.4) to stored messages, as a real MX does.
   bool received_header = true;

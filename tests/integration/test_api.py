@@ -434,8 +434,9 @@ def test_healthz_metrics_and_page(bounceback):
     assert ("bounceback_tls_handshakes_total", 'result="success"') in m
     assert ("bounceback_tls_handshakes_total", 'result="failure"') in m
     for name in ["bounceback_timeouts_total", "bounceback_connections_refused_total",
-                 "bounceback_messages_evicted_total", "bounceback_sent_bytes_total"]:
+                 "bounceback_sent_bytes_total", "bounceback_messages_stored_bytes"]:
         assert (name, "") in m
+    assert ("bounceback_messages_evicted_total", 'bound="max_messages"') in m
     # rule hits appear once a scenario is in force
     call(server, "PUT", "/api/v1/scenario", body=GREYLIST)
     rcpt_code(server, "hit@x.test")

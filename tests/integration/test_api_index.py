@@ -120,3 +120,37 @@ def test_a_search_over_its_budget_pages_on_with_next(bounceback):
     # A wait has no budget: it finds the oldest match of a search, 40 messages back.
     wait = get(server, "/api/v1/messages/wait?query=s0&timeout=1s")
     assert wait["subject"] == "s0 needle"
+
+
+def metrics(server):
+    out = {}
+    for line in http_call(server, "GET", "/metrics")[2].decode().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def test_max_store_bytes_drops_the_oldest_and_counts_them(bounceback):
+    server = bounceback("--max-store-bytes", "10KiB", "--received-header", "off")
+    body = "x" * 3000
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        for n in range(5):
+            s.sendmail("app@x.test", ["a@x.test"], f"Subject: m{n}\r\n\r\n{body}\r\n")
+    # Each stored copy is ~3 KB: three fit in 10 KiB, the two oldest were dropped.
+    assert listing(server) == (3, ["m4", "m3", "m2"])
+    assert listing(server, to="a@x.test") == (3, ["m4", "m3", "m2"])  # the index followed
+    m = metrics(server)
+    assert m['bounceback_messages_evicted_total{bound="max_store_bytes"}'] == 2
+    assert m['bounceback_messages_evicted_total{bound="max_messages"}'] == 0
+    assert 9000 < m["bounceback_messages_stored_bytes"] <= 10 * 1024
+
+    # A message larger than the bound is kept alone: the newest is never dropped.
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail("app@x.test", ["a@x.test"], "Subject: big\r\n\r\n" + "y" * 20000 + "\r\n")
+    assert listing(server) == (1, ["big"])
+    m = metrics(server)
+    assert m['bounceback_messages_evicted_total{bound="max_store_bytes"}'] == 5
+    assert m["bounceback_messages_stored_bytes"] > 20000
+    assert http_call(server, "DELETE", "/api/v1/messages")[0] == 200
+    assert metrics(server)["bounceback_messages_stored_bytes"] == 0
