@@ -137,6 +137,9 @@ start_bounceback() {
   local log=$WORK/$name.log args=(serve --smtp 127.0.0.1:0 --http 127.0.0.1:0
     --max-messages "$MAX_MESSAGES" --max-connections $(( IDLE + 1000 )) "$@")
   [ -n "$THREADS" ] && args+=(--threads "$THREADS")
+  # Emptied here, not by the child's redirection: a restarted server's log would otherwise
+  # still show the previous one's ready line (and its port) to the first grep below.
+  : > "$log"
   "$BIN" "${args[@]}" 2>"$log" &
   PID[$name]=$!; PIDS+=("$!")
   for _ in $(seq 100); do
