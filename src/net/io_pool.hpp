@@ -1,6 +1,7 @@
 // One io_context per I/O thread. A connection lives on one context, so it needs no strand
 // and its completions never wake another thread; the SMTP acceptor hands each accepted
-// socket to the next context in turn. Context 0 is run by the thread that calls run() and
+// socket to the next context in turn (with --reuse-port on, each context has a listening
+// socket of its own and keeps what it accepts). Context 0 is run by the thread that calls run() and
 // also serves the signal handler. The HTTP API has a context of its own, outside the round
 // robin, on its own thread: building a large response never delays an SMTP reply.
 #pragma once
@@ -25,6 +26,9 @@ class IoPool {
   boost::asio::io_context& api() { return *api_; }
   // The context for the next connection (round robin; thread-safe).
   boost::asio::io_context& next();
+  // The SMTP contexts, 0 (main()) to size() - 1.
+  std::size_t size() const { return contexts_.size(); }
+  boost::asio::io_context& at(std::size_t i) { return *contexts_[i]; }
 
   // Runs every context (and the API's), context 0 on the calling thread; returns once
   // stop() was called and every thread has returned.

@@ -103,24 +103,39 @@ std::uint16_t SmtpServer::listen_lmtp(const std::string& address) {
 
 std::uint16_t SmtpServer::listen_as(const std::string& address, std::string_view kind) {
   const bool implicit_tls = kind == "smtps", lmtp = kind == "lmtp";
-  auto acceptor =
-      open_acceptor(state_->io, address, std::string(kind), state_->ctx.settings.reuse_port);
-  // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per
-  // connection (connection.cpp sets it on other systems).
-  boost::system::error_code ignored;
-  acceptor->set_option(tcp::no_delay(true), ignored);
-  const auto port = acceptor->local_endpoint().port();
-  state_->acceptors.push_back(acceptor);
-  State* state = state_.get();  // as the loop's coroutine did: `this` of a member
-  start_accepting(
-      acceptor,
-      std::string(kind) + ' ' + address.substr(0, address.rfind(':') + 1) + std::to_string(port),
-      {// The connection lives on the next context in turn: no strand needed.
-       [state] { return asio::any_io_executor(state->pool.next().get_executor()); },
-       [state, implicit_tls, lmtp](tcp::socket socket, const tcp::endpoint& peer) {
-         state->spawn(std::move(socket), peer, implicit_tls, lmtp);
-       },
-       state->ctx.settings.accept_backoff});
+  // With --reuse-port on, each event loop listens on a socket of its own (SO_REUSEPORT) and
+  // keeps what it accepts: no hand-off to another thread per connection (docs/benchmarks.md,
+  // "--threads"). Without it, one socket on context 0 deals connections out in turn: another
+  // process must not be able to join the port unasked.
+  const auto& settings = state_->ctx.settings;
+  const std::size_t listeners = settings.reuse_port ? state_->pool.size() : 1;
+  std::string bound = address;  // after the first socket, its port (port 0 picks one)
+  std::uint16_t port = 0;
+  for (std::size_t i = 0; i < listeners; ++i) {
+    auto& io = listeners > 1 ? state_->pool.at(i) : state_->io;
+    auto acceptor = open_acceptor(io, bound, std::string(kind), settings.reuse_port);
+    // Accepted sockets inherit TCP_NODELAY from the listener on Linux: no setsockopt per
+    // connection (connection.cpp sets it on other systems).
+    boost::system::error_code ignored;
+    acceptor->set_option(tcp::no_delay(true), ignored);
+    if (i == 0) {
+      port = acceptor->local_endpoint().port();
+      bound = address.substr(0, address.rfind(':') + 1) + std::to_string(port);
+    }
+    state_->acceptors.push_back(acceptor);
+    State* state = state_.get();  // as the loop's coroutine did: `this` of a member
+    auto* own = listeners > 1 ? &io : nullptr;
+    start_accepting(
+        acceptor, std::string(kind) + ' ' + bound,
+        {// A connection lives on one context: no strand needed.
+         [state, own] {
+           return asio::any_io_executor((own ? *own : state->pool.next()).get_executor());
+         },
+         [state, implicit_tls, lmtp](tcp::socket socket, const tcp::endpoint& peer) {
+           state->spawn(std::move(socket), peer, implicit_tls, lmtp);
+         },
+         settings.accept_backoff});
+  }
   return port;
 }
 

@@ -270,6 +270,20 @@ def test_reuse_port_lets_two_servers_share_a_port(bounceback):
     assert b"cannot listen" in out.stderr
 
 
+def test_reuse_port_with_threads_listens_once_per_loop(bounceback):
+    """--reuse-port on with --threads 2: each event loop has a listening socket of its own on
+    the port (no hand-off of accepted sockets between threads), and no message is lost."""
+    port = free_port()
+    server = bounceback("--smtp", f"127.0.0.1:{port}", "--reuse-port", "on", "--threads", "2")
+    with open("/proc/net/tcp") as f:  # state 0A: LISTEN
+        listening = [l for l in f if l.split()[1] == f"0100007F:{port:04X}" and l.split()[3] == "0A"]
+    assert len(listening) == 2, listening
+    for i in range(30):
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as smtp:
+            smtp.sendmail("a@example.com", [f"r{i}@example.com"], "Subject: t\r\n\r\nbody\r\n")
+    assert metric(server, "bounceback_sessions_total", "") == 30
+
+
 def test_rate_limit_and_connection_limit_count_the_real_client(bounceback, haproxy, tmp_path):
     """Through one HAProxy (one peer address), a rate limit keyed on client_ip and
     --max-connections-per-ip hold per real client, not per balancer."""
