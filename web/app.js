@@ -159,7 +159,7 @@ async function loadTimeline() {
     // The search box's query goes to both lists: messages by sender, recipients, subject and
     // body; refusals by sender, recipients and reply (docs/api.md, Refusals).
     const [m, r, temp, perm] = await Promise.all([
-      wantMessages ? apiJson('/api/v1/messages?' + q({ start: at.m, limit: PAGE, query }))
+      wantMessages ? apiJson('/api/v1/messages?' + q({ start: at.m, limit: PAGE, query, before: at.mb }))
                    : { total: 0, messages: [] },
       wantRefusals ? apiJson('/api/v1/refusals?' + q({ start: at.r, limit: PAGE, class: f === 'all' ? '' : f, query }))
                    : { total: 0, refusals: [] },
@@ -173,11 +173,14 @@ async function loadTimeline() {
       if (msg && (!ref || msg.received_at >= ref.at)) { rows.push({ msg }); mi++; }
       else { rows.push({ ref }); ri++; }
     }
-    const next = { m: at.m + mi, r: at.r + ri };
-    timeline.next = next.m < m.total || next.r < r.total ? next : null;
+    // A search reads at most --api-scan-budget messages a call: `more` and `next` say where the
+    // next call reads on (docs/api.md, Paging), once this page has shown what it found.
+    const readOn = m.more && mi === m.messages.length;
+    const next = readOn ? { m: 0, mb: m.next, r: at.r + ri } : { m: at.m + mi, mb: at.mb, r: at.r + ri };
+    timeline.next = readOn || next.m < m.total || next.r < r.total ? next : null;
     timeline.stale = false;
     $('fresh').hidden = true;
-    const accepted = wantMessages ? m.total : '-';
+    const accepted = wantMessages ? m.total + (m.more ? '+' : '') : '-';
     $('counts').textContent = `(${query ? 'matching: ' : ''}${accepted} accepted, ${temp.total} temporary, ${perm.total} permanent refusals)`;
     $('search-note').hidden = !query;
     $('search-note').textContent = query ? 'Search: ' + query : '';
@@ -187,7 +190,8 @@ async function loadTimeline() {
     $('timeline-rows').replaceChildren(...rows.map(row => row.msg ? messageRow(row.msg) : refusalRow(row.ref)));
     if (!rows.length)
       $('timeline-rows').replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'muted' },
-        query ? 'Nothing matches.' : 'Nothing yet: send mail to the SMTP port.')));
+        m.more ? 'No match in the messages searched so far: "Older" searches on.'
+          : query ? 'Nothing matches.' : 'Nothing yet: send mail to the SMTP port.')));
     showError(null);
   } catch (e) { showError(e); }
 }

@@ -157,6 +157,16 @@ def test_the_timeline_pages_through_messages_and_refusals_merged(bounceback, pup
     walk(puppeteer, server, "paging", tmp_path)
 
 
+def test_a_search_beyond_the_scan_budget_reads_on_with_older(bounceback, puppeteer, tmp_path):
+    server = bounceback("--api-scan-budget", "4")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port) as s:
+        for n in range(10):
+            subject = "needle" if n == 0 else f"hay {n}"
+            s.sendmail("app@example.test", [f"n{n}@example.test"],
+                       f"Subject: {subject}\r\n\r\nx\r\n".encode())
+    walk(puppeteer, server, "budget", tmp_path)
+
+
 def test_drops_resets_and_hangs_in_the_timeline(bounceback, puppeteer, tmp_path):
     scenario = tmp_path / "silent.toml"
     scenario.write_text('name = "silent"\n'

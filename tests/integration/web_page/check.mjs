@@ -243,6 +243,24 @@ try {
     await page.click('input[value="permanent"]');
     await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 40);
     check(true, 'the 40 refusals on one page of their own');
+  } else if (MODE === 'budget') {
+    // --api-scan-budget 4 and 10 messages, only the oldest with the subject searched for: the
+    // first answers say "more" with nothing found, and Older reads on until it is found.
+    await page.goto(API + '/');
+    await page.waitForFunction(() => document.querySelectorAll('#timeline-rows tr').length === 10);
+    await page.type('#query', 'subject:needle');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#timeline-rows').innerText.includes('searched so far'));
+    check((await text('#counts')).includes('0+ accepted'), 'the count says only part was read: ' + await text('#counts'));
+    let pages = 1;
+    while (!(await page.$eval('#timeline-rows', t => t.innerText.includes('needle'))) && pages < 6) {
+      check(!(await page.$eval('#older', b => b.disabled)), 'Older searches on from page ' + pages);
+      await page.click('#older');
+      pages++;
+      await page.waitForFunction(n => document.querySelector('#page-label').innerText === 'page ' + n, {}, pages);
+    }
+    check((await rows()).some(r => r.includes('needle')), 'the oldest message found by reading on, on page ' + pages);
+    check(pages === 3, 'three reads of four messages each reach the tenth: page ' + pages);
   } else if (MODE === 'silent') {
     // Refusals without a reply: a drop, a reset and a hang, each with its outcome as badge.
     await page.goto(API + '/');
