@@ -14,6 +14,7 @@
 #include "api/message_query.hpp"
 #include "api/metrics.hpp"
 #include "api/refusal_search.hpp"
+#include "api/transcript_excerpt.hpp"
 #include "api/url.hpp"
 #include "api/web_page.hpp"
 #include "catalog/catalog.hpp"
@@ -255,11 +256,14 @@ Response Router::list_messages(const Request& request, const Args&) const {
 std::optional<Response> Router::wait_check(const MessageFilter& filter, Page page,
                                            std::uint64_t& checked) const {
   // The scan stops once the page is full (the newest match at least), so a wait costs the
-  // matches it returns, not every match in the store. Nothing matched up to `checked` last
-  // time (else the wait would have answered), so a second look reads only newer messages.
+  // matches it returns, not every match in the store; a filter the index cannot answer reads
+  // at most --api-scan-budget messages, as a list does, so the first look at a large store is
+  // bounded too. Nothing matched up to `checked` last time (else the wait would have
+  // answered), so a second look reads only newer messages.
   MatchQuery query{page};
   query.after = checked;
   query.count_all = false;
+  query.budget = ctx_.routes.scan;
   const auto found = find_matches(ctx_.messages, filter, query);
   checked = found.newest;
   if (!found.first) return std::nullopt;
@@ -366,16 +370,22 @@ Response Router::list_sessions(const Request& request, const Args&) const {
   std::vector<std::shared_ptr<const store::SessionRecord>> records;
   for (std::size_t i = page->start; i < all.size() && records.size() < page->limit; ++i)
     records.push_back(std::move(all[i]));
-  // A page of transcripts can be a hundred megabytes of JSON: streamed, one session
+  // Each transcript in a list is cut to its first and last lines within a budget, so a page
+  // is a few megabytes at most (/sessions/{id} has it whole); still streamed, one session
   // rendered (then let go) at a time, when the transport is ready for it.
   const std::size_t count = records.size();
   Response r;
-  r.stream =
-      json_list_stream({{"total", all.size()}, {"start", page->start}, {"count", count}},
-                       "sessions", count, [records = std::move(records)](std::size_t i) mutable {
-                         const auto record = std::move(records[i]);
-                         return json::value(session_json(record->view(), true));
-                       });
+  r.stream = json_list_stream({{"total", all.size()}, {"start", page->start}, {"count", count}},
+                              "sessions", count,
+                              [records = std::move(records),
+                               budget = ctx_.routes.list_transcript_bytes](std::size_t i) mutable {
+                                const auto record = std::move(records[i]);
+                                auto view = record->view();
+                                const bool cut = shorten_transcript(view, budget);
+                                auto o = session_json(view, true);
+                                o["truncated"] = cut;
+                                return json::value(std::move(o));
+                              });
   return r;
 }
 

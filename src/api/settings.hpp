@@ -37,6 +37,9 @@ struct RouteLimits {
   std::chrono::milliseconds max_wait{std::chrono::minutes(2)};
   PageLimits messages_page{50, 1000};
   PageLimits sessions_page{20, 100};
+  // One transcript in a session list, as JSON (its first and last lines): a page of 100 is
+  // ~1.7 MB at most; /sessions/{id} has the whole transcript (--max-transcript-bytes).
+  std::size_t list_transcript_bytes = 16 * 1024;
   PageLimits attempts_page{100, 1000};
   ScanBudget scan;  // what one search reads at most (--api-scan-budget)
 };

@@ -117,9 +117,17 @@ def test_a_search_over_its_budget_pages_on_with_next(bounceback):
         code, _, body = http_call(server, "GET", "/api/v1/messages?before=" + bad)
         assert code == 400 and b"before" in body, (bad, body)
 
-    # A wait has no budget: it finds the oldest match of a search, 40 messages back.
-    wait = get(server, "/api/v1/messages/wait?query=s0&timeout=1s")
-    assert wait["subject"] == "s0 needle"
+    # A wait's look honours the budget too: a match 40 messages back is beyond it (408, the
+    # oldest message was not read), one within the 10 newest is found, and a new match wakes it.
+    code, _, body = http_call(server, "GET", "/api/v1/messages/wait?query=s0&timeout=300ms")
+    assert code == 408, body
+    code, _, body = http_call(server, "GET", "/api/v1/messages/wait?subject=s1&timeout=300ms")
+    assert code == 408, body  # s1 is 38 back, s10-s19 20-29 back: all beyond the budget
+    wait = get(server, "/api/v1/messages/wait?subject=s33&timeout=1s")
+    assert (wait["subject"], wait["more"]) == ("s33 needle", True)
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail("app@x.test", ["late@x.test"], "Subject: s0 again\r\n\r\nhi\r\n")
+    assert get(server, "/api/v1/messages/wait?query=s0&timeout=1s")["subject"] == "s0 again"
 
 
 def metrics(server):

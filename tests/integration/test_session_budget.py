@@ -111,6 +111,54 @@ def test_a_flood_of_long_lines_stays_within_the_byte_budgets(bounceback):
     assert got[0][1].startswith("220") and got[-2] == ("in", "QUIT") and got[-1][1].startswith("221")
 
 
+def test_a_session_list_is_bounded_in_bytes_and_one_session_is_whole(bounceback):
+    """Issue 20: a page of sessions carries each transcript's first and last lines within
+    --api-list-transcript-bytes (16 KiB of JSON by default), counted in `elided` and flagged
+    `truncated`; /sessions/{id} has everything the log kept."""
+    server = bounceback()
+    floods = [flood_session(server, 1000, 500) for _ in range(4)]  # ~1 MiB of lines each
+    with server.connect(timeout=10) as s:  # a short session: listed whole
+        f = s.makefile("rb")
+        said = [("out", read_line(f))]
+        for cmd in ("EHLO short.test", "QUIT"):
+            s.sendall(cmd.encode() + b"\r\n")
+            said.append(("in", cmd))
+            while True:
+                line = read_line(f)
+                said.append(("out", line))
+                if line[3:4] != "-":
+                    break
+
+    _, body = http_get(server, "/api/v1/sessions?limit=5")
+    assert len(body) < 5 * 16 * 1024 + 5 * 1024, f"{len(body)} bytes for 5 sessions"
+    listed = json.loads(body)["sessions"]
+    short = listed[0]
+    assert short["truncated"] is False and short["elided"] is None
+    assert [(t["dir"], t["line"]) for t in short["transcript"]] == said
+    for s, flood in zip(listed[1:], reversed(floods)):
+        assert s["truncated"] is True
+        got = [(t["dir"], t["line"]) for t in s["transcript"]]
+        e = s["elided"]
+        assert len(json.dumps(s["transcript"])) <= 16 * 1024
+        assert got[:e["after"]] == flood[:e["after"]]
+        assert got[e["after"]:] == flood[len(flood) - (len(got) - e["after"]):]
+        assert len(got) + e["lines"] == len(flood) == len(got) + s["dropped_lines"]
+        assert e["bytes"] == sum(len(line) for _, line in flood[e["after"]:e["after"] + e["lines"]])
+
+        _, one = http_get(server, f"/api/v1/sessions/{s['id']}")
+        whole = json.loads(one)
+        assert "truncated" not in whole
+        kept = [(t["dir"], t["line"]) for t in whole["transcript"]]
+        assert len(kept) > 10 * len(got)  # the log's 1 MiB, not the list's 16 KiB
+        assert len(kept) + (whole["elided"] or {"lines": 0})["lines"] == len(flood)
+
+    # The bound is an option: a larger one lists more of each transcript.
+    server = bounceback("--api-list-transcript-bytes", "64KiB")
+    flood_session(server, 1000, 500)
+    _, body = http_get(server, "/api/v1/sessions?limit=1")
+    assert 48 * 1024 < len(body) < 66 * 1024
+
+
 def test_a_long_line_is_cut_with_a_marker(bounceback):
     server = bounceback("--max-line", "3000")
     said = flood_session(server, 1, 2500)
@@ -144,7 +192,8 @@ def test_reading_every_session_neither_stalls_smtp_nor_holds_it_all_in_memory(bo
     """The attack of issue 12: transcripts flooded with long command lines, then every session
     read over the API. The budget bounds the memory (default 64 MiB), the API answers from
     its own thread while an SMTP client measures round trips, and the answer is streamed."""
-    server = bounceback()
+    # Lists carry whole transcripts here (1 MiB each), as before issue 20 bounded them.
+    server = bounceback("--api-list-transcript-bytes", "2MiB")
     before = rss(server)
     for _ in range(200):  # 100 MiB of command lines, more than the default budget
         flood_session(server, 1000, 500)
