@@ -34,11 +34,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start(binary, messages, extra):
-    """A server on two free ports, logging warnings only (an info line per message would cost)."""
+def start(binary, messages, extra, max_messages=None):
+    """A server on two free ports, logging warnings only (an info line per message would cost);
+    room for `messages` and 1,000 more unless `max_messages` says otherwise."""
     smtp, http_port = free_port(), free_port()
+    bound = max_messages if max_messages is not None else messages + 1000
     proc = subprocess.Popen([binary, "--smtp", f"127.0.0.1:{smtp}", "--http",
-                             f"127.0.0.1:{http_port}", "--max-messages", str(messages + 1000),
+                             f"127.0.0.1:{http_port}", "--max-messages", str(bound),
                              "--log-level", "warn", *extra])
     deadline = time.time() + 15
     while time.time() < deadline:

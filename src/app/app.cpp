@@ -2,6 +2,9 @@
 // (one io_context per thread) and stops them gracefully; serve: runs one until SIGINT/SIGTERM.
 #include "app/app.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -138,6 +141,10 @@ void Server::Parts::build() {
                                                 : std::max(1u, std::thread::hardware_concurrency());
   pool = std::make_unique<net::IoPool>(threads);
   auto& io = pool->main();
+  // Linux gives each thread its own nice value: only the API's thread yields to SMTP.
+  boost::asio::post(pool->api(), [nice = static_cast<int>(settings.api.nice)] {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+  });
 
   // Created only with a spool: an in-memory store runs inline on the event loop.
   if (messages->blocking()) store_pool.emplace(settings.store.threads);

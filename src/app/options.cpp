@@ -428,6 +428,8 @@ const std::vector<OptionRow>& table() {
        {
            text("api-token", "TOKEN", "require \"Authorization: Bearer TOKEN\" on the HTTP API",
                 AT(api.token)),
+           count("api-nice", "nice value of the API's thread (0-19): busy cores serve SMTP first",
+                 AT(api.nice)),
            list("api-allowed-host", "NAME",
                 "also answer API requests with this Host, repeatable; \"*.domain\" for subdomains, "
                 "\"*\" for any (unsafe: no DNS rebinding defence)",
@@ -545,6 +547,7 @@ void check(const Settings& s) {
   if (s.net.read_buffer > 64 * 1024 * 1024) throw UsageError("--read-buffer: at most 64MiB");
   if (s.store.threads == 0 || s.store.threads > 1024)
     throw UsageError("--store-threads: from 1 to 1024");
+  if (s.api.nice > 19) throw UsageError("--api-nice: from 0 to 19");
   if (!s.net.proxy_from.empty() && !s.net.proxy_protocol)
     throw UsageError("--proxy-from: needs --proxy-protocol on");
   if (s.api.http.header_bytes > std::numeric_limits<std::uint32_t>::max())

@@ -1,6 +1,9 @@
 // One io_context per I/O thread (see io_pool.hpp).
 #include "net/io_pool.hpp"
 
+#include <pthread.h>
+
+#include <string>
 #include <thread>
 
 namespace bounceback::net {
@@ -26,9 +29,16 @@ boost::asio::io_context& IoPool::next() {
 void IoPool::run() {
   std::vector<std::thread> threads;
   threads.reserve(contexts_.size());
+  // Named for top -H, perf and bench/api-load.py, which reads each thread's CPU from /proc.
   for (std::size_t i = 1; i < contexts_.size(); ++i)
-    threads.emplace_back([this, i] { contexts_[i]->run(); });
-  threads.emplace_back([this] { api_->run(); });
+    threads.emplace_back([this, i] {
+      pthread_setname_np(pthread_self(), ("bb-smtp-" + std::to_string(i)).c_str());
+      contexts_[i]->run();
+    });
+  threads.emplace_back([this] {
+    pthread_setname_np(pthread_self(), "bb-api");
+    api_->run();
+  });
   contexts_.front()->run();
   for (auto& t : threads) t.join();
 }

@@ -1,6 +1,7 @@
 """API clients must not slow SMTP down (issue 12, item 5): a read of a full attempt log
 (whose lock every RCPT takes), and many open event streams (each told of every message)."""
 import multiprocessing
+import os
 import select
 import smtplib
 import socket
@@ -130,3 +131,27 @@ def test_open_event_streams_do_not_slow_deliveries(bounceback):
     for data in received.values():  # every stream got every message, in order
         ids = [int(line[4:]) for line in data.split(b"\n") if line.startswith(b"id: ")]
         assert len(ids) == 200 and ids == sorted(ids)
+
+
+def thread_nice(pid):
+    """{thread name: nice value} of a process, from /proc (the 19th field of stat)."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            name = f.read().strip()
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            out[name] = int(f.read().rsplit(")", 1)[1].split()[16])
+    return out
+
+
+def test_the_api_thread_yields_to_smtp(bounceback):
+    """Issue 20: the API's thread runs at --api-nice (default 10), the SMTP loop at the
+    process's own priority, so busy cores serve SMTP sessions first."""
+    server = bounceback()
+    urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/healthz", timeout=10).read()
+    nice = thread_nice(server.proc.pid)
+    assert nice["bb-api"] == max(10, nice["bounceback"]), nice  # a niced run stays as nice
+    server = bounceback("--api-nice", "0")
+    urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/healthz", timeout=10).read()
+    nice = thread_nice(server.proc.pid)
+    assert nice["bb-api"] == nice["bounceback"], nice
