@@ -19,7 +19,7 @@ set(bounceback_layers
   "store       | smtp log                                       | asio openssl sockets"
   "proxy       | scenario                                       | asio openssl sockets clock"
   "net         | smtp store log proxy                           |"
-  "redis       | scenario smtp log                              | sockets"
+  "redis       | scenario smtp store log                        | sockets"
   "api         | smtp catalog scenario store log version net import | asio sockets"
   "api/http    | smtp catalog scenario store log net api        |"
   "app         | smtp catalog scenario report store log version net api api/http import proxy redis |"

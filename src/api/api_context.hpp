@@ -15,6 +15,7 @@
 #include "scenario/engine.hpp"
 #include "store/event_feed.hpp"
 #include "store/message_store.hpp"
+#include "store/replication.hpp"
 #include "store/session_log.hpp"
 
 namespace bounceback::api {
@@ -39,6 +40,7 @@ struct ApiContext {
   std::function<void()> reset_reactions = {};
   const net::RelayCounters* relay = nullptr;  // with --return-relay
   store::RefusalLog* refusals = nullptr;      // GET /api/v1/refusals (the page's timeline)
+  const store::ReplicationCounters* capture = nullptr;  // --state: the shared capture
   // The capabilities of GET /api/v1/messages/{id}/html, shared by every listener.
   std::shared_ptr<HtmlCapabilities> html_views = std::make_shared<HtmlCapabilities>();
 };

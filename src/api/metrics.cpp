@@ -119,6 +119,28 @@ std::string render_metrics(const ApiContext& ctx) {
     one(out, "bounceback_state_up", "gauge", "1 while connected to the shared state.",
         c.up.load() ? 1u : 0u);
   }
+  if (const auto* c = ctx.capture) {  // --state: the shared capture
+    one(out, "bounceback_capture_published_total", "counter",
+        "Entries (messages, deletes, clears) this replica wrote to the shared capture.",
+        c->published.load());
+    one(out, "bounceback_capture_replicated_total", "counter",
+        "Messages other replicas captured, kept here from the shared capture.", c->received.load());
+    one(out, "bounceback_capture_removals_total", "counter",
+        "Deletes and clears other replicas were asked for, applied here.", c->removals.load());
+    family(out, "bounceback_capture_dropped_total", "counter",
+           "Entries not shared, by reason: too_large (--state-capture-max-size), outbox_full "
+           "(Redis away too long), refused (an error reply), unreadable (read, skipped).");
+    sample(out, "bounceback_capture_dropped_total", c->too_large.load(), "reason=\"too_large\"");
+    sample(out, "bounceback_capture_dropped_total", c->outbox_full.load(),
+           "reason=\"outbox_full\"");
+    sample(out, "bounceback_capture_dropped_total", c->failed.load(), "reason=\"refused\"");
+    sample(out, "bounceback_capture_dropped_total", c->unreadable.load(), "reason=\"unreadable\"");
+    one(out, "bounceback_capture_outbox", "gauge",
+        "Entries not yet taken by Redis: waiting (Redis slow or away) or sent, unanswered.",
+        c->outbox.load());
+    one(out, "bounceback_capture_up", "gauge",
+        "1 while both connections of the shared capture are up.", c->up.load() ? 1u : 0u);
+  }
   one(out, "bounceback_sessions_evicted_total", "counter",
       "Sessions dropped from the session log by --max-sessions or --max-session-bytes.",
       ctx.sessions.evicted());

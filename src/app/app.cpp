@@ -11,8 +11,10 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cstdio>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "api/adjustable_clock.hpp"
@@ -25,6 +27,7 @@
 #include "net/io_pool.hpp"
 #include "net/return_relay.hpp"
 #include "net/smtp_server.hpp"
+#include "redis/capture_log.hpp"
 #include "redis/redis_state.hpp"
 #include "scenario/engine.hpp"
 #include "scenario/loader.hpp"
@@ -33,6 +36,21 @@
 #include "store/session_log.hpp"
 
 namespace bounceback::app {
+
+namespace {
+
+// 12 random hex digits: a replica's name in the shared capture and the start of its session
+// and message ids. Random per process (a restarted replica is a new one: its session numbers
+// start again at 1): two of n processes sharing a capture collide with odds n²/2^49.
+std::string random_replica_name() {
+  std::random_device random;
+  const std::uint64_t bits = (std::uint64_t{random()} << 32 | random()) & 0xffffffffffffULL;
+  char text[16];
+  std::snprintf(text, sizeof text, "%012llx", static_cast<unsigned long long>(bits));
+  return text;
+}
+
+}  // namespace
 
 // Everything the server owns, in the order it is built (and destroyed in reverse).
 struct Server::Parts {
@@ -43,6 +61,9 @@ struct Server::Parts {
   std::unique_ptr<scenario::Engine> engine;
   std::shared_ptr<const scenario::Scenario> initial;
   std::unique_ptr<store::MessageStore> messages;
+  // --state: the capture shared with the other replicas, on a thread of its own; stops
+  // (unhooked from the store) before the store goes.
+  std::unique_ptr<redis::CaptureLog> capture;
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
   std::unique_ptr<store::SessionLog> sessions;
   std::unique_ptr<net::IoPool> pool;  // the signals run on pool.main(), the HTTP API on pool.api()
@@ -134,6 +155,16 @@ void Server::Parts::build() {
                                                    settings.store.received_header,
                                                    settings.store.max_bytes);
   sessions = std::make_unique<store::SessionLog>(settings.store.sessions, &events);
+  std::string replica;  // --state: this process's name among the replicas
+  if (shared_state) {
+    replica = random_replica_name();
+    std::string error;
+    capture = std::make_unique<redis::CaptureLog>(
+        *redis::parse_url(settings.state.url, error), settings.state.prefix, replica, *messages,
+        redis::CaptureLog::Limits{settings.store.max_messages, settings.state.capture_max_size,
+                                  std::max<std::size_t>(settings.store.max_messages, 1000)});
+    capture->start();
+  }
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a
   // second loop cost more CPU per message than it gained (docs/benchmarks.md).
@@ -170,6 +201,7 @@ void Server::Parts::build() {
 
   ctx.store_pool = store_pool ? &*store_pool : nullptr;
   ctx.settings = settings.net;
+  ctx.session_id_prefix = replica;  // ids unique among replicas ("" without --state)
   replies = std::make_unique<api::ReplyMonitor>(*engine, &events, &refusals);
   ctx.policy = replies.get();
   ctx.store = messages.get();
@@ -193,6 +225,7 @@ void Server::Parts::build() {
   api_ctx->reset_reactions = [this] { reactions->clear(); };
   api_ctx->relay = relay ? &relay->counters() : nullptr;
   api_ctx->refusals = &refusals;
+  api_ctx->capture = capture ? &capture->counters() : nullptr;
   // The API answers loopback names and addresses, the listener's address, --hostname and
   // --api-allowed-host; browsers may call it cross-origin from --api-cors origins.
   api::GuardConfig guard = settings.api.guard;

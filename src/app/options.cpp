@@ -368,6 +368,10 @@ const std::vector<OptionRow>& table() {
                 {"closed", scenario::StateFailure::closed}}),
            time("state-timeout", "bound on one Redis round trip; past it, --state-failure decides",
                 AT(state.timeout)),
+           bytes("state-capture-max-size",
+                 "with --state, every replica lists the messages up to this size that any "
+                 "replica captured; a bigger one only the replica that captured it",
+                 AT(state.capture_max_size)),
        }},
       {"Capture",
        {

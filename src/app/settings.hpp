@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct StateSettings {
   std::string prefix = "bounceback:";
   scenario::StateFailure failure = scenario::StateFailure::open;
   std::chrono::milliseconds timeout{250};
+  // The shared capture (redis/capture_log.hpp): a bigger message is listed by the replica
+  // that captured it only, so that Redis holds at most --max-messages entries of this size.
+  std::size_t capture_max_size = 1024 * 1024;
 };
 
 struct Settings {

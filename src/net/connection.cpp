@@ -455,7 +455,8 @@ awaitable<void> Connection::serve(bool implicit_tls) {
 
   smtp::SessionFacts facts;
   facts.number = ++session_numbers;
-  facts.id = id_prefix() + '-' + std::to_string(facts.number);
+  const auto& prefix = ctx_.session_id_prefix;
+  facts.id = (prefix.empty() ? id_prefix() : prefix) + '-' + std::to_string(facts.number);
   facts.client_ip = client_ip;
   facts.client_port = client_port;
   facts.lmtp = lmtp_;

@@ -58,6 +58,10 @@ struct ServerContext {
   std::atomic<std::shared_ptr<const TlsChoice>> tls;  // null: no STARTTLS, no SMTPS
   ServerCounters counters;
   AddressLimit per_ip;  // open connections per client address
+  // The start of session ids (and so of message ids): "" gives a short prefix from the start
+  // time, enough for one process; --state sets a random one per replica (app/app.cpp), so
+  // that ids are unique among the replicas sharing a capture.
+  std::string session_id_prefix;
 };
 
 class SmtpServer {

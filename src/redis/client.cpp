@@ -163,6 +163,11 @@ void Client::on_reply(redisAsyncContext*, void* reply, void* privdata) {
 }
 
 bool Client::command(const std::vector<std::string>& argv, Callback done) {
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  return command(std::span<const std::string_view>(views), std::move(done));
+}
+
+bool Client::command(std::span<const std::string_view> argv, Callback done) {
   if (!connected_ || !ac_) return false;
   std::vector<const char*> parts;
   std::vector<std::size_t> sizes;

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "redis/state_script.hpp"
@@ -34,6 +36,8 @@ class Client {
   bool connected() const { return connected_; }
   // Sends `argv`; false (and no callback) when not connected.
   bool command(const std::vector<std::string>& argv, Callback done);
+  // The same from views: the bytes are copied once, into hiredis's output buffer.
+  bool command(std::span<const std::string_view> argv, Callback done);
 
  private:
   struct Watch;

@@ -113,8 +113,9 @@ return #KEYS
 )lua";
 
 constexpr std::string_view clear_lua = R"lua(
--- ARGV: the prefix. Deletes the tables' keys under it (a test double's state: few keys).
-local keys = redis.call('KEYS', ARGV[1] .. '*')
+-- ARGV: the prefix. Deletes the tables' keys under it (a test double's state: few keys),
+-- not the shared capture's (PREFIX capture): a scenario reset keeps the messages.
+local keys = redis.call('KEYS', ARGV[1] .. '[agqr]:*')
 for i = 1, #keys, 1000 do
   redis.call('DEL', unpack(keys, i, math.min(i + 999, #keys)))
 end

@@ -50,10 +50,20 @@ bool MessageStore::store(smtp::AcceptedMessage&& message) {
   auto stored = std::make_shared<StoredMessage>();
   stored->message = std::move(message);
   stored->received_at = now;
+  keep(std::move(stored), false);
+  return true;
+}
+
+void MessageStore::keep_copy(StoredMessage&& copy) {
+  keep(std::make_shared<StoredMessage>(std::move(copy)), true);
+}
+
+void MessageStore::keep(std::shared_ptr<StoredMessage> stored, bool copy) {
   std::vector<Observer> to_notify;
   MessagePtr dropped;  // freed after the lock is let go
   {
     std::lock_guard lock(mutex_);
+    if (copy) ++replicated_;
     stored->sequence = ++accepted_;
     messages_.push_back(stored);
     bytes_ += stored->message.data.size();
@@ -71,7 +81,6 @@ bool MessageStore::store(smtp::AcceptedMessage&& message) {
   }
   const MessagePtr ptr = std::move(stored);
   for (const auto& observer : to_notify) observer(ptr);
-  return true;
 }
 
 std::vector<MessagePtr> MessageStore::newest_first() const {
@@ -121,30 +130,36 @@ MessagePtr MessageStore::find(std::string_view id) const {
   return nullptr;
 }
 
-bool MessageStore::erase(std::string_view id) {
+bool MessageStore::erase(std::string_view id, bool tell) {
   MessagePtr dropped;  // freed after the lock is let go
-  std::lock_guard lock(mutex_);
-  const auto it = std::find_if(messages_.begin(), messages_.end(),
-                               [&](const MessagePtr& m) { return m->message.queue_id == id; });
-  if (it == messages_.end()) return false;
-  dropped = std::move(*it);
-  messages_.erase(it);
-  bytes_ -= dropped->message.data.size();
-  freed_ += dropped->message.data.size();
-  unindex(recipients_, senders_, *dropped);
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(messages_.begin(), messages_.end(),
+                                 [&](const MessagePtr& m) { return m->message.queue_id == id; });
+    if (it == messages_.end()) return false;
+    dropped = std::move(*it);
+    messages_.erase(it);
+    bytes_ -= dropped->message.data.size();
+    freed_ += dropped->message.data.size();
+    unindex(recipients_, senders_, *dropped);
+  }
+  if (tell && removal_hook_) removal_hook_(id);
   return true;
 }
 
-void MessageStore::clear() {
+void MessageStore::clear(bool tell) {
   // Freeing 100,000 messages takes milliseconds: done after the lock is let go.
   std::deque<MessagePtr> dropped;
   AddressIndex dropped_recipients, dropped_senders;
-  std::lock_guard lock(mutex_);
-  dropped.swap(messages_);
-  recipients_.swap(dropped_recipients);
-  senders_.swap(dropped_senders);
-  freed_ += bytes_;
-  bytes_ = 0;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(messages_);
+    recipients_.swap(dropped_recipients);
+    senders_.swap(dropped_senders);
+    freed_ += bytes_;
+    bytes_ = 0;
+  }
+  if (tell && removal_hook_) removal_hook_({});
 }
 
 bool MessageStore::release_memory(std::size_t threshold) {
@@ -164,7 +179,12 @@ std::size_t MessageStore::size() const {
 
 std::uint64_t MessageStore::accepted() const {
   std::lock_guard lock(mutex_);
-  return accepted_;
+  return accepted_ - replicated_;
+}
+
+std::uint64_t MessageStore::replicated() const {
+  std::lock_guard lock(mutex_);
+  return replicated_;
 }
 
 std::size_t MessageStore::bytes() const {

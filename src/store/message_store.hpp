@@ -22,6 +22,7 @@ struct StoredMessage {
   smtp::AcceptedMessage message;  // queue_id is the message id
   std::chrono::system_clock::time_point received_at;
   std::uint64_t sequence = 0;  // 1, 2, 3… in order of acceptance
+  std::string origin;          // --state: the replica that captured it; "" for this one
 };
 using MessagePtr = std::shared_ptr<const StoredMessage>;
 
@@ -62,13 +63,24 @@ class MessageStore final : public smtp::MessageSink {
   // a reader that matches messages does it outside the lock, a chunk at a time.
   MessageSlice newest(const MessageRange& range, std::size_t skip, std::size_t count) const;
   MessagePtr find(std::string_view id) const;
-  bool erase(std::string_view id);
-  void clear();
+  // `tell` false: asked by another replica (--state), not passed on to the removal hook.
+  bool erase(std::string_view id, bool tell = true);
+  void clear(bool tell = true);
+
+  // --state (redis/capture_log.hpp): a message another replica captured, kept as it was
+  // stored there (its Received header and time, its origin set), never spooled here.
+  // Observers hear of it as of any other.
+  void keep_copy(StoredMessage&& copy);
+  // Told of each erase() and clear() asked here ("" for clear), not of evictions. Set once,
+  // before serving; runs on the caller's thread (the API's), after the lock is let go.
+  using RemovalHook = std::function<void(std::string_view id)>;
+  void on_removal(RemovalHook hook) { removal_hook_ = std::move(hook); }
 
   std::size_t size() const;
-  std::size_t bytes() const;       // of the stored copies now
-  std::uint64_t accepted() const;  // ever
-  std::uint64_t evicted() const;   // dropped by the bounds: by count and by bytes
+  std::size_t bytes() const;         // of the stored copies now
+  std::uint64_t accepted() const;    // ever, here (keep_copy's not counted)
+  std::uint64_t replicated() const;  // ever kept by keep_copy
+  std::uint64_t evicted() const;     // dropped by the bounds: by count and by bytes
   std::uint64_t evicted_by_bytes() const;
   std::uint64_t spool_failures() const;
 
@@ -93,6 +105,10 @@ class MessageStore final : public smtp::MessageSink {
   std::uint64_t accepted_ = 0, evicted_ = 0, evicted_by_bytes_ = 0, spool_failures_ = 0;
   std::vector<std::pair<std::uint64_t, Observer>> observers_;
   std::uint64_t next_token_ = 1;
+  std::uint64_t replicated_ = 0;
+  RemovalHook removal_hook_;
+
+  void keep(std::shared_ptr<StoredMessage> stored, bool copy);
 };
 
 }  // namespace bounceback::store

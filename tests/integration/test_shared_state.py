@@ -5,11 +5,15 @@ greylisted retry through the other replica passes after retry_after; `attempts =
 counts across replicas; a quota fills across replicas; a rate limit by client IP holds for
 the real client (seen through PROXY v2); with Redis killed, --state-failure open decides from
 the replica's own memory and closed answers 451 4.3.0, both at once (never a hang), counted
-in /metrics; once Redis is back, the replica reconnects."""
+in /metrics; once Redis is back, the replica reconnects.
+The shared capture: a message sent through one replica is listed, served raw and wakes a
+long-poll on the other; a DELETE on one removes it on the other; a replica started later
+catches up; with Redis killed each replica still captures (and shares once Redis is back)."""
 import json
 import smtplib
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -267,3 +271,150 @@ def test_compose_cluster_profile(bounceback, redis, tmp_path):
     args = [a.replace("redis://redis:6379", f"redis://127.0.0.1:{redis.port}") for a in command]
     server = bounceback(*args)
     assert server.wait_for_log("connected to redis"), server.log()
+
+
+# ---- the shared capture -----------------------------------------------------------------------
+
+def send(port, to, subject, body="hello", source=CLIENT):
+    """Sends one message through the frontend at `port`; returns its id (the 250's queue id)."""
+    with smtplib.SMTP("127.0.0.1", port, source_address=(source, 0), timeout=10) as smtp:
+        smtp.ehlo("client.test")
+        smtp.mail("app@example.test")
+        smtp.rcpt(to)
+        code, text = smtp.data(f"Subject: {subject}\r\n\r\n{body}\r\n".encode())
+        assert code == 250, text
+        return text.decode().rsplit(" ", 1)[1]
+
+
+def listed(server, **query):
+    path = "/api/v1/messages"
+    if query:
+        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    status, _, body = http_call(server, "GET", path)
+    assert status == 200, body
+    return [m["id"] for m in json.loads(body)["messages"]]
+
+
+def eventually(check, timeout=5):
+    """check()'s first true value within `timeout` s, else its last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+def test_every_replica_lists_serves_and_waits_for_every_message(cluster):
+    (a, b), (pa, pb) = cluster("")
+    # A long-poll on B, waiting before the message exists anywhere.
+    woken = {}
+
+    def wait_on_b():
+        started = time.monotonic()
+        status, _, body = http_call(b, "GET",
+                                    "/api/v1/messages/wait?to=shared@example.test&timeout=10s")
+        woken.update(status=status, body=json.loads(body), after=time.monotonic() - started)
+
+    waiter = threading.Thread(target=wait_on_b)
+    waiter.start()
+    time.sleep(0.3)
+    sent = send(pa, "shared@example.test", "through A")
+    waiter.join(15)
+    assert woken.get("status") == 200, woken
+    assert [m["id"] for m in woken["body"]["messages"]] == [sent], woken
+    assert woken["after"] < 5, woken
+    # Listed, filtered and searched on both; the same bytes raw on both (A's Received header).
+    assert listed(a) == [sent]
+    assert listed(b) == [sent]
+    assert listed(b, query="subject:through") == [sent]
+    _, _, raw_a = http_call(a, "GET", f"/api/v1/messages/{sent}/raw")
+    status, _, raw_b = http_call(b, "GET", f"/api/v1/messages/{sent}/raw")
+    assert status == 200 and raw_b == raw_a and b"through A" in raw_b
+    _, _, one = http_call(b, "GET", f"/api/v1/messages/{sent}")
+    detail = json.loads(one)
+    assert detail["client_ip"] == CLIENT and detail["to"] == ["shared@example.test"], detail
+    # The other way round; ids from the two replicas never collide.
+    back = send(pb, "shared@example.test", "through B")
+    assert back.split("-")[0] != sent.split("-")[0]
+    assert eventually(lambda: listed(a) == [back, sent]), listed(a)
+    assert metric(a, "bounceback_capture_replicated_total") == 1
+    assert metric(a, "bounceback_capture_published_total") == 1
+    # Counted where they were captured: the accepted total is not doubled.
+    assert metric(a, "bounceback_messages_accepted_total") == 1
+
+
+def test_a_delete_on_one_replica_removes_the_message_on_the_other(cluster):
+    (a, b), (pa, pb) = cluster("")
+    first = send(pa, "d@example.test", "first")
+    second = send(pa, "d@example.test", "second")
+    assert eventually(lambda: listed(b) == [second, first]), listed(b)
+    status, _, _ = http_call(b, "DELETE", f"/api/v1/messages/{first}")
+    assert status == 200
+    assert eventually(lambda: listed(a) == [second]), listed(a)
+    assert listed(b) == [second]
+    # Delete all, on A: B is emptied too.
+    status, _, _ = http_call(a, "DELETE", "/api/v1/messages")
+    assert status == 200
+    assert eventually(lambda: listed(b) == []), listed(b)
+    assert metric(b, "bounceback_capture_removals_total") == 1
+    # A scenario reset (it clears the shared tables) keeps the shared capture.
+    third = send(pb, "d@example.test", "third")
+    assert eventually(lambda: listed(a) == [third]), listed(a)
+    status, _, _ = http_call(a, "POST", "/api/v1/scenario/reset")
+    assert status == 200
+    late = send(pb, "d@example.test", "after the reset")
+    assert eventually(lambda: listed(a) == [late, third]), listed(a)
+
+
+def test_a_replica_started_later_catches_up(cluster, bounceback, redis):
+    (a, b), (pa, pb) = cluster("")
+    kept = send(pa, "c@example.test", "kept")
+    gone = send(pb, "c@example.test", "deleted before C started")
+    assert eventually(lambda: len(listed(b)) == 2)
+    assert http_call(a, "DELETE", f"/api/v1/messages/{gone}")[0] == 200
+    c = bounceback("--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "test:")
+    assert eventually(lambda: listed(c) == [kept]), (listed(c), c.log())
+    _, _, raw = http_call(c, "GET", f"/api/v1/messages/{kept}/raw")
+    assert b"Subject: kept" in raw
+    # And it shares what it captures.
+    with smtplib.SMTP("127.0.0.1", c.smtp_port, timeout=10) as smtp:
+        smtp.sendmail("app@example.test", ["c@example.test"], b"Subject: from C\r\n\r\nx\r\n")
+    assert eventually(lambda: len(listed(a)) == 2), listed(a)
+
+
+def test_too_large_messages_stay_on_their_replica(bounceback, redis):
+    args = ("--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "big:",
+            "--state-capture-max-size", "2KB")
+    a, b = bounceback(*args), bounceback(*args)
+    for r in (a, b):
+        assert r.wait_for_log("connected to redis"), r.log()
+    with smtplib.SMTP("127.0.0.1", a.smtp_port, timeout=10) as smtp:
+        smtp.sendmail("app@example.test", ["big@example.test"],
+                      b"Subject: big\r\n\r\n" + b"x" * 4000 + b"\r\n")
+        smtp.sendmail("app@example.test", ["big@example.test"], b"Subject: small\r\n\r\nx\r\n")
+    assert eventually(lambda: len(listed(b)) == 1)
+    time.sleep(0.3)
+    assert len(listed(a)) == 2 and len(listed(b)) == 1
+    assert metric(a, 'bounceback_capture_dropped_total{reason="too_large"}') == 1
+
+
+def test_redis_killed_each_replica_still_captures(cluster, redis):
+    (a, b), (pa, pb) = cluster("")
+    before = send(pa, "k@example.test", "before")
+    assert eventually(lambda: listed(b) == [before])
+    redis.kill()
+    started = time.monotonic()
+    during = send(pa, "k@example.test", "while redis is down")
+    assert time.monotonic() - started < 2  # no Redis round trip before the 250
+    assert listed(a) == [during, before]  # captured locally at once
+    assert listed(b) == [before]
+    assert eventually(lambda: metric(a, "bounceback_capture_outbox") == 1)
+    assert metric(a, "bounceback_capture_up") == 0
+    # Redis back (empty: no persistence): the outbox is written, B reads it.
+    redis.start()
+    assert eventually(lambda: listed(b) == [during, before], timeout=15), b.log()
+    assert metric(a, "bounceback_capture_outbox") == 0
+    assert eventually(lambda: metric(b, "bounceback_capture_up") == 1)
+    after = send(pb, "k@example.test", "after")
+    assert eventually(lambda: listed(a) == [after, during, before]), listed(a)

@@ -1,0 +1,250 @@
+// CaptureLog (see capture_log.hpp). The storing threads only append to the outbox (a lock,
+// a push, a post when it was empty); everything that touches hiredis runs on io_'s thread.
+#include "redis/capture_log.hpp"
+
+#include <hiredis/hiredis.h>
+
+#include <boost/asio/post.hpp>
+
+#include "log/log.hpp"
+
+namespace bounceback::redis {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Writes sent before their answers come: enough to keep a round trip busy at full rate.
+constexpr std::size_t write_window = 128;
+// Entries one XREAD may bring, and how long it waits for one (then it asks again).
+constexpr std::string_view read_count = "256", read_block_ms = "2000";
+// Ids of the copies kept lately, to skip a write the origin retried after a lost answer.
+constexpr std::size_t recent_ids = 4096;
+
+std::string_view text(const redisReply* r) {
+  return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
+               r->type == REDIS_REPLY_ERROR)
+             ? std::string_view(r->str, r->len)
+             : std::string_view();
+}
+
+}  // namespace
+
+CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::MessageStore& store,
+                       Limits limits)
+    : store_(store),
+      prefix_(std::move(prefix)),
+      key_(capture_key(prefix_)),
+      replica_(std::move(replica)),
+      maxlen_(std::to_string(limits.entries)),
+      limits_(limits),
+      work_(io_.get_executor()),
+      writer_(io_, url, [this](bool) { connection_changed(); }),
+      reader_(io_, std::move(url), [this](bool) { connection_changed(); }),
+      read_retry_(io_) {}
+
+CaptureLog::~CaptureLog() {
+  stop();
+}
+
+void CaptureLog::start() {
+  observer_ = store_.subscribe([this](const store::MessagePtr& m) {
+    if (!m->origin.empty()) return;  // another replica's: in the stream already
+    if (m->message.data.size() > limits_.max_size) {
+      counters_.too_large.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    enqueue({EntryKind::message, m, {}});
+  });
+  store_.on_removal([this](std::string_view id) {
+    enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id)});
+  });
+  asio::post(io_, [this] {
+    writer_.start();
+    reader_.start();
+  });
+  thread_ = std::thread([this] { io_.run(); });
+  log::info("capture: shared through redis", {{"replica", replica_}, {"key", key_}});
+}
+
+void CaptureLog::stop() {
+  if (!thread_.joinable()) return;
+  store_.unsubscribe(observer_);
+  store_.on_removal({});
+  asio::post(io_, [this] {
+    read_retry_.cancel();
+    writer_.stop();
+    reader_.stop();
+    work_.reset();
+  });
+  thread_.join();
+}
+
+void CaptureLog::enqueue(Op op) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (outbox_.size() >= limits_.outbox) {
+      outbox_.pop_front();  // the oldest: Redis has been away for long
+      counters_.outbox_full.fetch_add(1, std::memory_order_relaxed);
+      counters_.outbox.fetch_sub(1, std::memory_order_relaxed);
+    }
+    outbox_.push_back(std::move(op));
+    counters_.outbox.fetch_add(1, std::memory_order_relaxed);
+    wake = !std::exchange(wake_posted_, true);
+  }
+  if (wake) asio::post(io_, [this] { drain(); });
+}
+
+void CaptureLog::drain() {
+  {
+    std::lock_guard lock(mutex_);
+    wake_posted_ = false;
+  }
+  while (writer_.connected() && in_flight_.size() < write_window) {
+    Op op;
+    {
+      std::lock_guard lock(mutex_);
+      if (outbox_.empty()) return;
+      op = std::move(outbox_.front());
+      outbox_.pop_front();
+    }
+    send(op);
+    in_flight_.push_back(std::move(op));
+  }
+}
+
+void CaptureLog::send(const Op& op) {
+  EncodedEntry e;
+  if (op.kind == EntryKind::message)
+    encode_entry(op.kind, replica_, op.message->message.queue_id, &op.message->message,
+                 op.message->received_at, e);
+  else
+    encode_entry(op.kind, replica_, op.id, nullptr, {}, e);
+  std::vector<std::string_view> argv{"XADD", key_, "MAXLEN", "~", maxlen_, "*"};
+  argv.reserve(argv.size() + 2 * e.fields.size());
+  for (const auto& [name, value] : e.fields) {
+    argv.push_back(name);
+    argv.push_back(value);
+  }
+  // Not sent (the connection just went): answered as lost, sent again once reconnected.
+  if (!writer_.command(argv, [this](const redisReply* r) { written(r); })) written(nullptr);
+}
+
+void CaptureLog::written(const redisReply* r) {
+  // Lost with the connection: kept in flight, sent again (first) once reconnected. A write
+  // Redis did take may come twice then: readers skip the second (recent_).
+  if (!r || in_flight_.empty()) return;
+  const Op op = std::move(in_flight_.front());
+  in_flight_.pop_front();
+  counters_.outbox.fetch_sub(1, std::memory_order_relaxed);
+  if (r->type == REDIS_REPLY_ERROR) {
+    counters_.failed.fetch_add(1, std::memory_order_relaxed);
+    warn("capture: redis refused a write", std::string(text(r)));
+  } else {
+    counters_.published.fetch_add(1, std::memory_order_relaxed);
+    // A clear makes every entry before it moot: a replica that starts later need not read them.
+    if (op.kind == EntryKind::clear && r->type == REDIS_REPLY_STRING) {
+      const std::vector<std::string_view> trim{"XTRIM", key_, "MINID", text(r)};
+      writer_.command(trim, [](const redisReply*) {});
+    }
+  }
+  drain();
+}
+
+void CaptureLog::connection_changed() {
+  counters_.up.store(writer_.connected() && reader_.connected());
+  if (writer_.connected() && !in_flight_.empty()) {
+    // What was in flight when the connection went goes first, in its order.
+    std::lock_guard lock(mutex_);
+    while (!in_flight_.empty()) {
+      outbox_.push_front(std::move(in_flight_.back()));
+      in_flight_.pop_back();
+    }
+  }
+  if (writer_.connected()) drain();
+  if (reader_.connected()) read();
+}
+
+void CaptureLog::read() {
+  if (reading_ || !reader_.connected()) return;
+  const std::vector<std::string_view> argv{"XREAD",       "COUNT",   read_count, "BLOCK",
+                                           read_block_ms, "STREAMS", key_,       last_id_};
+  reading_ = reader_.command(argv, [this](const redisReply* r) {
+    reading_ = false;
+    if (!r) return;  // lost: read again once reconnected, from last_id_
+    if (r->type == REDIS_REPLY_ERROR) {
+      warn("capture: redis refused a read", std::string(text(r)));
+      read_retry_.expires_after(std::chrono::seconds(1));
+      read_retry_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) read();
+      });
+      return;
+    }
+    // [[key, [[id, [field, value, ...]], ...]]], or nil when nothing came in the wait.
+    if (r->type == REDIS_REPLY_ARRAY)
+      for (std::size_t s = 0; s < r->elements; ++s) {
+        const redisReply* stream = r->element[s];
+        if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 ||
+            stream->element[1]->type != REDIS_REPLY_ARRAY)
+          continue;
+        for (std::size_t i = 0; i < stream->element[1]->elements; ++i)
+          apply(stream->element[1]->element[i]);
+      }
+    read();
+  });
+}
+
+void CaptureLog::apply(const redisReply* entry) {
+  if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+      entry->element[0]->type != REDIS_REPLY_STRING || entry->element[1]->type != REDIS_REPLY_ARRAY)
+    return;
+  last_id_.assign(text(entry->element[0]));
+  const redisReply* values = entry->element[1];
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.reserve(values->elements / 2);
+  for (std::size_t i = 0; i + 1 < values->elements; i += 2)
+    fields.emplace_back(text(values->element[i]), text(values->element[i + 1]));
+  std::string error;
+  auto decoded = decode_entry(fields, error);
+  if (!decoded) {
+    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
+    return warn("capture: skipped an unreadable stream entry", last_id_ + ": " + error);
+  }
+  if (decoded->origin == replica_) return;  // done here before it was written
+  auto& m = decoded->message;
+  switch (decoded->kind) {
+    case EntryKind::message: {
+      if (!recent_set_.insert(m.queue_id).second) return;  // a retried write
+      recent_.push_back(m.queue_id);
+      if (recent_.size() > recent_ids) {
+        recent_set_.erase(recent_.front());
+        recent_.pop_front();
+      }
+      store::StoredMessage copy;
+      copy.message = std::move(m);
+      copy.received_at = decoded->received_at;
+      copy.origin = std::move(decoded->origin);
+      store_.keep_copy(std::move(copy));
+      counters_.received.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    case EntryKind::erase:
+      store_.erase(m.queue_id, false);
+      break;
+    case EntryKind::clear:
+      store_.clear(false);
+      break;
+  }
+  counters_.removals.fetch_add(1, std::memory_order_relaxed);
+}
+
+void CaptureLog::warn(const char* what, std::string detail) {
+  // One line a second at most: a Redis outage under load would otherwise flood the log.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_warning_ < std::chrono::seconds(1)) return;
+  last_warning_ = now;
+  log::warn(what, {{"detail", std::move(detail)}});
+}
+
+}  // namespace bounceback::redis

@@ -1,0 +1,89 @@
+// The capture shared by replicas (--state): every replica appends what its own store accepted
+// (and the deletes its API was asked for) to the Redis stream PREFIX "capture", and reads the
+// stream to keep the other replicas' messages in its own store, so that any replica's API
+// lists, searches, waits for and serves every message (docs/scale-out.md).
+// The local store stays the truth for "a message that got 250 is never lost": it is stored
+// before the 250 as without --state, and written to the stream afterwards, from a bounded
+// outbox, on a thread of its own with two hiredis connections (one writes, one blocks in
+// XREAD). Redis down: capture goes on locally, the outbox waits (and drops its oldest when
+// full, counted), the reads resume from the last entry read once Redis is back.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "redis/capture_entry.hpp"
+#include "redis/client.hpp"
+#include "store/message_store.hpp"
+#include "store/replication.hpp"
+
+namespace bounceback::redis {
+
+class CaptureLog {
+ public:
+  struct Limits {
+    std::size_t entries = 10000;         // the stream's length (MAXLEN ~): --max-messages
+    std::size_t max_size = 1024 * 1024;  // bigger messages stay on their replica
+    std::size_t outbox = 10000;          // entries waiting while Redis is away
+  };
+  // `replica`: this process's name in the stream (its session ids' prefix), unique per
+  // process among the replicas sharing `prefix`.
+  CaptureLog(Url url, std::string prefix, std::string replica, store::MessageStore& store,
+             Limits limits);
+  ~CaptureLog();
+  CaptureLog(const CaptureLog&) = delete;
+  CaptureLog& operator=(const CaptureLog&) = delete;
+
+  void start();  // hooks the store, starts the thread and both connections
+  void stop();   // unhooks the store; before the store goes away
+
+  const store::ReplicationCounters& counters() const { return counters_; }
+
+ private:
+  struct Op {
+    EntryKind kind = EntryKind::message;
+    store::MessagePtr message;  // message
+    std::string id;             // erase
+  };
+  void enqueue(Op op);  // any thread
+  void drain();         // the rest on io_'s thread
+  void send(const Op& op);
+  void written(const redisReply* reply);
+  void read();
+  void apply(const redisReply* entry);
+  void connection_changed();
+  void warn(const char* what, std::string detail);
+
+  store::MessageStore& store_;
+  const std::string prefix_, key_, replica_, maxlen_;
+  const Limits limits_;
+  store::ReplicationCounters counters_;
+  std::uint64_t observer_ = 0;
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  Client writer_, reader_;
+  boost::asio::steady_timer read_retry_;
+  std::thread thread_;
+
+  std::mutex mutex_;  // the outbox, shared with the storing threads
+  std::deque<Op> outbox_;
+  bool wake_posted_ = false;
+
+  std::deque<Op> in_flight_;   // sent, not answered yet, oldest first
+  std::string last_id_ = "0";  // the last stream entry read: 0 reads the stream from its start
+  bool reading_ = false;
+  std::deque<std::string> recent_;  // ids of the copies kept lately, oldest first: a write
+  std::unordered_set<std::string> recent_set_;  // retried after a lost reply comes twice
+  std::chrono::steady_clock::time_point last_warning_{};
+};
+
+}  // namespace bounceback::redis
