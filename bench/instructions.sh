@@ -10,7 +10,9 @@
 #   Postfix's smtp-source. Env: MSGS (default 4000), MSGS_C2 (default 500), SCENARIO (a file
 #   passed as --scenario, optional), THREADS (--threads, default 1), MSGS_D (default 0: a third
 #   load as config d, 200 sessions of one 1 KiB message each; callgrind runs one thread at a
-#   time, so with THREADS=2 the count shows the extra work of a second loop, not contention).
+#   time, so with THREADS=2 the count shows the extra work of a second loop, not contention),
+#   ARGS (more server options, e.g. "--state redis://127.0.0.1:6379": every thread's
+#   instructions are counted, the Redis threads' too).
 set -euo pipefail
 MSGS=${MSGS:-4000}
 MSGS_C2=${MSGS_C2:-500}
@@ -27,6 +29,8 @@ ir() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   local args=(serve --smtp "127.0.0.1:$port" --http 127.0.0.1:0 --max-messages 5000 --threads "${THREADS:-1}")
   [ -n "${SCENARIO:-}" ] && args+=(--scenario "$SCENARIO")
+  # shellcheck disable=SC2206 # ARGS is split into words on purpose
+  [ -n "${ARGS:-}" ] && args+=($ARGS)
   valgrind --tool=callgrind --callgrind-out-file="$WORK/cg" "$1" "${args[@]}" 2>"$log" &
   pid=$!
   for _ in $(seq 300); do grep -q 'msg=ready' "$log" && break; sleep 0.2; done
