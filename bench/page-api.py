@@ -163,6 +163,8 @@ def main():
         conn.request("GET", "/api/v1/messages?limit=2")
         listing = json.loads(conn.getresponse().read())
         small_id = [m["id"] for m in listing["messages"] if m["id"] != big_id][0]
+        conn.request("GET", f"/api/v1/messages?start={listing['total'] - 1}&limit=1")
+        oldest_id = json.loads(conn.getresponse().read())["messages"][0]["id"]
         conn.request("GET", "/api/v1/refusals?limit=0")
         refusals = json.loads(conn.getresponse().read())["total"]
         print(f"stored {listing['total']} messages and {refusals} refusals in {filled:.1f} s "
@@ -186,6 +188,8 @@ def main():
             ("  its raw bytes", f"/api/v1/messages/{small_id}/raw"),
             ("message view, 100 KiB HTML + attachment", f"/api/v1/messages/{big_id}"),
             ("  its raw bytes", f"/api/v1/messages/{big_id}/raw"),
+            # Issue 20: by id through the store's id index (before it, a walk of the store).
+            ("raw bytes of the oldest message (find by id)", f"/api/v1/messages/{oldest_id}/raw"),
             ("the session's transcript", f"/api/v1/sessions/{small_id.rsplit('.', 1)[0]}"),
             # Issue 20: an exact address reads the store's index; the rest scan within a budget.
             ("to= one of 500 recipients (index)", "/api/v1/messages?to=user7@example.test&limit=50"),
@@ -205,8 +209,25 @@ def main():
                 path += f"&before={first['next']}" if first.get("more") else ""
             med, p95, mx, size = timed(conn, path, args.repeat)
             results[len(results)] = med
-            print(f"| {name} `{path.split('?')[0].replace(small_id, 'ID').replace(big_id, 'ID')}` "
+            print(f"| {name} `{path.split('?')[0].replace(small_id, 'ID').replace(big_id, 'ID').replace(oldest_id, 'ID')}` "
                   f"| {med:.2f} | {p95:.2f} | {mx:.2f} | {size} |")
+        # DELETE by id from the middle of the store (the id index finds it; the store's list of
+        # pointers closes the gap), --repeat messages one at a time.
+        conn.request("GET", f"/api/v1/messages?start={listing['total'] // 2}&limit={args.repeat}")
+        middle = [m["id"] for m in json.loads(conn.getresponse().read())["messages"]]
+        times = []
+        for mid in middle:
+            t = time.perf_counter()
+            conn.request("DELETE", f"/api/v1/messages/{mid}")
+            r = conn.getresponse()
+            r.read()
+            times.append((time.perf_counter() - t) * 1000)
+            if r.status != 200:
+                sys.exit(f"bench: DELETE {mid}: {r.status}")
+        times.sort()
+        print(f"| DELETE one message from the middle `/api/v1/messages/ID` | "
+              f"{statistics.median(times):.2f} | {times[int(len(times) * 0.95) - 1]:.2f} | "
+              f"{times[-1]:.2f} | |")
         view = [i for i, (name, _) in enumerate(calls) if name.startswith("message view")]
         print(f"\ndecode cost per message (JSON view minus raw, medians): small "
               f"{results[view[0]] - results[view[0] + 1]:.2f} ms; 100 KiB HTML + attachment "

@@ -11,14 +11,17 @@
 namespace bounceback::store {
 namespace {
 
-void index(AddressIndex& recipients, AddressIndex& senders, const StoredMessage& m) {
+void index(AddressIndex& recipients, AddressIndex& senders, IdIndex& ids, const StoredMessage& m) {
   for (const auto& r : m.message.rcpts) recipients.add(r.address, m.sequence);
   senders.add(m.message.from, m.sequence);
+  ids.add(m.message.queue_id, m.sequence);
 }
 
-void unindex(AddressIndex& recipients, AddressIndex& senders, const StoredMessage& m) {
+void unindex(AddressIndex& recipients, AddressIndex& senders, IdIndex& ids,
+             const StoredMessage& m) {
   for (const auto& r : m.message.rcpts) recipients.remove(r.address, m.sequence);
   senders.remove(m.message.from, m.sequence);
+  ids.remove(m.message.queue_id, m.sequence);
 }
 
 // The first position in `messages` (growing sequences) whose sequence is not below `sequence`.
@@ -67,14 +70,14 @@ void MessageStore::keep(std::shared_ptr<StoredMessage> stored, bool copy) {
     stored->sequence = ++accepted_;
     messages_.push_back(stored);
     bytes_ += stored->message.data.size();
-    index(recipients_, senders_, *stored);
+    index(recipients_, senders_, ids_, *stored);
     while (messages_.size() > max_messages_ || (bytes_ > max_bytes_ && messages_.size() > 1)) {
       if (messages_.size() <= max_messages_) ++evicted_by_bytes_;
       dropped = std::move(messages_.front());  // one at a time is freed after the lock;
       messages_.pop_front();                   // more (a byte bound) under it, rarely
       bytes_ -= dropped->message.data.size();
       freed_ += dropped->message.data.size();
-      unindex(recipients_, senders_, *dropped);
+      unindex(recipients_, senders_, ids_, *dropped);
       ++evicted_;
     }
     for (const auto& [token, observer] : observers_) to_notify.push_back(observer);
@@ -123,25 +126,35 @@ MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
   return slice;
 }
 
+// The message of `id` (the newest of several), or end(); the lock is held.
+std::deque<MessagePtr>::const_iterator MessageStore::locate(std::string_view id) const {
+  auto found = messages_.end();
+  ids_.candidates(id, [&](std::uint64_t sequence) {
+    const auto at = at_sequence(messages_.begin(), messages_.end(), sequence);
+    if (at != messages_.end() && (*at)->sequence == sequence && (*at)->message.queue_id == id &&
+        (found == messages_.end() || sequence > (*found)->sequence))
+      found = at;
+  });
+  return found;
+}
+
 MessagePtr MessageStore::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
-  for (auto it = messages_.rbegin(); it != messages_.rend(); ++it)
-    if ((*it)->message.queue_id == id) return *it;
-  return nullptr;
+  const auto it = locate(id);
+  return it == messages_.end() ? nullptr : *it;
 }
 
 bool MessageStore::erase(std::string_view id, bool tell) {
   MessagePtr dropped;  // freed after the lock is let go
   {
     std::lock_guard lock(mutex_);
-    const auto it = std::find_if(messages_.begin(), messages_.end(),
-                                 [&](const MessagePtr& m) { return m->message.queue_id == id; });
+    const auto it = locate(id);
     if (it == messages_.end()) return false;
     dropped = std::move(*it);
     messages_.erase(it);
     bytes_ -= dropped->message.data.size();
     freed_ += dropped->message.data.size();
-    unindex(recipients_, senders_, *dropped);
+    unindex(recipients_, senders_, ids_, *dropped);
   }
   if (tell && removal_hook_) removal_hook_(id);
   return true;
@@ -151,11 +164,13 @@ void MessageStore::clear(bool tell) {
   // Freeing 100,000 messages takes milliseconds: done after the lock is let go.
   std::deque<MessagePtr> dropped;
   AddressIndex dropped_recipients, dropped_senders;
+  IdIndex dropped_ids;
   {
     std::lock_guard lock(mutex_);
     dropped.swap(messages_);
     recipients_.swap(dropped_recipients);
     senders_.swap(dropped_senders);
+    ids_.swap(dropped_ids);
     freed_ += bytes_;
     bytes_ = 0;
   }

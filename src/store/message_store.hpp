@@ -14,6 +14,7 @@
 
 #include "smtp/message.hpp"
 #include "store/address_index.hpp"
+#include "store/id_index.hpp"
 #include "store/spool.hpp"
 
 namespace bounceback::store {
@@ -62,6 +63,9 @@ class MessageStore final : public smtp::MessageSink {
   // + count) under the lock (an address's list, or the store's, is searched by sequence), so
   // a reader that matches messages does it outside the lock, a chunk at a time.
   MessageSlice newest(const MessageRange& range, std::size_t skip, std::size_t count) const;
+  // By id, through the id index: O(1) to find its sequence, O(log n) to find the message
+  // (with two messages of one id, the newer). erase also shifts the store's list of pointers
+  // on the shorter side (a move of at most n/2 pointers, no message touched).
   MessagePtr find(std::string_view id) const;
   // `tell` false: asked by another replica (--state), not passed on to the removal hook.
   bool erase(std::string_view id, bool tell = true);
@@ -101,6 +105,7 @@ class MessageStore final : public smtp::MessageSink {
   mutable std::mutex mutex_;
   std::deque<MessagePtr> messages_;    // oldest first, so by growing sequence
   AddressIndex recipients_, senders_;  // sequences of messages_, by address
+  IdIndex ids_;                        // sequences of messages_, by id
   std::size_t bytes_ = 0, freed_ = 0;  // stored now; freed since the last trim
   std::uint64_t accepted_ = 0, evicted_ = 0, evicted_by_bytes_ = 0, spool_failures_ = 0;
   std::vector<std::pair<std::uint64_t, Observer>> observers_;
@@ -109,6 +114,7 @@ class MessageStore final : public smtp::MessageSink {
   RemovalHook removal_hook_;
 
   void keep(std::shared_ptr<StoredMessage> stored, bool copy);
+  std::deque<MessagePtr>::const_iterator locate(std::string_view id) const;
 };
 
 }  // namespace bounceback::store
