@@ -5,11 +5,12 @@
 #include <charconv>
 
 #include "smtp/command.hpp"
+#include "smtp/message_room.hpp"
 #include "smtp/replies.hpp"
 
 namespace bounceback::smtp {
 
-bool ChunkReader::begin(std::string_view arg, std::uint64_t max_size) {
+bool ChunkReader::begin(std::string_view arg, std::uint64_t max_size, std::uint64_t declared) {
   // "BDAT" SP chunk-size [ SP end-marker ]
   const auto sp = arg.find(' ');
   const auto count = arg.substr(0, sp);
@@ -22,6 +23,7 @@ bool ChunkReader::begin(std::string_view arg, std::uint64_t max_size) {
     return false;
   remaining_ = size;
   max_size_ = max_size;
+  declared_ = declared;
   last_ = last;
   error_ = {};
   discard_ = false;
@@ -36,6 +38,10 @@ std::size_t ChunkReader::feed(std::string_view input, std::string& body) {
       failed_ = true;
       body.clear();
     } else {
+      // Room for the rest of the chunk: after a LAST one, the message's final size is known.
+      if (body.size() + n > body.capacity())
+        make_room(body, static_cast<std::size_t>(remaining_), last_ ? body.size() + remaining_ : 0,
+                  declared_, max_size_);
       body.append(input.substr(0, n));
     }
   }

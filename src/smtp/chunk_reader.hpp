@@ -14,7 +14,8 @@ class ChunkReader {
  public:
   // Starts a chunk from BDAT's argument "chunk-size [LAST]"; false when the argument is not
   // that: the chunk's length is unknown, so it cannot be read past (501, nothing started).
-  bool begin(std::string_view arg, std::uint64_t max_size);
+  // declared: the SIZE= of MAIL (0: none), for a large message's room (smtp/message_room.hpp).
+  bool begin(std::string_view arg, std::uint64_t max_size, std::uint64_t declared = 0);
   // This chunk is read and dropped, and `reply` is owed once it is (a sequence error).
   void refuse(std::string_view reply) { error_ = reply; }
   // The Policy refused the transaction and its reply is sent: this chunk and the ones after it
@@ -35,7 +36,7 @@ class ChunkReader {
   bool accepted() const { return accepted_; }  // a chunk of this transaction was accepted
 
  private:
-  std::uint64_t remaining_ = 0, max_size_ = 0;
+  std::uint64_t remaining_ = 0, max_size_ = 0, declared_ = 0;
   std::string_view error_;
   bool last_ = false, discard_ = false, failed_ = false, accepted_ = false;
 };

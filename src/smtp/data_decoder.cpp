@@ -3,13 +3,16 @@
 
 #include <cstring>
 
+#include "smtp/message_room.hpp"
+
 namespace bounceback::smtp {
 
-void DataDecoder::reset(std::uint64_t max_size, BareLfPolicy policy) {
+void DataDecoder::reset(std::uint64_t max_size, BareLfPolicy policy, std::uint64_t declared) {
   state_ = State::line_start;
   prev_cr_ = oversize_ = bare_lf_ = false;
   policy_ = policy;
   max_size_ = max_size;
+  declared_ = declared;
   size_ = 0;
   body_.clear();
 }
@@ -23,6 +26,8 @@ void DataDecoder::emit(std::string_view bytes) {
     body_.shrink_to_fit();
     return;
   }
+  if (body_.size() + bytes.size() > body_.capacity())
+    make_room(body_, bytes.size(), 0, declared_, max_size_);
   body_.append(bytes);
 }
 

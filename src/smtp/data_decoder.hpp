@@ -14,7 +14,8 @@ namespace bounceback::smtp {
 
 class DataDecoder {
  public:
-  void reset(std::uint64_t max_size, BareLfPolicy policy);
+  // declared: the SIZE= of MAIL (0: none), for a large message's room (smtp/message_room.hpp).
+  void reset(std::uint64_t max_size, BareLfPolicy policy, std::uint64_t declared = 0);
 
   // Consumes input up to and including the end marker; returns the bytes consumed.
   std::size_t feed(std::string_view input);
@@ -42,6 +43,7 @@ class DataDecoder {
   bool bare_lf_ = false;
   BareLfPolicy policy_ = BareLfPolicy::normalize;
   std::uint64_t max_size_ = 0;
+  std::uint64_t declared_ = 0;
   std::uint64_t size_ = 0;
   std::string body_;
 };

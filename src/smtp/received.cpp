@@ -2,24 +2,86 @@
 // DNS lookup (a test double should not wait on DNS), so the client is named by its address.
 #include "smtp/received.hpp"
 
+#include <array>
 #include <cstring>
 
 namespace bounceback::smtp {
 namespace {
 
-// At most `limit` bytes, control characters (CR, LF, NUL, …) replaced by '?'.
-std::string printable(std::string_view text, std::size_t limit) {
-  std::string out(text.substr(0, limit));
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
+// The header as pieces of text, written straight into the message: no string is built for
+// it, so prepending costs the shift of the body in its room (smtp/message_room.hpp), no copy.
+class Pieces {
+ public:
+  void add(std::string_view text) { pieces_[n_++] = {text, false}; }
+  // Client text: at most `limit` bytes, control characters (CR, LF, NUL, …) written as '?'.
+  void client(std::string_view text, std::size_t limit) {
+    pieces_[n_++] = {text.substr(0, limit), true};
+  }
+  std::size_t size() const {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < n_; ++i) total += pieces_[i].text.size();
+    return total;
+  }
+  void write(char* out) const {
+    for (std::size_t i = 0; i < n_; ++i) {
+      const auto& [text, client] = pieces_[i];
+      std::memcpy(out, text.data(), text.size());
+      if (client)
+        for (std::size_t j = 0; j < text.size(); ++j)
+          if (static_cast<unsigned char>(out[j]) < 0x20 || out[j] == 0x7f) out[j] = '?';
+      out += text.size();
+    }
+  }
 
-// RFC 5321 §4.1.3 address literal: "[192.0.2.1]", "[IPv6:2001:db8::1]".
-std::string address_literal(std::string_view ip) {
-  if (ip.empty()) return "unknown";
-  return ip.find(':') == std::string_view::npos ? "[" + printable(ip, 64) + "]"
-                                                : "[IPv6:" + printable(ip, 64) + "]";
+ private:
+  struct Piece {
+    std::string_view text;
+    bool client;
+  };
+  std::array<Piece, 24> pieces_{};
+  std::size_t n_ = 0;
+};
+
+// Received: from HELO ([IP]) ... as documented in received.hpp; `date` must outlive `p`.
+void received_pieces(Pieces& p, const AcceptedMessage& m, const DateText& date) {
+  p.add("Received: from ");
+  if (m.helo.empty())
+    p.add("unknown");
+  else
+    p.client(m.helo, 255);
+  p.add(" (");
+  // RFC 5321 §4.1.3 address literal: "[192.0.2.1]", "[IPv6:2001:db8::1]".
+  if (m.client_ip.empty()) {
+    p.add("unknown");
+  } else {
+    p.add(m.client_ip.find(':') == std::string::npos ? "[" : "[IPv6:");
+    p.client(m.client_ip, 64);
+    p.add("]");
+  }
+  p.add(")\r\n");
+  if (m.tls && !m.tls_version.empty()) {
+    p.add("\t(using ");
+    p.client(m.tls_version, 32);
+    p.add(" with cipher ");
+    p.client(m.tls_cipher, 64);
+    p.add(")\r\n");
+  }
+  p.add("\tby ");
+  p.client(m.server_hostname, 255);
+  p.add(" (Bounceback) with ");
+  p.add(with_protocol(m.esmtp, m.tls, !m.auth_user.empty(), m.lmtp));
+  p.add(" id ");
+  p.add(m.queue_id);
+  // Only a single recipient is named: with several, naming one would disclose it to the others
+  // (RFC 5321 §7.2), and Postfix does the same.
+  if (m.rcpts.size() == 1) {
+    p.add("\r\n\tfor <");
+    p.client(m.rcpts.front().address, 320);
+    p.add(">");
+  }
+  p.add("; ");
+  p.add(date.view());
+  p.add("\r\n");
 }
 
 }  // namespace
@@ -83,20 +145,21 @@ std::string rfc5322_date(std::chrono::system_clock::time_point at) {
 }
 
 std::string received_header(const AcceptedMessage& m, std::chrono::system_clock::time_point at) {
-  std::string out = "Received: from ";
-  out += m.helo.empty() ? std::string("unknown") : printable(m.helo, 255);
-  out += " (" + address_literal(m.client_ip) + ")\r\n";
-  if (m.tls && !m.tls_version.empty())
-    out += "\t(using " + printable(m.tls_version, 32) + " with cipher " +
-           printable(m.tls_cipher, 64) + ")\r\n";
-  out += "\tby " + printable(m.server_hostname, 255) + " (Bounceback) with ";
-  out += with_protocol(m.esmtp, m.tls, !m.auth_user.empty(), m.lmtp);
-  out += " id " + m.queue_id;
-  // Only a single recipient is named: with several, naming one would disclose it to the others
-  // (RFC 5321 §7.2), and Postfix does the same.
-  if (m.rcpts.size() == 1) out += "\r\n\tfor <" + printable(m.rcpts.front().address, 320) + ">";
-  out += "; " + rfc5322_date(at) + "\r\n";
+  const DateText date = rfc5322_date_text(at);
+  Pieces p;
+  received_pieces(p, m, date);
+  std::string out(p.size(), '\0');
+  p.write(out.data());
   return out;
+}
+
+void prepend_received_header(AcceptedMessage& m, std::chrono::system_clock::time_point at) {
+  const DateText date = rfc5322_date_text(at);
+  Pieces p;
+  received_pieces(p, m, date);
+  const std::size_t size = p.size();
+  m.data.insert(0, size, '\0');  // in the message's room: a shift, no new string
+  p.write(m.data.data());
 }
 
 }  // namespace bounceback::smtp

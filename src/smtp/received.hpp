@@ -32,5 +32,8 @@ DateText rfc5322_date_text(std::chrono::system_clock::time_point at);
 // Client-supplied text (HELO, recipient) is bounded and its control characters replaced, so
 // it can never end the header early.
 std::string received_header(const AcceptedMessage& m, std::chrono::system_clock::time_point at);
+// Writes that header in front of m.data, in place when its room holds it (a large message's
+// does: smtp/message_room.hpp), without building it as a string first.
+void prepend_received_header(AcceptedMessage& m, std::chrono::system_clock::time_point at);
 
 }  // namespace bounceback::smtp

@@ -91,13 +91,13 @@ void Session::on_data(std::string_view, Output& out) {
   // A 354 with `disconnect` closes: entering the data phase would undo the close.
   if (reply(ev, d, r::start_data, out, Report::always) && phase_ != Phase::closed) {
     phase_ = Phase::data;
-    decoder_.reset(config_->limits.message_size, config_->bare_lf);
+    decoder_.reset(config_->limits.message_size, config_->bare_lf, txn_.params.size.value_or(0));
   }
 }
 
 void Session::on_bdat(std::string_view arg, Output& out) {
   ChunkReader& bdat = txn_.bdat;
-  if (!bdat.begin(arg, config_->limits.message_size))
+  if (!bdat.begin(arg, config_->limits.message_size, txn_.params.size.value_or(0)))
     return protocol_error(refused(EventKind::data, r::bdat_syntax), out);
   phase_ = Phase::bdat;
   // The chunk is read whatever happens; errors are answered after it (§2).
@@ -118,7 +118,7 @@ void Session::on_bdat(std::string_view arg, Output& out) {
       bdat.accept();
       if (d.delay.count() > 0 || d.drip.count() > 0 || d.disconnect || d.reply)
         txn_.bdat_decision = d;
-      decoder_.reset(config_->limits.message_size, config_->bare_lf);
+      decoder_.reset(config_->limits.message_size, config_->bare_lf, txn_.params.size.value_or(0));
     }
   }
   if (bdat.done()) finish_chunk(out);

@@ -44,7 +44,7 @@ bool MessageStore::store(smtp::AcceptedMessage&& message) {
   // The time of receipt, in the Received header and in received_at alike.
   const auto now = std::chrono::system_clock::now();
   if (received_header_ && message.generated.empty())  // a generated one was not received
-    message.data.insert(0, smtp::received_header(message, now));
+    smtp::prepend_received_header(message, now);
   if (spool_ && !spool_->write(message)) {
     std::lock_guard lock(mutex_);
     ++spool_failures_;

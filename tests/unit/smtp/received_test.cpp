@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <ctime>
 
+#include "smtp/message_room.hpp"
+
 using namespace bounceback::smtp;
 using namespace std::chrono;
 
@@ -97,5 +99,27 @@ TEST_CASE("Received header layout", "[smtp][received]") {
     auto m = message();
     m.helo = std::string(600, 'h');
     CHECK(received_header(m, kAt).find(std::string(256, 'h')) == std::string::npos);
+  }
+}
+
+TEST_CASE("prepend_received_header writes the same header in front of the data",
+          "[smtp][received]") {
+  auto m = message();
+  m.helo = "evil\r\nX: y";
+  m.tls = true;
+  m.tls_version = "TLSv1.3";
+  m.tls_cipher = "TLS_AES_128_GCM_SHA256";
+  m.data = "Subject: s\r\n\r\nbody\r\n";
+  const std::string expected = received_header(m, kAt) + m.data;
+  SECTION("in a string without room") {
+    prepend_received_header(m, kAt);
+    CHECK(m.data == expected);
+  }
+  SECTION("in place, in a large message's room") {
+    m.data.reserve(m.data.size() + received_room);
+    const void* room = m.data.data();
+    prepend_received_header(m, kAt);
+    CHECK(m.data == expected);
+    CHECK(static_cast<const void*>(m.data.data()) == room);  // not a new string
   }
 }
