@@ -65,7 +65,10 @@ Response Router::mailpit_list(const Request& request, const Args&) const {
   MessageFilter filter;
   filter.query = std::move(search);
   MatchQuery query{*page};
-  query.budget = ctx_.routes.scan;  // Mailpit's shape has no cursor: deep pages may come short
+  // Mailpit's shape has no cursor: a search scans past the budget until its page is complete
+  // (docs/api.md, "Mailpit clients").
+  query.budget = ctx_.routes.scan;
+  query.complete = true;
   const auto found = find_matches(ctx_.messages, filter, query);
   json::array items;
   for (const auto& m : found.messages) items.push_back(mailpit_list_item(*m));

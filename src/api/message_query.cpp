@@ -75,7 +75,8 @@ MatchPage find_matches(const store::MessageStore& store, const MessageFilter& fi
         ++out.total;
       }
       const bool last = slice.messages.size() < chunk && i + 1 == slice.messages.size();
-      if (!last && (visited >= q.budget.messages || bytes >= q.budget.bytes)) {
+      const bool spent = visited >= q.budget.messages || bytes >= q.budget.bytes;
+      if (!last && spent && (!q.complete || out.total > wanted)) {
         out.more = true;  // the budget is spent: the count is a lower bound
         // The next request goes on right after this page when it is full, else from here.
         out.next = out.messages.size() == q.page.limit && q.page.limit > 0

@@ -24,6 +24,10 @@ struct MatchQuery {
   // full and it has seen whether one more match exists.
   bool count_all = true;
   ScanBudget budget{SIZE_MAX, SIZE_MAX};
+  // A list without a cursor (Mailpit's): the budget does not cut its page short. The scan goes
+  // on past the budget until the page is full and one match beyond it is seen (or the oldest
+  // message), so the page is complete and `total` > start + page whenever more matches exist.
+  bool complete = false;
 };
 
 struct MatchPage {
