@@ -19,7 +19,9 @@ rounds (the machine is shared: every figure carries the 1-minute load average):
     DATA, the body's end), with no API client (`none`) and with one process calling
     `GET /api/v1/messages/wait?to=*&timeout=5s` once a second (`wait`: a glob that matches
     every message, so the wait takes the scanning path and answers at once), and the same with
-    `&limit=1000` (`wait1000`: a page of 1,000 summaries, the largest a wait may return).
+    `&limit=1000` (`wait1000`: a page of 1,000 summaries, the largest a wait may return);
+    optionally `waitquery`: a wait for `query=zzneverzz` held open the whole run (each stored
+    message is checked against it; --latency-size sets the messages' size).
     Reported: p50, p99, p99.9 and max of MAIL and of all commands, in ms. The client's own
     jitter (Python, one core shared by four processes) is in every column alike.
 
@@ -53,7 +55,10 @@ spec.loader.exec_module(store_growth)
 
 POLLS = {"list": "/api/v1/messages?limit=50", "to": "/api/v1/messages?to=to@example.com&limit=50"}
 WAITS = {"wait": "/api/v1/messages/wait?to=*&timeout=5s",
-         "wait1000": "/api/v1/messages/wait?to=*&limit=1000&timeout=5s"}
+         "wait1000": "/api/v1/messages/wait?to=*&limit=1000&timeout=5s",
+         # Held open the whole run: a search no message matches, so every stored message is
+         # checked against it (its body decoded) while the wait is pending.
+         "waitquery": "/api/v1/messages/wait?query=zzneverzz&timeout=5s"}
 HZ = os.sysconf("SC_CLK_TCK")
 
 
@@ -115,6 +120,8 @@ def waiter(port, path, stop, result):
         body = r.read()
         times.append(time.perf_counter() - t)
         sizes.append(len(body))
+        if r.status == 408:  # a held wait ran out: wait again at once
+            continue
         if r.status != 200:
             result.put((len(times), 0.0, f"status {r.status}"))
             return
@@ -209,10 +216,11 @@ def throughput(proc, smtp, http_port, count, args, rows):
 
 # ---- (b) command latency --------------------------------------------------------------------
 
-def timed_session(smtp, seconds):
-    """Messages for `seconds`, on one connection per 20,000 (a session's bound is 100,000):
-    {command: [seconds, ...]}; connecting and EHLO are not timed."""
-    body = b"Subject: latency\r\n\r\n" + (b"x" * 76 + b"\r\n") * 13 + b".\r\n"
+def timed_session(smtp, seconds, size):
+    """Messages of ~`size` bytes for `seconds`, on one connection per 20,000 (a session's bound
+    is 100,000): {command: [seconds, ...]}; connecting and EHLO are not timed."""
+    body = (b"Subject: latency\r\n\r\n" + (b"x" * 76 + b"\r\n") * max(1, size // 78)
+            + b".\r\n")
     steps = [("MAIL", b"MAIL FROM:<from@example.com>\r\n"), ("RCPT", b"RCPT TO:<to@example.com>\r\n"),
              ("DATA", b"DATA\r\n"), ("end of data", body)]
     times = {name: [] for name, _ in steps}
@@ -261,10 +269,10 @@ def latency(proc, smtp, http_port, count, args, rows):
         for mode in args.latency_modes:
             time.sleep(1)
             if mode == "none":
-                times, client = timed_session(smtp, args.latency_seconds), None
+                times, client = timed_session(smtp, args.latency_seconds, args.latency_size), None
             else:
                 with Client(waiter, http_port, WAITS[mode]) as client:
-                    times = timed_session(smtp, args.latency_seconds)
+                    times = timed_session(smtp, args.latency_seconds, args.latency_size)
             every = [t for v in times.values() for t in v]
             m = times["MAIL"]
             rows.append(f"| {count:,} | {mode} | {r + 1} | {len(m):,} | {pct(m, .5):.3f} | "
@@ -283,6 +291,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=5, help="length of one throughput run")
     ap.add_argument("--latency-seconds", type=float, default=8)
+    ap.add_argument("--latency-size", type=int, default=1024, help="body bytes of (b)'s messages")
     ap.add_argument("--modes", default="none,list,to")
     ap.add_argument("--latency-modes", default="none,wait,wait1000")
     ap.add_argument("--extra", default="", help="more serve options, space separated")

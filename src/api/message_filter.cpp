@@ -66,15 +66,19 @@ std::string message_subject(std::string_view data) {
   return subject;
 }
 
-bool MessageFilter::matches(const store::StoredMessage& stored) const {
+bool MessageFilter::matches_envelope(const store::StoredMessage& stored) const {
   const auto& m = stored.message;
   if (!about.empty() && m.about != about) return false;
   if (!from.empty() && !address_matches(from, m.from)) return false;
-  if (!to.empty() && std::none_of(m.rcpts.begin(), m.rcpts.end(), [&](const smtp::Recipient& r) {
-        return address_matches(to, r.address);
-      }))
+  return to.empty() || std::any_of(m.rcpts.begin(), m.rcpts.end(), [&](const smtp::Recipient& r) {
+           return address_matches(to, r.address);
+         });
+}
+
+bool MessageFilter::matches(const store::StoredMessage& stored) const {
+  if (!matches_envelope(stored)) return false;
+  if (!subject.empty() && !contains_icase(message_subject(stored.message.data), subject))
     return false;
-  if (!subject.empty() && !contains_icase(message_subject(m.data), subject)) return false;
   return query.matches(stored);  // last: it may read the body
 }
 

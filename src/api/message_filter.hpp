@@ -21,6 +21,11 @@ struct MessageFilter {
     return from.empty() && to.empty() && subject.empty() && about.empty() && query.empty();
   }
   bool matches(const store::StoredMessage& message) const;
+  // The envelope's part of matches() (about=, from=, to=): a few comparisons, cheap enough for
+  // the SMTP thread that stores a message to run for each waiting client. The content's part
+  // (subject=, query=: headers parsed, a body decoded) runs on the API's thread.
+  bool matches_envelope(const store::StoredMessage& message) const;
+  bool reads_content() const { return !subject.empty() || !query.empty(); }
 };
 
 // The Subject header field of a raw message, unfolded ("" when there is none).

@@ -69,3 +69,43 @@ def test_bad_queries_and_unknown_parameters_are_400(bounceback):
         assert code == 400, path
         name = path.split("?")[1].split("=")[0]
         assert f'unknown query parameter "{name}"' in body["error"], body
+
+
+def test_a_pending_wait_and_a_stream_match_content_as_messages_arrive(bounceback):
+    """The SMTP thread checks only a waiter's envelope filter; subject= and query= are read on
+    the API's thread (issue 20). A pending wait still wakes for the first later match only,
+    and a filtered event stream still carries only matching messages, in order."""
+    import http.client
+    import threading
+
+    server = bounceback()
+    stream = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=10)
+    stream.request("GET", "/api/v1/events?query=" + urllib.parse.quote("needle"))
+    events = stream.getresponse()
+    assert events.status == 200
+    assert events.fp.readline().startswith(b"retry:")
+
+    result = {}
+
+    def wait():
+        result["wait"] = get(server, "/api/v1/messages/wait?subject=later&timeout=10s")
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    send(server, "a@x.test", "b@x.test", "first", "no match here\n")
+    send(server, "a@x.test", "b@x.test", "second", "a needle in the body\n", cte="base64")
+    send(server, "a@x.test", "b@x.test", "later one", "no match either\n")
+    send(server, "a@x.test", "b@x.test", "later two", "nor here\n")
+    waiter.join(15)
+    code, body = result["wait"]
+    assert code == 200 and body["subject"] == "later one", body
+
+    send(server, "a@x.test", "b@x.test", "third NEEDLE", "\n")
+    subjects = []
+    while len(subjects) < 2:
+        line = events.fp.readline()
+        assert line, subjects
+        if line.startswith(b"data: "):
+            subjects.append(json.loads(line[6:])["subject"])
+    assert subjects == ["second", "third NEEDLE"]
+    stream.close()

@@ -8,6 +8,8 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <optional>
+#include <string>
 
 #include "api/http/beast_message.hpp"
 #include "api/http/connection.hpp"
@@ -36,26 +38,35 @@ asio::awaitable<void> stream_events(const Site& site, std::shared_ptr<HttpConnec
     asio::post(executor, [weak, make = std::move(make), backlog]() mutable {
       auto w = weak.lock();
       if (!w) return;
+      std::optional<std::string> event = make();
+      if (!event) return;
       if (w->events.size() >= backlog)
         w->overflow = true;
       else
-        w->events.push_back(make());
+        w->events.push_back(std::move(*event));
       w->wake();
     });
   };
-  Subscription sub(site.router.context().messages, [enqueue, filter](const store::MessagePtr& m) {
-    if (!filter.matches(*m)) return;
-    enqueue([m] {
-      return "event: message\nid: " + std::to_string(m->sequence) +
-             "\ndata: " + Router::event_message(*m) + "\n\n";
-    });
-  });
+  // The SMTP thread checks the envelope; the subject and a search's body are read here, on
+  // the API's thread, where a message that does not match them queues nothing.
+  Subscription sub(site.router.context().messages,
+                   [enqueue, content = std::make_shared<const MessageFilter>(filter)](
+                       const store::MessagePtr& m) {
+                     if (!content->matches_envelope(*m)) return;
+                     enqueue([m, content]() -> std::optional<std::string> {
+                       if (content->reads_content() && !content->matches(*m)) return std::nullopt;
+                       return "event: message\nid: " + std::to_string(m->sequence) +
+                              "\ndata: " + Router::event_message(*m) + "\n\n";
+                     });
+                   });
   // Session and refusal events carry no message to filter: only an unfiltered stream
   // gets them.
   FeedSubscription feed(filter.empty() ? site.router.context().events : nullptr,
                         [enqueue](std::string_view name, const std::string& json) {
                           enqueue([event = "event: " + std::string(name) + "\ndata: " + json +
-                                           "\n\n"]() mutable { return std::move(event); });
+                                           "\n\n"]() mutable -> std::optional<std::string> {
+                            return std::move(event);
+                          });
                         });
 
   http::response<http::empty_body> res{http::status::ok, version};

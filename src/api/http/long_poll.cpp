@@ -1,5 +1,6 @@
 // Long-poll (GET /api/v1/messages/wait): re-checks the store whenever a matching message is
 // stored, until the deadline, the client leaving or the server stopping (see connection.hpp).
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <chrono>
@@ -18,10 +19,18 @@ asio::awaitable<Response> long_poll(const Site& site, std::shared_ptr<HttpConnec
   auto waker = std::make_shared<Waker>(executor);
   conn->waker = waker;
   conn->watch_peer = true;
+  // Run by the SMTP thread that stores a message: only the envelope is checked there (the
+  // subject and a search's body are read by the wait's next look, on this thread), and one
+  // wake at a time is queued, however many messages arrive before this thread takes it.
+  // The store copies its observers for each message: shared state, not strings, is copied.
+  auto queued = std::make_shared<std::atomic<bool>>(false);
+  auto envelope = std::make_shared<const MessageFilter>(
+      MessageFilter{d.filter.from, d.filter.to, {}, d.filter.about, {}});
   Subscription sub(site.router.context().messages, [weak = std::weak_ptr<Waker>(waker), executor,
-                                                    filter = d.filter](const store::MessagePtr& m) {
-    if (!filter.matches(*m)) return;
-    asio::post(executor, [weak] {
+                                                    queued, envelope](const store::MessagePtr& m) {
+    if (!envelope->matches_envelope(*m) || queued->exchange(true)) return;
+    asio::post(executor, [weak, queued] {
+      queued->store(false);
       if (auto w = weak.lock()) w->wake();
     });
   });

@@ -84,6 +84,16 @@ TEST_CASE("message filter", "[api]") {
   CHECK_FALSE(MessageFilter{"", "", "", "m-10", {}}.matches(m));  // the id exactly
   CHECK(address_matches("user1@x.test", "USER1@x.test"));
   CHECK_FALSE(address_matches("user1@x.test", "user10@x.test"));
+
+  // The envelope's part (run on the storing SMTP thread) ignores subject= and query=, which
+  // the API's thread checks; reads_content() says whether there is such a part.
+  const MessageFilter content{"alice@example.test", "", "receipt", "", {}};
+  CHECK(content.matches_envelope(m));
+  CHECK_FALSE(content.matches(m));
+  CHECK(content.reads_content());
+  CHECK_FALSE(MessageFilter{"", "carol@", "", "", {}}.matches_envelope(m));
+  CHECK_FALSE(MessageFilter{"", "", "", "m-10", {}}.matches_envelope(m));
+  CHECK_FALSE(MessageFilter{"x@y.test", "*", "", "", {}}.reads_content());
 }
 
 namespace {
