@@ -48,7 +48,8 @@ struct Settings {
   HttpLimits http;
   RouteLimits routes;
   std::string token;  // required as "Authorization: Bearer TOKEN" when set
-  // The API thread's nice value (Linux: per thread): when the cores are busy, SMTP sessions
+  // How much nicer than the process the API's thread runs (Linux: per thread; 19 at most):
+  // when the cores are busy, SMTP sessions
   // get the CPU first, so a client polling the API in a loop slows SMTP down less
   // (docs/benchmarks.md, "Session 8"); on an idle machine the API runs at full speed.
   unsigned nice = 10;

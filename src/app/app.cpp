@@ -5,12 +5,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -172,9 +174,13 @@ void Server::Parts::build() {
                                                 : std::max(1u, std::thread::hardware_concurrency());
   pool = std::make_unique<net::IoPool>(threads);
   auto& io = pool->main();
-  // Linux gives each thread its own nice value: only the API's thread yields to SMTP.
-  boost::asio::post(pool->api(), [nice = static_cast<int>(settings.api.nice)] {
-    setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);
+  // Linux gives each thread its own nice value: only the API's thread yields to SMTP, by
+  // --api-nice more than the process it started with (19 at most).
+  boost::asio::post(pool->api(), [by = static_cast<int>(settings.api.nice)] {
+    const auto tid = static_cast<id_t>(gettid());
+    errno = 0;
+    const int now = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(19, now + by));
   });
 
   // Created only with a spool: an in-memory store runs inline on the event loop.

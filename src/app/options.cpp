@@ -432,7 +432,8 @@ const std::vector<OptionRow>& table() {
        {
            text("api-token", "TOKEN", "require \"Authorization: Bearer TOKEN\" on the HTTP API",
                 AT(api.token)),
-           count("api-nice", "nice value of the API's thread (0-19): busy cores serve SMTP first",
+           count("api-nice",
+                 "the API's thread runs this much nicer (0-19): busy cores serve SMTP first",
                  AT(api.nice)),
            list("api-allowed-host", "NAME",
                 "also answer API requests with this Host, repeatable; \"*.domain\" for subdomains, "
