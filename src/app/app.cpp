@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <iostream>
@@ -73,7 +72,6 @@ struct Server::Parts {
   // engine). Declared after the pool so that it stops first: a call still pending at exit
   // fails and posts its session's resumption to an event loop that still exists.
   std::unique_ptr<redis::RedisState> shared_state;
-  std::optional<boost::asio::thread_pool> store_pool;
   std::unique_ptr<boost::asio::steady_timer> reaction_timer;
   std::unique_ptr<boost::asio::steady_timer> trim_timer;  // on the API's loop
   std::unique_ptr<ReactionQueue> reactions;
@@ -148,7 +146,10 @@ void Server::Parts::build() {
   std::unique_ptr<store::Spool> spool;
   if (!settings.store.dir.empty()) {
     try {
-      spool = std::make_unique<store::Spool>(settings.store.dir);
+      store::Spool::Options options;
+      options.poll = settings.store.poll;
+      options.writers = settings.store.threads;
+      spool = std::make_unique<store::Spool>(settings.store.dir, options);
     } catch (const std::exception& e) {
       throw StartError(std::string("bounceback: --store-dir: ") + e.what() + '\n');
     }
@@ -183,9 +184,6 @@ void Server::Parts::build() {
     if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(19, now + by));
   });
 
-  // Created only with a spool: an in-memory store runs inline on the event loop.
-  if (messages->blocking()) store_pool.emplace(settings.store.threads);
-
   reaction_timer = std::make_unique<boost::asio::steady_timer>(io);
   trim_timer = std::make_unique<boost::asio::steady_timer>(pool->api());
   trim_memory();
@@ -205,7 +203,6 @@ void Server::Parts::build() {
       [this] { arm_reactions(); });
   engine->set_reactor(reactions.get());
 
-  ctx.store_pool = store_pool ? &*store_pool : nullptr;
   ctx.settings = settings.net;
   ctx.session_id_prefix = replica;  // ids unique among replicas ("" without --state)
   replies = std::make_unique<api::ReplyMonitor>(*engine, &events, &refusals);
@@ -280,6 +277,15 @@ api::ApiContext& Server::context() {
 
 void Server::run() {
   parts_->pool->run();
+  // The spool's writer finishes what it holds while the sessions waiting for it still exist.
+  if (auto* spool = parts_->messages->spool()) {
+    spool->stop();
+    const auto s = spool->stats();
+    log::info("spool stopped", {{"groups", s.groups},
+                                {"messages", s.messages},
+                                {"flush_us_per_group", s.groups ? s.flush_us / s.groups : 0},
+                                {"checkpoints", s.checkpoints}});
+  }
 }
 
 void Server::stop() {

@@ -16,7 +16,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
@@ -68,7 +67,7 @@ class Connection {
   awaitable<void> drive(smtp::Session& session, bool implicit_tls);
   awaitable<void> watchdog();
   awaitable<void> hang();
-  awaitable<bool> store_off_thread(smtp::AcceptedMessage& message);
+  awaitable<bool> store_on_disk(smtp::AcceptedMessage& message);
   static awaitable<void> consult(smtp::Inquiry& inquiry);
   awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
@@ -304,13 +303,35 @@ awaitable<void> Connection::hang() {
   }
 }
 
-// A store that blocks on the disk runs on the application's store pool, so this I/O thread
-// serves other sessions meanwhile and the fsyncs of many sessions overlap (group commit).
-awaitable<bool> Connection::store_off_thread(smtp::AcceptedMessage& message) {
-  co_return co_await asio::co_spawn(
-      *ctx_.store_pool,
-      [&]() -> awaitable<bool> { co_return ctx_.store->store(std::move(message)); },
-      asio::use_awaitable);
+// With a spool: the spool's writer commits the message with the others that arrive meanwhile
+// (one flush for the group) and wakes this connection by a post to its event loop, which
+// serves other sessions meanwhile. Then the message is kept in memory, on this thread.
+awaitable<bool> Connection::store_on_disk(smtp::AcceptedMessage& message) {
+  struct DiskWrite : store::Spool::Write {
+    asio::any_io_executor executor;
+    asio::steady_timer* timer = nullptr;
+    bool finished = false, ok = false;
+  } write;
+  const auto received_at = ctx_.store->prepare(message);
+  write.message = &message;
+  write.executor = socket_.get_executor();
+  write.timer = &pacer_;  // not in use while a message is stored
+  write.finish = [](store::Spool::Write& self, bool ok) {
+    auto& w = static_cast<DiskWrite&>(self);
+    asio::post(w.executor, [&w, ok] {
+      w.ok = ok;
+      w.finished = true;
+      w.timer->cancel();
+    });
+  };
+  ctx_.store->spool()->submit(write);
+  // The write lives in this frame: wait until it is finished, whatever else cancels the timer
+  // (a shutdown, a timeout); the session then goes on as it would have.
+  while (!write.finished) {
+    pacer_.expires_at(Clock::time_point::max());
+    co_await pacer_.async_wait(use_tuple);
+  }
+  co_return ctx_.store->keep(std::move(message), received_at, write.ok);
 }
 
 // The Policy's Inquiry (a Redis round trip) is carried out elsewhere; its callback resumes
@@ -336,7 +357,7 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
   boost::system::error_code ec;
   using Kind = smtp::Effect::Kind;
   smtp::SessionDriver driver(session, ctx_.settings.read_buffer);
-  driver.write_before_store(ctx_.store_pool != nullptr);
+  driver.write_before_store(ctx_.store->spool() != nullptr);
   smtp::Effect effect{Kind::close};
   if (!implicit_tls || co_await handshake(&session)) effect = driver.start();
   while (effect.kind != Kind::close && effect.kind != Kind::reset) {
@@ -391,11 +412,11 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
         }
         break;
       case Kind::store:
-        // In memory: inline, on this thread (the hot path). On disk: on the store pool.
-        if (!ctx_.store_pool)
+        // In memory: inline, on this thread (the hot path). On disk: by the spool's writer.
+        if (!ctx_.store->spool())
           effect = driver.stored(ctx_.store->store(std::move(driver.message())));
         else
-          effect = driver.stored(co_await store_off_thread(driver.message()));
+          effect = driver.stored(co_await store_on_disk(driver.message()));
         break;
       case Kind::consult: {
         co_await consult(*driver.inquiry());  // the session holds it until it is answered

@@ -21,7 +21,6 @@
 
 namespace boost::asio {
 class io_context;
-class thread_pool;
 namespace ssl {
 class context;
 }
@@ -51,9 +50,6 @@ struct ServerContext {
   std::atomic<std::shared_ptr<const smtp::SessionConfig>> config;
   smtp::Policy* policy = nullptr;
   store::MessageStore* store = nullptr;
-  // Where stores that block on the disk (a spool) run, off the I/O threads; the
-  // application owns it. In-memory stores run inline.
-  boost::asio::thread_pool* store_pool = nullptr;
   store::SessionLog* sessions = nullptr;
   std::atomic<std::shared_ptr<const TlsChoice>> tls;  // null: no STARTTLS, no SMTPS
   ServerCounters counters;

@@ -1,5 +1,5 @@
-// The in-memory capture. The spool write (and its fsync) happens before the lock is taken,
-// so a slow disk delays only the session that is storing.
+// The in-memory capture. The spool write (and its flush) happens before the lock is taken,
+// so a slow disk delays only the sessions that are storing.
 #include "store/message_store.hpp"
 
 #include <malloc.h>
@@ -40,12 +40,23 @@ MessageStore::MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spoo
       spool_(std::move(spool)),
       received_header_(received_header) {}
 
-bool MessageStore::store(smtp::AcceptedMessage&& message) {
+std::chrono::system_clock::time_point MessageStore::prepare(smtp::AcceptedMessage& message) const {
   // The time of receipt, in the Received header and in received_at alike.
   const auto now = std::chrono::system_clock::now();
   if (received_header_ && message.generated.empty())  // a generated one was not received
     smtp::prepend_received_header(message, now);
-  if (spool_ && !spool_->write(message)) {
+  return now;
+}
+
+bool MessageStore::store(smtp::AcceptedMessage&& message) {
+  const auto now = prepare(message);
+  const bool written = !spool_ || spool_->write(message);
+  return keep(std::move(message), now, written);
+}
+
+bool MessageStore::keep(smtp::AcceptedMessage&& message, std::chrono::system_clock::time_point now,
+                        bool written) {
+  if (!written) {
     std::lock_guard lock(mutex_);
     ++spool_failures_;
     return false;

@@ -52,11 +52,17 @@ class MessageStore final : public smtp::MessageSink {
   explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr,
                         bool received_header = false, std::size_t max_bytes = SIZE_MAX);
 
+  // prepare(), the spool's write (blocking this thread) when there is a spool, then keep().
   bool store(smtp::AcceptedMessage&& message) override;
-  // True when store() blocks on the disk (a spool): the wiring then gives the transport a
-  // store pool, so slow fsyncs of many sessions overlap off the I/O threads; otherwise the
-  // transport stores inline, on the I/O thread.
-  bool blocking() const { return spool_ != nullptr; }
+  // The spool, or null. A caller that must not block (the transport) stores in three steps:
+  // prepare(), Spool::submit() and, once the spool has written it, keep().
+  Spool* spool() const { return spool_.get(); }
+  // Stamps the time of receipt (returned) and prepends the Received header.
+  std::chrono::system_clock::time_point prepare(smtp::AcceptedMessage& message) const;
+  // Keeps a prepared message in memory; `written` is the spool's answer (false: counted as a
+  // spool failure and not kept). Returns `written`.
+  bool keep(smtp::AcceptedMessage&& message, std::chrono::system_clock::time_point received_at,
+            bool written = true);
 
   std::vector<MessagePtr> newest_first() const;  // a snapshot
   // Up to `count` messages of `range`, newest first, after skipping `skip`: O(log n + skip

@@ -24,12 +24,14 @@ struct Settings {
   // And their bytes (the stored copies), so that 10,000 messages of 35 MiB cannot take
   // 350 GB: beyond, the oldest are dropped too (the newest message is always kept).
   std::size_t max_bytes = std::size_t{1} << 30;
-  std::string dir;  // also write each message as DIR/<id>.eml, fsynced before the 250
+  std::string dir;  // also write each message as DIR/<id>.eml, durable before the 250
   // Prepend Received: (RFC 5321 §4.4) to stored messages, as a real MX does.
   bool received_header = true;
-  // Threads that run stores blocking on the disk (with `dir`: write, fsync, rename), so that
-  // the fsyncs of many sessions overlap (group commit) while the event loops serve others.
-  unsigned threads = 32;
+  // With `dir`: writer threads, each committing a group of messages with one flush; several
+  // so that flushes overlap (spool.hpp).
+  unsigned threads = 4;
+  // With `dir`: keep the spool writer's CPU busy while it waits for a flush (flush_poller.hpp).
+  bool poll = true;
   SessionBudget sessions;
 };
 

@@ -260,7 +260,8 @@ def message_for(sender, n):
 
 def check_store(store, acked, sent):
     """Every acknowledged id has its complete .eml and its journal line; no .eml is partial;
-    temp names only. A crash may cut the journal's last line short: readers skip it."""
+    temp names and the spool's log only. A crash may cut the journal's last line short: readers
+    skip it."""
     store = pathlib.Path(store)
     journal = {}
     for line in (store / "envelopes.jsonl").read_text().splitlines():
@@ -276,8 +277,8 @@ def check_store(store, acked, sent):
         assert journal.get(qid, {}).get("file") == eml.name, f"{qid} has no journal line"
         assert journal[qid]["from"] == f"{marker.rsplit('-', 1)[0]}@example.test"
     for p in store.iterdir():
-        if p.name.startswith("."):
-            assert p.name.endswith(".tmp"), p.name
+        if p.name.startswith("."):  # a temporary name, or the spool's log (replayed at start)
+            assert p.name.endswith((".tmp", ".spool-log")), p.name
             continue
         assert p.suffix == ".eml" or p.name == "envelopes.jsonl", p.name
         if p.suffix == ".eml":

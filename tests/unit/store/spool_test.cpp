@@ -197,15 +197,50 @@ TEST_CASE("spool: a journal that cannot be opened fails at start", "[store]") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("message store: blocking only with a spool", "[store]") {
-  CHECK_FALSE(MessageStore(10).blocking());
+TEST_CASE("message store: stores through its spool", "[store]") {
+  CHECK(MessageStore(10).spool() == nullptr);
   const auto dir = temp_dir("bounceback-store-test");
   {
     MessageStore store(10, std::make_unique<Spool>(dir));
-    CHECK(store.blocking());
+    REQUIRE(store.spool() != nullptr);
     CHECK(store.store(message("M1")));
     CHECK(store.size() == 1);
     CHECK(fs::exists(dir / "M1.eml"));
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("spool: submitted writes are finished, in groups, on the writer", "[store]") {
+  const auto dir = temp_dir("bounceback-spool-submit");
+  {
+    Spool spool(dir);
+    struct Counted : Spool::Write {
+      std::atomic<int>* ok;
+      std::atomic<int>* failed;
+    };
+    std::atomic<int> ok{0}, failed{0};
+    std::vector<AcceptedMessage> messages;
+    for (int i = 0; i < 200; ++i) messages.push_back(message("G" + std::to_string(i)));
+    messages[7].queue_id = "../escape";  // refused by name: only this one fails
+    std::vector<Counted> writes(messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      writes[i].message = &messages[i];
+      writes[i].ok = &ok;
+      writes[i].failed = &failed;
+      writes[i].finish = [](Spool::Write& self, bool good) {
+        auto& c = static_cast<Counted&>(self);
+        ++*(good ? c.ok : c.failed);
+      };
+      spool.submit(writes[i]);
+    }
+    spool.stop();  // finishes everything queued first
+    CHECK(ok == 199);
+    CHECK(failed == 1);
+    CHECK(journal_lines(dir).size() == 199);
+    CHECK(read(dir / "G199.eml") == "Subject: G199\r\n\r\nbody\r\n");
+    // After stop(), a write is refused at once.
+    CHECK_FALSE(spool.write(message("late")));
+    CHECK_FALSE(fs::exists(dir / "late.eml"));
   }
   fs::remove_all(dir);
 }
