@@ -1,21 +1,29 @@
-// The capture log's entries (see capture_entry.hpp). The envelope is a list of
-// length-prefixed strings, so any byte may appear in a field (a UTF-8 address, an odd HELO)
-// and a reader never scans for a delimiter inside a value.
+// The capture log's entries (see capture_entry.hpp): length-prefixed values, so a reader never
+// scans for a delimiter inside one, written without a temporary string per field.
 #include "redis/capture_entry.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
 
 namespace bounceback::redis {
 
 namespace {
 
-// Bumped when the field list changes: an older replica then skips the entries it cannot read.
-constexpr std::string_view envelope_version = "1";
+// Bumped when the records change: an older replica then skips the entries it cannot read.
+constexpr std::string_view records_version = "1";
 
 void put(std::string& out, std::string_view value) {
-  out += std::to_string(value.size());
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value.size()).ptr;
+  out.append(digits, end);
   out += ':';
   out += value;
+}
+
+void put(std::string& out, std::uint64_t value) {
+  char digits[24];
+  put(out, std::string_view(digits, std::to_chars(digits, digits + sizeof digits, value).ptr));
 }
 
 void put(std::string& out, bool value) {
@@ -28,7 +36,7 @@ bool number(std::string_view text, N& value) {
   return ec == std::errc() && end == text.data() + text.size() && !text.empty();
 }
 
-// Reads the strings put() wrote, in order.
+// Reads the values put() wrote, in order.
 class Reader {
  public:
   explicit Reader(std::string_view text) : rest_(text) {}
@@ -55,47 +63,57 @@ class Reader {
     return true;
   }
   bool done() const { return rest_.empty(); }
+  std::size_t left() const { return rest_.size(); }
 
  private:
   std::string_view rest_;
 };
 
-}  // namespace
-
-std::string capture_key(std::string_view prefix) {
-  return std::string(prefix) + "capture";
+// The session's facts and flags, in their order in a record.
+template <class M>
+auto texts(M& m) {
+  return std::array{&m.session_id, &m.client_ip,       &m.helo,      &m.tls_version, &m.tls_cipher,
+                    &m.auth_user,  &m.server_hostname, &m.generated, &m.about};
+}
+template <class M>
+auto flags(M& m) {
+  return std::array{&m.esmtp, &m.lmtp, &m.tls, &m.chunked};
 }
 
-std::string encode_envelope(const smtp::AcceptedMessage& m) {
-  std::string out;
-  out.reserve(256);
-  put(out, envelope_version);
+void put_message(std::string& out, const smtp::AcceptedMessage& m,
+                 std::chrono::system_clock::time_point received_at) {
+  put(out, static_cast<std::uint64_t>(
+               std::chrono::duration_cast<std::chrono::microseconds>(received_at.time_since_epoch())
+                   .count()));
   put(out, m.from);
-  put(out, m.params.size ? std::to_string(*m.params.size) : std::string());
+  if (m.params.size)
+    put(out, *m.params.size);
+  else
+    put(out, std::string_view());
   put(out, m.params.body);
   put(out, m.params.smtputf8);
   put(out, m.params.ret);
   put(out, m.params.envid);
   put(out, m.params.auth);
-  put(out, std::to_string(m.rcpts.size()));
+  put(out, std::uint64_t{m.rcpts.size()});
   for (const auto& r : m.rcpts) {
     put(out, r.address);
     put(out, r.params.notify);
     put(out, r.params.orcpt);
   }
-  for (const std::string* s : {&m.session_id, &m.client_ip, &m.helo, &m.tls_version, &m.tls_cipher,
-                               &m.auth_user, &m.server_hostname, &m.generated, &m.about})
-    put(out, *s);
-  for (const bool b : {m.esmtp, m.lmtp, m.tls, m.chunked}) put(out, b);
-  return out;
+  for (const std::string* s : texts(m)) put(out, *s);
+  for (const bool* b : flags(m)) put(out, *b);
+  put(out, m.data);
 }
 
-bool decode_envelope(std::string_view text, smtp::AcceptedMessage& m) {
-  Reader in(text);
-  std::string_view version, size, count;
-  if (!in.next(version) || version != envelope_version) return false;
-  if (!in.next(m.from) || !in.next(size)) return false;
-  m.params.size.reset();
+bool read_message(Reader& in, CaptureRecord& r) {
+  auto& m = r.message;
+  std::string_view time, size, count;
+  std::uint64_t micros = 0;
+  if (!in.next(time) || !number(time, micros) || !in.next(m.from) || !in.next(size)) return false;
+  r.received_at = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::microseconds(micros)));
   if (!size.empty()) {
     std::uint64_t n = 0;
     if (!number(size, n)) return false;
@@ -105,94 +123,84 @@ bool decode_envelope(std::string_view text, smtp::AcceptedMessage& m) {
       !in.next(m.params.envid) || !in.next(m.params.auth) || !in.next(count))
     return false;
   std::size_t rcpts = 0;
-  // Each recipient takes at least 6 bytes ("0:0:0:"): a count beyond that is malformed, not
-  // a reason to reserve memory.
-  if (!number(count, rcpts) || rcpts > text.size() / 6) return false;
+  // Each recipient takes at least 6 bytes ("0:0:0:"): a count beyond what is left is
+  // malformed, not a reason to reserve memory.
+  if (!number(count, rcpts) || rcpts > in.left() / 6) return false;
   m.rcpts.assign(rcpts, {});
-  for (auto& r : m.rcpts)
-    if (!in.next(r.address) || !in.next(r.params.notify) || !in.next(r.params.orcpt)) return false;
-  for (std::string* s : {&m.session_id, &m.client_ip, &m.helo, &m.tls_version, &m.tls_cipher,
-                         &m.auth_user, &m.server_hostname, &m.generated, &m.about})
+  for (auto& rcpt : m.rcpts)
+    if (!in.next(rcpt.address) || !in.next(rcpt.params.notify) || !in.next(rcpt.params.orcpt))
+      return false;
+  for (std::string* s : texts(m))
     if (!in.next(*s)) return false;
-  for (bool* b : {&m.esmtp, &m.lmtp, &m.tls, &m.chunked})
+  for (bool* b : flags(m))
     if (!in.next(*b)) return false;
-  return in.done();
+  return in.next(m.data);
 }
 
-void encode_entry(EntryKind kind, std::string_view origin, std::string_view id,
-                  const smtp::AcceptedMessage* message,
-                  std::chrono::system_clock::time_point received_at, EncodedEntry& out) {
-  const std::string_view k = kind == EntryKind::message ? "m"
-                             : kind == EntryKind::erase ? "d"
-                                                        : "c";
-  out.fields.clear();
-  out.fields.emplace_back("k", k);
-  out.fields.emplace_back("o", origin);
-  out.fields.emplace_back("i", id);
-  if (kind != EntryKind::message || !message) return;
-  out.envelope = encode_envelope(*message);
-  out.time = std::to_string(
-      std::chrono::duration_cast<std::chrono::microseconds>(received_at.time_since_epoch())
-          .count());
-  out.fields.emplace_back("t", out.time);
-  out.fields.emplace_back("e", out.envelope);
-  out.fields.emplace_back("b", message->data);
+}  // namespace
+
+std::string capture_key(std::string_view prefix) {
+  return std::string(prefix) + "capture";
 }
 
-std::optional<CaptureEntry> decode_entry(Fields fields, std::string& error) {
-  std::string_view k, o, i, t, e, b;
-  bool has_t = false, has_e = false, has_b = false;
+void append_record(std::string& out, EntryKind kind, std::string_view id,
+                   const smtp::AcceptedMessage* message,
+                   std::chrono::system_clock::time_point received_at) {
+  const char letter = static_cast<char>(kind);
+  put(out, std::string_view(&letter, 1));
+  if (kind == EntryKind::clear) return;
+  put(out, id);
+  if (kind == EntryKind::message) put_message(out, *message, received_at);
+}
+
+bool split_entry(Fields fields, std::string_view& origin, std::string_view& records,
+                 std::string& error) {
+  std::string_view version;
+  bool has_records = false;
+  origin = {};
   for (const auto& [name, value] : fields) {
-    if (name == "k")
-      k = value;
-    else if (name == "o")
-      o = value;
-    else if (name == "i")
-      i = value;
-    else if (name == "t")
-      t = value, has_t = true;
-    else if (name == "e")
-      e = value, has_e = true;
-    else if (name == "b")
-      b = value, has_b = true;
+    if (name == "o")
+      origin = value;
+    else if (name == "v")
+      version = value;
+    else if (name == "r")
+      records = value, has_records = true;
   }
-  CaptureEntry entry;
-  entry.origin.assign(o);
-  entry.message.queue_id.assign(i);
-  if (o.empty()) {
+  if (origin.empty())
     error = "no origin";
-    return std::nullopt;
+  else if (version != records_version)
+    error = "records of another version";
+  else if (!has_records)
+    error = "no records";
+  else
+    return true;
+  return false;
+}
+
+std::optional<std::vector<CaptureRecord>> read_records(std::string_view records,
+                                                       std::string& error) {
+  std::vector<CaptureRecord> out;
+  Reader in(records);
+  while (!in.done()) {
+    CaptureRecord& r = out.emplace_back();
+    std::string_view kind;
+    if (!in.next(kind) || kind.size() != 1) {
+      error = "malformed record";
+      return std::nullopt;
+    }
+    r.kind = static_cast<EntryKind>(kind[0]);
+    if (r.kind == EntryKind::clear) continue;
+    if (r.kind != EntryKind::message && r.kind != EntryKind::erase) {
+      error = "unknown kind of record";
+      return std::nullopt;
+    }
+    if (!in.next(r.message.queue_id) || r.message.queue_id.empty() ||
+        (r.kind == EntryKind::message && !read_message(in, r))) {
+      error = "malformed record";
+      return std::nullopt;
+    }
   }
-  if (k == "c") {
-    entry.kind = EntryKind::clear;
-    return entry;
-  }
-  if (i.empty()) {
-    error = "no message id";
-    return std::nullopt;
-  }
-  if (k == "d") {
-    entry.kind = EntryKind::erase;
-    return entry;
-  }
-  if (k != "m") {
-    error = "unknown kind";
-    return std::nullopt;
-  }
-  std::int64_t micros = 0;
-  if (!has_t || !has_e || !has_b || !number(t, micros)) {
-    error = "incomplete message";
-    return std::nullopt;
-  }
-  if (!decode_envelope(e, entry.message)) {
-    error = "malformed envelope";
-    return std::nullopt;
-  }
-  entry.received_at = std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::microseconds(micros)));
-  entry.message.data.assign(b);
-  return entry;
+  return out;
 }
 
 }  // namespace bounceback::redis

@@ -1,11 +1,10 @@
 // The entries of the replicated capture (--state): what a replica writes to the Redis stream
-// PREFIX "capture" when it captured a message or was asked to delete one or all, and how a
+// PREFIX "capture" when it captured messages or was asked to delete one or all, and how a
 // replica reads them back. Pure: bytes in, bytes out (no hiredis, no clock). Unit-tested
 // (tests/unit/redis/capture_entry_test.cpp).
 #pragma once
 
 #include <chrono>
-#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,39 +19,37 @@ namespace bounceback::redis {
 // The stream's key: "<prefix>capture", beside the tables' "<prefix><letter>:<hash>" keys.
 std::string capture_key(std::string_view prefix);
 
-// What an entry says. Its stream fields: k (the kind's letter), o (the replica that wrote
-// it), i (a message id; empty for clear), and for a message t (received, microseconds since
-// the epoch), e (the envelope and session facts, encode_envelope) and b (the exact bytes).
+// One stream entry holds the records one write carried, in order (a writer under load packs
+// what its outbox holds into one entry: one command, one reply, one entry for a reader to
+// parse, and a reader skips a whole entry of its own by its origin). Its fields:
+//   o  the replica that wrote it
+//   v  the records' format, "1"
+//   r  the records: each a kind, then for a message its id, received time (microseconds
+//      since the epoch), envelope, DSN parameters, session facts and bytes; for an erase its
+//      id; for a clear nothing. Every value is "<length>:<bytes>", so any byte may appear.
 enum class EntryKind : char { message = 'm', erase = 'd', clear = 'c' };
 
-struct CaptureEntry {
+struct CaptureRecord {
   EntryKind kind = EntryKind::message;
-  std::string origin;
   smtp::AcceptedMessage message;  // erase: only queue_id; clear: empty
   std::chrono::system_clock::time_point received_at{};
 };
 
-// The envelope, the DSN parameters and the session's facts of a message (all but its bytes)
-// as one value: a version, then each field as "<length>:<bytes>", in a fixed order.
-std::string encode_envelope(const smtp::AcceptedMessage& m);
-// Fills every field encode_envelope wrote (not queue_id, not data); false on malformed text.
-bool decode_envelope(std::string_view text, smtp::AcceptedMessage& m);
+// Appends one record to `records`: `id` the message's (message, erase) or "" (clear);
+// `message` and `received_at` are read for EntryKind::message only (null otherwise).
+void append_record(std::string& records, EntryKind kind, std::string_view id,
+                   const smtp::AcceptedMessage* message,
+                   std::chrono::system_clock::time_point received_at);
 
-// An entry's stream fields, ready for XADD: views into the message given and into the
-// strings held here (the envelope, the time), so the bytes of a message are not copied.
-struct EncodedEntry {
-  std::string envelope, time;
-  std::vector<std::pair<std::string_view, std::string_view>> fields;
-};
-// `id`: the message's (message, erase) or "" (clear); `message` and `received_at` are read
-// for EntryKind::message only (null otherwise).
-void encode_entry(EntryKind kind, std::string_view origin, std::string_view id,
-                  const smtp::AcceptedMessage* message,
-                  std::chrono::system_clock::time_point received_at, EncodedEntry& out);
-
-// An entry from its stream fields ({field, value} pairs, as XREAD answers them); nullopt on
-// an entry this version cannot read (`error` says why: the log skips it and counts it).
+// An entry's fields, as XREAD answers them: {field, value} pairs.
 using Fields = std::span<const std::pair<std::string_view, std::string_view>>;
-std::optional<CaptureEntry> decode_entry(Fields fields, std::string& error);
+// The origin and the records of an entry; false (and `error` says why) on an entry this
+// version cannot read.
+bool split_entry(Fields fields, std::string_view& origin, std::string_view& records,
+                 std::string& error);
+// The records, in order; nullopt (and `error`) when any is malformed: an entry is applied
+// whole or not at all.
+std::optional<std::vector<CaptureRecord>> read_records(std::string_view records,
+                                                       std::string& error);
 
 }  // namespace bounceback::redis

@@ -4,6 +4,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "log/log.hpp"
@@ -14,10 +15,14 @@ namespace asio = boost::asio;
 
 namespace {
 
-// Writes sent before their answers come: enough to keep a round trip busy at full rate.
-constexpr std::size_t write_window = 128;
+// Entries sent before their answers come. Few: while they are on their way the outbox fills,
+// and the next entry carries all of it (up to batch_records records and max_size bytes).
+constexpr std::size_t write_window = 4, batch_records = 256;
+// How long the first record put in an empty outbox waits for others to join its entry: at
+// 20,000 messages a second, 40 share one command, one reply and one entry to read.
+constexpr std::chrono::milliseconds linger{2};
 // Entries one XREAD may bring, and how long it waits for one (then it asks again).
-constexpr std::string_view read_count = "256", read_block_ms = "2000";
+constexpr std::string_view read_count = "64", read_block_ms = "2000";
 // Ids of the copies kept lately, to skip a write the origin retried after a lost answer.
 constexpr std::size_t recent_ids = 4096;
 
@@ -41,7 +46,8 @@ CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::
       work_(io_.get_executor()),
       writer_(io_, url, [this](bool) { connection_changed(); }),
       reader_(io_, std::move(url), [this](bool) { connection_changed(); }),
-      read_retry_(io_) {}
+      read_retry_(io_),
+      linger_(io_) {}
 
 CaptureLog::~CaptureLog() {
   stop();
@@ -73,6 +79,7 @@ void CaptureLog::stop() {
   store_.on_removal({});
   asio::post(io_, [this] {
     read_retry_.cancel();
+    linger_.cancel();
     writer_.stop();
     reader_.stop();
     work_.reset();
@@ -93,7 +100,13 @@ void CaptureLog::enqueue(Op op) {
     counters_.outbox.fetch_add(1, std::memory_order_relaxed);
     wake = !std::exchange(wake_posted_, true);
   }
-  if (wake) asio::post(io_, [this] { drain(); });
+  if (wake)
+    asio::post(io_, [this] {
+      linger_.expires_after(linger);
+      linger_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) drain();
+      });
+    });
 }
 
 void CaptureLog::drain() {
@@ -102,31 +115,39 @@ void CaptureLog::drain() {
     wake_posted_ = false;
   }
   while (writer_.connected() && in_flight_.size() < write_window) {
-    Op op;
+    std::vector<Op> batch;
     {
       std::lock_guard lock(mutex_);
-      if (outbox_.empty()) return;
-      op = std::move(outbox_.front());
-      outbox_.pop_front();
+      std::size_t bytes = 0;
+      while (!outbox_.empty() && batch.size() < batch_records) {
+        const auto& m = outbox_.front().message;
+        const std::size_t size = m ? m->message.data.size() : 0;
+        if (!batch.empty() && bytes + size > limits_.max_size) break;
+        bytes += size;
+        batch.push_back(std::move(outbox_.front()));
+        outbox_.pop_front();
+      }
     }
-    send(op);
-    in_flight_.push_back(std::move(op));
+    if (batch.empty()) return;
+    send(batch);
+    in_flight_.push_back(std::move(batch));
   }
 }
 
-void CaptureLog::send(const Op& op) {
-  EncodedEntry e;
-  if (op.kind == EntryKind::message)
-    encode_entry(op.kind, replica_, op.message->message.queue_id, &op.message->message,
-                 op.message->received_at, e);
-  else
-    encode_entry(op.kind, replica_, op.id, nullptr, {}, e);
-  std::vector<std::string_view> argv{"XADD", key_, "MAXLEN", "~", maxlen_, "*"};
-  argv.reserve(argv.size() + 2 * e.fields.size());
-  for (const auto& [name, value] : e.fields) {
-    argv.push_back(name);
-    argv.push_back(value);
+void CaptureLog::send(const std::vector<Op>& batch) {
+  std::string records;
+  std::size_t bytes = 0;
+  for (const auto& op : batch) bytes += op.message ? op.message->message.data.size() + 256 : 64;
+  records.reserve(bytes);
+  for (const auto& op : batch) {
+    if (op.kind == EntryKind::message)
+      append_record(records, op.kind, op.message->message.queue_id, &op.message->message,
+                    op.message->received_at);
+    else
+      append_record(records, op.kind, op.id, nullptr, {});
   }
+  const std::string_view argv[] = {"XADD", key_,     "MAXLEN", "~", maxlen_, "*",
+                                   "o",    replica_, "v",      "1", "r",     records};
   // Not sent (the connection just went): answered as lost, sent again once reconnected.
   if (!writer_.command(argv, [this](const redisReply* r) { written(r); })) written(nullptr);
 }
@@ -135,16 +156,19 @@ void CaptureLog::written(const redisReply* r) {
   // Lost with the connection: kept in flight, sent again (first) once reconnected. A write
   // Redis did take may come twice then: readers skip the second (recent_).
   if (!r || in_flight_.empty()) return;
-  const Op op = std::move(in_flight_.front());
+  const std::vector<Op> batch = std::move(in_flight_.front());
   in_flight_.pop_front();
-  counters_.outbox.fetch_sub(1, std::memory_order_relaxed);
+  counters_.outbox.fetch_sub(batch.size(), std::memory_order_relaxed);
   if (r->type == REDIS_REPLY_ERROR) {
-    counters_.failed.fetch_add(1, std::memory_order_relaxed);
+    counters_.failed.fetch_add(batch.size(), std::memory_order_relaxed);
     warn("capture: redis refused a write", std::string(text(r)));
   } else {
-    counters_.published.fetch_add(1, std::memory_order_relaxed);
-    // A clear makes every entry before it moot: a replica that starts later need not read them.
-    if (op.kind == EntryKind::clear && r->type == REDIS_REPLY_STRING) {
+    counters_.published.fetch_add(batch.size(), std::memory_order_relaxed);
+    // A clear makes every entry before its own moot: a replica that starts later need not
+    // read them.
+    const bool clears = std::any_of(batch.begin(), batch.end(),
+                                    [](const Op& op) { return op.kind == EntryKind::clear; });
+    if (clears && r->type == REDIS_REPLY_STRING) {
       const std::vector<std::string_view> trim{"XTRIM", key_, "MINID", text(r)};
       writer_.command(trim, [](const redisReply*) {});
     }
@@ -157,10 +181,9 @@ void CaptureLog::connection_changed() {
   if (writer_.connected() && !in_flight_.empty()) {
     // What was in flight when the connection went goes first, in its order.
     std::lock_guard lock(mutex_);
-    while (!in_flight_.empty()) {
-      outbox_.push_front(std::move(in_flight_.back()));
-      in_flight_.pop_back();
-    }
+    for (auto batch = in_flight_.rbegin(); batch != in_flight_.rend(); ++batch)
+      for (auto op = batch->rbegin(); op != batch->rend(); ++op) outbox_.push_front(std::move(*op));
+    in_flight_.clear();
   }
   if (writer_.connected()) drain();
   if (reader_.connected()) read();
@@ -206,37 +229,44 @@ void CaptureLog::apply(const redisReply* entry) {
   for (std::size_t i = 0; i + 1 < values->elements; i += 2)
     fields.emplace_back(text(values->element[i]), text(values->element[i + 1]));
   std::string error;
-  auto decoded = decode_entry(fields, error);
+  std::string_view origin, records;
+  if (!split_entry(fields, origin, records, error)) {
+    counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
+    return warn("capture: skipped an unreadable stream entry", last_id_ + ": " + error);
+  }
+  if (origin == replica_) return;  // done here before it was written
+  auto decoded = read_records(records, error);
   if (!decoded) {
     counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
     return warn("capture: skipped an unreadable stream entry", last_id_ + ": " + error);
   }
-  if (decoded->origin == replica_) return;  // done here before it was written
-  auto& m = decoded->message;
-  switch (decoded->kind) {
-    case EntryKind::message: {
-      if (!recent_set_.insert(m.queue_id).second) return;  // a retried write
-      recent_.push_back(m.queue_id);
-      if (recent_.size() > recent_ids) {
-        recent_set_.erase(recent_.front());
-        recent_.pop_front();
+  for (auto& record : *decoded) {
+    auto& m = record.message;
+    switch (record.kind) {
+      case EntryKind::message: {
+        if (!recent_set_.insert(m.queue_id).second) continue;  // a retried write
+        recent_.push_back(m.queue_id);
+        if (recent_.size() > recent_ids) {
+          recent_set_.erase(recent_.front());
+          recent_.pop_front();
+        }
+        store::StoredMessage copy;
+        copy.message = std::move(m);
+        copy.received_at = record.received_at;
+        copy.origin.assign(origin);
+        store_.keep_copy(std::move(copy));
+        counters_.received.fetch_add(1, std::memory_order_relaxed);
+        continue;
       }
-      store::StoredMessage copy;
-      copy.message = std::move(m);
-      copy.received_at = decoded->received_at;
-      copy.origin = std::move(decoded->origin);
-      store_.keep_copy(std::move(copy));
-      counters_.received.fetch_add(1, std::memory_order_relaxed);
-      return;
+      case EntryKind::erase:
+        store_.erase(m.queue_id, false);
+        break;
+      case EntryKind::clear:
+        store_.clear(false);
+        break;
     }
-    case EntryKind::erase:
-      store_.erase(m.queue_id, false);
-      break;
-    case EntryKind::clear:
-      store_.clear(false);
-      break;
+    counters_.removals.fetch_add(1, std::memory_order_relaxed);
   }
-  counters_.removals.fetch_add(1, std::memory_order_relaxed);
 }
 
 void CaptureLog::warn(const char* what, std::string detail) {

@@ -5,8 +5,9 @@
 // The local store stays the truth for "a message that got 250 is never lost": it is stored
 // before the 250 as without --state, and written to the stream afterwards, from a bounded
 // outbox, on a thread of its own with two hiredis connections (one writes, one blocks in
-// XREAD). Redis down: capture goes on locally, the outbox waits (and drops its oldest when
-// full, counted), the reads resume from the last entry read once Redis is back.
+// XREAD); one entry carries what the outbox gathered in 2 ms. Redis down: capture goes on locally,
+// the outbox waits (and drops its oldest when full, counted), the reads resume from the last entry
+// read once Redis is back.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -19,6 +20,7 @@
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "redis/capture_entry.hpp"
 #include "redis/client.hpp"
@@ -55,7 +57,7 @@ class CaptureLog {
   };
   void enqueue(Op op);  // any thread
   void drain();         // the rest on io_'s thread
-  void send(const Op& op);
+  void send(const std::vector<Op>& batch);
   void written(const redisReply* reply);
   void read();
   void apply(const redisReply* entry);
@@ -71,14 +73,14 @@ class CaptureLog {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   Client writer_, reader_;
-  boost::asio::steady_timer read_retry_;
+  boost::asio::steady_timer read_retry_, linger_;
   std::thread thread_;
 
   std::mutex mutex_;  // the outbox, shared with the storing threads
   std::deque<Op> outbox_;
   bool wake_posted_ = false;
 
-  std::deque<Op> in_flight_;   // sent, not answered yet, oldest first
+  std::deque<std::vector<Op>> in_flight_;  // entries sent, not answered yet, oldest first
   std::string last_id_ = "0";  // the last stream entry read: 0 reads the stream from its start
   bool reading_ = false;
   std::deque<std::string> recent_;  // ids of the copies kept lately, oldest first: a write

@@ -39,13 +39,21 @@ smtp::AcceptedMessage sample() {
   return m;
 }
 
-std::optional<redis::CaptureEntry> round_trip(EntryKind kind, std::string_view id,
-                                              const smtp::AcceptedMessage* m,
-                                              std::chrono::system_clock::time_point at,
-                                              std::string& error) {
-  redis::EncodedEntry e;
-  redis::encode_entry(kind, "replica-a", id, m, at, e);
-  return redis::decode_entry(e.fields, error);
+using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
+
+Fields entry(std::string_view origin, const std::string& records) {
+  return {{"o", origin}, {"v", "1"}, {"r", records}};
+}
+
+// The records of an entry read back, after split_entry.
+std::vector<redis::CaptureRecord> read_back(const Fields& fields) {
+  std::string error;
+  std::string_view origin, records;
+  REQUIRE(redis::split_entry(fields, origin, records, error));
+  auto out = redis::read_records(records, error);
+  INFO(error);
+  REQUIRE(out);
+  return std::move(*out);
 }
 
 }  // namespace
@@ -54,13 +62,14 @@ TEST_CASE("capture entries: a message comes back whole", "[redis]") {
   const auto m = sample();
   const auto at =
       std::chrono::system_clock::time_point(std::chrono::microseconds(1764561600123456));
-  std::string error;
-  const auto e = round_trip(EntryKind::message, m.queue_id, &m, at, error);
-  REQUIRE(e);
-  CHECK(e->kind == EntryKind::message);
-  CHECK(e->origin == "replica-a");
-  CHECK(e->received_at == at);
-  const auto& r = e->message;
+  std::string records;
+  redis::append_record(records, EntryKind::message, m.queue_id, &m, at);
+  const auto got = read_back(entry("replica-a", records));
+  REQUIRE(got.size() == 1);
+  const auto& e = got[0];
+  CHECK(e.kind == EntryKind::message);
+  CHECK(e.received_at == at);
+  const auto& r = e.message;
   CHECK(r.queue_id == m.queue_id);
   CHECK(r.from == m.from);
   CHECK(r.params.size == m.params.size);
@@ -91,82 +100,86 @@ TEST_CASE("capture entries: a message comes back whole", "[redis]") {
   CHECK(r.about == m.about);
 }
 
-TEST_CASE("capture entries: empty fields and no SIZE stay so", "[redis]") {
-  smtp::AcceptedMessage m;
-  m.queue_id = "x-1.1";
-  std::string error;
-  const auto e = round_trip(EntryKind::message, m.queue_id, &m, {}, error);
-  REQUIRE(e);
-  CHECK_FALSE(e->message.params.size);
-  CHECK(e->message.from.empty());
-  CHECK(e->message.rcpts.empty());
-  CHECK(e->message.data.empty());
-}
-
-TEST_CASE("capture entries: deletes and clears", "[redis]") {
-  std::string error;
-  auto e = round_trip(EntryKind::erase, "x-3.1", nullptr, {}, error);
-  REQUIRE(e);
-  CHECK(e->kind == EntryKind::erase);
-  CHECK(e->message.queue_id == "x-3.1");
-  e = round_trip(EntryKind::clear, "", nullptr, {}, error);
-  REQUIRE(e);
-  CHECK(e->kind == EntryKind::clear);
-  CHECK(e->origin == "replica-a");
+TEST_CASE("capture entries: records in order; empty fields and no SIZE stay so", "[redis]") {
+  smtp::AcceptedMessage empty;
+  const auto full = sample();
+  std::string records;
+  redis::append_record(records, EntryKind::message, "x-1.1", &empty, {});
+  redis::append_record(records, EntryKind::erase, "x-0.9", nullptr, {});
+  redis::append_record(records, EntryKind::message, full.queue_id, &full, {});
+  redis::append_record(records, EntryKind::clear, "", nullptr, {});
+  const auto got = read_back(entry("r", records));
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].kind == EntryKind::message);
+  CHECK(got[0].message.queue_id == "x-1.1");
+  CHECK_FALSE(got[0].message.params.size);
+  CHECK(got[0].message.from.empty());
+  CHECK(got[0].message.rcpts.empty());
+  CHECK(got[0].message.data.empty());
+  CHECK(got[1].kind == EntryKind::erase);
+  CHECK(got[1].message.queue_id == "x-0.9");
+  CHECK(got[2].message.data == full.data);
+  CHECK(got[3].kind == EntryKind::clear);
+  CHECK(redis::capture_key("loadtest:") == "loadtest:capture");
 }
 
 TEST_CASE("capture entries: what cannot be read is refused with a reason", "[redis]") {
   const auto m = sample();
-  redis::EncodedEntry good;
-  redis::encode_entry(EntryKind::message, "r", m.queue_id, &m, {}, good);
-  using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
-  auto with = [&](std::string_view name, std::string_view value) {
-    Fields f(good.fields.begin(), good.fields.end());
-    for (auto& [n, v] : f)
-      if (n == name) v = value;
-    return f;
-  };
-  auto without = [&](std::string_view name) {
-    Fields f;
-    for (const auto& p : good.fields)
-      if (p.first != name) f.push_back(p);
-    return f;
-  };
-  const std::string envelope = good.envelope;
-  const struct {
-    Fields fields;
-    std::string_view reason;
-  } cases[] = {
-      {without("o"), "no origin"},
-      {without("i"), "no message id"},
-      {with("k", "z"), "unknown kind"},
-      {without("b"), "incomplete message"},
-      {without("e"), "incomplete message"},
-      {with("t", "12x"), "incomplete message"},
-      {with("e", "2:" + envelope.substr(2)), "malformed envelope"},  // another version
-      {with("e", envelope.substr(0, envelope.size() - 1)), "malformed envelope"},
-      {with("e", envelope + "1:0"), "malformed envelope"},  // trailing bytes
-      {with("e", "1:19:"), "malformed envelope"},           // a length past the end
-  };
-  for (const auto& c : cases) {
-    std::string error;
-    CAPTURE(c.reason);
-    CHECK_FALSE(redis::decode_entry(c.fields, error));
-    CHECK(error == c.reason);
+  std::string good;
+  redis::append_record(good, EntryKind::message, m.queue_id, &m, {});
+  SECTION("the entry") {
+    const std::string other = "2";
+    const struct {
+      Fields fields;
+      std::string_view reason;
+    } cases[] = {
+        {{{"v", "1"}, {"r", good}}, "no origin"},
+        {{{"o", "r"}, {"v", other}, {"r", good}}, "records of another version"},
+        {{{"o", "r"}, {"r", good}}, "records of another version"},
+        {{{"o", "r"}, {"v", "1"}}, "no records"},
+    };
+    for (const auto& c : cases) {
+      std::string error;
+      std::string_view origin, records;
+      CAPTURE(c.reason);
+      CHECK_FALSE(redis::split_entry(c.fields, origin, records, error));
+      CHECK(error == c.reason);
+    }
+  }
+  SECTION("the records: the entry is refused whole") {
+    std::string clear;
+    redis::append_record(clear, EntryKind::clear, "", nullptr, {});
+    const struct {
+      std::string records;
+      std::string_view reason;
+    } cases[] = {
+        {clear + good.substr(0, good.size() - 1), "malformed record"},  // cut short
+        {clear + good + "7", "malformed record"},                       // trailing bytes
+        {"1:z", "unknown kind of record"},
+        {"2:mm", "malformed record"},
+        {"1:d0:", "malformed record"},      // an erase without an id
+        {"1:d19:abc", "malformed record"},  // a length past the end
+    };
+    for (const auto& c : cases) {
+      std::string error;
+      CAPTURE(c.records);
+      CHECK_FALSE(redis::read_records(c.records, error));
+      CHECK(error == c.reason);
+    }
   }
 }
 
 TEST_CASE("capture entries: a recipient count larger than the text is refused", "[redis]") {
   smtp::AcceptedMessage m;
   m.rcpts.resize(1);
-  std::string envelope = redis::encode_envelope(m);
-  // The count field ("1:1", after the version and seven empty or "0" fields) becomes a huge
-  // one: refused, nothing reserved.
-  const auto at = envelope.find("1:1", 3);
-  REQUIRE(at == 18);
-  smtp::AcceptedMessage out;
-  REQUIRE(redis::decode_envelope(envelope, out));
-  envelope.replace(at, 3, "10:9999999999");
-  CHECK_FALSE(redis::decode_envelope(envelope, out));
-  CHECK(redis::capture_key("loadtest:") == "loadtest:capture");
+  std::string records;
+  redis::append_record(records, EntryKind::message, "x-1.1", &m, {});
+  std::string error;
+  REQUIRE(redis::read_records(records, error));
+  // The count ("1:1" after the kind, id, time and seven empty or "0" fields) becomes huge:
+  // refused, nothing reserved.
+  const auto at = records.find("0:0:0:1:00:0:0:1:1");
+  REQUIRE(at != std::string::npos);
+  records.replace(at + 15, 3, "10:9999999999");
+  CHECK_FALSE(redis::read_records(records, error));
 }
