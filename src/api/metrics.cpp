@@ -121,12 +121,15 @@ std::string render_metrics(const ApiContext& ctx) {
   }
   if (const auto* c = ctx.capture) {  // --state: the shared capture
     one(out, "bounceback_capture_published_total", "counter",
-        "Entries (messages, deletes, clears) this replica wrote to the shared capture.",
+        "Records (messages, deletes, clears, attempt log changes) this replica wrote to the "
+        "shared capture.",
         c->published.load());
     one(out, "bounceback_capture_replicated_total", "counter",
         "Messages other replicas captured, kept here from the shared capture.", c->received.load());
     one(out, "bounceback_capture_removals_total", "counter",
         "Deletes and clears other replicas were asked for, applied here.", c->removals.load());
+    one(out, "bounceback_capture_attempt_changes_total", "counter",
+        "Changes other replicas made to their attempt logs, applied here.", c->attempts.load());
     family(out, "bounceback_capture_dropped_total", "counter",
            "Entries not shared, by reason: too_large (--state-capture-max-size), outbox_full "
            "(Redis away too long), refused (an error reply), unreadable (read, skipped).");

@@ -164,9 +164,11 @@ void Server::Parts::build() {
     std::string error;
     capture = std::make_unique<redis::CaptureLog>(
         *redis::parse_url(settings.state.url, error), settings.state.prefix, replica, *messages,
+        &engine->attempt_log(),
         redis::CaptureLog::Limits{settings.store.max_messages, settings.state.capture_max_size,
                                   std::max<std::size_t>(settings.store.max_messages, 1000)});
     capture->start();
+    engine->set_attempt_listener(capture.get());
   }
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a

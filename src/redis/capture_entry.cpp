@@ -137,7 +137,115 @@ bool read_message(Reader& in, CaptureRecord& r) {
   return in.next(m.data);
 }
 
+void put_time(std::string& out, std::chrono::system_clock::time_point t) {
+  put(out,
+      static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count()));
+}
+
+bool read_time(Reader& in, std::chrono::system_clock::time_point& t) {
+  std::string_view text;
+  std::uint64_t micros = 0;
+  if (!in.next(text) || !number(text, micros)) return false;
+  t = std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::microseconds(micros)));
+  return true;
+}
+
+template <class E>
+bool read_enum(Reader& in, E& value, unsigned limit) {
+  std::string_view text;
+  unsigned n = 0;
+  if (!in.next(text) || !number(text, n) || n > limit) return false;
+  value = static_cast<E>(n);
+  return true;
+}
+
+std::string start(EntryKind kind) {
+  std::string out;
+  out.reserve(128);
+  const char letter = static_cast<char>(kind);
+  put(out, std::string_view(&letter, 1));
+  return out;
+}
+
+bool read_attempt(Reader& in, CaptureRecord& r) {
+  auto& a = r.attempt;
+  std::string_view sent_at;
+  if (!read_time(in, a.at) || !in.next(a.from) || !in.next(a.rcpt) || !in.next(a.client_ip) ||
+      !in.next(a.session_id) || !in.next(a.reply) || !in.next(sent_at) ||
+      !read_enum(in, a.outcome, static_cast<unsigned>(scenario::Outcome::abandoned)) ||
+      !read_enum(in, a.stage, smtp::event_kind_count - 1) || !in.next(a.client_gone) ||
+      !in.next(a.stored) || !in.next(r.paced))
+    return false;
+  if (!sent_at.empty()) {
+    std::uint64_t micros = 0;
+    if (!number(sent_at, micros)) return false;
+    a.sent_at = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::microseconds(micros)));
+  }
+  return true;
+}
+
+bool read_completed(Reader& in, CaptureRecord& r) {
+  auto& a = r.attempt;
+  return in.next(a.session_id) && in.next(a.rcpt) && in.next(a.reply) &&
+         read_enum(in, a.outcome, static_cast<unsigned>(scenario::Outcome::abandoned)) &&
+         read_enum(in, a.stage, smtp::event_kind_count - 1) && read_time(in, a.at) &&
+         in.next(r.paced) && in.next(a.stored);
+}
+
 }  // namespace
+
+std::string attempt_record(const scenario::AttemptRecord& a, bool paced) {
+  std::string out = start(EntryKind::attempt);
+  put_time(out, a.at);
+  put(out, a.from);
+  put(out, a.rcpt);
+  put(out, a.client_ip);
+  put(out, a.session_id);
+  put(out, a.reply);
+  if (a.sent_at) {
+    put_time(out, *a.sent_at);
+  } else {
+    put(out, std::string_view());
+  }
+  put(out, std::uint64_t{static_cast<unsigned>(a.outcome)});
+  put(out, std::uint64_t{static_cast<unsigned>(a.stage)});
+  put(out, a.client_gone);
+  put(out, a.stored);
+  put(out, paced);
+  return out;
+}
+
+std::string completed_record(std::string_view session_id, std::string_view rcpt,
+                             const scenario::Completion& how) {
+  std::string out = start(EntryKind::completed);
+  put(out, session_id);
+  put(out, rcpt);
+  put(out, how.reply);
+  put(out, std::uint64_t{static_cast<unsigned>(how.outcome)});
+  put(out, std::uint64_t{static_cast<unsigned>(how.stage)});
+  put_time(out, how.at);
+  put(out, how.paced);
+  put(out, how.stored);
+  return out;
+}
+
+std::string sent_record(std::string_view session_id, std::chrono::system_clock::time_point at,
+                        smtp::Sent how) {
+  std::string out = start(EntryKind::sent);
+  put(out, session_id);
+  put_time(out, at);
+  put(out, std::uint64_t{static_cast<unsigned>(how)});
+  return out;
+}
+
+std::string attempts_cleared_record() {
+  return start(EntryKind::attempts_cleared);
+}
 
 std::string capture_key(std::string_view prefix) {
   return std::string(prefix) + "capture";
@@ -189,11 +297,33 @@ std::optional<std::vector<CaptureRecord>> read_records(std::string_view records,
       return std::nullopt;
     }
     r.kind = static_cast<EntryKind>(kind[0]);
-    if (r.kind == EntryKind::clear) continue;
-    if (r.kind != EntryKind::message && r.kind != EntryKind::erase) {
-      error = "unknown kind of record";
+    bool ok = true;
+    switch (r.kind) {
+      case EntryKind::clear:
+      case EntryKind::attempts_cleared:
+        continue;
+      case EntryKind::attempt:
+        ok = read_attempt(in, r);
+        break;
+      case EntryKind::completed:
+        ok = read_completed(in, r);
+        break;
+      case EntryKind::sent:
+        ok = in.next(r.attempt.session_id) && read_time(in, r.attempt.at) &&
+             read_enum(in, r.how, static_cast<unsigned>(smtp::Sent::not_sent));
+        break;
+      case EntryKind::message:
+      case EntryKind::erase:
+        break;
+      default:
+        error = "unknown kind of record";
+        return std::nullopt;
+    }
+    if (!ok) {
+      error = "malformed record";
       return std::nullopt;
     }
+    if (r.kind != EntryKind::message && r.kind != EntryKind::erase) continue;
     if (!in.next(r.message.queue_id) || r.message.queue_id.empty() ||
         (r.kind == EntryKind::message && !read_message(in, r))) {
       error = "malformed record";

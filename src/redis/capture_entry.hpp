@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "scenario/attempt_log.hpp"
 #include "smtp/message.hpp"
 
 namespace bounceback::redis {
@@ -26,14 +27,37 @@ std::string capture_key(std::string_view prefix);
 //   v  the records' format, "1"
 //   r  the records: each a kind, then for a message its id, received time (microseconds
 //      since the epoch), envelope, DSN parameters, session facts and bytes; for an erase its
-//      id; for a clear nothing. Every value is "<length>:<bytes>", so any byte may appear.
-enum class EntryKind : char { message = 'm', erase = 'd', clear = 'c' };
+//      id; for a clear nothing; then the attempt log's changes: an attempt recorded, one
+//      completed, a paced reply sent, the log cleared (scenario/attempt_log.hpp).
+//      Every value is "<length>:<bytes>", so any byte may appear.
+enum class EntryKind : char {
+  message = 'm',
+  erase = 'd',
+  clear = 'c',
+  attempt = 'a',
+  completed = 'p',
+  sent = 's',
+  attempts_cleared = 'x',
+};
 
 struct CaptureRecord {
   EntryKind kind = EntryKind::message;
   smtp::AcceptedMessage message;  // erase: only queue_id; clear: empty
   std::chrono::system_clock::time_point received_at{};
+  // attempt: the record. completed: session_id, rcpt, reply, outcome, stage, at, stored (the
+  // Completion). sent: session_id, at.
+  scenario::AttemptRecord attempt;
+  bool paced = false;                      // attempt, completed
+  smtp::Sent how = smtp::Sent::delivered;  // sent
 };
+
+// The attempt log's changes as whole records, ready to append to an entry's records.
+std::string attempt_record(const scenario::AttemptRecord& record, bool paced);
+std::string completed_record(std::string_view session_id, std::string_view rcpt,
+                             const scenario::Completion& how);
+std::string sent_record(std::string_view session_id, std::chrono::system_clock::time_point at,
+                        smtp::Sent how);
+std::string attempts_cleared_record();
 
 // Appends one record to `records`: `id` the message's (message, erase) or "" (clear);
 // `message` and `received_at` are read for EntryKind::message only (null otherwise).

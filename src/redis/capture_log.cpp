@@ -36,8 +36,9 @@ std::string_view text(const redisReply* r) {
 }  // namespace
 
 CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::MessageStore& store,
-                       Limits limits)
+                       scenario::AttemptLog* attempts, Limits limits)
     : store_(store),
+      attempts_(attempts),
       prefix_(std::move(prefix)),
       key_(capture_key(prefix_)),
       replica_(std::move(replica)),
@@ -60,10 +61,10 @@ void CaptureLog::start() {
       counters_.too_large.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    enqueue({EntryKind::message, m, {}});
+    enqueue({EntryKind::message, m, {}, {}});
   });
   store_.on_removal([this](std::string_view id) {
-    enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id)});
+    enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id), {}});
   });
   asio::post(io_, [this] {
     writer_.start();
@@ -137,14 +138,17 @@ void CaptureLog::drain() {
 void CaptureLog::send(const std::vector<Op>& batch) {
   std::string records;
   std::size_t bytes = 0;
-  for (const auto& op : batch) bytes += op.message ? op.message->message.data.size() + 256 : 64;
+  for (const auto& op : batch)
+    bytes += op.message ? op.message->message.data.size() + 256 : op.record.size() + 64;
   records.reserve(bytes);
   for (const auto& op : batch) {
     if (op.kind == EntryKind::message)
       append_record(records, op.kind, op.message->message.queue_id, &op.message->message,
                     op.message->received_at);
-    else
+    else if (op.kind == EntryKind::erase || op.kind == EntryKind::clear)
       append_record(records, op.kind, op.id, nullptr, {});
+    else
+      records += op.record;
   }
   const std::string_view argv[] = {"XADD", key_,     "MAXLEN", "~", maxlen_, "*",
                                    "o",    replica_, "v",      "1", "r",     records};
@@ -264,9 +268,60 @@ void CaptureLog::apply(const redisReply* entry) {
       case EntryKind::clear:
         store_.clear(false);
         break;
+      default:
+        apply_attempt(record);
+        continue;
     }
     counters_.removals.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void CaptureLog::apply_attempt(CaptureRecord& r) {
+  if (!attempts_) return;
+  auto& a = r.attempt;
+  switch (r.kind) {
+    case EntryKind::attempt:
+      attempts_->record(std::move(a), r.paced);
+      break;
+    case EntryKind::completed: {
+      scenario::Completion how;
+      how.reply = a.reply;
+      how.outcome = a.outcome;
+      how.stage = a.stage;
+      how.at = a.at;
+      how.paced = r.paced;
+      how.stored = a.stored;
+      attempts_->complete(a.session_id, a.rcpt, how);
+      break;
+    }
+    case EntryKind::sent:
+      attempts_->sent(a.session_id, a.at, r.how);
+      break;
+    case EntryKind::attempts_cleared:
+      attempts_->clear();
+      break;
+    default:
+      return;
+  }
+  counters_.attempts.fetch_add(1, std::memory_order_relaxed);
+}
+
+void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
+  enqueue({EntryKind::attempt, nullptr, {}, attempt_record(record, paced)});
+}
+
+void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
+                           const scenario::Completion& how) {
+  enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
+}
+
+void CaptureLog::sent(std::string_view session_id, std::chrono::system_clock::time_point at,
+                      smtp::Sent how) {
+  enqueue({EntryKind::sent, nullptr, {}, sent_record(session_id, at, how)});
+}
+
+void CaptureLog::cleared() {
+  enqueue({EntryKind::attempts_cleared, nullptr, {}, attempts_cleared_record()});
 }
 
 void CaptureLog::warn(const char* what, std::string detail) {

@@ -29,7 +29,7 @@
 
 namespace bounceback::redis {
 
-class CaptureLog {
+class CaptureLog final : public scenario::AttemptListener {
  public:
   struct Limits {
     std::size_t entries = 10000;         // the stream's length (MAXLEN ~): --max-messages
@@ -38,9 +38,11 @@ class CaptureLog {
   };
   // `replica`: this process's name in the stream (its session ids' prefix), unique per
   // process among the replicas sharing `prefix`.
+  // `attempts`: the attempt log the other replicas' changes go to (null: not shared); the
+  // wiring also makes this the engine's AttemptListener.
   CaptureLog(Url url, std::string prefix, std::string replica, store::MessageStore& store,
-             Limits limits);
-  ~CaptureLog();
+             scenario::AttemptLog* attempts, Limits limits);
+  ~CaptureLog() override;
   CaptureLog(const CaptureLog&) = delete;
   CaptureLog& operator=(const CaptureLog&) = delete;
 
@@ -49,11 +51,20 @@ class CaptureLog {
 
   const store::ReplicationCounters& counters() const { return counters_; }
 
+  // scenario::AttemptListener: this replica's attempt log changes, passed on.
+  void recorded(const scenario::AttemptRecord& record, bool paced) override;
+  void completed(std::string_view session_id, std::string_view rcpt,
+                 const scenario::Completion& how) override;
+  void sent(std::string_view session_id, std::chrono::system_clock::time_point at,
+            smtp::Sent how) override;
+  void cleared() override;
+
  private:
   struct Op {
     EntryKind kind = EntryKind::message;
     store::MessagePtr message;  // message
     std::string id;             // erase
+    std::string record;         // the attempt log's kinds: the whole record
   };
   void enqueue(Op op);  // any thread
   void drain();         // the rest on io_'s thread
@@ -64,7 +75,10 @@ class CaptureLog {
   void connection_changed();
   void warn(const char* what, std::string detail);
 
+  void apply_attempt(CaptureRecord& record);
+
   store::MessageStore& store_;
+  scenario::AttemptLog* attempts_;
   const std::string prefix_, key_, replica_, maxlen_;
   const Limits limits_;
   store::ReplicationCounters counters_;

@@ -71,6 +71,20 @@ struct AttemptPage {
   std::size_t total = 0;  // every match, whatever the page
 };
 
+// --state: hears each change this replica makes to its attempt log (redis/capture_log.hpp
+// passes them on to the other replicas, which apply them to theirs). Called on the thread
+// that made the change; keep it short.
+class AttemptListener {
+ public:
+  virtual ~AttemptListener() = default;
+  virtual void recorded(const AttemptRecord& record, bool paced) = 0;
+  virtual void completed(std::string_view session_id, std::string_view rcpt,
+                         const Completion& how) = 0;
+  virtual void sent(std::string_view session_id, std::chrono::system_clock::time_point at,
+                    smtp::Sent how) = 0;
+  virtual void cleared() = 0;
+};
+
 class AttemptLog {
  public:
   explicit AttemptLog(std::size_t capacity) : capacity_(capacity) {}  // scenario::Settings

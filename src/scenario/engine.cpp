@@ -66,6 +66,7 @@ void Engine::reset_state() {
   quotas_.clear();
   rates_.clear();
   log_.clear();
+  if (attempt_listener_) attempt_listener_->cleared();
   if (shared_) shared_->clear();
 }
 
@@ -304,7 +305,10 @@ void Engine::ended(const smtp::Event& e, smtp::Ending how, std::string_view wire
 }
 
 void Engine::sent(const smtp::Event& e, smtp::Sent how) {
-  if (e.session) log_.sent(e.session->id, clock_->now(), how);
+  if (!e.session) return;
+  const auto now = clock_->now();
+  log_.sent(e.session->id, now, how);
+  if (attempt_listener_) attempt_listener_->sent(e.session->id, now, how);
 }
 
 // A drop or hang is what the client got; otherwise a 4xx/5xx refuses, and any other reply
@@ -332,6 +336,8 @@ void Engine::end_transaction(const smtp::Event& e, std::string_view wire, const 
 void Engine::complete_all(const smtp::Event& e, const Completion& how, const Scenario* in_force) {
   const std::string_view session = e.session ? std::string_view(e.session->id) : "";
   for (const auto& r : e.rcpts) log_.complete(session, r, how);
+  if (attempt_listener_)
+    for (const auto& r : e.rcpts) attempt_listener_->completed(session, r, how);
   if (!how.stored) return;
   std::shared_ptr<const Active> active;
   if (!in_force) {
@@ -357,6 +363,7 @@ void Engine::record_rcpt(const smtp::Event& e, std::string_view wire, Outcome ou
   r.session_id = e.session ? e.session->id : std::string{};
   r.reply = wire;  // summarised when queried: most runs never ask
   r.outcome = outcome;
+  if (attempt_listener_) attempt_listener_->recorded(r, paced);
   log_.record(std::move(r), paced);
 }
 
@@ -370,6 +377,7 @@ void Engine::record_refusal(const smtp::Event& e, std::string_view wire, Outcome
   r.reply = wire;
   r.outcome = outcome;
   r.stage = e.kind;
+  if (attempt_listener_) attempt_listener_->recorded(r, paced);
   log_.record(std::move(r), paced);
 }
 

@@ -68,6 +68,10 @@ class Engine final : public smtp::Policy {
     failure_ = failure;
   }
   const SharedState* shared_state() const { return shared_; }
+  // --state: told of each change to the attempt log (set once, before serving), and the log
+  // itself, where the other replicas' changes are applied.
+  void set_attempt_listener(AttemptListener* listener) { attempt_listener_ = listener; }
+  AttemptLog& attempt_log() { return log_; }
 
  private:
   struct Active;
@@ -108,6 +112,7 @@ class Engine final : public smtp::Policy {
   std::chrono::milliseconds attempts_expire_, quota_expire_;  // the shared tables' expiry
   SharedState* shared_ = nullptr;
   StateFailure failure_ = StateFailure::open;
+  AttemptListener* attempt_listener_ = nullptr;
 };
 
 }  // namespace bounceback::scenario

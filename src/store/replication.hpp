@@ -11,6 +11,7 @@ struct ReplicationCounters {
   std::atomic<std::uint64_t> published{0};    // entries this replica wrote to the stream
   std::atomic<std::uint64_t> received{0};     // other replicas' messages kept here
   std::atomic<std::uint64_t> removals{0};     // other replicas' deletes and clears applied
+  std::atomic<std::uint64_t> attempts{0};     // other replicas' attempt log changes applied
   std::atomic<std::uint64_t> too_large{0};    // messages not published: over the size cap
   std::atomic<std::uint64_t> outbox_full{0};  // entries dropped: the outbox was full
   std::atomic<std::uint64_t> failed{0};       // writes Redis refused (an error reply)

@@ -339,7 +339,8 @@ def test_every_replica_lists_serves_and_waits_for_every_message(cluster):
     assert back.split("-")[0] != sent.split("-")[0]
     assert eventually(lambda: listed(a) == [back, sent]), listed(a)
     assert metric(a, "bounceback_capture_replicated_total") == 1
-    assert metric(a, "bounceback_capture_published_total") == 1
+    # The message, and its attempt's record and completion (the attempt log is shared too).
+    assert metric(a, "bounceback_capture_published_total") == 3
     # Counted where they were captured: the accepted total is not doubled.
     assert metric(a, "bounceback_messages_accepted_total") == 1
 
@@ -409,7 +410,8 @@ def test_redis_killed_each_replica_still_captures(cluster, redis):
     assert time.monotonic() - started < 2  # no Redis round trip before the 250
     assert listed(a) == [during, before]  # captured locally at once
     assert listed(b) == [before]
-    assert eventually(lambda: metric(a, "bounceback_capture_outbox") == 1)
+    # The message, and its attempt's record and completion.
+    assert eventually(lambda: metric(a, "bounceback_capture_outbox") == 3)
     assert metric(a, "bounceback_capture_up") == 0
     # Redis back (empty: no persistence): the outbox is written, B reads it.
     redis.start()
@@ -418,3 +420,39 @@ def test_redis_killed_each_replica_still_captures(cluster, redis):
     assert eventually(lambda: metric(b, "bounceback_capture_up") == 1)
     after = send(pb, "k@example.test", "after")
     assert eventually(lambda: listed(a) == [after, during, before]), listed(a)
+
+
+def attempts(server, **query):
+    path = "/api/v1/attempts"
+    if query:
+        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    status, _, body = http_call(server, "GET", path)
+    assert status == 200, body
+    return json.loads(body)["attempts"]
+
+
+def test_every_replica_lists_every_attempt(cluster):
+    (a, b), (pa, pb) = cluster(GREYLIST)
+    assert rcpt(pa, "t@example.test")[0] == 451  # greylisted on A
+    assert eventually(lambda: len(attempts(b)) == 1), attempts(b)
+    for r in (a, b):
+        advance(r, "6m")
+    sent = send(pb, "t@example.test", "the retry, through B")  # passes on B
+    # Both replicas list both attempts, with what became of each, whoever took them.
+    for r in (a, b):
+        got = eventually(lambda: [x for x in attempts(r, rcpt="t@example.test")
+                                  if x["outcome"] != "pending"] and
+                         len(attempts(r, rcpt="t@example.test")) == 2 and
+                         attempts(r, rcpt="t@example.test")[1]["outcome"] == "accepted")
+        assert got, attempts(r, rcpt="t@example.test")
+        first, retry = attempts(r, rcpt="t@example.test")
+        assert first["outcome"] == "refused" and first["reply"].startswith("451 4.7.1"), first
+        assert first["client_ip"] == CLIENT
+        assert retry["outcome"] == "accepted" and retry["stored"], retry
+        assert sent in retry["reply"], retry
+        assert retry["session_id"] != first["session_id"]
+    assert metric(a, "bounceback_capture_attempt_changes_total") >= 2
+    # A reset on one replica clears the attempt log on every replica (and keeps the messages).
+    assert http_call(b, "POST", "/api/v1/scenario/reset")[0] == 200
+    assert eventually(lambda: attempts(a) == []), attempts(a)
+    assert listed(a) == [sent]

@@ -183,3 +183,67 @@ TEST_CASE("capture entries: a recipient count larger than the text is refused", 
   records.replace(at + 15, 3, "10:9999999999");
   CHECK_FALSE(redis::read_records(records, error));
 }
+
+TEST_CASE("capture entries: the attempt log's changes come back whole", "[redis]") {
+  scenario::AttemptRecord a;
+  a.at = std::chrono::system_clock::time_point(std::chrono::microseconds(1764561600000001));
+  a.from = "app@example.test";
+  a.rcpt = "user@example.test";
+  a.client_ip = "192.0.2.9";
+  a.session_id = "0a1b2c3d4e5f-3";
+  a.reply = "451 4.7.1 Greylisted\r\n";
+  a.sent_at = a.at + std::chrono::seconds(2);
+  a.outcome = scenario::Outcome::refused;
+  a.stage = smtp::EventKind::rcpt;
+  a.client_gone = true;
+  scenario::Completion how;
+  how.reply = "250 2.0.0 Ok: queued as x\r\n";
+  how.outcome = scenario::Outcome::accepted;
+  how.stage = smtp::EventKind::message;
+  how.at = a.at + std::chrono::minutes(6);
+  how.stored = true;
+  std::string records = redis::attempt_record(a, true) +
+                        redis::completed_record(a.session_id, a.rcpt, how) +
+                        redis::sent_record(a.session_id, how.at, smtp::Sent::client_gone) +
+                        redis::attempts_cleared_record();
+  auto no_sent_at = a;
+  no_sent_at.sent_at.reset();
+  records += redis::attempt_record(no_sent_at, false);
+  const auto got = read_back(entry("r", records));
+  REQUIRE(got.size() == 5);
+  CHECK(got[0].kind == EntryKind::attempt);
+  const auto& r = got[0].attempt;
+  CHECK(r.at == a.at);
+  CHECK(r.from == a.from);
+  CHECK(r.rcpt == a.rcpt);
+  CHECK(r.client_ip == a.client_ip);
+  CHECK(r.session_id == a.session_id);
+  CHECK(r.reply == a.reply);
+  CHECK(r.sent_at == a.sent_at);
+  CHECK(r.outcome == a.outcome);
+  CHECK(r.stage == a.stage);
+  CHECK(r.client_gone);
+  CHECK_FALSE(r.stored);
+  CHECK(got[0].paced);
+  CHECK(got[1].kind == EntryKind::completed);
+  CHECK(got[1].attempt.session_id == a.session_id);
+  CHECK(got[1].attempt.rcpt == a.rcpt);
+  CHECK(got[1].attempt.reply == how.reply);
+  CHECK(got[1].attempt.outcome == how.outcome);
+  CHECK(got[1].attempt.stage == how.stage);
+  CHECK(got[1].attempt.at == how.at);
+  CHECK(got[1].attempt.stored);
+  CHECK_FALSE(got[1].paced);
+  CHECK(got[2].kind == EntryKind::sent);
+  CHECK(got[2].attempt.session_id == a.session_id);
+  CHECK(got[2].attempt.at == how.at);
+  CHECK(got[2].how == smtp::Sent::client_gone);
+  CHECK(got[3].kind == EntryKind::attempts_cleared);
+  CHECK_FALSE(got[4].attempt.sent_at);
+  CHECK_FALSE(got[4].paced);
+  // An outcome or stage out of range is refused, not cast.
+  std::string bad = redis::sent_record("s", how.at, smtp::Sent::delivered);
+  bad.replace(bad.size() - 3, 3, "1:7");
+  std::string error;
+  CHECK_FALSE(redis::read_records(bad, error));
+}
