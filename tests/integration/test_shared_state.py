@@ -372,7 +372,7 @@ def test_a_replica_started_later_catches_up(cluster, bounceback, redis):
     (a, b), (pa, pb) = cluster("")
     kept = send(pa, "c@example.test", "kept")
     gone = send(pb, "c@example.test", "deleted before C started")
-    assert eventually(lambda: len(listed(b)) == 2)
+    assert eventually(lambda: len(listed(a)) == 2 and len(listed(b)) == 2)
     assert http_call(a, "DELETE", f"/api/v1/messages/{gone}")[0] == 200
     c = bounceback("--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "test:")
     assert eventually(lambda: listed(c) == [kept]), (listed(c), c.log())
