@@ -174,10 +174,10 @@ TEST_CASE("spool log: a message's bytes cannot pass for a record", "[store]") {
   std::memcpy(h, SpoolLog::record_magic.data(), 4);
   h[4] = 2;   // id "F1"
   h[24] = 9;  // the epoch
-  forged += "F1";
   const auto sum =
       bounceback::store::spool_checksum(bounceback::store::spool_checksum(0, h, 32), "F1", 2);
   std::memcpy(h + 32, &sum, 8);
+  forged += "F1";  // last: appending may move the bytes h points to
   {
     SpoolLog log(dir.fd, ".a.spool-log", 9);
     SpoolLog::Scratch scratch;
