@@ -7,7 +7,7 @@ include(CMakePackageConfigHelpers)
 
 set(bounceback_embedded_parts bounceback_smtp bounceback_catalog bounceback_report
   bounceback_scenario bounceback_import bounceback_version bounceback_log bounceback_store
-  bounceback_proxy bounceback_net bounceback_api bounceback_api_http bounceback_redis
+  bounceback_proxy bounceback_asio bounceback_net bounceback_api bounceback_api_http bounceback_redis
   bounceback_app)
 file(GLOB embedded_sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/embedded/*.cpp)
 set(embedded_objects)

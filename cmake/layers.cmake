@@ -18,6 +18,7 @@ set(bounceback_layers
   "version     |                                                | asio openssl sockets clock"
   "store       | smtp log                                       | asio openssl sockets"
   "proxy       | scenario                                       | asio openssl sockets clock"
+  "asio        |                                                | sockets clock"
   "net         | smtp store log proxy                           |"
   "redis       | scenario smtp store log                        | sockets"
   "api         | smtp catalog scenario store log version net import | asio sockets"
