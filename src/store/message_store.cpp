@@ -5,6 +5,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "smtp/received.hpp"
 
@@ -73,8 +74,8 @@ void MessageStore::keep_copy(StoredMessage&& copy) {
 }
 
 void MessageStore::keep(std::shared_ptr<StoredMessage> stored, bool copy) {
-  std::vector<Observer> to_notify;
-  MessagePtr dropped;  // freed after the lock is let go
+  std::shared_ptr<const Observers> to_notify;  // a pointer copied, not the observers
+  MessagePtr dropped;                          // freed after the lock is let go
   {
     std::lock_guard lock(mutex_);
     if (copy) ++replicated_;
@@ -91,10 +92,11 @@ void MessageStore::keep(std::shared_ptr<StoredMessage> stored, bool copy) {
       unindex(recipients_, senders_, ids_, *dropped);
       ++evicted_;
     }
-    for (const auto& [token, observer] : observers_) to_notify.push_back(observer);
+    to_notify = observers_;
   }
+  if (!to_notify) return;
   const MessagePtr ptr = std::move(stored);
-  for (const auto& observer : to_notify) observer(ptr);
+  for (const auto& [token, observer] : *to_notify) observer(ptr);
 }
 
 std::vector<MessagePtr> MessageStore::newest_first() const {
@@ -233,15 +235,27 @@ std::uint64_t MessageStore::spool_failures() const {
   return spool_failures_;
 }
 
+// A new list for each change (rare: a long-poll or stream starting or ending), so a store in
+// flight keeps calling the list it took; the list let go is freed after the lock.
 std::uint64_t MessageStore::subscribe(Observer observer) {
+  std::shared_ptr<const Observers> old;
   std::lock_guard lock(mutex_);
-  observers_.emplace_back(next_token_, std::move(observer));
-  return next_token_++;
+  auto next = observers_ ? std::make_shared<Observers>(*observers_) : std::make_shared<Observers>();
+  const auto token = next_token_++;
+  next->emplace_back(token, std::move(observer));
+  old = std::exchange(observers_, std::move(next));
+  return token;
 }
 
 void MessageStore::unsubscribe(std::uint64_t token) {
+  std::shared_ptr<const Observers> old;
   std::lock_guard lock(mutex_);
-  std::erase_if(observers_, [&](const auto& o) { return o.first == token; });
+  if (!observers_) return;
+  auto next = std::make_shared<Observers>();
+  for (const auto& o : *observers_)
+    if (o.first != token) next->push_back(o);
+  if (next->size() == observers_->size()) return;
+  old = std::exchange(observers_, next->empty() ? nullptr : std::move(next));
 }
 
 }  // namespace bounceback::store

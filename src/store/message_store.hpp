@@ -99,7 +99,9 @@ class MessageStore final : public smtp::MessageSink {
   // wiring calls it now and then on the API's thread, never on an SMTP one.
   bool release_memory(std::size_t threshold);
 
-  // Observers run on the storing thread, after the message is visible; keep them short.
+  // Observers run on the storing thread, after the message is visible; keep them short. A
+  // store that took the list before unsubscribe() may still call the observer after it
+  // returns (the list it took keeps the observer alive until then): share, do not borrow.
   using Observer = std::function<void(const MessagePtr&)>;
   std::uint64_t subscribe(Observer observer);
   void unsubscribe(std::uint64_t token);
@@ -114,7 +116,10 @@ class MessageStore final : public smtp::MessageSink {
   IdIndex ids_;                        // sequences of messages_, by id
   std::size_t bytes_ = 0, freed_ = 0;  // stored now; freed since the last trim
   std::uint64_t accepted_ = 0, evicted_ = 0, evicted_by_bytes_ = 0, spool_failures_ = 0;
-  std::vector<std::pair<std::uint64_t, Observer>> observers_;
+  // Copy on write: subscribe and unsubscribe replace the list, a store copies the pointer
+  // under the lock (no Observer copied, nothing allocated) and calls outside it. Null: none.
+  using Observers = std::vector<std::pair<std::uint64_t, Observer>>;
+  std::shared_ptr<const Observers> observers_;
   std::uint64_t next_token_ = 1;
   std::uint64_t replicated_ = 0;
   RemovalHook removal_hook_;

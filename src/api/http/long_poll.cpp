@@ -22,7 +22,8 @@ asio::awaitable<Response> long_poll(const Site& site, std::shared_ptr<HttpConnec
   // Run by the SMTP thread that stores a message: only the envelope is checked there (the
   // subject and a search's body are read by the wait's next look, on this thread), and one
   // wake at a time is queued, however many messages arrive before this thread takes it.
-  // The store copies its observers for each message: shared state, not strings, is copied.
+  // Shared state, not strings, is captured: a store that took the observer list before the
+  // wait ended may still call this afterwards (the list keeps the lambda alive until then).
   auto queued = std::make_shared<std::atomic<bool>>(false);
   auto envelope = std::make_shared<const MessageFilter>(
       MessageFilter{d.filter.from, d.filter.to, {}, d.filter.about, {}});

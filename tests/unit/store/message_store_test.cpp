@@ -1,9 +1,13 @@
 // The in-memory store's newest-first reads: order, paging, ranges by sequence, the address
-// index kept with eviction, erase and clear.
+// index kept with eviction, erase and clear; its observers, subscribed and unsubscribed while
+// messages are stored.
 #include "store/message_store.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 using bounceback::smtp::AcceptedMessage;
@@ -115,4 +119,114 @@ TEST_CASE("message store: reads by recipient and sender follow eviction, erase a
   CHECK(ids(store, to("a@x.test")) == Ids{"M6"});
   CHECK(store.newest(to("a@x.test"), 0, 0).newest == 6);
   CHECK(ids(store, to("nobody@x.test")).empty());
+}
+
+namespace {
+
+// An observer that counts its calls and the copies made of it.
+struct Counting {
+  std::shared_ptr<std::atomic<int>> calls = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> copies = std::make_shared<std::atomic<int>>(0);
+  Counting() = default;
+  Counting(const Counting& o) : calls(o.calls), copies(o.copies) { ++*copies; }
+  Counting(Counting&&) = default;
+  void operator()(const MessagePtr&) const { ++*calls; }
+};
+
+}  // namespace
+
+TEST_CASE("message store: observers hear each message once it is visible, until unsubscribed",
+          "[store][observers]") {
+  MessageStore store(10);
+  std::vector<std::string> heard;
+  bool visible = true;
+  const auto first = store.subscribe([&](const MessagePtr& m) {
+    heard.push_back("1:" + m->message.queue_id);
+    visible = visible && store.find(m->message.queue_id) == m;  // no lock held here
+  });
+  CHECK(store.store(message("M1")));
+  const auto second =
+      store.subscribe([&](const MessagePtr& m) { heard.push_back("2:" + m->message.queue_id); });
+  CHECK(first != second);
+  CHECK(store.store(message("M2")));
+  store.unsubscribe(first);
+  store.unsubscribe(first);       // twice: nothing
+  store.unsubscribe(second + 7);  // unknown: nothing
+  CHECK(store.store(message("M3")));
+  store.unsubscribe(second);
+  CHECK(store.store(message("M4")));
+  CHECK(heard == Ids{"1:M1", "1:M2", "2:M2", "2:M3"});
+  CHECK(visible);
+}
+
+TEST_CASE("message store: storing copies no observer", "[store][observers]") {
+  MessageStore store(10);
+  Counting counting;
+  store.subscribe(counting);
+  store.subscribe([](const MessagePtr&) {});
+  const int after_subscribing = *counting.copies;
+  for (int i = 0; i < 5; ++i) CHECK(store.store(message("M" + std::to_string(i))));
+  CHECK(*counting.calls == 5);
+  CHECK(*counting.copies == after_subscribing);
+}
+
+TEST_CASE("message store: an observer may unsubscribe itself while it is called",
+          "[store][observers]") {
+  // The list the store took keeps the running observer alive: its captures are still
+  // readable after unsubscribe() returned (ASan would see a use after free otherwise).
+  MessageStore store(10);
+  auto token = std::make_shared<std::uint64_t>(0);
+  auto calls = std::make_shared<int>(0);
+  auto after = std::make_shared<std::string>();
+  *token = store.subscribe([&store, token, calls, after](const MessagePtr& m) {
+    store.unsubscribe(*token);
+    ++*calls;
+    *after = m->message.queue_id + " after " + std::to_string(*token);
+  });
+  const auto other = Counting();
+  store.subscribe(other);
+  CHECK(store.store(message("M1")));
+  CHECK(store.store(message("M2")));
+  CHECK(*calls == 1);
+  CHECK(*after == "M1 after " + std::to_string(*token));
+  CHECK(*other.calls == 2);
+  CHECK(token.use_count() == 1);  // the observer, and its captures, freed
+}
+
+TEST_CASE("message store: subscribe and unsubscribe while other threads store",
+          "[store][observers]") {
+  MessageStore store(100);
+  const Counting steady;
+  store.subscribe(steady);
+  constexpr int threads = 3, per_thread = 2000;
+  std::atomic<bool> storing{true};
+  std::vector<Counting> transient;
+  std::thread churn([&] {
+    // Subscribes and unsubscribes as fast as it can while the stores run.
+    while (storing.load()) {
+      const Counting c;
+      const auto token = store.subscribe(c);
+      std::this_thread::yield();
+      store.unsubscribe(token);
+      transient.push_back(c);
+    }
+  });
+  std::vector<std::thread> storers;
+  for (int t = 0; t < threads; ++t)
+    storers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i)
+        store.store(message("T" + std::to_string(t) + "-" + std::to_string(i)));
+    });
+  for (auto& s : storers) s.join();
+  storing = false;
+  churn.join();
+  CHECK(store.accepted() == threads * per_thread);
+  CHECK(*steady.calls == threads * per_thread);  // every message, however the list changed
+  // No store is in flight now: an unsubscribed observer hears nothing more.
+  std::vector<int> before;
+  for (const auto& c : transient) before.push_back(*c.calls);
+  CHECK(store.store(message("last")));
+  CHECK(*steady.calls == threads * per_thread + 1);
+  for (std::size_t i = 0; i < transient.size(); ++i) CHECK(*transient[i].calls == before[i]);
+  CHECK(!transient.empty());
 }
