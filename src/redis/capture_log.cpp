@@ -26,6 +26,26 @@ constexpr std::string_view read_count = "64", read_block_ms = "2000";
 // Ids of the copies kept lately, to skip a write the origin retried after a lost answer.
 constexpr std::size_t recent_ids = 4096;
 
+// RESP's bulk string: $<length>\r\n<bytes>\r\n.
+void bulk(std::string& out, std::string_view value) {
+  out += '$';
+  out += std::to_string(value.size());
+  out += "\r\n";
+  out += value;
+  out += "\r\n";
+}
+
+// XADD <key> MAXLEN ~ <n> * o <replica> v 1 r, in RESP, before the records' bulk string.
+std::string xadd_head(std::string_view key, std::string_view maxlen, std::string_view replica) {
+  std::string out = "*12\r\n";
+  for (const std::string_view arg :
+       {std::string_view("XADD"), key, std::string_view("MAXLEN"), std::string_view("~"), maxlen,
+        std::string_view("*"), std::string_view("o"), replica, std::string_view("v"),
+        std::string_view("1"), std::string_view("r")})
+    bulk(out, arg);
+  return out;
+}
+
 std::string_view text(const redisReply* r) {
   return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS ||
                r->type == REDIS_REPLY_ERROR)
@@ -48,7 +68,8 @@ CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::
       writer_(io_, url, [this](bool) { connection_changed(); }),
       reader_(io_, std::move(url), [this](bool) { connection_changed(); }),
       read_retry_(io_),
-      linger_(io_) {}
+      linger_(io_),
+      xadd_head_(xadd_head(key_, maxlen_, replica_)) {}
 
 CaptureLog::~CaptureLog() {
   stop();
@@ -136,24 +157,38 @@ void CaptureLog::drain() {
 }
 
 void CaptureLog::send(const std::vector<Op>& batch) {
-  std::string records;
-  std::size_t bytes = 0;
+  // The records are written once, in place, after room for the command's head and their
+  // length (known once they are written); hiredis copies the command into its output buffer.
+  constexpr std::size_t length_room = 24;  // "$" + up to 20 digits + "\r\n"
+  const std::size_t room = xadd_head_.size() + length_room;
+  std::size_t bytes = room + 2;
   for (const auto& op : batch)
     bytes += op.message ? op.message->message.data.size() + 256 : op.record.size() + 64;
-  records.reserve(bytes);
+  command_.clear();
+  if (command_.capacity() > 4 * bytes + (1 << 20)) command_.shrink_to_fit();  // after a big one
+  command_.reserve(bytes);
+  command_.resize(room);
   for (const auto& op : batch) {
     if (op.kind == EntryKind::message)
-      append_record(records, op.kind, op.message->message.queue_id, &op.message->message,
+      append_record(command_, op.kind, op.message->message.queue_id, &op.message->message,
                     op.message->received_at);
     else if (op.kind == EntryKind::erase || op.kind == EntryKind::clear)
-      append_record(records, op.kind, op.id, nullptr, {});
+      append_record(command_, op.kind, op.id, nullptr, {});
     else
-      records += op.record;
+      command_ += op.record;
   }
-  const std::string_view argv[] = {"XADD", key_,     "MAXLEN", "~", maxlen_, "*",
-                                   "o",    replica_, "v",      "1", "r",     records};
+  const std::size_t records = command_.size() - room;
+  command_ += "\r\n";
+  std::string head = xadd_head_;
+  head += '$';
+  head += std::to_string(records);
+  head += "\r\n";
+  const std::size_t start = room - head.size();
+  command_.replace(start, head.size(), head);
   // Not sent (the connection just went): answered as lost, sent again once reconnected.
-  if (!writer_.command(argv, [this](const redisReply* r) { written(r); })) written(nullptr);
+  if (!writer_.formatted(std::string_view(command_).substr(start),
+                         [this](const redisReply* r) { written(r); }))
+    written(nullptr);
 }
 
 void CaptureLog::written(const redisReply* r) {

@@ -94,6 +94,10 @@ class CaptureLog final : public scenario::AttemptListener {
   std::deque<Op> outbox_;
   bool wake_posted_ = false;
 
+  // The XADD being written, in RESP: reused, its capacity kept (written on io_'s thread only).
+  // The arguments before the records' length are the same for every entry (xadd_head_).
+  std::string command_;
+  const std::string xadd_head_;
   std::deque<std::vector<Op>> in_flight_;  // entries sent, not answered yet, oldest first
   std::string last_id_ = "0";  // the last stream entry read: 0 reads the stream from its start
   bool reading_ = false;

@@ -186,4 +186,15 @@ bool Client::command(std::span<const std::string_view> argv, Callback done) {
   return true;
 }
 
+bool Client::formatted(std::string_view resp, Callback done) {
+  if (!connected_ || !ac_) return false;
+  auto* cb = new Callback(std::move(done));
+  if (redisAsyncFormattedCommand(ac_, &Client::on_reply, cb, resp.data(), resp.size()) !=
+      REDIS_OK) {
+    delete cb;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace bounceback::redis

@@ -38,6 +38,9 @@ class Client {
   bool command(const std::vector<std::string>& argv, Callback done);
   // The same from views: the bytes are copied once, into hiredis's output buffer.
   bool command(std::span<const std::string_view> argv, Callback done);
+  // A command already in RESP (an array of bulk strings), copied once into hiredis's output
+  // buffer: a caller that builds a big argument in place saves hiredis's formatting copy.
+  bool formatted(std::string_view resp, Callback done);
 
  private:
   struct Watch;
