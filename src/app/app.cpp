@@ -128,7 +128,7 @@ void Server::Parts::build() {
   log::configure(level, settings.log.format == "json" ? log::Format::json : log::Format::text);
 
   engine = std::make_unique<scenario::Engine>(clock, settings.engine);
-  if (!settings.state.url.empty()) {
+  if (!settings.state.url.empty() && settings.state.share_tables) {
     std::string error;
     const auto url = redis::parse_url(settings.state.url, error);
     if (!url) throw StartError("bounceback: --state: " + error + '\n');
@@ -158,17 +158,22 @@ void Server::Parts::build() {
                                                    settings.store.received_header,
                                                    settings.store.max_bytes);
   sessions = std::make_unique<store::SessionLog>(settings.store.sessions, &events);
-  std::string replica;  // --state: this process's name among the replicas
-  if (shared_state) {
-    replica = random_replica_name();
+  // --state: this process's name among the replicas (its ids unique among them).
+  const std::string replica = settings.state.url.empty() ? std::string() : random_replica_name();
+  // --state-share without capture and attempts: no stream, nothing on the stateless path.
+  if (!settings.state.url.empty() &&
+      (settings.state.share_capture || settings.state.share_attempts)) {
     std::string error;
+    const auto url = redis::parse_url(settings.state.url, error);
+    if (!url) throw StartError("bounceback: --state: " + error + '\n');
     capture = std::make_unique<redis::CaptureLog>(
-        *redis::parse_url(settings.state.url, error), settings.state.prefix, replica, *messages,
-        &engine->attempt_log(),
+        *url, settings.state.prefix, replica, *messages,
+        settings.state.share_attempts ? &engine->attempt_log() : nullptr,
         redis::CaptureLog::Limits{settings.store.max_messages, settings.state.capture_max_size,
-                                  std::max<std::size_t>(settings.store.max_messages, 1000)});
+                                  std::max<std::size_t>(settings.store.max_messages, 1000),
+                                  settings.state.share_capture});
     capture->start();
-    engine->set_attempt_listener(capture.get());
+    if (settings.state.share_attempts) engine->set_attempt_listener(capture.get());
   }
 
   // One event loop by default, like smtp-sink: the mailer under test shares the machine, and a

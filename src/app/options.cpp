@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <functional>
@@ -206,6 +208,47 @@ OptionRow choice(std::string_view name, std::string_view arg, std::string_view h
 
 void any_value(const std::string&) {}
 
+// --state-share: a comma-separated list of tables, capture and attempts, none twice.
+OptionRow state_share() {
+  static constexpr std::string_view words[] = {"tables", "capture", "attempts"};
+  const auto flags = [](StateSettings& s) {
+    return std::array<bool*, 3>{&s.share_tables, &s.share_capture, &s.share_attempts};
+  };
+  return {
+      "state-share",
+      "LIST",
+      "list",
+      "with --state, what the replicas share through Redis, comma-separated: tables (greylist, "
+      "attempt counters, quotas, rate windows), capture (every replica lists every message), "
+      "attempts (the attempt log); tables alone keeps stateless rules' cost as without "
+      "--state",
+      [=](Settings& s, const std::string& v) {
+        const auto set = flags(s.state);
+        for (bool* f : set) *f = false;
+        std::string_view rest = v;
+        while (true) {
+          const auto comma = rest.find(',');
+          const auto word = rest.substr(0, comma);
+          const auto at = std::find(std::begin(words), std::end(words), word);
+          if (at == std::end(words) || *set[at - std::begin(words)])
+            throw UsageError(
+                "--state-share: expected a list of tables, capture and attempts (each once), "
+                "got '" +
+                v + "'");
+          *set[at - std::begin(words)] = true;
+          if (comma == std::string_view::npos) break;
+          rest.remove_prefix(comma + 1);
+        }
+      },
+      [](const Settings& s) {
+        const bool set[] = {s.state.share_tables, s.state.share_capture, s.state.share_attempts};
+        std::string out;
+        for (std::size_t i = 0; i < std::size(set); ++i)
+          if (set[i]) out += (out.empty() ? "" : ",") + std::string(words[i]);
+        return out;
+      }};
+}
+
 void allowed_host(const std::string& v) {
   const bool wildcard = v.starts_with("*.");
   if (v != "*" && !api::host_name_of(wildcard ? v.substr(2) : v))
@@ -372,6 +415,7 @@ const std::vector<OptionRow>& table() {
                  "with --state, every replica lists the messages up to this size that any "
                  "replica captured; a bigger one only the replica that captured it",
                  AT(state.capture_max_size)),
+           state_share(),
        }},
       {"Capture",
        {

@@ -41,6 +41,11 @@ struct StateSettings {
   // The shared capture (redis/capture_log.hpp): a bigger message is listed by the replica
   // that captured it only, so that Redis holds at most --max-messages entries of this size.
   std::size_t capture_max_size = 1024 * 1024;
+  // --state-share: what goes through Redis. tables: the stateful tables (greylist, attempts,
+  // quotas, rate windows); capture: the messages (every replica lists every message);
+  // attempts: the attempt log. A load test that never reads another replica's API shares
+  // the tables only, and its stateless path costs what it does without --state.
+  bool share_tables = true, share_capture = true, share_attempts = true;
 };
 
 struct Settings {

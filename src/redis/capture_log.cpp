@@ -76,29 +76,36 @@ CaptureLog::~CaptureLog() {
 }
 
 void CaptureLog::start() {
-  observer_ = store_.subscribe([this](const store::MessagePtr& m) {
-    if (!m->origin.empty()) return;  // another replica's: in the stream already
-    if (m->message.data.size() > limits_.max_size) {
-      counters_.too_large.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    enqueue({EntryKind::message, m, {}, {}});
-  });
-  store_.on_removal([this](std::string_view id) {
-    enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id), {}});
-  });
+  if (limits_.messages) {
+    observer_ = store_.subscribe([this](const store::MessagePtr& m) {
+      if (!m->origin.empty()) return;  // another replica's: in the stream already
+      if (m->message.data.size() > limits_.max_size) {
+        counters_.too_large.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      enqueue({EntryKind::message, m, {}, {}});
+    });
+    store_.on_removal([this](std::string_view id) {
+      enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id), {}});
+    });
+  }
   asio::post(io_, [this] {
     writer_.start();
     reader_.start();
   });
   thread_ = std::thread([this] { io_.run(); });
-  log::info("capture: shared through redis", {{"replica", replica_}, {"key", key_}});
+  log::info("capture: shared through redis", {{"replica", replica_},
+                                              {"key", key_},
+                                              {"messages", limits_.messages ? "yes" : "no"},
+                                              {"attempts", attempts_ ? "yes" : "no"}});
 }
 
 void CaptureLog::stop() {
   if (!thread_.joinable()) return;
-  store_.unsubscribe(observer_);
-  store_.on_removal({});
+  if (limits_.messages) {
+    store_.unsubscribe(observer_);
+    store_.on_removal({});
+  }
   asio::post(io_, [this] {
     read_retry_.cancel();
     linger_.cancel();
@@ -281,6 +288,10 @@ void CaptureLog::apply(const redisReply* entry) {
   }
   for (auto& record : *decoded) {
     auto& m = record.message;
+    // A replica started with another --state-share: what this one does not share is skipped.
+    if (!limits_.messages && (record.kind == EntryKind::message ||
+                              record.kind == EntryKind::erase || record.kind == EntryKind::clear))
+      continue;
     switch (record.kind) {
       case EntryKind::message: {
         if (!recent_set_.insert(m.queue_id).second) continue;  // a retried write

@@ -35,6 +35,7 @@ class CaptureLog final : public scenario::AttemptListener {
     std::size_t entries = 10000;         // the stream's length (MAXLEN ~): --max-messages
     std::size_t max_size = 1024 * 1024;  // bigger messages stay on their replica
     std::size_t outbox = 10000;          // entries waiting while Redis is away
+    bool messages = true;  // the messages shared (--state-share capture); false: attempts only
   };
   // `replica`: this process's name in the stream (its session ids' prefix), unique per
   // process among the replicas sharing `prefix`.

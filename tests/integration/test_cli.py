@@ -176,3 +176,9 @@ def test_explain_warns_when_the_classes_disagree():
     assert first.startswith("550 4.7.1 — permanent")
     assert second.startswith("Warning:") and "550 is permanent" in p.stdout
     assert "4.7.1 is temporary" in " ".join(p.stdout.split())
+
+
+def test_state_share_takes_a_list_of_known_words_each_once():
+    for bad in ("", "tables,", "table", "tables,tables", "capture,messages"):
+        p = run("serve", "--state-share", bad)
+        assert p.returncode == 2 and "--state-share: expected a list" in p.stderr, (bad, p.stderr)

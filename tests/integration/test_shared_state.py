@@ -78,17 +78,17 @@ def redis(tmp_path):
 
 @pytest.fixture
 def cluster(bounceback, redis, tmp_path):
-    """start(scenario, failure="open", n=2) -> (replicas, frontend ports), each replica
+    """start(scenario, failure="open", n=2, extra=()) -> (replicas, frontend ports), each replica
     behind its own HAProxy frontend (send-proxy-v2)."""
     procs = []
 
-    def start(scenario, failure="open", n=2):
+    def start(scenario, failure="open", n=2, extra=()):
         path = tmp_path / "scenario.toml"
         path.write_text(scenario)
         replicas = [
             bounceback("--scenario", str(path), "--proxy-protocol", "on",
                        "--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "test:",
-                       "--state-failure", failure, "--state-timeout", "300ms")
+                       "--state-failure", failure, "--state-timeout", "300ms", *extra)
             for _ in range(n)]
         for r in replicas:
             assert r.wait_for_log("connected to redis"), r.log()
@@ -456,3 +456,28 @@ def test_every_replica_lists_every_attempt(cluster):
     assert http_call(b, "POST", "/api/v1/scenario/reset")[0] == 200
     assert eventually(lambda: attempts(a) == []), attempts(a)
     assert listed(a) == [sent]
+
+
+@pytest.mark.parametrize("share", [None, "tables"])
+def test_state_share_tables_shares_the_tables_only(cluster, redis, share):
+    """--state-share tables: the greylist is shared, the capture and the attempt log are not
+    (no stream at all); the default shares all three."""
+    (a, b), (pa, pb) = cluster(GREYLIST, extra=("--state-share", share) if share else ())
+    assert rcpt(pa, "s@example.test")[0] == 451
+    for r in (a, b):
+        advance(r, "6m")
+    sent = send(pb, "s@example.test", "the retry, through B")  # passes on B: A's triplet
+    assert listed(b) == [sent]
+    if share is None:
+        assert eventually(lambda: listed(a) == [sent]), listed(a)
+        assert eventually(lambda: len(attempts(b)) == 2), attempts(b)
+        assert "test:capture" in redis.keys("test:*")
+        return
+    # Given time to come through, were it shared: neither the message nor A's attempt does.
+    time.sleep(0.5)
+    assert listed(a) == []
+    assert [x["outcome"] for x in attempts(b)] == ["accepted"], attempts(b)
+    assert [x["outcome"] for x in attempts(a)] == ["refused"], attempts(a)
+    assert "test:capture" not in redis.keys("test:*")
+    assert metric(a, "bounceback_capture_published_total") == 0
+    assert metric(b, "bounceback_capture_replicated_total") == 0
