@@ -203,9 +203,14 @@ void Server::Parts::build() {
   }
   reactions = std::make_unique<ReactionQueue>(
       clock, *messages,
-      [this](smtp::AcceptedMessage&& m) {
+      // On an SMTP event loop (what is due at once, the timer): with --store-dir, not blocked
+      // for a flush. On the API's thread (a clock advance): stored before the API answers.
+      [this](smtp::AcceptedMessage&& m, bool wait) {
         if (relay) relay->send(m);
-        messages->store(std::move(m));
+        if (wait)
+          messages->store(std::move(m));
+        else
+          messages->store_later(std::move(m));
       },
       [this] { arm_reactions(); });
   engine->set_reactor(reactions.get());

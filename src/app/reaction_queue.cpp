@@ -108,7 +108,8 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
 
   // What is due at once (after = 0) is generated now, on this thread, without waiting in the
   // queue, so that it is stored before the session reads its next command: a client that saw
-  // its QUIT answered finds it.
+  // its QUIT answered finds it. With --store-dir it is visible once its group is flushed
+  // (store_later: the event loop is not blocked for the flush), a few ms later: wait for it.
   const auto at_once = std::stable_partition(
       batch.begin(), batch.end(), [&](const auto& b) { return b.first <= original->arrival; });
   bool earliest = false;
@@ -131,11 +132,11 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
     log::warn("reactions refused: queue full",
               {{"queue_id", e.queue_id}, {"refused", refused}, {"max_pending", max_pending}});
   }
-  for (auto it = batch.begin(); it != at_once; ++it) emit(it->second, original->arrival);
+  for (auto it = batch.begin(); it != at_once; ++it) emit(it->second, original->arrival, false);
   if (earliest) arm_();
 }
 
-void ReactionQueue::run_due() {
+void ReactionQueue::run_due(bool wait) {
   std::vector<Pending> due;
   const auto now = clock_->now();
   bool more = false;
@@ -147,12 +148,12 @@ void ReactionQueue::run_due() {
     counters_.pending.store(queue_.size());
     more = !queue_.empty();
   }
-  for (const auto& p : due) emit(p, now);
+  for (const auto& p : due) emit(p, now, wait);
   // The timer only needs setting for what is left (a timer set for what just ran finds nothing).
   if (more) arm_();
 }
 
-void ReactionQueue::emit(const Pending& p, TimePoint now) {
+void ReactionQueue::emit(const Pending& p, TimePoint now, bool wait) {
   auto message = generate(p, now, ++next_unique_);
   if (!message) {  // RFC 3834 §2: an automatic, list or bulk original gets no auto-reply
     counters_.suppressed.fetch_add(1);
@@ -165,7 +166,7 @@ void ReactionQueue::emit(const Pending& p, TimePoint now) {
                           {"to", message->rcpts.front().address},
                           {"about", p.original->message().queue_id}});
   counters_.generated.fetch_add(1);
-  deliver_(std::move(*message));
+  deliver_(std::move(*message), wait);
 }
 
 void ReactionQueue::clear() {

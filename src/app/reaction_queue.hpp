@@ -31,7 +31,9 @@ class ReactionQueue final : public scenario::Reactor {
   // A delayed DSN's Will-Retry-Until: arrival plus Postfix's maximal_queue_lifetime.
   static constexpr std::chrono::hours retry_for{5 * 24};
 
-  using Deliver = std::function<void(smtp::AcceptedMessage&&)>;
+  // `wait`: stored when it returns, even with --store-dir (the API's thread may wait for a
+  // flush); else it may be stored later, once on disk (an event loop must not wait).
+  using Deliver = std::function<void(smtp::AcceptedMessage&&, bool wait)>;
   using Arm = std::function<void()>;
 
   // `deliver` stores a generated message (and sends it on); `arm` asks the wiring to set its
@@ -43,10 +45,10 @@ class ReactionQueue final : public scenario::Reactor {
   // Any thread: queues a message's reactions (its copy taken from the store).
   void react(const smtp::Event& message, scenario::ReactionPlan&& plan) override;
   // Generates and delivers every reaction due by the clock, then arms for the next one.
-  void run_due();
+  void run_due(bool wait = false);
   // The clock moved forward (POST /api/v1/clock/advance): what is due now fires at once, on
-  // the caller's thread, so the API answers once it is stored.
-  void clock_moved() { run_due(); }
+  // the caller's thread (the API's), so the API answers once it is stored.
+  void clock_moved() { run_due(true); }
   // Drops every pending reaction (POST /api/v1/scenario/reset).
   void clear();
   // How long until the first pending reaction is due (0 if it is); nullopt when none is.
@@ -71,7 +73,7 @@ class ReactionQueue final : public scenario::Reactor {
   using TimePoint = std::chrono::system_clock::time_point;
 
   // Generates the message of `p`, logs it and hands it to deliver_ (or counts it suppressed).
-  void emit(const Pending& p, TimePoint now);
+  void emit(const Pending& p, TimePoint now, bool wait);
   // The message, or nullopt when RFC 3834 §2 says not to answer.
   std::optional<smtp::AcceptedMessage> generate(const Pending& p, TimePoint now,
                                                 std::uint64_t unique) const;

@@ -49,10 +49,38 @@ std::chrono::system_clock::time_point MessageStore::prepare(smtp::AcceptedMessag
   return now;
 }
 
+MessageStore::~MessageStore() {
+  if (spool_) spool_->stop();
+}
+
 bool MessageStore::store(smtp::AcceptedMessage&& message) {
   const auto now = prepare(message);
   const bool written = !spool_ || spool_->write(message);
   return keep(std::move(message), now, written);
+}
+
+void MessageStore::store_later(smtp::AcceptedMessage&& message) {
+  if (!spool_) {
+    store(std::move(message));
+    return;
+  }
+  // Owns the message until the writer is done with it; freed by finish, on the writer's
+  // thread (or on this one, when the spool has stopped and refuses it at once).
+  struct Later : Spool::Write {
+    MessageStore* store = nullptr;
+    smtp::AcceptedMessage owned;
+    std::chrono::system_clock::time_point received_at;
+  };
+  auto later = std::make_unique<Later>();
+  later->store = this;
+  later->owned = std::move(message);
+  later->received_at = prepare(later->owned);
+  later->message = &later->owned;
+  later->finish = [](Spool::Write& self, bool ok) {
+    const std::unique_ptr<Later> done(static_cast<Later*>(&self));
+    done->store->keep(std::move(done->owned), done->received_at, ok);
+  };
+  spool_->submit(*later.release());
 }
 
 bool MessageStore::keep(smtp::AcceptedMessage&& message, std::chrono::system_clock::time_point now,

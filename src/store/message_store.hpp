@@ -52,8 +52,17 @@ class MessageStore final : public smtp::MessageSink {
   explicit MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool = nullptr,
                         bool received_header = false, std::size_t max_bytes = SIZE_MAX);
 
+  // Stops the spool first: a write still queued is kept while the store is whole.
+  ~MessageStore() override;
+
   // prepare(), the spool's write (blocking this thread) when there is a spool, then keep().
   bool store(smtp::AcceptedMessage&& message) override;
+  // store() for a caller that must not block and need not wait (generated messages, stored
+  // on an event loop): without a spool, store(); with one, prepare() and Spool::submit() of
+  // a copy it owns, kept by the spool's writer thread once on disk (its observers run there).
+  // So the message is on disk before it is visible, and visible a group flush after the
+  // call, not at its return. A failed write is counted as store() counts it.
+  void store_later(smtp::AcceptedMessage&& message);
   // The spool, or null. A caller that must not block (the transport) stores in three steps:
   // prepare(), Spool::submit() and, once the spool has written it, keep().
   Spool* spool() const { return spool_.get(); }

@@ -6,7 +6,7 @@ import json
 import smtplib
 import threading
 
-from conftest import Server
+from conftest import Server, http_call
 
 
 def body(sender, i):
@@ -94,3 +94,42 @@ def test_a_clean_stop_leaves_no_log_and_nothing_to_replay(bounceback, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir())[0] != "."
     assert not list(tmp_path.glob(".*"))
     assert len(journal_ids(tmp_path)) == 1
+
+
+def test_a_generated_dsn_is_on_disk_once_listed_and_a_crash_does_not_lose_it(bounceback, tmp_path):
+    """A DSN due at once (the address-encoded form) is spooled without the event loop waiting
+    for its flush: the session that caused it goes on, and once the DSN is listed it is on
+    disk. A SIGKILL then loses it not, and a restart on the directory writes it back from the
+    spool's log even when the crash also lost its file and journal line."""
+    store = tmp_path / "spool"
+    server = Server(["--store-dir", str(store), "--received-header", "off"])
+    try:
+        with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=20) as s:
+            s.ehlo("dsn.test")
+            assert s.sendmail("sender@example.test", ["dsn-550-5.1.1@reply.test"],
+                              b"Subject: q\r\n\r\nbody\r\n") == {}
+            for i in range(3):  # the same session and event loop go on serving
+                assert s.sendmail("other@example.test", ["b@example.test"], body("o", i)) == {}
+        status, _, got = http_call(
+            server, "GET", "/api/v1/messages/wait?to=sender@example.test&timeout=20s")
+        assert status == 200, got
+        dsn = json.loads(got)
+        assert dsn["generated"] == "dsn" and dsn["from"] == ""
+        status, _, raw = http_call(server, "GET", f"/api/v1/messages/{dsn['id']}/raw")
+        assert status == 200
+        eml = store / f"{dsn['id']}.eml"
+        assert eml.read_bytes() == raw  # on disk before it was visible
+        assert dsn["id"] in journal_ids(store)
+    finally:
+        server.proc.kill()
+        server.proc.wait(10)
+
+    for path in store.glob("*.eml"):
+        path.unlink()
+    (store / "envelopes.jsonl").write_bytes(b"")
+    restarted = bounceback("--store-dir", str(store))
+    assert restarted.wait_for_log("spool log replayed")
+    assert eml.read_bytes() == raw
+    [line] = [json.loads(line) for line in (store / "envelopes.jsonl").read_text().splitlines()
+              if json.loads(line)["id"] == dsn["id"]]
+    assert line["generated"] == "dsn"

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <sstream>
 #include <string>
@@ -207,6 +208,45 @@ TEST_CASE("message store: stores through its spool", "[store]") {
     CHECK(store.size() == 1);
     CHECK(fs::exists(dir / "M1.eml"));
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("message store: store_later keeps a message once its spool wrote it", "[store]") {
+  const auto dir = temp_dir("bounceback-store-later");
+  {
+    MessageStore store(10, std::make_unique<Spool>(dir));
+    std::promise<std::thread::id> kept_on;
+    bool on_disk = false;
+    store.subscribe([&](const bounceback::store::MessagePtr& m) {
+      on_disk = fs::exists(dir / (m->message.queue_id + ".eml"));  // before it is visible
+      kept_on.set_value(std::this_thread::get_id());
+    });
+    store.store_later(message("L1"));  // returns without waiting for the flush
+    auto kept = kept_on.get_future();
+    REQUIRE(kept.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK(kept.get() != std::this_thread::get_id());  // the spool's writer kept it
+    CHECK(on_disk);
+    REQUIRE(store.find("L1") != nullptr);
+    CHECK(store.find("L1")->message.data == read(dir / "L1.eml"));
+    CHECK(store.spool_failures() == 0);
+    // A stopped spool refuses at once, on this thread: counted, not kept.
+    store.spool()->stop();
+    store.store_later(message("L2"));
+    CHECK(store.spool_failures() == 1);
+    CHECK(store.find("L2") == nullptr);
+    CHECK(store.size() == 1);
+  }
+  // Writes still queued when the store goes are kept (and heard of) before its parts are
+  // freed: its destructor stops the spool first.
+  std::atomic<int> heard{0};
+  {
+    MessageStore store(100, std::make_unique<Spool>(dir));
+    store.subscribe([&](const bounceback::store::MessagePtr& m) {
+      heard += store.find(m->message.queue_id) == m;
+    });
+    for (int i = 0; i < 50; ++i) store.store_later(message("Q" + std::to_string(i)));
+  }
+  CHECK(heard == 50);
   fs::remove_all(dir);
 }
 
