@@ -251,6 +251,14 @@ std::string capture_key(std::string_view prefix) {
   return std::string(prefix) + "capture";
 }
 
+std::string capture_key(std::string_view prefix, std::string_view replica) {
+  return capture_key(prefix) + ":" + std::string(replica);
+}
+
+std::string replicas_key(std::string_view prefix) {
+  return std::string(prefix) + "replicas";
+}
+
 void append_record(std::string& out, EntryKind kind, std::string_view id,
                    const smtp::AcceptedMessage* message,
                    std::chrono::system_clock::time_point received_at) {

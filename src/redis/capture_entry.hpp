@@ -17,12 +17,16 @@
 
 namespace bounceback::redis {
 
-// The stream's key: "<prefix>capture", beside the tables' "<prefix><letter>:<hash>" keys.
+// The streams' keys, beside the tables' "<prefix><letter>:<hash>" keys: "<prefix>capture"
+// their stem; a replica writes to "<prefix>capture:<replica>" and announces itself in
+// "<prefix>replicas" (entries of one field, o: its name).
 std::string capture_key(std::string_view prefix);
+std::string capture_key(std::string_view prefix, std::string_view replica);
+std::string replicas_key(std::string_view prefix);
 
-// One stream entry holds the records one write carried, in order (a writer under load packs
-// what its outbox holds into one entry: one command, one reply, one entry for a reader to
-// parse, and a reader skips a whole entry of its own by its origin). Its fields:
+// One entry of a replica's stream holds the records one write carried, in order (a writer under
+// load packs what its outbox holds into one entry: one command, one reply, one entry for a reader
+// to parse, and a reader skips a whole entry of its own by its origin). Its fields:
 //   o  the replica that wrote it
 //   v  the records' format, "1"
 //   r  the records: each a kind, then for a message its id, received time (microseconds

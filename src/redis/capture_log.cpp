@@ -25,6 +25,8 @@ constexpr std::chrono::milliseconds linger{2};
 constexpr std::string_view read_count = "64", read_block_ms = "2000";
 // Ids of the copies kept lately, to skip a write the origin retried after a lost answer.
 constexpr std::size_t recent_ids = 4096;
+// streams_[0]: the replicas' announcements; this replica's own stream, in CaptureOrder's terms.
+constexpr std::size_t control = 0, own = 0;
 
 // RESP's bulk string: $<length>\r\n<bytes>\r\n.
 void bulk(std::string& out, std::string_view value) {
@@ -60,7 +62,8 @@ CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::
     : store_(store),
       attempts_(attempts),
       prefix_(std::move(prefix)),
-      key_(capture_key(prefix_)),
+      key_(capture_key(prefix_, replica)),
+      control_key_(replicas_key(prefix_)),
       replica_(std::move(replica)),
       maxlen_(std::to_string(limits.entries)),
       limits_(limits),
@@ -69,7 +72,10 @@ CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::
       reader_(io_, std::move(url), [this](bool) { connection_changed(); }),
       read_retry_(io_),
       linger_(io_),
-      xadd_head_(xadd_head(key_, maxlen_, replica_)) {}
+      xadd_head_(xadd_head(key_, maxlen_, replica_)),
+      order_(2 * std::max<std::size_t>(limits.entries, 1000)) {
+  streams_.push_back({control_key_, {}, "0"});
+}
 
 CaptureLog::~CaptureLog() {
   stop();
@@ -149,6 +155,9 @@ void CaptureLog::drain() {
       std::lock_guard lock(mutex_);
       std::size_t bytes = 0;
       while (!outbox_.empty() && batch.size() < batch_records) {
+        // A clear starts an entry: a reader removes what is older than the clear's entry,
+        // so a message written before the clear must be in an older one.
+        if (outbox_.front().kind == EntryKind::clear && !batch.empty()) break;
         const auto& m = outbox_.front().message;
         const std::size_t size = m ? m->message.data.size() : 0;
         if (!batch.empty() && bytes + size > limits_.max_size) break;
@@ -210,20 +219,55 @@ void CaptureLog::written(const redisReply* r) {
     warn("capture: redis refused a write", std::string(text(r)));
   } else {
     counters_.published.fetch_add(batch.size(), std::memory_order_relaxed);
-    // A clear makes every entry before its own moot: a replica that starts later need not
-    // read them.
-    const bool clears = std::any_of(batch.begin(), batch.end(),
-                                    [](const Op& op) { return op.kind == EntryKind::clear; });
-    if (clears && r->type == REDIS_REPLY_STRING) {
-      const std::vector<std::string_view> trim{"XTRIM", key_, "MINID", text(r)};
-      writer_.command(trim, [](const redisReply*) {});
+    const auto at = parse_entry_id(text(r));
+    if (at) {
+      for (const auto& op : batch) {
+        if (op.kind == EntryKind::message)
+          order_.hold(op.message->message.queue_id, own, *at);
+        else if (op.kind == EntryKind::clear)
+          cleared(*at);
+        else if (op.kind == EntryKind::attempts_cleared)
+          order_.attempts_cleared(*at);
+      }
     }
   }
   drain();
 }
 
+void CaptureLog::cleared(EntryId at) {
+  // This replica's clear, now in the stream: the other replicas' messages read since it was
+  // asked for, but written before it, go too (as they do on every other replica).
+  clear_older(own, at);
+  // Every entry older than the clear is moot: a replica that starts later need not read them.
+  const std::string since = std::to_string(at.ms) + "-" + std::to_string(at.seq);
+  const std::string ms = std::to_string(at.ms);
+  for (const auto& stream : streams_) {
+    if (stream.replica.empty()) continue;
+    const std::vector<std::string_view> trim{"XTRIM", stream.key, "MINID", ms};
+    writer_.command(trim, [](const redisReply*) {});
+  }
+  const std::vector<std::string_view> trim{"XTRIM", key_, "MINID", since};
+  writer_.command(trim, [](const redisReply*) {});
+}
+
+void CaptureLog::clear_older(std::size_t stream, EntryId at) {
+  for (const auto& id : order_.clear(stream, at)) store_.erase(id, false);
+}
+
+void CaptureLog::announce() {
+  const std::vector<std::string_view> argv{"XADD", control_key_, "*", "o", replica_};
+  writer_.command(argv, [this](const redisReply* r) {
+    if (r && r->type == REDIS_REPLY_ERROR)
+      warn("capture: redis refused this replica's announcement", std::string(text(r)));
+  });
+}
+
 void CaptureLog::connection_changed() {
   counters_.up.store(writer_.connected() && reader_.connected());
+  // Announced on each connection: after a Redis restart (no persistence) the others find
+  // this replica again; before the entries waiting, so that readers look for them at once.
+  if (writer_.connected() && !writer_up_) announce();
+  writer_up_ = writer_.connected();
   if (writer_.connected() && !in_flight_.empty()) {
     // What was in flight when the connection went goes first, in its order.
     std::lock_guard lock(mutex_);
@@ -237,11 +281,12 @@ void CaptureLog::connection_changed() {
 
 void CaptureLog::read() {
   if (reading_ || !reader_.connected()) return;
-  const std::vector<std::string_view> argv{"XREAD",       "COUNT",   read_count, "BLOCK",
-                                           read_block_ms, "STREAMS", key_,       last_id_};
-  reading_ = reader_.command(argv, [this](const redisReply* r) {
+  read_argv_.assign({"XREAD", "COUNT", read_count, "BLOCK", read_block_ms, "STREAMS"});
+  for (const auto& s : streams_) read_argv_.push_back(s.key);
+  for (const auto& s : streams_) read_argv_.push_back(s.last_id);
+  reading_ = reader_.command(read_argv_, [this](const redisReply* r) {
     reading_ = false;
-    if (!r) return;  // lost: read again once reconnected, from last_id_
+    if (!r) return;  // lost: read again once reconnected, from each last_id
     if (r->type == REDIS_REPLY_ERROR) {
       warn("capture: redis refused a read", std::string(text(r)));
       read_retry_.expires_after(std::chrono::seconds(1));
@@ -257,18 +302,45 @@ void CaptureLog::read() {
         if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2 ||
             stream->element[1]->type != REDIS_REPLY_ARRAY)
           continue;
-        for (std::size_t i = 0; i < stream->element[1]->elements; ++i)
-          apply(stream->element[1]->element[i]);
+        const std::string_view key = text(stream->element[0]);
+        // streams_ grows as announcements are read: found by index, never held by reference.
+        std::size_t which = 0;
+        while (which < streams_.size() && streams_[which].key != key) ++which;
+        if (which == streams_.size()) continue;
+        for (std::size_t i = 0; i < stream->element[1]->elements; ++i) {
+          const redisReply* entry = stream->element[1]->element[i];
+          if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
+              entry->element[0]->type != REDIS_REPLY_STRING ||
+              entry->element[1]->type != REDIS_REPLY_ARRAY)
+            continue;
+          streams_[which].last_id.assign(text(entry->element[0]));
+          if (which == control)
+            discovered(entry);
+          else
+            apply(which, entry);
+        }
       }
     read();
   });
 }
 
-void CaptureLog::apply(const redisReply* entry) {
-  if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2 ||
-      entry->element[0]->type != REDIS_REPLY_STRING || entry->element[1]->type != REDIS_REPLY_ARRAY)
-    return;
-  last_id_.assign(text(entry->element[0]));
+void CaptureLog::discovered(const redisReply* entry) {
+  const redisReply* values = entry->element[1];
+  std::string_view name;
+  for (std::size_t i = 0; i + 1 < values->elements; i += 2)
+    if (text(values->element[i]) == "o") name = text(values->element[i + 1]);
+  if (name.empty() || name == replica_) return;
+  for (const auto& s : streams_)
+    if (s.replica == name) return;  // announced again: reconnected
+  streams_.push_back({capture_key(prefix_, name), std::string(name), "0"});
+  log::info("capture: reading another replica",
+            {{"replica", std::string(name)}, {"replicas", std::to_string(streams_.size())}});
+}
+
+void CaptureLog::apply(std::size_t stream, const redisReply* entry) {
+  const std::string& id = streams_[stream].last_id;
+  const auto parsed = parse_entry_id(id);
+  const EntryId at = parsed.value_or(EntryId{});
   const redisReply* values = entry->element[1];
   std::vector<std::pair<std::string_view, std::string_view>> fields;
   fields.reserve(values->elements / 2);
@@ -278,13 +350,13 @@ void CaptureLog::apply(const redisReply* entry) {
   std::string_view origin, records;
   if (!split_entry(fields, origin, records, error)) {
     counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
-    return warn("capture: skipped an unreadable stream entry", last_id_ + ": " + error);
+    return warn("capture: skipped an unreadable stream entry", id + ": " + error);
   }
-  if (origin == replica_) return;  // done here before it was written
+  if (origin == replica_) return;  // done here before it was written (not read: never here)
   auto decoded = read_records(records, error);
   if (!decoded) {
     counters_.unreadable.fetch_add(1, std::memory_order_relaxed);
-    return warn("capture: skipped an unreadable stream entry", last_id_ + ": " + error);
+    return warn("capture: skipped an unreadable stream entry", id + ": " + error);
   }
   for (auto& record : *decoded) {
     auto& m = record.message;
@@ -300,6 +372,8 @@ void CaptureLog::apply(const redisReply* entry) {
           recent_set_.erase(recent_.front());
           recent_.pop_front();
         }
+        // Deleted, or cleared by an entry newer than its own, read from another stream first.
+        if (!order_.admit(m.queue_id, stream, at)) continue;
         store::StoredMessage copy;
         copy.message = std::move(m);
         copy.received_at = record.received_at;
@@ -309,20 +383,20 @@ void CaptureLog::apply(const redisReply* entry) {
         continue;
       }
       case EntryKind::erase:
-        store_.erase(m.queue_id, false);
+        order_.erased(m.queue_id, store_.erase(m.queue_id, false));
         break;
       case EntryKind::clear:
-        store_.clear(false);
+        clear_older(stream, at);
         break;
       default:
-        apply_attempt(record);
+        if (order_.attempt_current(at)) apply_attempt(record, at);
         continue;
     }
     counters_.removals.fetch_add(1, std::memory_order_relaxed);
   }
 }
 
-void CaptureLog::apply_attempt(CaptureRecord& r) {
+void CaptureLog::apply_attempt(CaptureRecord& r, EntryId at) {
   if (!attempts_) return;
   auto& a = r.attempt;
   switch (r.kind) {
@@ -345,6 +419,7 @@ void CaptureLog::apply_attempt(CaptureRecord& r) {
       break;
     case EntryKind::attempts_cleared:
       attempts_->clear();
+      order_.attempts_cleared(at);
       break;
     default:
       return;

@@ -1,7 +1,11 @@
 // The capture shared by replicas (--state): every replica appends what its own store accepted
-// (and the deletes its API was asked for) to the Redis stream PREFIX "capture", and reads the
-// stream to keep the other replicas' messages in its own store, so that any replica's API
-// lists, searches, waits for and serves every message (docs/scale-out.md).
+// (and the deletes its API was asked for) to a Redis stream of its own, PREFIX "capture:" +
+// replica, and reads the other replicas' streams to keep their messages in its own store, so
+// that any replica's API lists, searches, waits for and serves every message
+// (docs/scale-out.md). The replicas find each other through the stream PREFIX "replicas": each
+// announces itself there whenever its writer connects, and every reader reads it with the
+// others (a replica started later is read from its first announcement on, within a round trip).
+// Deletes and clears are applied whatever order a reader sees the streams in (capture_order.hpp).
 // The local store stays the truth for "a message that got 250 is never lost": it is stored
 // before the 250 as without --state, and written to the stream afterwards, from a bounded
 // outbox, on a thread of its own with two hiredis connections (one writes, one blocks in
@@ -23,6 +27,7 @@
 #include <vector>
 
 #include "redis/capture_entry.hpp"
+#include "redis/capture_order.hpp"
 #include "redis/client.hpp"
 #include "store/message_store.hpp"
 #include "store/replication.hpp"
@@ -72,15 +77,19 @@ class CaptureLog final : public scenario::AttemptListener {
   void send(const std::vector<Op>& batch);
   void written(const redisReply* reply);
   void read();
-  void apply(const redisReply* entry);
+  void announce();
+  void discovered(const redisReply* entry);
+  void apply(std::size_t stream, const redisReply* entry);
+  void clear_older(std::size_t stream, EntryId at);
+  void cleared(EntryId at);
   void connection_changed();
   void warn(const char* what, std::string detail);
 
-  void apply_attempt(CaptureRecord& record);
+  void apply_attempt(CaptureRecord& record, EntryId at);
 
   store::MessageStore& store_;
   scenario::AttemptLog* attempts_;
-  const std::string prefix_, key_, replica_, maxlen_;
+  const std::string prefix_, key_, control_key_, replica_, maxlen_;
   const Limits limits_;
   store::ReplicationCounters counters_;
   std::uint64_t observer_ = 0;
@@ -100,8 +109,15 @@ class CaptureLog final : public scenario::AttemptListener {
   std::string command_;
   const std::string xadd_head_;
   std::deque<std::vector<Op>> in_flight_;  // entries sent, not answered yet, oldest first
-  std::string last_id_ = "0";  // the last stream entry read: 0 reads the stream from its start
-  bool reading_ = false;
+  // The streams read: [0] the replicas' announcements, then the other replicas' streams, in
+  // the order they were announced. last_id: the last entry read, "0" reads from the start.
+  struct Stream {
+    std::string key, replica, last_id = "0";
+  };
+  std::vector<Stream> streams_;
+  std::vector<std::string_view> read_argv_;  // XREAD's, rebuilt for each read
+  CaptureOrder order_;
+  bool reading_ = false, writer_up_ = false;
   std::deque<std::string> recent_;  // ids of the copies kept lately, oldest first: a write
   std::unordered_set<std::string> recent_set_;  // retried after a lost reply comes twice
   std::chrono::steady_clock::time_point last_warning_{};

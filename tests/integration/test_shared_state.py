@@ -7,8 +7,10 @@ the real client (seen through PROXY v2); with Redis killed, --state-failure open
 the replica's own memory and closed answers 451 4.3.0, both at once (never a hang), counted
 in /metrics; once Redis is back, the replica reconnects.
 The shared capture: a message sent through one replica is listed, served raw and wakes a
-long-poll on the other; a DELETE on one removes it on the other; a replica started later
-catches up; with Redis killed each replica still captures (and shares once Redis is back)."""
+long-poll on the other; a DELETE on one removes it on the other (and on a third); a replica
+started later catches up, finds the others and is found at once (a stream per replica,
+announced), and ends with exactly the messages left whatever order it reads the streams' deletes
+and clears in; with Redis killed each replica still captures (and shares once Redis is back)."""
 import json
 import smtplib
 import socket
@@ -382,6 +384,77 @@ def test_a_replica_started_later_catches_up(cluster, bounceback, redis):
     with smtplib.SMTP("127.0.0.1", c.smtp_port, timeout=10) as smtp:
         smtp.sendmail("app@example.test", ["c@example.test"], b"Subject: from C\r\n\r\nx\r\n")
     assert eventually(lambda: len(listed(a)) == 2), listed(a)
+
+
+def test_each_replica_writes_its_own_stream_and_finds_the_others(cluster, bounceback, redis):
+    """A stream per replica, announced in PREFIX replicas: a replica started later is found by
+    the others within a round trip (its first message listed everywhere at once)."""
+    (a, b), (pa, pb) = cluster("")
+    first = send(pa, "s@example.test", "from A")
+    assert eventually(lambda: listed(b) == [first]), listed(b)
+    second = send(pb, "s@example.test", "from B")
+    assert eventually(lambda: listed(a) == [second, first]), listed(a)
+    keys = redis.keys("test:*")
+    streams = [k for k in keys.split() if k.startswith("test:capture:")]
+    assert len(streams) == 2 and "test:replicas" in keys, keys
+    c = bounceback("--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "test:")
+    assert c.wait_for_log("connected to redis"), c.log()
+    with smtplib.SMTP("127.0.0.1", c.smtp_port, timeout=10) as smtp:
+        smtp.sendmail("app@example.test", ["s@example.test"], b"Subject: from C\r\n\r\nx\r\n")
+    # Found through its announcement, not a periodic look: well within a second.
+    assert eventually(lambda: len(listed(a)) == 3 and len(listed(b)) == 3, timeout=2), \
+        (listed(a), listed(b))
+    for r in (a, b):
+        assert r.wait_for_log("capture: reading another replica"), r.log()
+    assert len([k for k in redis.keys("test:*").split() if k.startswith("test:capture:")]) == 3
+
+
+def test_a_delete_on_one_replica_of_another_replicas_message_reaches_a_third(cluster):
+    (a, b, c), (pa, pb, pc) = cluster("", n=3)
+    kept = send(pa, "three@example.test", "kept")
+    gone = send(pa, "three@example.test", "deleted on B")
+    for r in (a, b, c):
+        assert eventually(lambda: listed(r) == [gone, kept]), listed(r)
+    assert http_call(b, "DELETE", f"/api/v1/messages/{gone}")[0] == 200
+    for r in (a, c):
+        assert eventually(lambda: listed(r) == [kept]), listed(r)
+    # A clear on C, of messages A captured, reaches A and B.
+    assert http_call(c, "DELETE", "/api/v1/messages")[0] == 200
+    for r in (a, b):
+        assert eventually(lambda: listed(r) == []), listed(r)
+    after = send(pb, "three@example.test", "after the clear")
+    for r in (a, b, c):
+        assert eventually(lambda: listed(r) == [after]), listed(r)
+
+
+def test_a_replica_started_later_sees_exactly_what_is_left(cluster, bounceback, redis):
+    """Deletes and clears in one replica's stream, the messages they remove in another's: a
+    replica started later reads the streams one after the other, and ends with the same set."""
+    (a, b), (pa, pb) = cluster("")
+    before = [send(pa, "late@example.test", "A, before the clear"),
+              send(pb, "late@example.test", "B, before the clear")]
+    assert eventually(lambda: len(listed(a)) == 2 and len(listed(b)) == 2)
+    assert http_call(b, "DELETE", "/api/v1/messages")[0] == 200  # in B's stream
+    assert eventually(lambda: listed(a) == []), listed(a)
+    a_gone = send(pa, "late@example.test", "A's, deleted on B")
+    b_gone = send(pb, "late@example.test", "B's, deleted on A")
+    a_kept = send(pa, "late@example.test", "A's, kept")
+    b_kept = send(pb, "late@example.test", "B's, kept")
+    assert eventually(lambda: len(listed(a)) == 4 and len(listed(b)) == 4)
+    # The delete of A's message in B's stream, and of B's in A's (a reader reads a delete
+    # before the message it deletes: a tombstone).
+    assert http_call(b, "DELETE", f"/api/v1/messages/{a_gone}")[0] == 200
+    assert http_call(a, "DELETE", f"/api/v1/messages/{b_gone}")[0] == 200
+    expected = {a_kept, b_kept}
+    for r in (a, b):
+        assert eventually(lambda: set(listed(r)) == expected), listed(r)
+    c = bounceback("--state", f"redis://127.0.0.1:{redis.port}", "--state-prefix", "test:")
+    assert eventually(lambda: set(listed(c)) == expected), (listed(c), c.log())
+    time.sleep(0.3)  # nothing else comes
+    assert set(listed(c)) == expected and not set(before) & set(listed(c))
+    # The two kept, and the one of the deleted pair whose stream C read before its delete's;
+    # the messages before the clear were trimmed from the streams by it.
+    assert metric(c, "bounceback_capture_replicated_total") == 3
 
 
 def test_too_large_messages_stay_on_their_replica(bounceback, redis):
