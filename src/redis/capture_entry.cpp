@@ -5,6 +5,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 
 namespace bounceback::redis {
 
@@ -13,21 +14,66 @@ namespace {
 // Bumped when the records change: an older replica then skips the entries it cannot read.
 constexpr std::string_view records_version = "1";
 
-void put(std::string& out, std::string_view value) {
-  char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, value.size()).ptr;
-  out.append(digits, end);
-  out += ':';
-  out += value;
-}
+// Writes one record's values at the end of a string: the small ones through a buffer on the
+// stack, appended in one piece (a string's append costs a capacity check and a call each, and
+// a record is some 30 values), a big one (a message's bytes) appended straight.
+class Writer {
+ public:
+  // `bytes`: about what the record takes, reserved (no bytes written before they are known:
+  // filling room with zeros first costs as much as writing it).
+  Writer(std::string& out, std::size_t bytes) : out_(out) { out_.reserve(out_.size() + bytes); }
+  ~Writer() { flush(); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
-void put(std::string& out, std::uint64_t value) {
-  char digits[24];
-  put(out, std::string_view(digits, std::to_chars(digits, digits + sizeof digits, value).ptr));
-}
+  void put(std::string_view value) {
+    if (value.size() > big) {
+      flush();
+      char digits[24];
+      char* end = std::to_chars(digits, digits + sizeof digits, value.size()).ptr;
+      *end++ = ':';
+      out_.append(digits, end);
+      out_.append(value);
+      return;
+    }
+    if (room() < value.size() + 24) flush();
+    p_ = std::to_chars(p_, buf_ + sizeof buf_, value.size()).ptr;
+    *p_++ = ':';
+    if (!value.empty()) std::memcpy(p_, value.data(), value.size());
+    p_ += value.size();
+  }
+  void put(std::uint64_t value) {
+    char digits[24];
+    put(std::string_view(digits, std::to_chars(digits, digits + sizeof digits, value).ptr));
+  }
+  void put(bool value) {
+    if (room() < 3) flush();
+    p_[0] = '1';
+    p_[1] = ':';
+    p_[2] = value ? '1' : '0';
+    p_ += 3;
+  }
 
-void put(std::string& out, bool value) {
-  put(out, value ? std::string_view("1") : std::string_view("0"));
+ private:
+  static constexpr std::size_t big = 256;
+  std::size_t room() const { return static_cast<std::size_t>(buf_ + sizeof buf_ - p_); }
+  void flush() {
+    out_.append(buf_, p_);
+    p_ = buf_;
+  }
+  std::string& out_;
+  char buf_[512];
+  char* p_ = buf_;
+};
+
+void put(Writer& out, std::string_view value) {
+  out.put(value);
+}
+void put(Writer& out, std::uint64_t value) {
+  out.put(value);
+}
+void put(Writer& out, bool value) {
+  out.put(value);
 }
 
 template <class N>
@@ -80,7 +126,10 @@ auto flags(M& m) {
   return std::array{&m.esmtp, &m.lmtp, &m.tls, &m.chunked};
 }
 
-void put_message(std::string& out, const smtp::AcceptedMessage& m,
+// About what a message's record takes, for a Writer's reserve.
+std::size_t message_bytes(const smtp::AcceptedMessage& m);
+
+void put_message(Writer& out, const smtp::AcceptedMessage& m,
                  std::chrono::system_clock::time_point received_at) {
   put(out, static_cast<std::uint64_t>(
                std::chrono::duration_cast<std::chrono::microseconds>(received_at.time_since_epoch())
@@ -137,7 +186,17 @@ bool read_message(Reader& in, CaptureRecord& r) {
   return in.next(m.data);
 }
 
-void put_time(std::string& out, std::chrono::system_clock::time_point t) {
+std::size_t message_bytes(const smtp::AcceptedMessage& m) {
+  std::size_t bytes = 24 * 4 + m.rcpts.size() * 3 * 4 + m.queue_id.size() + m.from.size() +
+                      m.params.body.size() + m.params.ret.size() + m.params.envid.size() +
+                      m.params.auth.size() + m.data.size();
+  for (const auto& r : m.rcpts)
+    bytes += r.address.size() + r.params.notify.size() + r.params.orcpt.size();
+  for (const std::string* t : texts(m)) bytes += t->size();
+  return bytes;
+}
+
+void put_time(Writer& out, std::chrono::system_clock::time_point t) {
   put(out,
       static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count()));
@@ -162,12 +221,9 @@ bool read_enum(Reader& in, E& value, unsigned limit) {
   return true;
 }
 
-std::string start(EntryKind kind) {
-  std::string out;
-  out.reserve(128);
+void start(Writer& out, EntryKind kind) {
   const char letter = static_cast<char>(kind);
   put(out, std::string_view(&letter, 1));
-  return out;
 }
 
 bool read_attempt(Reader& in, CaptureRecord& r) {
@@ -200,51 +256,69 @@ bool read_completed(Reader& in, CaptureRecord& r) {
 }  // namespace
 
 std::string attempt_record(const scenario::AttemptRecord& a, bool paced) {
-  std::string out = start(EntryKind::attempt);
-  put_time(out, a.at);
-  put(out, a.from);
-  put(out, a.rcpt);
-  put(out, a.client_ip);
-  put(out, a.session_id);
-  put(out, a.reply);
-  if (a.sent_at) {
-    put_time(out, *a.sent_at);
-  } else {
-    put(out, std::string_view());
-  }
-  put(out, std::uint64_t{static_cast<unsigned>(a.outcome)});
-  put(out, std::uint64_t{static_cast<unsigned>(a.stage)});
-  put(out, a.client_gone);
-  put(out, a.stored);
-  put(out, paced);
-  return out;
+  std::string record;
+  {
+    Writer out(record, 14 * 4 + 3 * 16 + a.from.size() + a.rcpt.size() + a.client_ip.size() +
+                           a.session_id.size() + a.reply.size());
+    start(out, EntryKind::attempt);
+    put_time(out, a.at);
+    put(out, a.from);
+    put(out, a.rcpt);
+    put(out, a.client_ip);
+    put(out, a.session_id);
+    put(out, a.reply);
+    if (a.sent_at) {
+      put_time(out, *a.sent_at);
+    } else {
+      put(out, std::string_view());
+    }
+    put(out, std::uint64_t{static_cast<unsigned>(a.outcome)});
+    put(out, std::uint64_t{static_cast<unsigned>(a.stage)});
+    put(out, a.client_gone);
+    put(out, a.stored);
+    put(out, paced);
+  }  // the Writer trims `record` to what it wrote
+  return record;
 }
 
 std::string completed_record(std::string_view session_id, std::string_view rcpt,
                              const scenario::Completion& how) {
-  std::string out = start(EntryKind::completed);
-  put(out, session_id);
-  put(out, rcpt);
-  put(out, how.reply);
-  put(out, std::uint64_t{static_cast<unsigned>(how.outcome)});
-  put(out, std::uint64_t{static_cast<unsigned>(how.stage)});
-  put_time(out, how.at);
-  put(out, how.paced);
-  put(out, how.stored);
-  return out;
+  std::string record;
+  {
+    Writer out(record, 9 * 4 + 16 + session_id.size() + rcpt.size() + how.reply.size());
+    start(out, EntryKind::completed);
+    put(out, session_id);
+    put(out, rcpt);
+    put(out, how.reply);
+    put(out, std::uint64_t{static_cast<unsigned>(how.outcome)});
+    put(out, std::uint64_t{static_cast<unsigned>(how.stage)});
+    put_time(out, how.at);
+    put(out, how.paced);
+    put(out, how.stored);
+  }  // the Writer trims `record` to what it wrote
+  return record;
 }
 
 std::string sent_record(std::string_view session_id, std::chrono::system_clock::time_point at,
                         smtp::Sent how) {
-  std::string out = start(EntryKind::sent);
-  put(out, session_id);
-  put_time(out, at);
-  put(out, std::uint64_t{static_cast<unsigned>(how)});
-  return out;
+  std::string record;
+  {
+    Writer out(record, 4 * 4 + 16 + session_id.size());
+    start(out, EntryKind::sent);
+    put(out, session_id);
+    put_time(out, at);
+    put(out, std::uint64_t{static_cast<unsigned>(how)});
+  }
+  return record;
 }
 
 std::string attempts_cleared_record() {
-  return start(EntryKind::attempts_cleared);
+  std::string record;
+  {
+    Writer out(record, 4);
+    start(out, EntryKind::attempts_cleared);
+  }
+  return record;
 }
 
 std::string capture_key(std::string_view prefix) {
@@ -259,14 +333,15 @@ std::string replicas_key(std::string_view prefix) {
   return std::string(prefix) + "replicas";
 }
 
-void append_record(std::string& out, EntryKind kind, std::string_view id,
+void append_record(std::string& records, EntryKind kind, std::string_view id,
                    const smtp::AcceptedMessage* message,
                    std::chrono::system_clock::time_point received_at) {
-  const char letter = static_cast<char>(kind);
-  put(out, std::string_view(&letter, 1));
+  const bool full = kind == EntryKind::message;
+  Writer out(records, 8 + id.size() + (full ? message_bytes(*message) : 0));
+  start(out, kind);
   if (kind == EntryKind::clear) return;
   put(out, id);
-  if (kind == EntryKind::message) put_message(out, *message, received_at);
+  if (full) put_message(out, *message, received_at);
 }
 
 bool split_entry(Fields fields, std::string_view& origin, std::string_view& records,

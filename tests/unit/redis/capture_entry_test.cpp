@@ -100,6 +100,40 @@ TEST_CASE("capture entries: a message comes back whole", "[redis]") {
   CHECK(r.about == m.about);
 }
 
+TEST_CASE("capture entries: values of every size around the writer's buffer come back", "[redis]") {
+  // The writer gathers small values in a 512-byte buffer and appends a value over 256 bytes
+  // straight: sizes on both sides of that, many recipients (several buffers' worth), after
+  // records already in the string.
+  for (const std::size_t size : {0, 1, 255, 256, 257, 511, 512, 513, 100000}) {
+    auto m = sample();
+    m.from = std::string(size, 'f');
+    m.data = std::string(size, 'd') + "\r\n";
+    m.rcpts.clear();
+    for (int i = 0; i < 40; ++i)
+      m.rcpts.push_back({std::string(size % 300, 'r') + std::to_string(i) + "@example.test",
+                         {"SUCCESS", std::string(i * 7, 'o')}});
+    std::string records;
+    redis::append_record(records, EntryKind::erase, "before", nullptr, {});
+    redis::append_record(records, EntryKind::message, m.queue_id, &m, {});
+    records +=
+        redis::completed_record(std::string(size, 's'), m.rcpts[0].address, scenario::Completion{});
+    const auto got = read_back(entry("r", records));
+    INFO("size " << size);
+    REQUIRE(got.size() == 3);
+    CHECK(got[0].message.queue_id == "before");
+    CHECK(got[1].message.from == m.from);
+    CHECK(got[1].message.data == m.data);
+    REQUIRE(got[1].message.rcpts.size() == 40);
+    for (std::size_t i = 0; i < 40; ++i) {
+      CHECK(got[1].message.rcpts[i].address == m.rcpts[i].address);
+      CHECK(got[1].message.rcpts[i].params.orcpt == m.rcpts[i].params.orcpt);
+    }
+    CHECK(got[1].message.about == m.about);
+    CHECK(got[2].kind == EntryKind::completed);
+    CHECK(got[2].attempt.session_id == std::string(size, 's'));
+  }
+}
+
 TEST_CASE("capture entries: records in order; empty fields and no SIZE stay so", "[redis]") {
   smtp::AcceptedMessage empty;
   const auto full = sample();
