@@ -255,12 +255,12 @@ bool read_completed(Reader& in, CaptureRecord& r) {
 
 }  // namespace
 
-std::string attempt_record(const scenario::AttemptRecord& a, bool paced) {
+std::string attempt_record(const scenario::AttemptRecord& a, bool paced, EntryKind kind) {
   std::string record;
   {
     Writer out(record, 14 * 4 + 3 * 16 + a.from.size() + a.rcpt.size() + a.client_ip.size() +
                            a.session_id.size() + a.reply.size());
-    start(out, EntryKind::attempt);
+    start(out, kind);
     put_time(out, a.at);
     put(out, a.from);
     put(out, a.rcpt);
@@ -386,6 +386,7 @@ std::optional<std::vector<CaptureRecord>> read_records(std::string_view records,
       case EntryKind::attempts_cleared:
         continue;
       case EntryKind::attempt:
+      case EntryKind::finished:
         ok = read_attempt(in, r);
         break;
       case EntryKind::completed:

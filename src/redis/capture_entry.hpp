@@ -42,21 +42,25 @@ enum class EntryKind : char {
   completed = 'p',
   sent = 's',
   attempts_cleared = 'x',
+  // An attempt recorded and completed, in one record (an attempt's fields, its outcome final):
+  // two changes of the attempt log, shared once its transaction ended.
+  finished = 'f',
 };
 
 struct CaptureRecord {
   EntryKind kind = EntryKind::message;
   smtp::AcceptedMessage message;  // erase: only queue_id; clear: empty
   std::chrono::system_clock::time_point received_at{};
-  // attempt: the record. completed: session_id, rcpt, reply, outcome, stage, at, stored (the
-  // Completion). sent: session_id, at.
+  // attempt, finished: the record. completed: session_id, rcpt, reply, outcome, stage, at, stored
+  // (the Completion). sent: session_id, at.
   scenario::AttemptRecord attempt;
-  bool paced = false;                      // attempt, completed
+  bool paced = false;                      // attempt, finished, completed
   smtp::Sent how = smtp::Sent::delivered;  // sent
 };
 
 // The attempt log's changes as whole records, ready to append to an entry's records.
-std::string attempt_record(const scenario::AttemptRecord& record, bool paced);
+std::string attempt_record(const scenario::AttemptRecord& record, bool paced,
+                           EntryKind kind = EntryKind::attempt);  // or finished
 std::string completed_record(std::string_view session_id, std::string_view rcpt,
                              const scenario::Completion& how);
 std::string sent_record(std::string_view session_id, std::chrono::system_clock::time_point at,

@@ -25,6 +25,9 @@ constexpr std::chrono::milliseconds linger{2};
 constexpr std::string_view read_count = "64", read_block_ms = "2000";
 // Ids of the copies kept lately, to skip a write the origin retried after a lost answer.
 constexpr std::size_t recent_ids = 4096;
+// How often the attempts held for their completion are looked at: one held through a whole
+// period is shared as it stands (pending), so another replica lists it within two periods.
+constexpr std::chrono::milliseconds hold_period{100};
 // streams_[0]: the replicas' announcements; this replica's own stream, in CaptureOrder's terms.
 constexpr std::size_t control = 0, own = 0;
 
@@ -72,6 +75,7 @@ CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::
       reader_(io_, std::move(url), [this](bool) { connection_changed(); }),
       read_retry_(io_),
       linger_(io_),
+      hold_timer_(io_),
       xadd_head_(xadd_head(key_, maxlen_, replica_)),
       order_(2 * std::max<std::size_t>(limits.entries, 1000)) {
   streams_.push_back({control_key_, {}, "0"});
@@ -115,6 +119,7 @@ void CaptureLog::stop() {
   asio::post(io_, [this] {
     read_retry_.cancel();
     linger_.cancel();
+    hold_timer_.cancel();
     writer_.stop();
     reader_.stop();
     work_.reset();
@@ -126,22 +131,30 @@ void CaptureLog::enqueue(Op op) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
-    if (outbox_.size() >= limits_.outbox) {
-      outbox_.pop_front();  // the oldest: Redis has been away for long
-      counters_.outbox_full.fetch_add(1, std::memory_order_relaxed);
-      counters_.outbox.fetch_sub(1, std::memory_order_relaxed);
-    }
-    outbox_.push_back(std::move(op));
-    counters_.outbox.fetch_add(1, std::memory_order_relaxed);
-    wake = !std::exchange(wake_posted_, true);
+    wake = enqueue_locked(std::move(op));
   }
-  if (wake)
-    asio::post(io_, [this] {
-      linger_.expires_after(linger);
-      linger_.async_wait([this](boost::system::error_code ec) {
-        if (!ec) drain();
-      });
+  if (wake) wake_up();
+}
+
+bool CaptureLog::enqueue_locked(Op op) {
+  if (outbox_.size() >= limits_.outbox) {
+    const Op& oldest = outbox_.front();  // the oldest: Redis has been away for long
+    counters_.outbox_full.fetch_add(oldest.changes, std::memory_order_relaxed);
+    counters_.outbox.fetch_sub(oldest.changes, std::memory_order_relaxed);
+    outbox_.pop_front();
+  }
+  counters_.outbox.fetch_add(op.changes, std::memory_order_relaxed);
+  outbox_.push_back(std::move(op));
+  return !std::exchange(wake_posted_, true);
+}
+
+void CaptureLog::wake_up() {
+  asio::post(io_, [this] {
+    linger_.expires_after(linger);
+    linger_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) drain();
     });
+  });
 }
 
 void CaptureLog::drain() {
@@ -213,12 +226,14 @@ void CaptureLog::written(const redisReply* r) {
   if (!r || in_flight_.empty()) return;
   const std::vector<Op> batch = std::move(in_flight_.front());
   in_flight_.pop_front();
-  counters_.outbox.fetch_sub(batch.size(), std::memory_order_relaxed);
+  std::uint64_t changes = 0;
+  for (const auto& op : batch) changes += op.changes;
+  counters_.outbox.fetch_sub(changes, std::memory_order_relaxed);
   if (r->type == REDIS_REPLY_ERROR) {
-    counters_.failed.fetch_add(batch.size(), std::memory_order_relaxed);
+    counters_.failed.fetch_add(changes, std::memory_order_relaxed);
     warn("capture: redis refused a write", std::string(text(r)));
   } else {
-    counters_.published.fetch_add(batch.size(), std::memory_order_relaxed);
+    counters_.published.fetch_add(changes, std::memory_order_relaxed);
     const auto at = parse_entry_id(text(r));
     if (at) {
       for (const auto& op : batch) {
@@ -403,6 +418,10 @@ void CaptureLog::apply_attempt(CaptureRecord& r, EntryId at) {
     case EntryKind::attempt:
       attempts_->record(std::move(a), r.paced);
       break;
+    case EntryKind::finished:  // recorded and completed: two changes
+      attempts_->record(std::move(a), r.paced);
+      counters_.attempts.fetch_add(1, std::memory_order_relaxed);
+      break;
     case EntryKind::completed: {
       scenario::Completion how;
       how.reply = a.reply;
@@ -427,13 +446,90 @@ void CaptureLog::apply_attempt(CaptureRecord& r, EntryId at) {
   counters_.attempts.fetch_add(1, std::memory_order_relaxed);
 }
 
+std::uint64_t CaptureLog::held_key(std::string_view session_id, std::string_view rcpt) {
+  const std::hash<std::string_view> hash;
+  return hash(session_id) * 0x9e3779b97f4a7c15ull ^ hash(rcpt);
+}
+
 void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
-  enqueue({EntryKind::attempt, nullptr, {}, attempt_record(record, paced)});
+  if (record.outcome != scenario::Outcome::pending || paced) {
+    enqueue({EntryKind::attempt, nullptr, {}, attempt_record(record, paced)});
+    return;
+  }
+  // Held until its transaction ends, to be shared with its completion as one record (the
+  // usual case: a message's transaction ends within milliseconds), or as it stands after a
+  // hold period or two.
+  const std::uint64_t key = held_key(record.session_id, record.rcpt);
+  bool arm = false;
+  {
+    std::lock_guard lock(mutex_);
+    const auto [it, fresh] = held_.try_emplace(key, Held{record, hold_generation_});
+    if (!fresh) {  // the same pair again (or a 64-bit collision): the older goes as it stands
+      enqueue_held_locked(it->second);
+      it->second = Held{record, hold_generation_};
+    }
+    arm = !std::exchange(hold_armed_, true);
+  }
+  if (arm) asio::post(io_, [this] { arm_hold(); });
 }
 
 void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
                            const scenario::Completion& how) {
-  enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
+  std::optional<Held> held;
+  {
+    std::lock_guard lock(mutex_);
+    if (!held_.empty())
+      if (auto node = held_.extract(held_key(session_id, rcpt)); !node.empty())
+        held = std::move(node.mapped());
+  }
+  if (!held || held->record.session_id != session_id || held->record.rcpt != rcpt) {
+    if (held) enqueue({EntryKind::attempt, nullptr, {}, attempt_record(held->record, false), 1});
+    enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
+    return;
+  }
+  // The record as AttemptLog::complete leaves it, and as AttemptLog::record takes it.
+  auto& r = held->record;
+  bool paced = false;
+  if (!how.reply.empty()) {
+    r.reply = how.reply;
+    paced = how.paced;
+    if (paced)
+      r.sent_at.reset();
+    else
+      r.sent_at = how.at;
+  }
+  r.outcome = how.outcome;
+  r.stage = how.stage;
+  r.stored = how.stored;
+  enqueue({EntryKind::finished, nullptr, {}, attempt_record(r, paced, EntryKind::finished), 2});
+}
+
+void CaptureLog::enqueue_held_locked(const Held& held) {
+  if (enqueue_locked({EntryKind::attempt, nullptr, {}, attempt_record(held.record, false), 1}))
+    wake_up();  // a post: never runs here
+}
+
+void CaptureLog::arm_hold() {
+  hold_timer_.expires_after(hold_period);
+  hold_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    std::lock_guard lock(mutex_);
+    // Those held through a whole period go as they stand, in the outbox's order with what
+    // follows them (their completion, when it comes, finds them gone and goes as a change).
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (it->second.generation == hold_generation_) {  // held for less than a period
+        ++it;
+        continue;
+      }
+      enqueue_held_locked(it->second);
+      it = held_.erase(it);
+    }
+    ++hold_generation_;
+    if (held_.empty())
+      hold_armed_ = false;
+    else
+      arm_hold();
+  });
 }
 
 void CaptureLog::sent(std::string_view session_id, std::chrono::system_clock::time_point at,
@@ -442,7 +538,13 @@ void CaptureLog::sent(std::string_view session_id, std::chrono::system_clock::ti
 }
 
 void CaptureLog::cleared() {
-  enqueue({EntryKind::attempts_cleared, nullptr, {}, attempts_cleared_record()});
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    held_.clear();  // cleared here too: nothing of them is shared now
+    wake = enqueue_locked({EntryKind::attempts_cleared, nullptr, {}, attempts_cleared_record()});
+  }
+  if (wake) wake_up();
 }
 
 void CaptureLog::warn(const char* what, std::string detail) {

@@ -21,8 +21,10 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -71,9 +73,20 @@ class CaptureLog final : public scenario::AttemptListener {
     store::MessagePtr message;  // message
     std::string id;             // erase
     std::string record;         // the attempt log's kinds: the whole record
+    std::uint8_t changes = 1;   // 2: an attempt recorded and completed, in one record
   };
-  void enqueue(Op op);  // any thread
-  void drain();         // the rest on io_'s thread
+  // An attempt recorded pending (its transaction open), held until its completion.
+  struct Held {
+    scenario::AttemptRecord record;
+    std::uint32_t generation = 0;  // hold_generation_ when it came
+  };
+  void enqueue(Op op);         // any thread
+  bool enqueue_locked(Op op);  // mutex_ held; true: wake_up() (nothing was waiting)
+  void wake_up();              // drain() after the linger
+  static std::uint64_t held_key(std::string_view session_id, std::string_view rcpt);
+  void enqueue_held_locked(const Held& held);
+  void arm_hold();  // on io_'s thread
+  void drain();     // the rest on io_'s thread
   void send(const std::vector<Op>& batch);
   void written(const redisReply* reply);
   void read();
@@ -97,12 +110,15 @@ class CaptureLog final : public scenario::AttemptListener {
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   Client writer_, reader_;
-  boost::asio::steady_timer read_retry_, linger_;
+  boost::asio::steady_timer read_retry_, linger_, hold_timer_;
   std::thread thread_;
 
   std::mutex mutex_;  // the outbox, shared with the storing threads
   std::deque<Op> outbox_;
   bool wake_posted_ = false;
+  std::unordered_map<std::uint64_t, Held> held_;  // by held_key
+  std::uint32_t hold_generation_ = 0;
+  bool hold_armed_ = false;
 
   // The XADD being written, in RESP: reused, its capacity kept (written on io_'s thread only).
   // The arguments before the records' length are the same for every entry (xadd_head_).

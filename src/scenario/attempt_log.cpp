@@ -66,7 +66,8 @@ void AttemptLog::record(AttemptRecord record, bool paced) {
   const bool pending = record.outcome == Outcome::pending;
   const std::uint64_t hash = pending ? pair_hash(record.session_id, record.rcpt) : 0;
   const std::uint64_t session = paced ? pair_hash(record.session_id, {}) : 0;
-  if (!paced && !record.reply.empty()) record.sent_at = record.at;
+  // Unless set already: another replica's attempt shared with its completion (redis/capture_log).
+  if (!paced && !record.reply.empty() && !record.sent_at) record.sent_at = record.at;
   std::lock_guard lock(mutex_);
   records_.push_back(std::move(record));
   const std::uint64_t seq = first_seq_ + records_.size() - 1;

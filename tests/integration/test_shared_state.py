@@ -531,6 +531,34 @@ def test_every_replica_lists_every_attempt(cluster):
     assert listed(a) == [sent]
 
 
+def test_an_open_transactions_attempt_is_listed_on_every_replica(cluster):
+    """An attempt recorded pending is held for its completion (shared with it as one record);
+    while its transaction stays open it is shared as it stands within ~200 ms, and its
+    completion follows."""
+    (a, b), (pa, pb) = cluster("")
+    with smtplib.SMTP("127.0.0.1", pa, source_address=(CLIENT, 0), timeout=10) as smtp:
+        smtp.ehlo("client.test")
+        smtp.mail("app@example.test")
+        assert smtp.rcpt("open@example.test")[0] == 250
+        started = time.monotonic()
+        assert eventually(lambda: [x["outcome"] for x in attempts(b)] == ["pending"]), \
+            attempts(b)
+        assert time.monotonic() - started < 2
+        code, text = smtp.data(b"Subject: at last\r\n\r\nx\r\n")
+        assert code == 250
+    assert eventually(lambda: [x["outcome"] for x in attempts(b)] == ["accepted"]), attempts(b)
+    (done,) = attempts(b)
+    assert done["stored"] and text.decode().rsplit(" ", 1)[1] in done["reply"], done
+    # Recorded and completed apart: two records, two changes (and the message).
+    assert metric(a, "bounceback_capture_published_total") == 3
+    assert metric(b, "bounceback_capture_attempt_changes_total") == 2
+    # A transaction that ends at once: one record for both changes, counted as two.
+    send(pa, "quick@example.test", "quick")
+    assert eventually(lambda: len(attempts(b)) == 2), attempts(b)
+    assert eventually(lambda: metric(b, "bounceback_capture_attempt_changes_total") == 4)
+    assert attempts(b)[1]["outcome"] == "accepted"
+
+
 @pytest.mark.parametrize("share", [None, "tables"])
 def test_state_share_tables_shares_the_tables_only(cluster, redis, share):
     """--state-share tables: the greylist is shared, the capture and the attempt log are not

@@ -281,3 +281,31 @@ TEST_CASE("capture entries: the attempt log's changes come back whole", "[redis]
   std::string error;
   CHECK_FALSE(redis::read_records(bad, error));
 }
+
+TEST_CASE("capture entries: an attempt recorded and completed at once is one record", "[redis]") {
+  // What a replica sends when an attempt's completion came while the attempt was held: the
+  // attempt's fields as AttemptLog::complete leaves them; another replica's log takes it as
+  // it stands, its reply's sent time included.
+  scenario::AttemptRecord a;
+  a.at = std::chrono::system_clock::time_point(std::chrono::microseconds(1764561600000001));
+  a.from = "app@example.test";
+  a.rcpt = "user@example.test";
+  a.session_id = "0a1b2c3d4e5f-3";
+  a.reply = "250 2.0.0 Ok: queued as 0a1b2c3d4e5f-3.1\r\n";
+  a.sent_at = a.at + std::chrono::milliseconds(40);
+  a.outcome = scenario::Outcome::accepted;
+  a.stage = smtp::EventKind::message;
+  a.stored = true;
+  const auto got = read_back(entry("r", redis::attempt_record(a, false, EntryKind::finished)));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].kind == EntryKind::finished);
+  CHECK(got[0].attempt.outcome == scenario::Outcome::accepted);
+  CHECK(got[0].attempt.sent_at == a.sent_at);
+  scenario::AttemptLog log(10);
+  log.record(got[0].attempt, got[0].paced);
+  const auto listed = log.query("", "");
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0].sent_at == a.sent_at);  // not the attempt's own time
+  CHECK(listed[0].outcome == scenario::Outcome::accepted);
+  CHECK(listed[0].stored);
+}
