@@ -109,7 +109,8 @@ void ReactionQueue::react(const smtp::Event& e, scenario::ReactionPlan&& plan) {
   // What is due at once (after = 0) is generated now, on this thread, without waiting in the
   // queue, so that it is stored before the session reads its next command: a client that saw
   // its QUIT answered finds it. With --store-dir it is visible once its group is flushed
-  // (store_later: the event loop is not blocked for the flush), a few ms later: wait for it.
+  // (store_later: the event loop is not blocked for the flush); the SMTP connection holds the
+  // original's reply until then (store::PendingWrites, net/connection.cpp).
   const auto at_once = std::stable_partition(
       batch.begin(), batch.end(), [&](const auto& b) { return b.first <= original->arrival; });
   bool earliest = false;

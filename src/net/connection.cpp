@@ -58,7 +58,10 @@ class Connection {
         ctx_(ctx),
         lmtp_(lmtp),
         watchdog_(socket_.get_executor()),
-        pacer_(socket_.get_executor()) {}
+        pacer_(socket_.get_executor()) {
+    generated_.connection = this;
+    generated_.executor = socket_.get_executor();
+  }
 
   awaitable<void> run(bool implicit_tls, std::shared_ptr<ConnectionControl> control);
 
@@ -68,6 +71,7 @@ class Connection {
   awaitable<void> watchdog();
   awaitable<void> hang();
   awaitable<bool> store_on_disk(smtp::AcceptedMessage& message);
+  awaitable<void> settle_generated();
   static awaitable<void> consult(smtp::Inquiry& inquiry);
   awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes);
   awaitable<bool> handshake(smtp::Session* session);
@@ -100,6 +104,20 @@ class Connection {
   bool timed_out_ = false, stopping_ = false;
   bool reset_ = false;                    // close with a TCP RST (drop = "reset")
   ConnectionControl* control_ = nullptr;  // while run() runs
+  // With a spool: the generated messages (a DSN due at once) that this connection's last
+  // message caused and the spool has not kept yet. Counted on this connection's thread only
+  // (the writer's finish is posted here), so a post never outlives the wait for zero.
+  struct Generated final : store::PendingWrites {
+    Connection* connection = nullptr;
+    asio::any_io_executor executor;  // the connection's
+    std::size_t pending = 0;
+    void started() override { ++pending; }
+    void finished() override {
+      asio::post(executor, [this] {
+        if (--pending == 0) connection->pacer_.cancel();
+      });
+    }
+  } generated_;
 };
 
 awaitable<void> Connection::run(bool implicit_tls, std::shared_ptr<ConnectionControl> control) {
@@ -334,6 +352,18 @@ awaitable<bool> Connection::store_on_disk(smtp::AcceptedMessage& message) {
   co_return ctx_.store->keep(std::move(message), received_at, write.ok);
 }
 
+// The DSN, auto-reply or complaint due at once that the message just stored caused is spooled
+// without blocking this event loop (MessageStore::store_later); the message's reply waits for
+// it, so a client that has its 250 finds the DSN listed, as without a spool. Whatever else
+// cancels the timer meanwhile (a shutdown, a timeout), the wait goes on: the spool finishes
+// every write it was given, refused or not.
+awaitable<void> Connection::settle_generated() {
+  while (generated_.pending > 0) {
+    pacer_.expires_at(Clock::time_point::max());
+    co_await pacer_.async_wait(use_tuple);
+  }
+}
+
 // The Policy's Inquiry (a Redis round trip) is carried out elsewhere; its callback resumes
 // this coroutine on its own executor. The Inquiry bounds its own time: never a hang. The
 // caller keeps it alive; the initiation captures a plain pointer because GCC 12 destroys a
@@ -413,10 +443,16 @@ awaitable<void> Connection::drive(smtp::Session& session, bool implicit_tls) {
         break;
       case Kind::store:
         // In memory: inline, on this thread (the hot path). On disk: by the spool's writer.
-        if (!ctx_.store->spool())
+        if (!ctx_.store->spool()) {
           effect = driver.stored(ctx_.store->store(std::move(driver.message())));
-        else
-          effect = driver.stored(co_await store_on_disk(driver.message()));
+        } else {
+          const bool ok = co_await store_on_disk(driver.message());
+          {
+            const store::PendingWrites::Scope scope(generated_);  // the reactions due at once
+            effect = driver.stored(ok);
+          }
+          co_await settle_generated();
+        }
         break;
       case Kind::consult: {
         co_await consult(*driver.inquiry());  // the session holds it until it is answered

@@ -32,7 +32,20 @@ It at_sequence(It begin, It end, std::uint64_t sequence) {
                           [](const MessagePtr& m, std::uint64_t s) { return m->sequence < s; });
 }
 
+thread_local PendingWrites* current_watcher = nullptr;
+
 }  // namespace
+
+PendingWrites::Scope::Scope(PendingWrites& watcher)
+    : previous_(std::exchange(current_watcher, &watcher)) {}
+
+PendingWrites::Scope::~Scope() {
+  current_watcher = previous_;
+}
+
+PendingWrites* PendingWrites::current() {
+  return current_watcher;
+}
 
 MessageStore::MessageStore(std::size_t max_messages, std::unique_ptr<Spool> spool,
                            bool received_header, std::size_t max_bytes)
@@ -70,16 +83,20 @@ void MessageStore::store_later(smtp::AcceptedMessage&& message) {
     MessageStore* store = nullptr;
     smtp::AcceptedMessage owned;
     std::chrono::system_clock::time_point received_at;
+    PendingWrites* watcher = nullptr;
   };
   auto later = std::make_unique<Later>();
   later->store = this;
+  later->watcher = PendingWrites::current();
   later->owned = std::move(message);
   later->received_at = prepare(later->owned);
   later->message = &later->owned;
   later->finish = [](Spool::Write& self, bool ok) {
     const std::unique_ptr<Later> done(static_cast<Later*>(&self));
     done->store->keep(std::move(done->owned), done->received_at, ok);
+    if (done->watcher) done->watcher->finished();  // kept (and its observers run) first
   };
+  if (later->watcher) later->watcher->started();
   spool_->submit(*later.release());
 }
 

@@ -44,6 +44,35 @@ struct MessageSlice {
   std::uint64_t newest = 0;  // the last sequence given out when read (a wait's mark)
 };
 
+// Generated messages (a DSN due at once) that a caller stores with store_later and must see
+// kept before it goes on: an SMTP connection answers its message only once the DSN that
+// message caused is listed, without blocking its event loop meanwhile. While a Scope is alive
+// on a thread, each store_later there that goes through the spool calls started() (on that
+// thread, before it returns) and, once the message is kept (or refused), finished() on the
+// spool's writer thread. A watcher must outlive the writes it was told of.
+class PendingWrites {
+ public:
+  virtual void started() = 0;
+  virtual void finished() = 0;
+
+  // Makes `watcher` the calling thread's until destroyed (the previous one back then). Only
+  // around synchronous code: never held across a coroutine's suspension.
+  class Scope {
+   public:
+    explicit Scope(PendingWrites& watcher);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    PendingWrites* previous_;
+  };
+  static PendingWrites* current();
+
+ protected:
+  ~PendingWrites() = default;
+};
+
 class MessageStore final : public smtp::MessageSink {
  public:
   // received_header: prepend a Received header to each message, as a real MX does (the
@@ -61,7 +90,8 @@ class MessageStore final : public smtp::MessageSink {
   // on an event loop): without a spool, store(); with one, prepare() and Spool::submit() of
   // a copy it owns, kept by the spool's writer thread once on disk (its observers run there).
   // So the message is on disk before it is visible, and visible a group flush after the
-  // call, not at its return. A failed write is counted as store() counts it.
+  // call, not at its return (the thread's PendingWrites, if any, hears when). A failed write
+  // is counted as store() counts it.
   void store_later(smtp::AcceptedMessage&& message);
   // The spool, or null. A caller that must not block (the transport) stores in three steps:
   // prepare(), Spool::submit() and, once the spool has written it, keep().
