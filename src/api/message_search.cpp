@@ -42,6 +42,13 @@ bool to_matches(const store::StoredMessage& m, std::string_view text) {
 
 }  // namespace
 
+bool whole_address(std::string_view text) {
+  const auto at = text.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < text.size() &&
+         text.find('@', at + 1) == std::string_view::npos &&
+         text.find('*') == std::string_view::npos;
+}
+
 std::optional<SearchQuery> parse_search(std::string_view q, std::string& error) {
   if (q.size() > SearchQuery::max_length) {
     error = "query: at most " + std::to_string(SearchQuery::max_length) + " bytes";
@@ -92,6 +99,8 @@ std::optional<SearchQuery> parse_search(std::string_view q, std::string& error) 
       i = end == std::string_view::npos ? q.size() : end;
     }
     if (term.text.empty()) continue;  // "from:" alone, or "" : nothing to look for
+    term.address = term.field != SearchTerm::Field::any &&
+                   term.field != SearchTerm::Field::subject && whole_address(term.text);
     if (out.terms.size() == SearchQuery::max_terms) {
       error = "query: at most " + std::to_string(SearchQuery::max_terms) + " terms";
       return std::nullopt;
@@ -107,6 +116,16 @@ bool SearchQuery::matches(const store::StoredMessage& m) const {
   std::string_view body;
   for (const auto& t : terms) {
     bool hit = false;
+    if (t.address) {  // the envelope's address, exactly: what the index holds
+      if (t.field == SearchTerm::Field::from) {
+        hit = address_matches(t.text, m.message.from);
+      } else {
+        for (const auto& r : m.message.rcpts)
+          if ((hit = address_matches(t.text, r.address))) break;
+      }
+      if (hit == t.negated) return false;
+      continue;
+    }
     if (t.field == SearchTerm::Field::from || t.field == SearchTerm::Field::any)
       hit = from_matches(m, t.text);
     if (!hit && (t.field == SearchTerm::Field::to || t.field == SearchTerm::Field::any))
@@ -124,6 +143,16 @@ bool SearchQuery::matches(const store::StoredMessage& m) const {
     if (hit == t.negated) return false;
   }
   return true;
+}
+
+const SearchTerm* SearchQuery::indexed() const {
+  const SearchTerm* found = nullptr;
+  for (const auto& t : terms) {
+    if (!t.address || t.negated) continue;
+    if (t.field == SearchTerm::Field::to) return &t;
+    if (!found) found = &t;
+  }
+  return found;
 }
 
 }  // namespace bounceback::api

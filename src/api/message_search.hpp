@@ -1,7 +1,10 @@
 // `?query=` search over captured messages (docs/api.md, "Search"): words and quoted phrases,
 // each a case-insensitive substring of the sender, a recipient, the subject or the body text,
 // or restricted with Mailpit's `from:`, `to:`, `subject:` prefixes; `-` or `!` excludes. All
-// terms must hold. Parsed once per request; matching reads the body only when a term needs it.
+// terms must hold. A `from:` or `to:` whose text is a whole address (local@domain) is that
+// envelope address exactly (ASCII case folded), as from=/to= are, so a page of it is read from
+// the store's address index instead of a scan. Parsed once per request; matching reads the
+// body only when a term needs it.
 #pragma once
 
 #include <optional>
@@ -18,7 +21,11 @@ struct SearchTerm {
   Field field = Field::any;
   std::string text;  // lower-case ASCII folding happens at compare time
   bool negated = false;
+  bool address = false;  // from:/to: with a whole address: the envelope's, exactly
 };
+
+// Whether `text` is a whole address: one '@' with something on each side, no '*' (a glob).
+bool whole_address(std::string_view text);
 
 struct SearchQuery {
   static constexpr std::size_t max_length = 1024;  // bytes of the query
@@ -29,6 +36,9 @@ struct SearchQuery {
 
   bool empty() const { return terms.empty(); }
   bool matches(const store::StoredMessage& message) const;
+  // A term every match has in its envelope, so its address's index list holds every match:
+  // the first `to:` (else `from:`) term with a whole address that is not negated; or null.
+  const SearchTerm* indexed() const;
 };
 
 // nullopt and the message of a 400 in `error` for a query over the bounds, an unclosed quote,

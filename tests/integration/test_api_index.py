@@ -162,3 +162,34 @@ def test_max_store_bytes_drops_the_oldest_and_counts_them(bounceback):
     assert m["bounceback_messages_stored_bytes"] > 20000
     assert http_call(server, "DELETE", "/api/v1/messages")[0] == 200
     assert metrics(server)["bounceback_messages_stored_bytes"] == 0
+
+
+def test_a_search_term_with_a_whole_address_reads_the_index(bounceback):
+    """to:/from: with a whole address (Bounceback's and Mailpit's search) is the envelope's
+    address exactly, read from the index: an old match is found whole under a budget of 10
+    messages that a scan would spend on the newer ones; a partial address still scans the
+    envelope and the headers."""
+    server = bounceback("--api-scan-budget", "10")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail("app@x.test", ["rare@x.test"], "To: rare@x.test\r\nSubject: r1\r\n\r\nhi\r\n")
+        s.sendmail("Other@X.test", ["RARE@x.test"], "To: rare@x.test\r\nSubject: r2\r\n\r\nhi\r\n")
+        s.sendmail("app@x.test", ["team@x.test"], "To: rare@x.test\r\nSubject: hdr\r\n\r\nhi\r\n")
+        for n in range(30):
+            s.sendmail("app@x.test", [f"u{n}@x.test"], f"Subject: s{n}\r\n\r\nhi\r\n")
+
+    def search(query, path="/api/v1/messages"):
+        return get(server, f"{path}?limit=50&query=" + urllib.parse.quote(query))
+
+    found = search("to:rare@x.test")
+    assert [m["subject"] for m in found["messages"]] == ["r2", "r1"]
+    assert found["total"] == 2 and not found.get("more")
+    found = search("to:Rare@X.test from:other@x.test")
+    assert [m["subject"] for m in found["messages"]] == ["r2"] and not found.get("more")
+    assert search("-to:rare@x.test")["more"] is True  # a negation scans, within its budget
+    # Mailpit's search: the same two, its page complete.
+    mailpit = search("to:rare@x.test", "/mailpit/api/v1/search")
+    assert [m["Subject"] for m in mailpit["messages"]] == ["r2", "r1"]
+    assert mailpit["messages_count"] == 2
+    # A partial address is a substring of the envelope and the headers: the To header counts.
+    mailpit = search("to:rare@", "/mailpit/api/v1/search")
+    assert [m["Subject"] for m in mailpit["messages"]] == ["hdr", "r2", "r1"]

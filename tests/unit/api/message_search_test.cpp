@@ -1,0 +1,118 @@
+// A search's to:/from: term with a whole address: the envelope's address exactly (as to=/from=
+// are), so find_matches reads that address's index list instead of scanning the store; a
+// partial address stays a substring of the envelope and the headers, and scans.
+#include "api/message_search.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "api/message_filter.hpp"
+#include "api/message_query.hpp"
+
+using namespace bounceback;
+using namespace bounceback::api;
+
+namespace {
+
+SearchQuery search(std::string_view q) {
+  std::string error;
+  auto parsed = parse_search(q, error);
+  INFO(error);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+smtp::AcceptedMessage message(int i, std::string from, std::string to, std::string header_to) {
+  smtp::AcceptedMessage m;
+  m.queue_id = "M" + std::to_string(i);
+  m.from = std::move(from);
+  m.rcpts.push_back({std::move(to), {}});
+  m.data = "To: " + header_to + "\r\nSubject: s" + std::to_string(i) + "\r\n\r\nbody\r\n";
+  return m;
+}
+
+std::vector<std::string> ids(const MatchPage& page) {
+  std::vector<std::string> out;
+  for (const auto& m : page.messages) out.push_back(m->message.queue_id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("search: whole addresses", "[api][search]") {
+  CHECK(whole_address("bob@example.test"));
+  CHECK(whole_address("b@x"));
+  CHECK_FALSE(whole_address("bob@"));
+  CHECK_FALSE(whole_address("@example.test"));
+  CHECK_FALSE(whole_address("bob"));
+  CHECK_FALSE(whole_address("a@b@c"));
+  CHECK_FALSE(whole_address("*@example.test"));
+
+  const auto q = search("subject:x@y.test to:bob@example.test from:app@x.test to:bob@ x@y.test");
+  REQUIRE(q.terms.size() == 5);
+  CHECK_FALSE(q.terms[0].address);  // subject: is a substring, whatever its text
+  CHECK(q.terms[1].address);
+  CHECK(q.terms[2].address);
+  CHECK_FALSE(q.terms[3].address);  // partial
+  CHECK_FALSE(q.terms[4].address);  // a plain word
+  REQUIRE(q.indexed() != nullptr);
+  CHECK(q.indexed()->text == "bob@example.test");  // to: first
+  CHECK(search("from:app@x.test to:bob@").indexed()->text == "app@x.test");
+  CHECK(search("-to:bob@example.test").indexed() == nullptr);  // a negation holds no list
+  CHECK(search("to:bob@ hello").indexed() == nullptr);
+}
+
+TEST_CASE("search: a whole address is the envelope's, exactly and case-folded", "[api][search]") {
+  store::StoredMessage m;
+  m.message = message(1, "App@X.test", "Bob@Example.test", "Team <team@example.test>");
+  CHECK(search("to:bob@example.test").matches(m));
+  CHECK(search("from:app@x.test").matches(m));
+  CHECK_FALSE(search("to:ob@example.test").matches(m));    // not a substring any more
+  CHECK_FALSE(search("to:team@example.test").matches(m));  // nor the To header
+  CHECK(search("to:team@").matches(m));                    // a partial one still is
+  CHECK(search("to:@example.test").matches(m));            // ... of the envelope too
+  CHECK_FALSE(search("to:@example.org").matches(m));
+  CHECK_FALSE(search("to:ob@example").matches(m));  // whole (a dotless domain): exact
+  CHECK_FALSE(search("-to:bob@example.test").matches(m));
+  CHECK(search("-to:alice@example.test").matches(m));
+}
+
+TEST_CASE("search: a whole-address term reads the index, not the store", "[api][search]") {
+  store::MessageStore store(10'000);
+  // 3 messages to rare@ among 1,000 (the oldest ones), one only in its To header.
+  for (int i = 0; i < 1000; ++i) {
+    const bool rare = i == 1 || i == 5 || i == 9;
+    store.store(message(i, i == 5 ? "other@x.test" : "app@x.test",
+                        rare ? "rare@example.test" : "common@example.test",
+                        i == 20 ? "rare@example.test" : "x@example.test"));
+  }
+  MessageFilter filter;
+  filter.query = search("to:rare@example.test");
+  MatchQuery q{Page{0, 50}};
+  q.budget = ScanBudget{5, SIZE_MAX};  // a scan would stop after 5 messages, none of them rare
+  auto page = find_matches(store, filter, q);
+  CHECK(ids(page) == std::vector<std::string>{"M9", "M5", "M1"});
+  CHECK(page.total == 3);
+  CHECK_FALSE(page.more);
+  CHECK(page.first->message.queue_id == "M9");
+
+  // With another term: that address's messages are checked, still within reach of the budget.
+  filter.query = search("to:rare@example.test from:app@x.test");
+  page = find_matches(store, filter, q);
+  CHECK(ids(page) == std::vector<std::string>{"M9", "M1"});
+  CHECK_FALSE(page.more);
+
+  // Paging: the second of them.
+  filter.query = search("to:rare@example.test");
+  page = find_matches(store, filter, MatchQuery{Page{1, 1}});
+  CHECK(ids(page) == std::vector<std::string>{"M5"});
+  CHECK(page.total == 3);
+
+  // A partial address scans (and so is cut by the budget), matching the header too.
+  filter.query = search("to:rare@");
+  page = find_matches(store, filter, q);
+  CHECK(page.more);
+  CHECK(page.total == 0);
+  page = find_matches(store, filter, MatchQuery{Page{0, 50}});
+  CHECK(ids(page) == std::vector<std::string>{"M20", "M9", "M5", "M1"});
+}
