@@ -143,6 +143,10 @@ std::string render_metrics(const ApiContext& ctx) {
         c->outbox.load());
     one(out, "bounceback_capture_up", "gauge",
         "1 while both connections of the shared capture are up.", c->up.load() ? 1u : 0u);
+    one(out, "bounceback_capture_replicas", "gauge",
+        "Other replicas found through the shared capture's announcements, whose streams are "
+        "read.",
+        c->replicas.load());
   }
   one(out, "bounceback_sessions_evicted_total", "counter",
       "Sessions dropped from the session log by --max-sessions or --max-session-bytes.",

@@ -348,6 +348,7 @@ void CaptureLog::discovered(const redisReply* entry) {
   for (const auto& s : streams_)
     if (s.replica == name) return;  // announced again: reconnected
   streams_.push_back({capture_key(prefix_, name), std::string(name), "0"});
+  counters_.replicas.store(streams_.size() - 1, std::memory_order_relaxed);
   log::info("capture: reading another replica",
             {{"replica", std::string(name)}, {"replicas", std::to_string(streams_.size())}});
 }

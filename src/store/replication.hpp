@@ -18,6 +18,7 @@ struct ReplicationCounters {
   std::atomic<std::uint64_t> unreadable{0};   // stream entries skipped: malformed or newer
   std::atomic<std::uint64_t> outbox{0};       // entries not yet taken by Redis: queued or sent
   std::atomic<bool> up{false};                // both connections up
+  std::atomic<std::uint64_t> replicas{0};     // other replicas whose streams are read
 };
 
 }  // namespace bounceback::store

@@ -406,6 +406,8 @@ def test_each_replica_writes_its_own_stream_and_finds_the_others(cluster, bounce
         (listed(a), listed(b))
     for r in (a, b):
         assert r.wait_for_log("capture: reading another replica"), r.log()
+        assert metric(r, "bounceback_capture_replicas") == 2
+    assert metric(c, "bounceback_capture_replicas") == 2
     assert len([k for k in redis.keys("test:*").split() if k.startswith("test:capture:")]) == 3
 
 
