@@ -70,9 +70,11 @@ bool MessageFilter::matches_envelope(const store::StoredMessage& stored) const {
   const auto& m = stored.message;
   if (!about.empty() && m.about != about) return false;
   if (!from.empty() && !address_matches(from, m.from)) return false;
-  return to.empty() || std::any_of(m.rcpts.begin(), m.rcpts.end(), [&](const smtp::Recipient& r) {
-           return address_matches(to, r.address);
-         });
+  if (!to.empty() && std::none_of(m.rcpts.begin(), m.rcpts.end(), [&](const smtp::Recipient& r) {
+        return address_matches(to, r.address);
+      }))
+    return false;
+  return query.matches_envelope(stored);  // a search's whole addresses: compares, no parsing
 }
 
 bool MessageFilter::matches(const store::StoredMessage& stored) const {

@@ -110,20 +110,31 @@ std::optional<SearchQuery> parse_search(std::string_view q, std::string& error) 
   return out;
 }
 
+namespace {
+
+// A whole address term: the envelope's address, exactly (what the index holds).
+bool envelope_has(const SearchTerm& t, const store::StoredMessage& m) {
+  if (t.field == SearchTerm::Field::from) return address_matches(t.text, m.message.from);
+  return std::any_of(m.message.rcpts.begin(), m.message.rcpts.end(),
+                     [&](const smtp::Recipient& r) { return address_matches(t.text, r.address); });
+}
+
+}  // namespace
+
+bool SearchQuery::matches_envelope(const store::StoredMessage& m) const {
+  for (const auto& t : terms)
+    if (t.address && envelope_has(t, m) == t.negated) return false;
+  return true;
+}
+
 bool SearchQuery::matches(const store::StoredMessage& m) const {
   std::string subject, storage;
   bool have_subject = false, have_body = false;
   std::string_view body;
   for (const auto& t : terms) {
     bool hit = false;
-    if (t.address) {  // the envelope's address, exactly: what the index holds
-      if (t.field == SearchTerm::Field::from) {
-        hit = address_matches(t.text, m.message.from);
-      } else {
-        for (const auto& r : m.message.rcpts)
-          if ((hit = address_matches(t.text, r.address))) break;
-      }
-      if (hit == t.negated) return false;
+    if (t.address) {
+      if (envelope_has(t, m) == t.negated) return false;
       continue;
     }
     if (t.field == SearchTerm::Field::from || t.field == SearchTerm::Field::any)

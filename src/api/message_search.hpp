@@ -36,6 +36,9 @@ struct SearchQuery {
 
   bool empty() const { return terms.empty(); }
   bool matches(const store::StoredMessage& message) const;
+  // The terms with a whole address only (exact compares of the envelope, no header parsed):
+  // cheap enough for the SMTP thread that wakes a waiting client. matches() implies it.
+  bool matches_envelope(const store::StoredMessage& message) const;
   // A term every match has in its envelope, so its address's index list holds every match:
   // the first `to:` (else `from:`) term with a whole address that is not negated; or null.
   const SearchTerm* indexed() const;

@@ -6,6 +6,8 @@ address after those; a search over --api-scan-budget answers a short page with `
 `next` cursor, and following `before=` reads every match exactly once."""
 import json
 import smtplib
+import threading
+import time
 import urllib.parse
 
 from conftest import http_call
@@ -193,3 +195,26 @@ def test_a_search_term_with_a_whole_address_reads_the_index(bounceback):
     # A partial address is a substring of the envelope and the headers: the To header counts.
     mailpit = search("to:rare@", "/mailpit/api/v1/search")
     assert [m["Subject"] for m in mailpit["messages"]] == ["hdr", "r2", "r1"]
+
+
+def test_a_wait_on_a_whole_address_search_wakes_for_that_address(bounceback):
+    """The SMTP thread checks a waiting search's whole addresses itself (no wake for other
+    addresses): a wait on to:RARE@x.test, with another recipient's message first, answers with
+    the message to rare@X.test (case folded), not a 408."""
+    server = bounceback()
+    got = {}
+
+    def wait():
+        got["wait"] = http_call(server, "GET", "/api/v1/messages/wait?timeout=15s&query=" +
+                                urllib.parse.quote("to:RARE@x.test from:app@x.test"))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.3)  # the wait is subscribed
+    send(server, "app@x.test", ["other@x.test"], "not this one")
+    send(server, "nobody@x.test", ["rare@x.test"], "nor this one")
+    send(server, "app@x.test", ["rare@X.test"], "this one")
+    waiter.join(20)
+    status, _, body = got["wait"]
+    assert status == 200, body
+    assert json.loads(body)["subject"] == "this one"

@@ -116,3 +116,31 @@ TEST_CASE("search: a whole-address term reads the index, not the store", "[api][
   page = find_matches(store, filter, MatchQuery{Page{0, 50}});
   CHECK(ids(page) == std::vector<std::string>{"M20", "M9", "M5", "M1"});
 }
+
+TEST_CASE("search: a wait's envelope check holds the whole addresses only", "[api][search]") {
+  // What the SMTP thread checks before it wakes a waiting client: the envelope's addresses,
+  // no header parsed (a word or a partial address passes, for the API's thread to read).
+  store::StoredMessage m;
+  m.message = message(1, "app@x.test", "bob@example.test", "Team <team@example.test>");
+  const auto envelope = [&](std::string_view q) {
+    MessageFilter f;
+    f.query = search(q);
+    return f.matches_envelope(m);
+  };
+  CHECK(envelope("to:bob@example.test"));
+  CHECK_FALSE(envelope("to:alice@example.test"));
+  CHECK_FALSE(envelope("from:other@x.test welcome"));
+  CHECK(envelope("from:app@x.test nothing-like-this"));  // the word is the API thread's
+  CHECK(envelope("to:team@"));                           // partial: not decided here
+  CHECK_FALSE(envelope("-to:bob@example.test"));
+  MessageFilter both;
+  both.to = "bob@example.test";
+  both.query = search("from:other@x.test");
+  CHECK_FALSE(both.matches_envelope(m));
+  // matches() implies matches_envelope() for every one of these.
+  for (const auto* q : {"to:bob@example.test", "to:team@", "from:app@x.test", "-to:a@b.test"}) {
+    MessageFilter f;
+    f.query = search(q);
+    if (f.matches(m)) CHECK(f.matches_envelope(m));
+  }
+}
