@@ -257,28 +257,31 @@ bool read_completed(Reader& in, CaptureRecord& r) {
 
 std::string attempt_record(const scenario::AttemptRecord& a, bool paced, EntryKind kind) {
   std::string record;
-  {
-    Writer out(record, 14 * 4 + 3 * 16 + a.from.size() + a.rcpt.size() + a.client_ip.size() +
-                           a.session_id.size() + a.reply.size());
-    start(out, kind);
-    put_time(out, a.at);
-    put(out, a.from);
-    put(out, a.rcpt);
-    put(out, a.client_ip);
-    put(out, a.session_id);
-    put(out, a.reply);
-    if (a.sent_at) {
-      put_time(out, *a.sent_at);
-    } else {
-      put(out, std::string_view());
-    }
-    put(out, std::uint64_t{static_cast<unsigned>(a.outcome)});
-    put(out, std::uint64_t{static_cast<unsigned>(a.stage)});
-    put(out, a.client_gone);
-    put(out, a.stored);
-    put(out, paced);
-  }  // the Writer trims `record` to what it wrote
+  append_attempt_record(record, a, paced, kind);
   return record;
+}
+
+void append_attempt_record(std::string& records, const scenario::AttemptRecord& a, bool paced,
+                           EntryKind kind) {
+  Writer out(records, 14 * 4 + 3 * 16 + a.from.size() + a.rcpt.size() + a.client_ip.size() +
+                          a.session_id.size() + a.reply.size());
+  start(out, kind);
+  put_time(out, a.at);
+  put(out, a.from);
+  put(out, a.rcpt);
+  put(out, a.client_ip);
+  put(out, a.session_id);
+  put(out, a.reply);
+  if (a.sent_at) {
+    put_time(out, *a.sent_at);
+  } else {
+    put(out, std::string_view());
+  }
+  put(out, std::uint64_t{static_cast<unsigned>(a.outcome)});
+  put(out, std::uint64_t{static_cast<unsigned>(a.stage)});
+  put(out, a.client_gone);
+  put(out, a.stored);
+  put(out, paced);
 }
 
 std::string completed_record(std::string_view session_id, std::string_view rcpt,

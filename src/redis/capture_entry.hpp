@@ -61,6 +61,9 @@ struct CaptureRecord {
 // The attempt log's changes as whole records, ready to append to an entry's records.
 std::string attempt_record(const scenario::AttemptRecord& record, bool paced,
                            EntryKind kind = EntryKind::attempt);  // or finished
+// The same, appended to `records`.
+void append_attempt_record(std::string& records, const scenario::AttemptRecord& record, bool paced,
+                           EntryKind kind);
 std::string completed_record(std::string_view session_id, std::string_view rcpt,
                              const scenario::Completion& how);
 std::string sent_record(std::string_view session_id, std::chrono::system_clock::time_point at,

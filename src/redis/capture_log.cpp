@@ -192,7 +192,9 @@ void CaptureLog::send(const std::vector<Op>& batch) {
   const std::size_t room = xadd_head_.size() + length_room;
   std::size_t bytes = room + 2;
   for (const auto& op : batch)
-    bytes += op.message ? op.message->message.data.size() + 256 : op.record.size() + 64;
+    bytes += op.message         ? op.message->message.data.size() + 256
+             : !op.held.empty() ? op.held.mapped().record.reply.size() + 256
+                                : op.record.size() + 64;
   command_.clear();
   if (command_.capacity() > 4 * bytes + (1 << 20)) command_.shrink_to_fit();  // after a big one
   command_.reserve(bytes);
@@ -203,6 +205,8 @@ void CaptureLog::send(const std::vector<Op>& batch) {
                     op.message->received_at);
     else if (op.kind == EntryKind::erase || op.kind == EntryKind::clear)
       append_record(command_, op.kind, op.id, nullptr, {});
+    else if (!op.held.empty())
+      append_attempt_record(command_, op.held.mapped().record, op.paced, op.kind);
     else
       command_ += op.record;
   }
@@ -466,8 +470,9 @@ void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
     std::lock_guard lock(mutex_);
     const auto [it, fresh] = held_.try_emplace(key, Held{record, hold_generation_});
     if (!fresh) {  // the same pair again (or a 64-bit collision): the older goes as it stands
-      enqueue_held_locked(it->second);
-      it->second = Held{record, hold_generation_};
+      auto older = held_.extract(it);
+      held_.emplace(key, Held{record, hold_generation_});
+      enqueue_held_locked(std::move(older));
     }
     arm = !std::exchange(hold_armed_, true);
   }
@@ -476,20 +481,19 @@ void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
 
 void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
                            const scenario::Completion& how) {
-  std::optional<Held> held;
+  HeldMap::node_type held;
   {
     std::lock_guard lock(mutex_);
-    if (!held_.empty())
-      if (auto node = held_.extract(held_key(session_id, rcpt)); !node.empty())
-        held = std::move(node.mapped());
+    if (!held_.empty()) held = held_.extract(held_key(session_id, rcpt));
   }
-  if (!held || held->record.session_id != session_id || held->record.rcpt != rcpt) {
-    if (held) enqueue({EntryKind::attempt, nullptr, {}, attempt_record(held->record, false), 1});
+  if (held.empty() || held.mapped().record.session_id != session_id ||
+      held.mapped().record.rcpt != rcpt) {
+    if (!held.empty()) enqueue({EntryKind::attempt, nullptr, {}, {}, 1, std::move(held), false});
     enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
     return;
   }
   // The record as AttemptLog::complete leaves it, and as AttemptLog::record takes it.
-  auto& r = held->record;
+  auto& r = held.mapped().record;
   bool paced = false;
   if (!how.reply.empty()) {
     r.reply = how.reply;
@@ -502,11 +506,12 @@ void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
   r.outcome = how.outcome;
   r.stage = how.stage;
   r.stored = how.stored;
-  enqueue({EntryKind::finished, nullptr, {}, attempt_record(r, paced, EntryKind::finished), 2});
+  // Encoded on io_'s thread, straight into its entry: on this one, its map node is moved.
+  enqueue({EntryKind::finished, nullptr, {}, {}, 2, std::move(held), paced});
 }
 
-void CaptureLog::enqueue_held_locked(const Held& held) {
-  if (enqueue_locked({EntryKind::attempt, nullptr, {}, attempt_record(held.record, false), 1}))
+void CaptureLog::enqueue_held_locked(HeldMap::node_type held) {
+  if (enqueue_locked({EntryKind::attempt, nullptr, {}, {}, 1, std::move(held), false}))
     wake_up();  // a post: never runs here
 }
 
@@ -522,8 +527,9 @@ void CaptureLog::arm_hold() {
         ++it;
         continue;
       }
-      enqueue_held_locked(it->second);
-      it = held_.erase(it);
+      const auto next = std::next(it);
+      enqueue_held_locked(held_.extract(it));
+      it = next;
     }
     ++hold_generation_;
     if (held_.empty())

@@ -9,9 +9,11 @@
 // The local store stays the truth for "a message that got 250 is never lost": it is stored
 // before the 250 as without --state, and written to the stream afterwards, from a bounded
 // outbox, on a thread of its own with two hiredis connections (one writes, one blocks in
-// XREAD); one entry carries what the outbox gathered in 2 ms. Redis down: capture goes on locally,
-// the outbox waits (and drops its oldest when full, counted), the reads resume from the last entry
-// read once Redis is back.
+// XREAD); one entry carries what the outbox gathered in 2 ms. An attempt recorded pending is
+// held until its completion and both go as one record (or it goes as it stands after
+// 100-200 ms). Redis down: capture goes on locally, the outbox waits (and drops its oldest
+// when full, counted), the reads resume from the last entry read in each stream once Redis is
+// back.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -68,23 +70,28 @@ class CaptureLog final : public scenario::AttemptListener {
   void cleared() override;
 
  private:
-  struct Op {
-    EntryKind kind = EntryKind::message;
-    store::MessagePtr message;  // message
-    std::string id;             // erase
-    std::string record;         // the attempt log's kinds: the whole record
-    std::uint8_t changes = 1;   // 2: an attempt recorded and completed, in one record
-  };
   // An attempt recorded pending (its transaction open), held until its completion.
   struct Held {
     scenario::AttemptRecord record;
     std::uint32_t generation = 0;  // hold_generation_ when it came
   };
+  using HeldMap = std::unordered_map<std::uint64_t, Held>;
+  struct Op {
+    EntryKind kind = EntryKind::message;
+    store::MessagePtr message;  // message
+    std::string id;             // erase
+    std::string record;         // the attempt log's kinds: the whole record, or empty and
+    std::uint8_t changes = 1;   // 2: an attempt recorded and completed, in one record
+    // a held attempt (attempt, finished), its map node kept (no copy, no allocation):
+    // encoded on io_'s thread, into the entry itself
+    HeldMap::node_type held = {};
+    bool paced = false;
+  };
   void enqueue(Op op);         // any thread
   bool enqueue_locked(Op op);  // mutex_ held; true: wake_up() (nothing was waiting)
   void wake_up();              // drain() after the linger
   static std::uint64_t held_key(std::string_view session_id, std::string_view rcpt);
-  void enqueue_held_locked(const Held& held);
+  void enqueue_held_locked(HeldMap::node_type held);
   void arm_hold();  // on io_'s thread
   void drain();     // the rest on io_'s thread
   void send(const std::vector<Op>& batch);
@@ -116,7 +123,7 @@ class CaptureLog final : public scenario::AttemptListener {
   std::mutex mutex_;  // the outbox, shared with the storing threads
   std::deque<Op> outbox_;
   bool wake_posted_ = false;
-  std::unordered_map<std::uint64_t, Held> held_;  // by held_key
+  HeldMap held_;  // by held_key
   std::uint32_t hold_generation_ = 0;
   bool hold_armed_ = false;
 
