@@ -19,7 +19,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "log/log.hpp"
@@ -321,27 +324,92 @@ awaitable<void> Connection::hang() {
   }
 }
 
-// With a spool: the spool's writer commits the message with the others that arrive meanwhile
-// (one flush for the group) and wakes this connection by a post to its event loop, which
-// serves other sessions meanwhile. Then the message is kept in memory, on this thread.
-awaitable<bool> Connection::store_on_disk(smtp::AcceptedMessage& message) {
-  struct DiskWrite : store::Spool::Write {
-    asio::any_io_executor executor;
+// The spool's answers for the sessions of one event loop. A writer thread finishes a group's
+// messages one after the other; the first of them posts one handler to the loop, which wakes
+// every session answered so far: a group costs the loop one wake-up (an eventfd write, an
+// epoll round), not one per message. One per event loop; shared with the writes waiting, as
+// a writer may finish one after the loop's thread has ended (a stop).
+class SpoolReplies : public std::enable_shared_from_this<SpoolReplies> {
+ public:
+  struct Reply : store::Spool::Write {
+    std::shared_ptr<SpoolReplies> replies;
     asio::steady_timer* timer = nullptr;
-    bool finished = false, ok = false;
-  } write;
+    Reply* ready_next = nullptr;  // the answered list, under the mutex
+    bool ok = false;              // written under the mutex, read after deliver() took it
+    bool finished = false;        // the loop's
+  };
+
+  explicit SpoolReplies(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+
+  // The loop's, for the calling thread (an event loop's) and its executor.
+  // The loop's, kept by a service of its io_context: it ends with the context, so a context
+  // made later (an embedded server started again) never inherits a post that never ran.
+  static const std::shared_ptr<SpoolReplies>& of(const asio::any_io_executor& executor) {
+    auto& context = asio::query(executor, asio::execution::context);
+    auto& service = asio::use_service<Service>(context);
+    if (!service.replies) service.replies = std::make_shared<SpoolReplies>(executor);
+    return service.replies;
+  }
+
+  // On a writer thread.
+  static void finish(store::Spool::Write& self, bool ok) {
+    auto& reply = static_cast<Reply&>(self);
+    auto& replies = *reply.replies;
+    bool post = false;
+    {
+      std::lock_guard lock(replies.mutex_);
+      reply.ok = ok;
+      reply.ready_next = nullptr;
+      *replies.tail_ = &reply;
+      replies.tail_ = &reply.ready_next;
+      post = !std::exchange(replies.posted_, true);
+    }
+    if (post)
+      asio::post(replies.executor_, [self = replies.shared_from_this()] { self->deliver(); });
+  }
+
+ private:
+  void deliver() {
+    Reply* ready = nullptr;
+    {
+      std::lock_guard lock(mutex_);
+      ready = std::exchange(ready_, nullptr);
+      tail_ = &ready_;
+      posted_ = false;
+    }
+    while (ready) {
+      Reply* next = ready->ready_next;  // `ready` may be gone once its session resumes
+      ready->finished = true;
+      ready->timer->cancel();
+      ready = next;
+    }
+  }
+
+  struct Service : asio::execution_context::service {
+    static inline asio::execution_context::id id;
+    explicit Service(asio::execution_context& context)
+        : asio::execution_context::service(context) {}
+    void shutdown() override {}
+    std::shared_ptr<SpoolReplies> replies;  // only touched on the context's thread
+  };
+
+  asio::any_io_executor executor_;
+  std::mutex mutex_;
+  Reply* ready_ = nullptr;
+  Reply** tail_ = &ready_;
+  bool posted_ = false;
+};
+
+// With a spool: the spool's writer commits the message with the others that arrive meanwhile
+// (one flush for the group) and wakes this connection through its loop's SpoolReplies, while
+// the loop serves other sessions. Then the message is kept in memory, on this thread.
+awaitable<bool> Connection::store_on_disk(smtp::AcceptedMessage& message) {
+  SpoolReplies::Reply write;
   const auto received_at = ctx_.store->prepare(message);
   write.message = &message;
-  write.executor = socket_.get_executor();
+  write.replies = SpoolReplies::of(socket_.get_executor());
   write.timer = &pacer_;  // not in use while a message is stored
-  write.finish = [](store::Spool::Write& self, bool ok) {
-    auto& w = static_cast<DiskWrite&>(self);
-    asio::post(w.executor, [&w, ok] {
-      w.ok = ok;
-      w.finished = true;
-      w.timer->cancel();
-    });
-  };
+  write.finish = &SpoolReplies::finish;
   ctx_.store->spool()->submit(write);
   // The write lives in this frame: wait until it is finished, whatever else cancels the timer
   // (a shutdown, a timeout); the session then goes on as it would have.

@@ -133,3 +133,31 @@ def test_a_generated_dsn_is_on_disk_once_listed_and_a_crash_does_not_lose_it(bou
     [line] = [json.loads(line) for line in (store / "envelopes.jsonl").read_text().splitlines()
               if json.loads(line)["id"] == dsn["id"]]
     assert line["generated"] == "dsn"
+
+
+def test_one_group_answers_the_sessions_of_a_loop_together_with_the_poller_on_or_off(bounceback,
+                                                                                   tmp_path):
+    """One writer, six sessions sending at once: a group holds messages of several sessions,
+    all woken by one hand-off to the event loop (net/connection.cpp, SpoolReplies); every one
+    gets its 250 with its .eml and line in place, with --store-poll on (spinning while a flush
+    is in flight) as with the default off."""
+    for poll in ("on", "off"):
+        store = tmp_path / poll
+        server = bounceback("--store-dir", str(store), "--received-header", "off",
+                            "--store-threads", "1", "--store-poll", poll)
+        acked, lock = [], threading.Lock()
+        senders = [threading.Thread(target=send_until_killed,
+                                    args=(server.smtp_port, n, 30, acked, lock))
+                   for n in range(6)]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join(60)
+        assert len(acked) == 180
+        for id, data in acked:
+            assert (store / f"{id}.eml").read_bytes() == data
+        assert sorted(journal_ids(store)) == sorted(id for id, _ in acked)
+        assert server.stop() == 0
+        [stopped] = [line for line in server.log().splitlines() if "spool stopped" in line]
+        groups = int(stopped.split("groups=")[1].split()[0])
+        assert groups < 180, stopped  # some groups held messages of several sessions
