@@ -2,6 +2,7 @@
 // thread that waits, spinning at most max_spin per wait.
 #include "store/flush_poller.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 
 #include <chrono>
@@ -45,6 +46,7 @@ void FlushPoller::end() {
 }
 
 void FlushPoller::run() {
+  ::pthread_setname_np(::pthread_self(), "bb-spool-poll");
   // Only at the lowest priority: where it cannot have it, spinning would take CPU from real
   // work, so the poller does nothing.
   sched_param param{};

@@ -31,7 +31,8 @@ struct Settings {
   // so that flushes overlap (spool.hpp).
   unsigned threads = 4;
   // With `dir`: keep the spool writer's CPU busy while it waits for a flush (flush_poller.hpp).
-  bool poll = true;
+  // Off by default: on a busy machine the spinning slowed the spool (docs/benchmarks.md).
+  bool poll = false;
   SessionBudget sessions;
 };
 

@@ -4,6 +4,7 @@
 #include "store/spool.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,9 +64,16 @@ Spool::Spool(std::filesystem::path dir, Options options)
     ::close(dir_fd_);
     throw;
   }
+  // Named for top -H, perf and bench/spool-cost.sh, which reads each thread's CPU from /proc.
   for (unsigned i = 0; i < std::max(1u, options_.writers); ++i)
-    writers_.emplace_back([this] { run(); });
-  checkpointer_ = std::thread([this] { checkpoints(); });
+    writers_.emplace_back([this] {
+      ::pthread_setname_np(::pthread_self(), "bb-spool-write");
+      run();
+    });
+  checkpointer_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "bb-spool-ckpt");
+    checkpoints();
+  });
 }
 
 Spool::~Spool() {

@@ -48,7 +48,7 @@ class Spool {
     // A log is checkpointed (and the writers move to the other one) once it holds this much.
     std::uint64_t checkpoint_bytes = 16u << 20;
     // Keep the writer's CPU from going idle while it waits for a flush (flush_poller.hpp).
-    bool poll = true;
+    bool poll = false;
   };
 
   // Creates the directory and the journal if needed, replays the logs of servers that stopped

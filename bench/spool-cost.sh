@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# bench/spool-cost.sh - where the durable spool's CPU goes, per message, in config b (20
+# sessions, 1 KiB messages, persistent connections): the server's CPU (task-clock), its
+# context switches and system calls as counted by the kernel (perf stat's software events and
+# syscall tracepoints: no hardware counters needed, so it works in a VM), and each thread's
+# CPU and voluntary/involuntary context switches from /proc (threads named bb-smtp-*, bb-api,
+# bb-spool-write, bb-spool-ckpt, bb-spool-poll; the main thread runs the first event loop).
+#
+# Usage: bench/spool-cost.sh BIN [MESSAGES] [serve options...]
+#   BIN       a bounceback binary; MESSAGES per run (default 20000)
+#   Env: PARENT (where the run's spool directory is made, default /var/tmp; it is moved to
+#        PARENT/spool-cost-old/ afterwards, not deleted: see docs/benchmarks.md, session 10,
+#        on what deleting thousands of files does to the next creates on ext4 without a
+#        journal), NOSPOOL=1 (in-memory capture, for comparison).
+# Needs perf (linux-perf) and smtp-source (postfix); only processes it started are stopped.
+set -euo pipefail
+[ $# -ge 1 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//' >&2; exit 2; }
+BIN=$1 N=${2:-20000}
+shift $(( $# >= 2 ? 2 : 1 ))
+SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
+command -v perf >/dev/null || { echo "spool-cost.sh: apt-get install linux-perf" >&2; exit 2; }
+[ -x "$SOURCE" ] || { echo "spool-cost.sh: smtp-source missing (apt-get install postfix)" >&2; exit 2; }
+PARENT=${PARENT:-/var/tmp}
+WORK=$(mktemp -d)
+DIR=$(mktemp -d "$PARENT/spool-cost.XXXXXX")
+SPOOL=(--store-dir "$DIR")
+[ -n "${NOSPOOL:-}" ] && SPOOL=()
+SERVER="" STAT=""
+cleanup() {
+  for p in $STAT $SERVER; do kill "$p" 2>/dev/null || true; done
+  { mkdir -p "$PARENT/spool-cost-old" && mv "$DIR" "$PARENT/spool-cost-old/"; } 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$BIN" serve --smtp "127.0.0.1:$port" --http 127.0.0.1:0 --max-messages 5000 "${SPOOL[@]}" "$@" \
+  2>"$WORK/server.log" &
+SERVER=$!
+for _ in $(seq 100); do grep -q 'msg=ready' "$WORK/server.log" && break; sleep 0.1; done
+threads() {  # name cpu_ticks voluntary nonvoluntary, a line per thread
+  for t in /proc/"$SERVER"/task/*; do
+    printf '%s %s %s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")" \
+      "$(awk '/^voluntary_ctxt/ {print $2}' "$t/status")" \
+      "$(awk '/^nonvoluntary_ctxt/ {print $2}' "$t/status")"
+  done
+}
+threads >"$WORK/before"
+events=task-clock,context-switches,cpu-migrations,raw_syscalls:sys_enter
+for s in epoll_wait epoll_ctl futex write pwritev fdatasync openat linkat close sendto recvfrom; do
+  events+=,syscalls:sys_enter_$s
+done
+perf stat -x, -e "$events" -p "$SERVER" -o "$WORK/stat" &
+STAT=$!
+sleep 0.3
+start=$(date +%s.%N)
+"$SOURCE" -s 20 -l 1024 -d -m "$N" -f from@example.com -t to@example.com "127.0.0.1:$port" \
+  >/dev/null 2>&1
+end=$(date +%s.%N)
+kill -INT "$STAT"; wait "$STAT" || true; STAT=""
+threads >"$WORK/after"
+kill -TERM "$SERVER"; wait "$SERVER" || true; SERVER=""
+stored=$(sed -n 's/.*msg=stopped messages=\([0-9]*\).*/\1/p' "$WORK/server.log")
+[ "${stored:-0}" = "$N" ] || { echo "spool-cost.sh: stored ${stored:-0} of $N" >&2; exit 1; }
+printf 'msgs_per_s=%.0f load1=%s\n' "$(echo "$N / ($end - $start)" | bc -l)" \
+  "$(cut -d' ' -f1 /proc/loadavg)"
+awk -F, -v n="$N" '/^[0-9]/ {
+    name = $3; sub(/^syscalls:sys_enter_/, "", name); sub(/^raw_syscalls:sys_enter/, "syscalls", name)
+    if (name == "task-clock") printf "cpu_us=%.1f", $1 * 1000 / n
+    else printf " %s=%.2f", name, $1 / n
+  } END { print "" }' "$WORK/stat"
+hz=$(getconf CLK_TCK)
+paste -d' ' "$WORK/before" "$WORK/after" | awk -v n="$N" -v hz="$hz" '$2 != $6 || $3 != $7 {
+    printf "  %-16s cpu_us=%.1f voluntary=%.2f involuntary=%.2f\n", $1, ($6 - $2) * 1e6 / hz / n,
+      ($7 - $3) / n, ($8 - $4) / n }'
+sed -n 's/.*msg="spool stopped" \(.*\)/  spool: \1/p' "$WORK/server.log"
