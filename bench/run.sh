@@ -208,8 +208,11 @@ load() {  # name messages sessions size persist [server pid] -> smtp-load.sh's f
 }
 # Each spool run starts on a fresh server with a new, empty spool directory: ext4 directories do
 # not shrink, so files deleted between runs would slow the next run's creates and fsyncs. The
-# old directories are only deleted at the end: ext4 without a journal skips inodes freed in the
-# last ~30 s when it allocates one, and thousands of them make every create scan (CPU-bound).
+# old directories are only deleted at the end: ext4 without a journal skips recently freed inodes
+# when it allocates one, and thousands of them make every create scan (CPU-bound). That lasts
+# minutes, not seconds: a run started soon after another one's deletions (here, in /var/tmp)
+# measures the scan (docs/benchmarks.md, session 10); only a first run after a long pause, or
+# a --spool-dir on a filesystem with a journal, measures the spool.
 SPOOL_RUN=0
 fresh_spool() {
   [ -n "${PID[bounceback-spool]:-}" ] || return 0
