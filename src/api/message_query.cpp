@@ -32,13 +32,6 @@ MatchPage find_matches(const store::MessageStore& store, const MessageFilter& fi
     range.by = store::MessageRange::By::sender;
     range.address = filter.from;
     rest.from.clear();
-  } else if (const auto* term = filter.query.indexed()) {
-    // A search's to:/from: with a whole address: its index list holds every match; the query
-    // (that term too, an exact compare) is still checked message by message.
-    range.by = term->field == SearchTerm::Field::to ? store::MessageRange::By::recipient
-                                                    : store::MessageRange::By::sender;
-    range.address = term->text;
-    if (filter.query.terms.size() == 1) rest.query = {};  // the range is the answer
   }
   const std::size_t wanted = q.page.start + q.page.limit;
   MatchPage out;

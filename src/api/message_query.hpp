@@ -1,10 +1,9 @@
 // A page of the captured messages matching a filter, newest first, read without holding the
 // store's lock while matching. An exact from= or to= (no '*') reads the store's address
-// index: O(log n + page); a search's to:/from: term with a whole address reads that
-// address's list and checks the rest of the filter on its messages only. Any other filter scans
-// newest first a chunk at a time, stopping at its page (a wait) or at a budget of work per request
-// (a list): then `more` says the count is a lower bound and `next` is where the following request
-// continues (docs/api.md, "Paging").
+// index: O(log n + page). Any other filter (a search too) scans newest first a chunk at a time,
+// stopping at its page (a wait) or at a budget of work per request (a list): then `more` says
+// the count is a lower bound and `next` is where the following request continues (docs/api.md,
+// "Paging").
 #pragma once
 
 #include <cstddef>

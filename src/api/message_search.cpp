@@ -112,18 +112,55 @@ std::optional<SearchQuery> parse_search(std::string_view q, std::string& error) 
 
 namespace {
 
-// A whole address term: the envelope's address, exactly (what the index holds).
+// A whole address term's envelope part: the envelope's address, exactly (as to=/from= compare).
 bool envelope_has(const SearchTerm& t, const store::StoredMessage& m) {
   if (t.field == SearchTerm::Field::from) return address_matches(t.text, m.message.from);
   return std::any_of(m.message.rcpts.begin(), m.message.rcpts.end(),
                      [&](const smtp::Recipient& r) { return address_matches(t.text, r.address); });
 }
 
+// What cannot be part of an address outside quotes: what delimits one in a header's value
+// (`Alice <alice@shop.test>`, `a@x.test, b@x.test`, `(comment)`, `group: a@x.test;`).
+bool address_boundary(char c) {
+  return std::string_view(" \t\r\n<>,;:\"()[]").find(c) != std::string_view::npos;
+}
+
+// `address` as a whole address of the header's value: ASCII case folded, delimited on both
+// sides (so `alice@shop.test` is not found in `xalice@shop.test` nor `alice@shop.test.org`).
+bool value_has_address(std::string_view value, std::string_view address) {
+  for (std::size_t i = 0; i + address.size() <= value.size(); ++i) {
+    if (lower(value[i]) != lower(address[0])) continue;
+    const std::size_t end = i + address.size();
+    if ((i == 0 || address_boundary(value[i - 1])) &&
+        (end == value.size() || address_boundary(value[end])) &&
+        address_matches(address, value.substr(i, address.size())))
+      return true;
+  }
+  return false;
+}
+
+bool header_has_address(std::string_view data, std::string_view name, std::string_view address) {
+  return scenario::for_each_header(
+      data, name, [&](std::string_view v) { return value_has_address(v, address); });
+}
+
+// A whole address term: the envelope's address, or an address of the From: (from:) or the
+// To:/Cc: (to:) header, exactly and case-folded (Mailpit matches the headers; a VERP return
+// path is not the From: a test looks for).
+bool has_address(const SearchTerm& t, const store::StoredMessage& m) {
+  if (envelope_has(t, m)) return true;
+  const auto& data = m.message.data;
+  if (t.field == SearchTerm::Field::from) return header_has_address(data, "From", t.text);
+  return header_has_address(data, "To", t.text) || header_has_address(data, "Cc", t.text);
+}
+
 }  // namespace
 
 bool SearchQuery::matches_envelope(const store::StoredMessage& m) const {
+  // A positive whole address may be in a header, which the API thread reads; a negated one
+  // in the envelope already excludes the message.
   for (const auto& t : terms)
-    if (t.address && envelope_has(t, m) == t.negated) return false;
+    if (t.address && t.negated && envelope_has(t, m)) return false;
   return true;
 }
 
@@ -134,7 +171,7 @@ bool SearchQuery::matches(const store::StoredMessage& m) const {
   for (const auto& t : terms) {
     bool hit = false;
     if (t.address) {
-      if (envelope_has(t, m) == t.negated) return false;
+      if (has_address(t, m) == t.negated) return false;
       continue;
     }
     if (t.field == SearchTerm::Field::from || t.field == SearchTerm::Field::any)
@@ -154,16 +191,6 @@ bool SearchQuery::matches(const store::StoredMessage& m) const {
     if (hit == t.negated) return false;
   }
   return true;
-}
-
-const SearchTerm* SearchQuery::indexed() const {
-  const SearchTerm* found = nullptr;
-  for (const auto& t : terms) {
-    if (!t.address || t.negated) continue;
-    if (t.field == SearchTerm::Field::to) return &t;
-    if (!found) found = &t;
-  }
-  return found;
 }
 
 }  // namespace bounceback::api

@@ -2,9 +2,9 @@
 // each a case-insensitive substring of the sender, a recipient, the subject or the body text,
 // or restricted with Mailpit's `from:`, `to:`, `subject:` prefixes; `-` or `!` excludes. All
 // terms must hold. A `from:` or `to:` whose text is a whole address (local@domain) is that
-// envelope address exactly (ASCII case folded), as from=/to= are, so a page of it is read from
-// the store's address index instead of a scan. Parsed once per request; matching reads the
-// body only when a term needs it.
+// envelope address, or an address of the From: (from:) or To:/Cc: (to:) header, exactly (ASCII
+// case folded); it scans like any other term. Parsed once per request; matching reads the body
+// only when a term needs it.
 #pragma once
 
 #include <optional>
@@ -21,7 +21,7 @@ struct SearchTerm {
   Field field = Field::any;
   std::string text;  // lower-case ASCII folding happens at compare time
   bool negated = false;
-  bool address = false;  // from:/to: with a whole address: the envelope's, exactly
+  bool address = false;  // from:/to: with a whole address: envelope or header, exactly
 };
 
 // Whether `text` is a whole address: one '@' with something on each side, no '*' (a glob).
@@ -36,12 +36,10 @@ struct SearchQuery {
 
   bool empty() const { return terms.empty(); }
   bool matches(const store::StoredMessage& message) const;
-  // The terms with a whole address only (exact compares of the envelope, no header parsed):
-  // cheap enough for the SMTP thread that wakes a waiting client. matches() implies it.
+  // What the envelope alone decides (no header parsed): a negated whole address that the
+  // envelope has. Cheap enough for the SMTP thread that wakes a waiting client; a positive
+  // address may be in a header, so it is the API thread's. matches() implies it.
   bool matches_envelope(const store::StoredMessage& message) const;
-  // A term every match has in its envelope, so its address's index list holds every match:
-  // the first `to:` (else `from:`) term with a whole address that is not negated; or null.
-  const SearchTerm* indexed() const;
 };
 
 // nullopt and the message of a 400 in `error` for a query over the bounds, an unclosed quote,

@@ -20,9 +20,9 @@ asio::awaitable<Response> long_poll(const Site& site, std::shared_ptr<HttpConnec
   conn->waker = waker;
   conn->watch_peer = true;
   // Run by the SMTP thread that stores a message: only the envelope is checked there (with a
-  // search's whole addresses; the subject, the headers and a body are read by the wait's next
-  // look, on this thread), and one wake at a time is queued, however many messages arrive
-  // before this thread takes it.
+  // search's negated whole addresses; the subject, the headers, so a positive whole address
+  // too, and a body are read by the wait's next look, on this thread), and one wake at a time
+  // is queued, however many messages arrive before this thread takes it.
   // Shared state, not strings, is captured: a store that took the observer list before the
   // wait ended may still call this afterwards (the list keeps the lambda alive until then).
   auto queued = std::make_shared<std::atomic<bool>>(false);
