@@ -8,6 +8,7 @@ stopped with SIGTERM at the end of the test, and must exit 0.
 CI installs every tool tests/tools.txt lists). Run by CTest (BOUNCEBACK_CTEST=1), a file in
 which a test skipped exits 77, which CTest reports as skipped, never as passed.
 """
+import functools
 import http.client
 import json
 import os
@@ -52,9 +53,12 @@ def sanitizer(pid):
     times the application's), and run several times slower."""
     with open(f"/proc/{pid}/maps") as f:
         maps = f.read()
-    return "asan" if "libasan" in maps else "tsan" if "libtsan" in maps else None
+    if "libasan" in maps or "libtsan" in maps:  # GCC: the runtime is a shared library
+        return "asan" if "libasan" in maps else "tsan"
+    return binary_sanitizer(os.readlink(f"/proc/{pid}/exe"))  # clang: built in
 
 
+@functools.lru_cache(maxsize=None)
 def binary_sanitizer(path=BIN):
     """The sanitizer a binary was built with, for commands that are not a running server
     (`bounceback import`): GCC links libasan/libtsan, clang builds the runtime in."""
