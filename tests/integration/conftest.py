@@ -47,6 +47,15 @@ def need_tool(name):
     return path
 
 
+# How many times slower a sanitized server runs: the factor its timing bounds get.
+SLOWER = {"asan": 3, "tsan": 10}
+
+
+def slower(pid):
+    """The factor a timing bound gets for the server `pid` (1 when it is not sanitized)."""
+    return SLOWER.get(sanitizer(pid), 1)
+
+
 def sanitizer(pid):
     """The sanitizer a server runs under ("asan", "tsan" or None): sanitized builds keep shadow
     memory, so memory bounds get slack (ASan) or are not checked (TSan's shadow is several

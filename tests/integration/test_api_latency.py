@@ -9,9 +9,8 @@ import threading
 import time
 import urllib.request
 
-from conftest import sanitizer
+from conftest import slower
 
-SLOWER = {"asan": 3, "tsan": 10}  # sanitized builds run several times slower
 
 
 def read_reply(f):
@@ -82,7 +81,7 @@ def test_reading_the_attempt_log_does_not_stall_rcpt(bounceback):
         worst, probes = results.get(timeout=30)
         prober.join(10)
     assert probes >= 10
-    assert worst < 0.2 * SLOWER.get(sanitizer(server.proc.pid), 1), \
+    assert worst < 0.2 * slower(server.proc.pid), \
         f"a RCPT round trip took {worst * 1000:.0f} ms during the reads"
 
 
@@ -126,7 +125,7 @@ def test_open_event_streams_do_not_slow_deliveries(bounceback):
         reader.join()
         for s in streams:
             s.close()
-    assert elapsed < 3 * SLOWER.get(sanitizer(server.proc.pid), 1), \
+    assert elapsed < 3 * slower(server.proc.pid), \
         f"200 deliveries took {elapsed:.1f} s with 500 event streams open"
     for data in received.values():  # every stream got every message, in order
         ids = [int(line[4:]) for line in data.split(b"\n") if line.startswith(b"id: ")]

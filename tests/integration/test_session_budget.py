@@ -10,13 +10,12 @@ import re
 import socket
 import time
 
-from conftest import sanitizer
+from conftest import SLOWER, sanitizer
 
 MiB = 1024 * 1024
 # Sanitized builds run several times slower: time bounds get this factor. Their RSS holds
 # shadow memory (and ASan's quarantine of freed blocks), so RSS is checked on plain builds
 # only; the log's own count of bytes is checked on every build.
-SLOWER = {"asan": 3, "tsan": 10}
 
 
 def rss(server):
