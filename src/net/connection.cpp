@@ -341,7 +341,6 @@ class SpoolReplies : public std::enable_shared_from_this<SpoolReplies> {
 
   explicit SpoolReplies(asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
-  // The loop's, for the calling thread (an event loop's) and its executor.
   // The loop's, kept by a service of its io_context: it ends with the context, so a context
   // made later (an embedded server started again) never inherits a post that never ran.
   static const std::shared_ptr<SpoolReplies>& of(const asio::any_io_executor& executor) {
