@@ -75,7 +75,10 @@ def fill(port, first, count, batch=500):
         out, expected = [], 0
         for n in range(n, min(n + batch, first + count)):
             needle = " needle" if n % 1000 == 0 else ""
-            body = (f"From: App <app@example.test>\r\nTo: user{n % 500}@example.test\r\n"
+            # The needle's messages also Cc rare@example.test: an address in 1 header of 1,000
+            # and in no envelope (the search's address index, session 11).
+            cc = "Cc: Rare <rare@example.test>\r\n" if needle else ""
+            body = (f"From: App <app@example.test>\r\nTo: user{n % 500}@example.test\r\n{cc}"
                     f"Subject: Message {n}{needle}\r\n\r\nHello user {n}, your code is {n * 7919}."
                     f"{needle}\r\n").encode()
             out.append(f"MAIL FROM:<app@example.test>\r\nRCPT TO:<user{n % 500}@example.test>\r\n"
@@ -184,6 +187,11 @@ def main():
             ("search, to: a partial address (scan)", "/api/v1/messages?query=to:user7@&limit=50"),
             ("Mailpit search, to: term", "/mailpit/api/v1/search?query=to:user7@example.test&limit=50"),
             ("Mailpit search, to: a partial address (scan)", "/mailpit/api/v1/search?query=to:user7@&limit=50"),
+            # Session 11: a whole address is read from the search's address index (envelope and
+            # From/To/Cc headers); rare@ is in the Cc header of 1 message in 1,000 only.
+            ("search, to: a Cc-only address, 1 in 1,000", "/api/v1/messages?query=to:rare@example.test&limit=50"),
+            ("Mailpit search, to: a Cc-only address, 1 in 1,000", "/mailpit/api/v1/search?query=to:rare@example.test&limit=50"),
+            ("search, from: every message's From", "/api/v1/messages?query=from:app@example.test&limit=50"),
             ("search, to: term and a word", "/api/v1/messages?query=to:user7@example.test%20needle&limit=50"),
             ("search, a body word (decodes every candidate)", "/api/v1/messages?query=needle&limit=50"),
             ("wait, any message (limit 1 by default)", "/api/v1/messages/wait?timeout=1s"),

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "api/address_search.hpp"
 #include "api/adjustable_clock.hpp"
 #include "api/html_capabilities.hpp"
 #include "api/reply_monitor.hpp"
@@ -43,6 +44,8 @@ struct ApiContext {
   const store::ReplicationCounters* capture = nullptr;  // --state: the shared capture
   // The capabilities of GET /api/v1/messages/{id}/html, shared by every listener.
   std::shared_ptr<HtmlCapabilities> html_views = std::make_shared<HtmlCapabilities>();
+  // The whole-address search terms' index of `messages`, filled lazily by the API's reads.
+  std::shared_ptr<AddressSearch> address_search = std::make_shared<AddressSearch>();
 };
 
 }  // namespace bounceback::api

@@ -69,7 +69,7 @@ Response Router::mailpit_list(const Request& request, const Args&) const {
   // (docs/api.md, "Mailpit clients").
   query.budget = ctx_.routes.scan;
   query.complete = true;
-  const auto found = find_matches(ctx_.messages, filter, query);
+  const auto found = find_matches(ctx_.messages, filter, query, ctx_.address_search.get());
   json::array items;
   for (const auto& m : found.messages) items.push_back(mailpit_list_item(*m));
   return json_response(

@@ -21,10 +21,10 @@ struct MessageFilter {
     return from.empty() && to.empty() && subject.empty() && about.empty() && query.empty();
   }
   bool matches(const store::StoredMessage& message) const;
-  // The envelope's part of matches() (about=, from=, to=, a search's negated to:/from: with a
-  // whole address): a few comparisons, cheap enough for the SMTP thread that stores a message to
-  // run for each waiting client. The content's part (subject=, the rest of query=, a positive
-  // whole address too: headers parsed, a body decoded) runs on the API's thread.
+  // The envelope's part of matches() (about=, from=, to=): a few comparisons, cheap enough for
+  // the SMTP thread that stores a message to run for each waiting client. The content's part
+  // (subject=, query=: headers parsed, a body decoded; a whole-address term too, which may be a
+  // header's) runs on the API's thread, where a whole address is read from the search's index.
   bool matches_envelope(const store::StoredMessage& message) const;
   bool reads_content() const { return !subject.empty() || !query.empty(); }
 };

@@ -11,6 +11,10 @@ bool exact(const std::string& pattern) {
   return !pattern.empty() && pattern.find('*') == std::string::npos;
 }
 
+AddressSearch::Field field_of(const SearchTerm& t) {
+  return t.field == SearchTerm::Field::from ? AddressSearch::Field::from : AddressSearch::Field::to;
+}
+
 // Messages copied out of the store per lock: short enough that an SMTP store waits
 // microseconds, long enough that the lock is taken rarely.
 constexpr std::size_t chunk = 256;
@@ -18,12 +22,15 @@ constexpr std::size_t chunk = 256;
 }  // namespace
 
 MatchPage find_matches(const store::MessageStore& store, const MessageFilter& filter,
-                       const MatchQuery& q) {
-  // What the index answers, and what is left to check message by message.
+                       const MatchQuery& q, AddressSearch* addresses) {
+  // What an index answers, and what is left to check message by message.
   store::MessageRange range;
   range.before = q.before;
   range.after = q.after;
   MessageFilter rest = filter;
+  // A search's whole-address term, read from the search's index (its shortest list).
+  const SearchTerm* term = nullptr;
+  std::string address;
   if (exact(filter.to)) {
     range.by = store::MessageRange::By::recipient;
     range.address = filter.to;
@@ -32,11 +39,31 @@ MatchPage find_matches(const store::MessageStore& store, const MessageFilter& fi
     range.by = store::MessageRange::By::sender;
     range.address = filter.from;
     rest.from.clear();
+  } else if (addresses) {
+    std::size_t shortest = SIZE_MAX;
+    for (const auto& t : filter.query.terms) {
+      if (t.negated || !indexable(t)) continue;
+      const auto n = addresses->count(store, field_of(t), t.text);
+      if (n < shortest) {
+        shortest = n;
+        term = &t;
+      }
+    }
+    if (term) {
+      address = term->text;
+      const auto at = term - filter.query.terms.data();
+      rest.query.terms.erase(rest.query.terms.begin() + at);
+    }
   }
+  // A read of the range, from the store or the search's index.
+  const auto read = [&](const store::MessageRange& r, std::size_t skip, std::size_t count) {
+    return term ? addresses->newest(store, field_of(*term), address, r, skip, count)
+                : store.newest(r, skip, count);
+  };
   const std::size_t wanted = q.page.start + q.page.limit;
   MatchPage out;
   if (rest.empty()) {  // the range is the answer: read only the page
-    auto slice = store.newest(range, q.page.start, q.page.limit);
+    auto slice = read(range, q.page.start, q.page.limit);
     out.newest = slice.newest;
     out.messages = std::move(slice.messages);
     out.total = slice.total;
@@ -48,7 +75,7 @@ MatchPage find_matches(const store::MessageStore& store, const MessageFilter& fi
     if (q.page.start == 0 && !out.messages.empty()) {
       out.first = out.messages.front();
     } else if (slice.total > 0) {
-      auto newest = store.newest(range, 0, 1);
+      auto newest = read(range, 0, 1);
       if (!newest.messages.empty()) out.first = std::move(newest.messages.front());
     }
     return out;
@@ -56,7 +83,7 @@ MatchPage find_matches(const store::MessageStore& store, const MessageFilter& fi
   std::size_t visited = 0, bytes = 0;
   bool first = true;
   for (;;) {
-    auto slice = store.newest(range, 0, chunk);
+    auto slice = read(range, 0, chunk);
     if (first) out.newest = slice.newest;
     first = false;
     for (std::size_t i = 0; i < slice.messages.size(); ++i) {

@@ -1,6 +1,7 @@
 // A page of the captured messages matching a filter, newest first, read without holding the
 // store's lock while matching. An exact from= or to= (no '*') reads the store's address
-// index: O(log n + page). Any other filter (a search too) scans newest first a chunk at a time,
+// index, a search's whole-address to:/from: term the search's (address_search.hpp, when given):
+// O(log n + page). Any other filter scans newest first a chunk at a time,
 // stopping at its page (a wait) or at a budget of work per request (a list): then `more` says
 // the count is a lower bound and `next` is where the following request continues (docs/api.md,
 // "Paging").
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "api/address_search.hpp"
 #include "api/message_filter.hpp"
 #include "api/query_params.hpp"
 #include "api/settings.hpp"
@@ -41,6 +43,6 @@ struct MatchPage {
 };
 
 MatchPage find_matches(const store::MessageStore& store, const MessageFilter& filter,
-                       const MatchQuery& query);
+                       const MatchQuery& query, AddressSearch* addresses = nullptr);
 
 }  // namespace bounceback::api

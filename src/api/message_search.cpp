@@ -156,12 +156,43 @@ bool has_address(const SearchTerm& t, const store::StoredMessage& m) {
 
 }  // namespace
 
-bool SearchQuery::matches_envelope(const store::StoredMessage& m) const {
-  // A positive whole address may be in a header, which the API thread reads; a negated one
-  // in the envelope already excludes the message.
-  for (const auto& t : terms)
-    if (t.address && t.negated && envelope_has(t, m)) return false;
-  return true;
+bool indexable(const SearchTerm& t) {
+  return t.address && std::none_of(t.text.begin(), t.text.end(), address_boundary);
+}
+
+void message_addresses(const store::StoredMessage& m, MessageAddresses& out) {
+  out.from.clear();
+  out.to.clear();
+  out.storage.clear();
+  // value_has_address finds an address without delimiters exactly when it is a whole run of
+  // the value between delimiters (or its ends): those runs are what the index holds.
+  const auto values = [&](std::string_view name) {
+    scenario::for_each_header(m.message.data, name, [&](std::string_view v) {
+      if (v.find('@') != std::string_view::npos) out.storage.emplace_back(v);
+      return false;
+    });
+  };
+  values("From");
+  const std::size_t from_values = out.storage.size();
+  values("To");
+  values("Cc");
+  // Views only once every value is kept (a growing vector moves short strings' bytes).
+  const auto runs = [](std::string_view value, std::vector<std::string_view>& into) {
+    std::size_t i = 0;
+    while (i < value.size()) {
+      while (i < value.size() && address_boundary(value[i])) ++i;
+      std::size_t end = i;
+      while (end < value.size() && !address_boundary(value[end])) ++end;
+      const auto run = value.substr(i, end - i);
+      if (whole_address(run)) into.push_back(run);
+      i = end;
+    }
+  };
+  if (whole_address(m.message.from)) out.from.push_back(m.message.from);
+  for (std::size_t i = 0; i < from_values; ++i) runs(out.storage[i], out.from);
+  for (const auto& r : m.message.rcpts)
+    if (whole_address(r.address)) out.to.push_back(r.address);
+  for (std::size_t i = from_values; i < out.storage.size(); ++i) runs(out.storage[i], out.to);
 }
 
 bool SearchQuery::matches(const store::StoredMessage& m) const {

@@ -3,8 +3,8 @@
 // or restricted with Mailpit's `from:`, `to:`, `subject:` prefixes; `-` or `!` excludes. All
 // terms must hold. A `from:` or `to:` whose text is a whole address (local@domain) is that
 // envelope address, or an address of the From: (from:) or To:/Cc: (to:) header, exactly (ASCII
-// case folded); it scans like any other term. Parsed once per request; matching reads the body
-// only when a term needs it.
+// case folded); find_matches reads it from the search's address index (address_search.hpp)
+// when it has one. Parsed once per request; matching reads the body only when a term needs it.
 #pragma once
 
 #include <optional>
@@ -27,6 +27,19 @@ struct SearchTerm {
 // Whether `text` is a whole address: one '@' with something on each side, no '*' (a glob).
 bool whole_address(std::string_view text);
 
+// Whether the search's address index answers `term` exactly: a whole address with none of the
+// characters that delimit one in a header (a quoted `to:"Bob <bob@x.test>"` is scanned).
+bool indexable(const SearchTerm& term);
+
+// The addresses of a message that a whole-address term of each field finds (indexable() ones):
+// the envelope's, and each whole address of the header fields' values, delimited as the scan
+// delimits them; repeats left in (the index keeps one). Views of the message and of `storage`.
+struct MessageAddresses {
+  std::vector<std::string_view> from, to;
+  std::vector<std::string> storage;  // header values, decoded
+};
+void message_addresses(const store::StoredMessage& message, MessageAddresses& out);
+
 struct SearchQuery {
   static constexpr std::size_t max_length = 1024;  // bytes of the query
   static constexpr std::size_t max_terms = 16;
@@ -36,10 +49,6 @@ struct SearchQuery {
 
   bool empty() const { return terms.empty(); }
   bool matches(const store::StoredMessage& message) const;
-  // What the envelope alone decides (no header parsed): a negated whole address that the
-  // envelope has. Cheap enough for the SMTP thread that wakes a waiting client; a positive
-  // address may be in a header, so it is the API thread's. matches() implies it.
-  bool matches_envelope(const store::StoredMessage& message) const;
 };
 
 // nullopt and the message of a 400 in `error` for a query over the bounds, an unclosed quote,

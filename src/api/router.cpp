@@ -242,7 +242,7 @@ Response Router::list_messages(const Request& request, const Args&) const {
       return error_response(400, "before: expected the next of a previous page (a number)");
     query.before = std::stoull(*before);
   }
-  const auto found = find_matches(ctx_.messages, *filter, query);
+  const auto found = find_matches(ctx_.messages, *filter, query, ctx_.address_search.get());
   json::array list;
   for (const auto& m : found.messages) list.push_back(message_summary(*m));
   json::object o = page_json(found.total, *page, "messages", std::move(list));
@@ -264,7 +264,7 @@ std::optional<Response> Router::wait_check(const MessageFilter& filter, Page pag
   query.after = checked;
   query.count_all = false;
   query.budget = ctx_.routes.scan;
-  const auto found = find_matches(ctx_.messages, filter, query);
+  const auto found = find_matches(ctx_.messages, filter, query, ctx_.address_search.get());
   checked = found.newest;
   if (!found.first) return std::nullopt;
   json::array list;

@@ -27,12 +27,13 @@ bool AddressIndex::FoldedEqual::operator()(std::string_view a, std::string_view 
   return true;
 }
 
-void AddressIndex::add(std::string_view address, std::uint64_t sequence) {
+const std::string* AddressIndex::add(std::string_view address, std::uint64_t sequence) {
   auto it = lists_.find(address);
   if (it == lists_.end()) it = lists_.emplace(std::string(address), List{}).first;
   auto& seqs = it->second.sequences;
-  if (seqs.size() > it->second.head && seqs.back() == sequence) return;  // same message
+  if (seqs.size() > it->second.head && seqs.back() == sequence) return nullptr;  // same message
   seqs.push_back(sequence);
+  return &it->first;
 }
 
 void AddressIndex::remove(std::string_view address, std::uint64_t sequence) {

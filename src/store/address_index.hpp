@@ -15,8 +15,9 @@ namespace bounceback::store {
 class AddressIndex {
  public:
   // Sequences must grow (the store's order of acceptance); a repeated address of one
-  // message (the same recipient twice) is kept once.
-  void add(std::string_view address, std::uint64_t sequence);
+  // message (the same recipient twice) is kept once. Returns the index's own copy of the
+  // address (stable while the address has a sequence), or null for a repeat.
+  const std::string* add(std::string_view address, std::uint64_t sequence);
   // Cheap for the oldest (eviction); otherwise a binary search and a shift of that list.
   void remove(std::string_view address, std::uint64_t sequence);
   void clear() { lists_.clear(); }

@@ -168,8 +168,10 @@ MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
       slice.messages.push_back(*--it);
     return slice;
   }
-  const auto sequences =
-      (range.by == MessageRange::By::recipient ? recipients_ : senders_).sequences(range.address);
+  const auto sequences = range.by == MessageRange::By::listed
+                             ? range.sequences
+                             : (range.by == MessageRange::By::recipient ? recipients_ : senders_)
+                                   .sequences(range.address);
   const auto hi = std::lower_bound(sequences.begin(), sequences.end(), range.before);
   const auto lo = std::upper_bound(sequences.begin(), hi, range.after);
   slice.total = static_cast<std::size_t>(hi - lo);
@@ -182,6 +184,34 @@ MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
     if (at != messages_.end() && (*at)->sequence == *it) slice.messages.push_back(*at);
   }
   return slice;
+}
+
+MessageSlice MessageStore::oldest_after(std::uint64_t after, std::size_t count) const {
+  MessageSlice slice;
+  std::lock_guard lock(mutex_);
+  slice.newest = accepted_;
+  auto it = at_sequence(messages_.begin(), messages_.end(), after + 1);
+  slice.total = static_cast<std::size_t>(messages_.end() - it);
+  const std::size_t n = std::min(count, slice.total);
+  slice.messages.assign(it, it + static_cast<std::ptrdiff_t>(n));
+  return slice;
+}
+
+StoreRemovals MessageStore::removals(std::uint64_t cursor) const {
+  StoreRemovals out;
+  std::lock_guard lock(mutex_);
+  out.oldest = messages_.empty() ? accepted_ + 1 : messages_.front()->sequence;
+  // A cursor is 1 + the count of erasures before it, so 0 is never one.
+  out.cursor = erased_base_ + erased_.size() + 1;
+  if (cursor == 0) return out;  // a first look: nothing of the past to forget
+  std::uint64_t from = cursor - 1;
+  if (from < erased_base_) {
+    out.complete = false;
+    from = erased_base_;
+  }
+  out.erased.assign(erased_.begin() + static_cast<std::ptrdiff_t>(from - erased_base_),
+                    erased_.end());
+  return out;
 }
 
 // The message of `id` (the newest of several), or end(); the lock is held.
@@ -213,6 +243,11 @@ bool MessageStore::erase(std::string_view id, bool tell) {
     bytes_ -= dropped->message.data.size();
     freed_ += dropped->message.data.size();
     unindex(recipients_, senders_, ids_, *dropped);
+    erased_.push_back(dropped->sequence);
+    if (erased_.size() > erase_memory) {
+      erased_.pop_front();
+      ++erased_base_;
+    }
   }
   if (tell && removal_hook_) removal_hook_(id);
   return true;

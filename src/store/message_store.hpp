@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,15 @@ struct StoredMessage {
 using MessagePtr = std::shared_ptr<const StoredMessage>;
 
 // Which stored messages a read takes: all, or those of one recipient or sender (an exact
-// address, ASCII case folded, read from the store's index), between two sequences.
+// address, ASCII case folded, read from the store's index), or those of a list of sequences a
+// reader keeps (growing; one no longer stored is skipped), between two sequences.
 struct MessageRange {
-  enum class By { all, recipient, sender };
+  enum class By { all, recipient, sender, listed };
   By by = By::all;
-  std::string_view address;           // with recipient or sender
-  std::uint64_t before = UINT64_MAX;  // only sequences below
-  std::uint64_t after = 0;            // only sequences above
+  std::string_view address;                       // with recipient or sender
+  std::span<const std::uint64_t> sequences = {};  // with listed
+  std::uint64_t before = UINT64_MAX;              // only sequences below
+  std::uint64_t after = 0;                        // only sequences above
 };
 
 // A read of a range, newest first: the messages asked for, and how many the range holds.
@@ -42,6 +45,16 @@ struct MessageSlice {
   std::vector<MessagePtr> messages;
   std::size_t total = 0;     // messages in the range, not only those read
   std::uint64_t newest = 0;  // the last sequence given out when read (a wait's mark)
+};
+
+// What a reader that mirrors the store (the search's address index, api/address_search.hpp)
+// must forget since its last look: every sequence below `oldest` (evicted, erased at the front,
+// cleared), and the sequences erased since its cursor.
+struct StoreRemovals {
+  std::uint64_t oldest = 0;           // the oldest stored sequence (newest + 1 when empty)
+  std::vector<std::uint64_t> erased;  // erase()d since the cursor, in order
+  bool complete = true;               // false: more were erased than the store remembers
+  std::uint64_t cursor = 0;           // for the next look
 };
 
 // Generated messages (a DSN due at once) that a caller stores with store_later and must see
@@ -108,6 +121,13 @@ class MessageStore final : public smtp::MessageSink {
   // + count) under the lock (an address's list, or the store's, is searched by sequence), so
   // a reader that matches messages does it outside the lock, a chunk at a time.
   MessageSlice newest(const MessageRange& range, std::size_t skip, std::size_t count) const;
+  // Up to `count` messages stored after sequence `after`, oldest first (a mirror's catching
+  // up); `newest` is the last sequence given out when read.
+  MessageSlice oldest_after(std::uint64_t after, std::size_t count) const;
+  // What was removed since `cursor` (0 the first time: then `erased` is empty). The store
+  // remembers the last `erase_memory` erased sequences, a few KiB.
+  StoreRemovals removals(std::uint64_t cursor) const;
+  static constexpr std::size_t erase_memory = 4096;
   // By id, through the id index: O(1) to find its sequence, O(log n) to find the message
   // (with two messages of one id, the newer). erase also shifts the store's list of pointers
   // on the shorter side (a move of at most n/2 pointers, no message touched).
@@ -153,6 +173,10 @@ class MessageStore final : public smtp::MessageSink {
   std::deque<MessagePtr> messages_;    // oldest first, so by growing sequence
   AddressIndex recipients_, senders_;  // sequences of messages_, by address
   IdIndex ids_;                        // sequences of messages_, by id
+  // The last erase_memory sequences erase() took (removals()); erased_base_ counts those
+  // forgotten before erased_.front().
+  std::deque<std::uint64_t> erased_;
+  std::uint64_t erased_base_ = 0;
   std::size_t bytes_ = 0, freed_ = 0;  // stored now; freed since the last trim
   std::uint64_t accepted_ = 0, evicted_ = 0, evicted_by_bytes_ = 0, spool_failures_ = 0;
   // Copy on write: subscribe and unsubscribe replace the list, a store copies the pointer

@@ -171,8 +171,10 @@ def test_a_search_term_with_a_whole_address_matches_the_envelope_or_the_headers(
     exactly, case folded, in the envelope or in the To/Cc (to:) or From (from:) header, as in
     Mailpit; a partial address is a substring of both. (9dbf832 had a whole address read the
     envelope's index only, so "hdr" was not found: this test asserted that and now asserts the
-    header match.) Such a term scans: under --api-scan-budget 10 a native search of 33 messages
-    says `more`; Mailpit's search reads on until its page is complete."""
+    header match.) Such a term is read from the search's address index: under
+    --api-scan-budget 10 a native search of 34 messages answers whole, with no `more` (it said
+    `more` while it scanned, ff9b708); a partial address still scans and says `more`; Mailpit's
+    search reads on until its page is complete."""
     server = bounceback("--api-scan-budget", "10")
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
         s.sendmail("app@x.test", ["rare@x.test"], "To: rare@x.test\r\nSubject: r1\r\n\r\nhi\r\n")
@@ -200,7 +202,9 @@ def test_a_search_term_with_a_whole_address_matches_the_envelope_or_the_headers(
         raise AssertionError(f"{query}: no end after 20 requests")
 
     found = search("to:rare@x.test")
-    assert found["more"] is True  # a scan, cut by the budget
+    assert "more" not in found and found["total"] == 3  # the index: no budget spent
+    assert [m["subject"] for m in found["messages"]] == ["hdr", "r2", "r1"]
+    assert search("to:rare@")["more"] is True  # a partial address scans, cut by the budget
     assert every("to:rare@x.test") == ["hdr", "r2", "r1"]
     assert every("to:Rare@X.test from:other@x.test") == ["r2"]
     negated = every("-to:rare@x.test")
@@ -289,3 +293,69 @@ def test_a_wait_on_a_whole_address_search_wakes_for_that_address(bounceback):
     status, _, body = got["wait"]
     assert status == 200, body
     assert json.loads(body)["subject"] == "this one"
+
+
+def test_whole_address_search_reads_the_index_through_deletes_and_evictions(bounceback):
+    """The search's address index through the real API, with --api-scan-budget 10 (so a scan
+    would say `more`) and --max-messages 300: a header-only To address and a VERP sender's From
+    found among 320 messages in one request each, exact totals, paged by start/limit,
+    natively and through Mailpit's search; then after DELETE of one match, the
+    eviction of the oldest, DELETE of all and new messages, the answers follow the store."""
+    server = bounceback("--api-scan-budget", "10", "--max-messages", "300")
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        for n in range(320):
+            if n % 40 == 5:  # 8 of them: header To differs from the envelope recipient
+                s.sendmail("app@x.test", [f"list{n}@x.test"],
+                           f"To: Team <Team@X.test>\r\nSubject: t{n}\r\n\r\nhi\r\n")
+            elif n % 100 == 7:  # 4 of them: a VERP return path, Alice in From
+                s.sendmail(f"bounces+{n}@esp.test", ["bob@x.test"],
+                           f"From: \"Alice\" <alice@shop.test>\r\nSubject: v{n}\r\n\r\nhi\r\n")
+            else:
+                s.sendmail("app@x.test", [f"u{n}@x.test"],
+                           f"To: u{n}@x.test, not-team@x.test\r\nSubject: s{n}\r\n\r\nhi\r\n")
+
+    def native(query, **params):
+        params = {"query": query, **params}
+        return get(server, "/api/v1/messages?" +
+                   urllib.parse.urlencode(params, quote_via=urllib.parse.quote))
+
+    def subjects(body, key="subject"):
+        return [m[key] for m in body["messages"]]
+
+    def mailpit(query, **params):
+        body = get(server, "/mailpit/api/v1/search?" + urllib.parse.urlencode(
+            {"query": query, **params}, quote_via=urllib.parse.quote))
+        return subjects(body, "Subject"), body["messages_count"]
+
+    # 320 sent, 300 kept: t5 (and s0-s4, s6-s19 ...) evicted; 7 of the 8 t's remain.
+    team = [f"t{n}" for n in range(319, -1, -1) if n % 40 == 5 and n >= 20]
+    alice = [f"v{n}" for n in range(319, -1, -1) if n % 100 == 7 and n >= 20]
+    first = native("to:team@x.test", limit=3)
+    assert "more" not in first and "next" not in first  # complete: no cursor needed
+    assert first["total"] == len(team) == 7
+    assert subjects(first) == team[:3]
+    assert subjects(native("to:team@x.test", start=3, limit=3)) == team[3:6]
+    assert subjects(native("to:team@x.test", start=6, limit=3)) == team[6:]
+    assert mailpit("to:TEAM@x.test", start=6, limit=3) == (team[6:], 7)
+    assert mailpit("from:alice@shop.test") == (alice, 3)
+    assert subjects(native("from:bounces+207@esp.test")) == ["v207"]  # the envelope too
+    assert native("to:not-team@x.test", limit=1)["total"] == 300 - 7 - 3
+    assert native("to:team@x.test from:alice@shop.test")["total"] == 0
+
+    # DELETE the newest match (t285); 100 more messages evict the 99 oldest left (seq 21-119).
+    one = native("to:team@x.test", limit=1)["messages"][0]
+    assert one["subject"] == "t285"
+    assert http_call(server, "DELETE", f"/api/v1/messages/{one['id']}")[0] == 200
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        for n in range(320, 420):
+            s.sendmail("app@x.test", [f"u{n}@x.test"], f"Subject: s{n}\r\n\r\nhi\r\n")
+    assert subjects(native("to:team@x.test")) == ["t245", "t205", "t165", "t125"]
+    assert mailpit("from:alice@shop.test") == (["v307", "v207"], 2)
+
+    assert http_call(server, "DELETE", "/api/v1/messages")[0] == 200
+    assert native("to:team@x.test")["total"] == 0
+    with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
+        s.sendmail("bounces+9@esp.test", ["x@x.test"],
+                   "From: alice@shop.test\r\nCc: team@x.test\r\nSubject: after\r\n\r\nhi\r\n")
+    assert subjects(native("to:team@x.test")) == ["after"]
+    assert mailpit("from:Alice@Shop.test") == (["after"], 1)

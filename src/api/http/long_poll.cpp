@@ -19,15 +19,16 @@ asio::awaitable<Response> long_poll(const Site& site, std::shared_ptr<HttpConnec
   auto waker = std::make_shared<Waker>(executor);
   conn->waker = waker;
   conn->watch_peer = true;
-  // Run by the SMTP thread that stores a message: only the envelope is checked there (with a
-  // search's negated whole addresses; the subject, the headers, so a positive whole address
-  // too, and a body are read by the wait's next look, on this thread), and one wake at a time
-  // is queued, however many messages arrive before this thread takes it.
+  // Run by the SMTP thread that stores a message: only the envelope's from=, to= and about=
+  // are checked there (the subject and a search, headers and body, are read by the wait's next
+  // look, on this thread: a whole-address term through the search's index, which then indexes
+  // the new messages only), and one wake at a time is queued, however many messages arrive
+  // before this thread takes it.
   // Shared state, not strings, is captured: a store that took the observer list before the
   // wait ended may still call this afterwards (the list keeps the lambda alive until then).
   auto queued = std::make_shared<std::atomic<bool>>(false);
   auto envelope = std::make_shared<const MessageFilter>(
-      MessageFilter{d.filter.from, d.filter.to, {}, d.filter.about, d.filter.query});
+      MessageFilter{d.filter.from, d.filter.to, {}, d.filter.about, {}});
   Subscription sub(site.router.context().messages, [weak = std::weak_ptr<Waker>(waker), executor,
                                                     queued, envelope](const store::MessagePtr& m) {
     if (!envelope->matches_envelope(*m) || queued->exchange(true)) return;
