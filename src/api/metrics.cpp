@@ -83,6 +83,17 @@ std::string render_metrics(const ApiContext& ctx) {
       ctx.messages.bytes());
   one(out, "bounceback_spool_failures_total", "counter", "Failed writes to --store-dir.",
       ctx.messages.spool_failures());
+  if (ctx.address_search) {  // built by the first whole-address search (docs/api.md, Search)
+    const auto index = ctx.address_search->stats();
+    one(out, "bounceback_search_index_messages", "gauge",
+        "Stored messages the search's address index holds (0 until a whole-address search).",
+        index.messages);
+    one(out, "bounceback_search_index_addresses", "gauge",
+        "Distinct addresses (per to:/from: field) in the search's address index.", index.addresses);
+    one(out, "bounceback_search_index_parsed_total", "counter",
+        "Messages whose From/To/Cc headers the search's address index parsed (once each).",
+        index.parsed);
+  }
 
   if (const auto* r = ctx.reactions) {
     family(out, "bounceback_reactions_total", "counter",

@@ -352,8 +352,14 @@ def test_whole_address_search_reads_the_index_through_deletes_and_evictions(boun
     assert subjects(native("to:team@x.test")) == ["t245", "t205", "t165", "t125"]
     assert mailpit("from:alice@shop.test") == (["v307", "v207"], 2)
 
+    # The index's metrics: every stored message held, each parsed once (320 + 100 sent, less
+    # the 20 evicted before the first search; the 99 evicted later were parsed before).
+    m = metrics(server)
+    assert m["bounceback_search_index_messages"] == 300
+    assert m["bounceback_search_index_parsed_total"] == 300 + 100
     assert http_call(server, "DELETE", "/api/v1/messages")[0] == 200
     assert native("to:team@x.test")["total"] == 0
+    assert metrics(server)["bounceback_search_index_messages"] == 0
     with smtplib.SMTP("127.0.0.1", server.smtp_port, timeout=10) as s:
         s.sendmail("bounces+9@esp.test", ["x@x.test"],
                    "From: alice@shop.test\r\nCc: team@x.test\r\nSubject: after\r\n\r\nhi\r\n")
