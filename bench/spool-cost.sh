@@ -37,16 +37,20 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
   2>"$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 100); do grep -q 'msg=ready' "$WORK/server.log" && break; sleep 0.1; done
-threads() {  # name cpu_ticks voluntary nonvoluntary, a line per thread
+threads() {  # tid name cpu_ticks voluntary nonvoluntary, a line per thread, by tid
   for t in /proc/"$SERVER"/task/*; do
-    printf '%s %s %s %s\n' "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")" \
+    printf '%s %s %s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" \
+      "$(awk '{print $14 + $15}' "$t/stat")" \
       "$(awk '/^voluntary_ctxt/ {print $2}' "$t/status")" \
       "$(awk '/^nonvoluntary_ctxt/ {print $2}' "$t/status")"
-  done
+  done | sort
 }
 threads >"$WORK/before"
+proc_ticks() { awk '{print $14 + $15}' /proc/"$SERVER"/stat; }  # every thread's, exited ones too
+proc_before=$(proc_ticks)
 events=task-clock,context-switches,cpu-migrations,raw_syscalls:sys_enter
-for s in epoll_wait epoll_ctl futex write pwritev fdatasync openat linkat close sendto recvfrom; do
+for s in epoll_wait epoll_ctl futex write pwritev fdatasync openat linkat close sendto recvfrom \
+  io_uring_enter; do
   events+=,syscalls:sys_enter_$s
 done
 perf stat -x, -e "$events" -p "$SERVER" -o "$WORK/stat" &
@@ -58,6 +62,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 kill -INT "$STAT"; wait "$STAT" || true; STAT=""
 threads >"$WORK/after"
+proc_after=$(proc_ticks)
 kill -TERM "$SERVER"; wait "$SERVER" || true; SERVER=""
 stored=$(sed -n 's/.*msg=stopped messages=\([0-9]*\).*/\1/p' "$WORK/server.log")
 [ "${stored:-0}" = "$N" ] || { echo "spool-cost.sh: stored ${stored:-0} of $N" >&2; exit 1; }
@@ -69,7 +74,12 @@ awk -F, -v n="$N" '/^[0-9]/ {
     else printf " %s=%.2f", name, $1 / n
   } END { print "" }' "$WORK/stat"
 hz=$(getconf CLK_TCK)
-paste -d' ' "$WORK/before" "$WORK/after" | awk -v n="$N" -v hz="$hz" '$2 != $6 || $3 != $7 {
-    printf "  %-16s cpu_us=%.1f voluntary=%.2f involuntary=%.2f\n", $1, ($6 - $2) * 1e6 / hz / n,
-      ($7 - $3) / n, ($8 - $4) / n }'
+# The process's own CPU count, io_uring's io-wq workers (iou-wrk-*) and exited threads included:
+# a check on perf's task-clock.
+printf 'process_cpu_us=%.1f\n' "$(echo "($proc_after - $proc_before) * 1000000 / $hz / $N" | bc -l)"
+# Threads started during the run (io_uring's workers) count from zero.
+join -a 2 -e 0 -o 1.3,1.4,1.5,2.2,2.3,2.4,2.5 "$WORK/before" "$WORK/after" |
+  awk -v n="$N" -v hz="$hz" '$1 != $5 || $2 != $6 {
+    printf "  %-16s cpu_us=%.1f voluntary=%.2f involuntary=%.2f\n", $4, ($5 - $1) * 1e6 / hz / n,
+      ($6 - $2) / n, ($7 - $3) / n }'
 sed -n 's/.*msg="spool stopped" \(.*\)/  spool: \1/p' "$WORK/server.log"
