@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -42,14 +43,12 @@ class Staged {
   bool publish(const std::string& name, const std::string& tmp_name) {
     if (!ok_) return false;
     if (tmp_.empty()) {
-      char path[40];
-      std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd_);
-      if (::linkat(AT_FDCWD, path, dir_fd_, name.c_str(), AT_SYMLINK_FOLLOW) == 0) return true;
+      if (link_unnamed(name)) return true;
       if (errno != EEXIST) return false;
       // An older file has that name (an id reused across restarts, or a replay): replace it
       // atomically.
       ::unlinkat(dir_fd_, tmp_name.c_str(), 0);
-      if (::linkat(AT_FDCWD, path, dir_fd_, tmp_name.c_str(), AT_SYMLINK_FOLLOW) != 0) return false;
+      if (!link_unnamed(tmp_name)) return false;
       tmp_ = tmp_name;
     }
     if (::renameat(dir_fd_, tmp_.c_str(), dir_fd_, name.c_str()) != 0) return false;
@@ -58,6 +57,21 @@ class Staged {
   }
 
  private:
+  // Links the unnamed file in by its descriptor (AT_EMPTY_PATH: allowed without
+  // CAP_DAC_READ_SEARCH since Linux 6.10 for the file's opener; ~3 us of CPU less per file
+  // than resolving /proc/self/fd/N, session 11), else through /proc once that is refused.
+  bool link_unnamed(const std::string& name) {
+    if (empty_path_links.load(std::memory_order_relaxed)) {
+      if (::linkat(fd_, "", dir_fd_, name.c_str(), AT_EMPTY_PATH) == 0) return true;
+      if (errno != ENOENT && errno != EPERM) return false;       // EEXIST: the caller's to handle
+      empty_path_links.store(false, std::memory_order_relaxed);  // an older kernel
+    }
+    char path[40];
+    std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd_);
+    return ::linkat(AT_FDCWD, path, dir_fd_, name.c_str(), AT_SYMLINK_FOLLOW) == 0;
+  }
+
+  static inline std::atomic<bool> empty_path_links{true};
   int dir_fd_;
   int fd_ = -1;
   bool ok_ = false;
