@@ -9,7 +9,8 @@
 // The local store stays the truth for "a message that got 250 is never lost": it is stored
 // before the 250 as without --state, and written to the stream afterwards, from a bounded
 // outbox, on a thread of its own with two hiredis connections (one writes, one blocks in
-// XREAD); one entry carries what the outbox gathered in 2 ms. An attempt recorded pending is
+// XREAD); one entry carries what the outbox gathered in 2 ms (20 ms under load, or until it
+// holds a whole entry's records). An attempt recorded pending is
 // held until its completion and both go as one record (or it goes as it stands after
 // 100-200 ms). Redis down: capture goes on locally, the outbox waits (and drops its oldest
 // when full, counted), the reads resume from the last entry read in each stream once Redis is
@@ -87,15 +88,19 @@ class CaptureLog final : public scenario::AttemptListener {
     HeldMap::node_type held = {};
     bool paced = false;
   };
+  // What an enqueue asks of io_'s thread: nothing (a wake-up is on its way), drain() after
+  // the linger (the first record since the last drain), or drain() now (a whole entry waits).
+  enum class Wake { none, linger, now };
   void enqueue(Op op);         // any thread
-  bool enqueue_locked(Op op);  // mutex_ held; true: wake_up() (nothing was waiting)
-  void wake_up();              // drain() after the linger
+  Wake enqueue_locked(Op op);  // mutex_ held; then wake_up(), after unlocking if possible
+  void wake_up(Wake how);
   static std::uint64_t held_key(std::string_view session_id, std::string_view rcpt);
   void enqueue_held_locked(HeldMap::node_type held);
   void arm_hold();  // on io_'s thread
   void drain();     // the rest on io_'s thread
   void send(const std::vector<Op>& batch);
   void written(const redisReply* reply);
+  void recycle(std::vector<Op>& batch);  // its held attempts' nodes to spare_
   void read();
   void announce();
   void discovered(const redisReply* entry);
@@ -124,6 +129,10 @@ class CaptureLog final : public scenario::AttemptListener {
   std::deque<Op> outbox_;
   bool wake_posted_ = false;
   HeldMap held_;  // by held_key
+  // Nodes of held attempts written and answered, reused by recorded(): allocated once, on the
+  // thread that holds attempts (a node freed on io_'s thread went back to another thread's
+  // malloc arena: slower mallocs on the SMTP thread).
+  std::vector<HeldMap::node_type> spare_;
   std::uint32_t hold_generation_ = 0;
   bool hold_armed_ = false;
 
@@ -141,6 +150,8 @@ class CaptureLog final : public scenario::AttemptListener {
   std::vector<std::string_view> read_argv_;  // XREAD's, rebuilt for each read
   CaptureOrder order_;
   bool reading_ = false, writer_up_ = false;
+  std::chrono::steady_clock::time_point last_sent_{};  // the last entry's write: busy or not
+  bool held_back_ = false;          // drain() left records behind: the window was full
   std::deque<std::string> recent_;  // ids of the copies kept lately, oldest first: a write
   std::unordered_set<std::string> recent_set_;  // retried after a lost reply comes twice
   std::chrono::steady_clock::time_point last_warning_{};

@@ -3,11 +3,18 @@
 // closed, when hiredis frees the context: the socket is hiredis's.
 #include "redis/client.hpp"
 
+// First: sds.h has no extern "C" of its own, and hiredis.h includes it outside its own.
+extern "C" {
+#include <hiredis/sds.h>
+}
+
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 
 #include "log/log.hpp"
 
@@ -22,6 +29,8 @@ struct Client::Watch {
   asio::posix::stream_descriptor fd;
   redisAsyncContext* ac;
   bool reading = false, writing = false, read_armed = false, write_armed = false;
+  bool flush_posted = false;
+  bool flushing = false;  // in redisAsyncHandleWrite: a write left unfinished waits (arm_write)
 
   static void arm_read(const std::shared_ptr<Watch>& w) {
     if (w->read_armed || !w->reading || !w->ac) return;
@@ -39,7 +48,28 @@ struct Client::Watch {
     w->fd.async_wait(asio::posix::stream_descriptor::wait_write, [w](boost::system::error_code ec) {
       w->write_armed = false;
       if (ec || !w->ac || !w->writing) return;
+      w->flushing = true;
       redisAsyncHandleWrite(w->ac);
+      w->flushing = false;
+      arm_write(w);
+    });
+  }
+  // A command queued on a connected socket: written by a handler posted on this thread (the
+  // commands queued meanwhile go with it), not once the reactor reports the socket writable.
+  // That report costs an epoll round, and with Asio's edge-triggered epoll an idle socket's
+  // writability may only be reported with the next reply or ACK. Posted rather than written
+  // here: a write that fails disconnects, calling the replies' callbacks, never from within
+  // the call that queued one. Still writing after it (the socket's buffer full): waits for
+  // writability (not another post: that would spin while Redis reads).
+  static void flush_soon(const std::shared_ptr<Watch>& w) {
+    if (w->flush_posted || !w->ac) return;
+    w->flush_posted = true;
+    asio::post(w->fd.get_executor(), [w] {
+      w->flush_posted = false;
+      if (!w->ac || !w->writing) return;
+      w->flushing = true;
+      redisAsyncHandleWrite(w->ac);  // may free the context (cleanup clears ac)
+      w->flushing = false;
       arm_write(w);
     });
   }
@@ -47,14 +77,21 @@ struct Client::Watch {
 
 namespace {
 
+// Commands at least this big are written straight from the caller's buffer (Client::formatted).
+constexpr std::size_t direct_write = 4096;
+
 Client* owner(const redisAsyncContext* ac) {
   return static_cast<Client*>(ac->data);
 }
 
 }  // namespace
 
-Client::Client(asio::io_context& io, Url url, std::function<void(bool)> on_change)
-    : io_(io), url_(std::move(url)), on_change_(std::move(on_change)), retry_(io) {}
+Client::Client(asio::io_context& io, Url url, std::function<void(bool)> on_change, bool scripts)
+    : io_(io),
+      url_(std::move(url)),
+      on_change_(std::move(on_change)),
+      retry_(io),
+      scripts_(scripts) {}
 
 Client::~Client() {
   stop();
@@ -99,7 +136,13 @@ void Client::connect() {
   ac->ev.addWrite = [](void* p) {
     auto* w = static_cast<Watch*>(p);
     w->writing = true;
-    Watch::arm_write(owner(w->ac)->watch_);
+    // Connecting: hiredis learns that the connection is made when the socket is writable.
+    Client* self = owner(w->ac);
+    if (!self) return;
+    if (self->connected_ && !w->flushing)
+      Watch::flush_soon(self->watch_);
+    else
+      Watch::arm_write(self->watch_);
   };
   ac->ev.delWrite = [](void* p) { static_cast<Watch*>(p)->writing = false; };
   ac->ev.cleanup = [](void* p) {
@@ -114,8 +157,9 @@ void Client::connect() {
   redisAsyncSetDisconnectCallback(ac, &Client::on_disconnect);
   // Sent first once connected: the database, then the scripts (EVALSHA needs them loaded).
   if (url_.db != 0) redisAsyncCommand(ac, nullptr, nullptr, "SELECT %u", url_.db);
-  for (const Script* s : {&decide_script(), &quota_script(), &clear_script()})
-    redisAsyncCommand(ac, nullptr, nullptr, "SCRIPT LOAD %b", s->source.data(), s->source.size());
+  if (scripts_)
+    for (const Script* s : {&decide_script(), &quota_script(), &clear_script()})
+      redisAsyncCommand(ac, nullptr, nullptr, "SCRIPT LOAD %b", s->source.data(), s->source.size());
 }
 
 void Client::on_connect(const redisAsyncContext* ac, int status) {
@@ -187,13 +231,26 @@ bool Client::command(std::span<const std::string_view> argv, Callback done) {
 }
 
 bool Client::formatted(std::string_view resp, Callback done) {
-  if (!connected_ || !ac_) return false;
+  if (!connected_ || !ac_ || (ac_->c.flags & (REDIS_DISCONNECTING | REDIS_FREEING))) return false;
   auto* cb = new Callback(std::move(done));
-  if (redisAsyncFormattedCommand(ac_, &Client::on_reply, cb, resp.data(), resp.size()) !=
+  // Nothing of an earlier command waiting in hiredis's output buffer: a big command is written
+  // to the socket from the caller's buffer, not copied into that buffer first (a capture entry
+  // is tens of KiB); only what the socket does not take now is. hiredis still registers the
+  // reply's callback: given the command's head and no bytes, it reads the command's name from
+  // the head (to tell a SUBSCRIBE) and appends nothing. The order of the replies holds: the
+  // bytes of every earlier command are on the wire already.
+  std::size_t sent = 0;
+  if (resp.size() >= direct_write && sdslen(ac_->c.obuf) == 0) {
+    const ssize_t n = ::send(ac_->c.fd, resp.data(), resp.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) sent = static_cast<std::size_t>(n);
+  }
+  if (redisAsyncFormattedCommand(ac_, &Client::on_reply, cb, resp.data(), sent ? 0 : resp.size()) !=
       REDIS_OK) {
-    delete cb;
+    delete cb;  // not sent: hiredis refuses only a context that is going away (tested above)
     return false;
   }
+  if (sent && sent < resp.size())
+    ac_->c.obuf = sdscatlen(ac_->c.obuf, resp.data() + sent, resp.size() - sent);
   return true;
 }
 

@@ -25,8 +25,10 @@ class Client {
   // The reply, or null when the connection was lost before it came.
   using Callback = std::function<void(const redisReply*)>;
 
-  // `on_change(up)`: the connection came up (true) or went down (false).
-  Client(boost::asio::io_context& io, Url url, std::function<void(bool)> on_change);
+  // `on_change(up)`: the connection came up (true) or went down (false). `scripts`: the state
+  // scripts are loaded on each connection (EVALSHA needs them); the capture's need none.
+  Client(boost::asio::io_context& io, Url url, std::function<void(bool)> on_change,
+         bool scripts = true);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -59,6 +61,7 @@ class Client {
   boost::asio::steady_timer retry_;
   std::chrono::milliseconds backoff_{100};
   bool connected_ = false, stopped_ = false;
+  const bool scripts_;
 };
 
 }  // namespace bounceback::redis

@@ -3,6 +3,7 @@
 #include "redis/redis_state.hpp"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,8 +37,16 @@ RedisState::~RedisState() {
 }
 
 void RedisState::start() {
+  // The scripts' SHA1s, computed here, before the server is ready: the first one costs
+  // OpenSSL's digest fetch (some 3.6M instructions), which no session should wait for.
+  decide_script();
+  quota_script();
+  clear_script();
   asio::post(io_, [this] { client_.start(); });
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] {
+    ::pthread_setname_np(::pthread_self(), "bb-state");  // in top and /proc/PID/task/*/comm
+    io_.run();
+  });
 }
 
 void RedisState::stop() {

@@ -92,7 +92,11 @@ std::vector<std::uint64_t> Engine::rule_hits() const {
 }
 
 smtp::Decision Engine::decide_local(const smtp::Event& e) {
-  const auto active = active_.load();
+  return decide_local(e, *active_.load());
+}
+
+smtp::Decision Engine::decide_local(const smtp::Event& e, const Active& a) {
+  const Active* const active = &a;
   const Scenario& s = *active->scenario;
   const auto k = static_cast<std::size_t>(e.kind);
   const auto& rules = s.by_event[k];

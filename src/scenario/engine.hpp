@@ -77,6 +77,9 @@ class Engine final : public smtp::Policy {
   struct Active;
   class StateInquiry;
   smtp::Decision decide_local(const smtp::Event& event);
+  // The same with the scenario in force loaded already (decide_shared: one atomic load of
+  // active_ per event, not two).
+  smtp::Decision decide_local(const smtp::Event& event, const Active& active);
   smtp::Decision decide_shared(const smtp::Event& event);
   smtp::Decision decide_answered(const smtp::Event& event);
   // The decision of rule `index` (its stateless matchers are run again for the template).

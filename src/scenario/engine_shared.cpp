@@ -68,7 +68,7 @@ smtp::Decision Engine::decide_shared(const smtp::Event& e) {
              (e.kind == EventKind::message &&
               std::any_of(e.rcpts.begin(), e.rcpts.end(),
                           [&](const std::string& r) { return counted_encoded(s, r); }));
-  if (!s.stateful_event[k] && !counts) return decide_local(e);
+  if (!s.stateful_event[k] && !counts) return decide_local(e, *active);
 
   auto inquiry = std::make_unique<StateInquiry>(*shared_, active);
   StateRequest& q = inquiry->call->request;
@@ -111,7 +111,8 @@ smtp::Decision Engine::decide_shared(const smtp::Event& e) {
     inquiry->rules.push_back(index);
     return false;
   });
-  if (q.checks.empty() && !counts) return decide_local(e);  // no rule needs the store after all
+  if (q.checks.empty() && !counts)
+    return decide_local(e, *active);  // no rule needs the store after all
   smtp::Decision d;
   d.inquiry = inquiry.release();  // the session owns it from here
   return d;
