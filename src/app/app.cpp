@@ -40,14 +40,21 @@ namespace bounceback::app {
 
 namespace {
 
-// 12 random hex digits: a replica's name in the shared capture and the start of its session
-// and message ids. Random per process (a restarted replica is a new one: its session numbers
-// start again at 1): two of n processes sharing a capture collide with odds n²/2^49.
+// 8 random characters of [0-9a-z] (41 bits): a replica's name in the shared capture and the
+// start of its session and message ids. Random per process (a restarted replica is a new one:
+// its session numbers start again at 1): two of n processes sharing a capture collide with
+// odds n²/2^42. Short, so that an id ("k3x9v0q2-15.123") stays within std::string's inline
+// buffer as without --state ("c0ffee-15.123"): 12 hex digits put every message id of config b
+// on the heap, some 500 instructions per message in copies of it.
 std::string random_replica_name() {
   std::random_device random;
-  const std::uint64_t bits = (std::uint64_t{random()} << 32 | random()) & 0xffffffffffffULL;
-  char text[16];
-  std::snprintf(text, sizeof text, "%012llx", static_cast<unsigned long long>(bits));
+  std::uint64_t bits = std::uint64_t{random()} << 32 | random();
+  static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string text(8, '0');
+  for (char& c : text) {
+    c = digits[bits % 36];
+    bits /= 36;
+  }
   return text;
 }
 
