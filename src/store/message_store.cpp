@@ -25,13 +25,6 @@ void unindex(AddressIndex& recipients, AddressIndex& senders, IdIndex& ids,
   ids.remove(m.message.queue_id, m.sequence);
 }
 
-// The first position in `messages` (growing sequences) whose sequence is not below `sequence`.
-template <class It>
-It at_sequence(It begin, It end, std::uint64_t sequence) {
-  return std::lower_bound(begin, end, sequence,
-                          [](const MessagePtr& m, std::uint64_t s) { return m->sequence < s; });
-}
-
 thread_local PendingWrites* current_watcher = nullptr;
 
 }  // namespace
@@ -125,13 +118,13 @@ void MessageStore::keep(std::shared_ptr<StoredMessage> stored, bool copy) {
     std::lock_guard lock(mutex_);
     if (copy) ++replicated_;
     stored->sequence = ++accepted_;
-    messages_.push_back(stored);
+    messages_.push_back(stored->sequence, stored);
     bytes_ += stored->message.data.size();
     index(recipients_, senders_, ids_, *stored);
     while (messages_.size() > max_messages_ || (bytes_ > max_bytes_ && messages_.size() > 1)) {
       if (messages_.size() <= max_messages_) ++evicted_by_bytes_;
-      dropped = std::move(messages_.front());  // one at a time is freed after the lock;
-      messages_.pop_front();                   // more (a byte bound) under it, rarely
+      dropped = messages_.pop_front();  // one at a time is freed after the lock; more (a
+                                        // byte bound) under it, rarely
       bytes_ -= dropped->message.data.size();
       freed_ += dropped->message.data.size();
       unindex(recipients_, senders_, ids_, *dropped);
@@ -146,7 +139,7 @@ void MessageStore::keep(std::shared_ptr<StoredMessage> stored, bool copy) {
 
 std::vector<MessagePtr> MessageStore::newest_first() const {
   std::lock_guard lock(mutex_);
-  return {messages_.rbegin(), messages_.rend()};
+  return messages_.newest_first();
 }
 
 MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
@@ -155,17 +148,7 @@ MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
   std::lock_guard lock(mutex_);
   slice.newest = accepted_;
   if (range.by == MessageRange::By::all) {
-    const auto hi = range.before > accepted_
-                        ? messages_.end()
-                        : at_sequence(messages_.begin(), messages_.end(), range.before);
-    const auto lo =
-        range.after == 0 ? messages_.begin() : at_sequence(messages_.begin(), hi, range.after + 1);
-    slice.total = static_cast<std::size_t>(hi - lo);
-    if (skip >= slice.total) return slice;
-    const std::size_t n = std::min(count, slice.total - skip);
-    slice.messages.reserve(n);
-    for (auto it = hi - static_cast<std::ptrdiff_t>(skip); slice.messages.size() < n;)
-      slice.messages.push_back(*--it);
+    slice.total = messages_.newest(range.after, range.before, skip, count, slice.messages);
     return slice;
   }
   const auto sequences = range.by == MessageRange::By::listed
@@ -178,11 +161,9 @@ MessageSlice MessageStore::newest(const MessageRange& range, std::size_t skip,
   if (skip >= slice.total) return slice;
   const std::size_t n = std::min(count, slice.total - skip);
   slice.messages.reserve(n);
-  // Each sequence found in the store's own list by binary search: O(log n) a message.
-  for (auto it = hi - static_cast<std::ptrdiff_t>(skip); slice.messages.size() < n;) {
-    const auto at = at_sequence(messages_.begin(), messages_.end(), *--it);
-    if (at != messages_.end() && (*at)->sequence == *it) slice.messages.push_back(*at);
-  }
+  // Each sequence found in the store's order by binary search: O(log n) a message.
+  for (auto it = hi - static_cast<std::ptrdiff_t>(skip); it != lo && slice.messages.size() < n;)
+    if (auto m = messages_.find(*--it)) slice.messages.push_back(std::move(m));
   return slice;
 }
 
@@ -190,17 +171,14 @@ MessageSlice MessageStore::oldest_after(std::uint64_t after, std::size_t count) 
   MessageSlice slice;
   std::lock_guard lock(mutex_);
   slice.newest = accepted_;
-  auto it = at_sequence(messages_.begin(), messages_.end(), after + 1);
-  slice.total = static_cast<std::size_t>(messages_.end() - it);
-  const std::size_t n = std::min(count, slice.total);
-  slice.messages.assign(it, it + static_cast<std::ptrdiff_t>(n));
+  slice.total = messages_.oldest(after, count, slice.messages);
   return slice;
 }
 
 StoreRemovals MessageStore::removals(std::uint64_t cursor) const {
   StoreRemovals out;
   std::lock_guard lock(mutex_);
-  out.oldest = messages_.empty() ? accepted_ + 1 : messages_.front()->sequence;
+  out.oldest = messages_.size() == 0 ? accepted_ + 1 : messages_.oldest_sequence();
   // A cursor is 1 + the count of erasures before it, so 0 is never one.
   out.cursor = erased_base_ + erased_.size() + 1;
   if (cursor == 0) return out;  // a first look: nothing of the past to forget
@@ -214,32 +192,28 @@ StoreRemovals MessageStore::removals(std::uint64_t cursor) const {
   return out;
 }
 
-// The message of `id` (the newest of several), or end(); the lock is held.
-std::deque<MessagePtr>::const_iterator MessageStore::locate(std::string_view id) const {
-  auto found = messages_.end();
+// The message of `id` (the newest of several), or null; the lock is held.
+MessagePtr MessageStore::locate(std::string_view id) const {
+  MessagePtr found;
   ids_.candidates(id, [&](std::uint64_t sequence) {
-    const auto at = at_sequence(messages_.begin(), messages_.end(), sequence);
-    if (at != messages_.end() && (*at)->sequence == sequence && (*at)->message.queue_id == id &&
-        (found == messages_.end() || sequence > (*found)->sequence))
-      found = at;
+    if (found && sequence < found->sequence) return;
+    if (auto m = messages_.find(sequence); m && m->message.queue_id == id) found = std::move(m);
   });
   return found;
 }
 
 MessagePtr MessageStore::find(std::string_view id) const {
   std::lock_guard lock(mutex_);
-  const auto it = locate(id);
-  return it == messages_.end() ? nullptr : *it;
+  return locate(id);
 }
 
 bool MessageStore::erase(std::string_view id, bool tell) {
   MessagePtr dropped;  // freed after the lock is let go
   {
     std::lock_guard lock(mutex_);
-    const auto it = locate(id);
-    if (it == messages_.end()) return false;
-    dropped = std::move(*it);
-    messages_.erase(it);
+    const auto found = locate(id);
+    if (!found) return false;
+    dropped = messages_.erase(found->sequence);
     bytes_ -= dropped->message.data.size();
     freed_ += dropped->message.data.size();
     unindex(recipients_, senders_, ids_, *dropped);
@@ -255,7 +229,7 @@ bool MessageStore::erase(std::string_view id, bool tell) {
 
 void MessageStore::clear(bool tell) {
   // Freeing 100,000 messages takes milliseconds: done after the lock is let go.
-  std::deque<MessagePtr> dropped;
+  MessageOrder dropped;
   AddressIndex dropped_recipients, dropped_senders;
   IdIndex dropped_ids;
   {

@@ -16,6 +16,7 @@
 #include "smtp/message.hpp"
 #include "store/address_index.hpp"
 #include "store/id_index.hpp"
+#include "store/message_order.hpp"
 #include "store/spool.hpp"
 
 namespace bounceback::store {
@@ -26,7 +27,6 @@ struct StoredMessage {
   std::uint64_t sequence = 0;  // 1, 2, 3… in order of acceptance
   std::string origin;          // --state: the replica that captured it; "" for this one
 };
-using MessagePtr = std::shared_ptr<const StoredMessage>;
 
 // Which stored messages a read takes: all, or those of one recipient or sender (an exact
 // address, ASCII case folded, read from the store's index), or those of a list of sequences a
@@ -117,9 +117,10 @@ class MessageStore final : public smtp::MessageSink {
             bool written = true);
 
   std::vector<MessagePtr> newest_first() const;  // a snapshot
-  // Up to `count` messages of `range`, newest first, after skipping `skip`: O(log n + skip
-  // + count) under the lock (an address's list, or the store's, is searched by sequence), so
-  // a reader that matches messages does it outside the lock, a chunk at a time.
+  // Up to `count` messages of `range`, newest first, after skipping `skip`: under the lock,
+  // O(log n + count) for the whole store (its order counts live messages, message_order.hpp),
+  // O(log n) a message for an address (its list is searched by sequence), so a reader that
+  // matches messages does it outside the lock, a chunk at a time.
   MessageSlice newest(const MessageRange& range, std::size_t skip, std::size_t count) const;
   // Up to `count` messages stored after sequence `after`, oldest first (a mirror's catching
   // up); `newest` is the last sequence given out when read.
@@ -129,8 +130,8 @@ class MessageStore final : public smtp::MessageSink {
   StoreRemovals removals(std::uint64_t cursor) const;
   static constexpr std::size_t erase_memory = 4096;
   // By id, through the id index: O(1) to find its sequence, O(log n) to find the message
-  // (with two messages of one id, the newer). erase also shifts the store's list of pointers
-  // on the shorter side (a move of at most n/2 pointers, no message touched).
+  // (with two messages of one id, the newer). erase leaves a tombstone in the store's order,
+  // O(log n), plus its removal from the address lists (a shift of each list it is in).
   MessagePtr find(std::string_view id) const;
   // `tell` false: asked by another replica (--state), not passed on to the removal hook.
   bool erase(std::string_view id, bool tell = true);
@@ -170,7 +171,7 @@ class MessageStore final : public smtp::MessageSink {
   std::unique_ptr<Spool> spool_;
   const bool received_header_;
   mutable std::mutex mutex_;
-  std::deque<MessagePtr> messages_;    // oldest first, so by growing sequence
+  MessageOrder messages_;              // oldest first, so by growing sequence
   AddressIndex recipients_, senders_;  // sequences of messages_, by address
   IdIndex ids_;                        // sequences of messages_, by id
   // The last erase_memory sequences erase() took (removals()); erased_base_ counts those
@@ -188,7 +189,7 @@ class MessageStore final : public smtp::MessageSink {
   RemovalHook removal_hook_;
 
   void keep(std::shared_ptr<StoredMessage> stored, bool copy);
-  std::deque<MessagePtr>::const_iterator locate(std::string_view id) const;
+  MessagePtr locate(std::string_view id) const;
 };
 
 }  // namespace bounceback::store

@@ -87,6 +87,36 @@ TEST_CASE("message store: pages and sequence ranges of the whole store", "[store
   CHECK(store.newest(newer, 0, 0).total == 0);
 }
 
+TEST_CASE("message store: erase leaves pages, eviction and finds whole", "[store][order]") {
+  MessageStore store(5);
+  for (int i = 1; i <= 5; ++i) CHECK(store.store(message("M" + std::to_string(i))));
+  CHECK(store.erase("M3"));  // the middle
+  CHECK(!store.erase("M3"));
+  CHECK(store.size() == 4);
+  CHECK(ids(store, {}, 1, 2) == Ids{"M4", "M2"});  // a page across the erased one
+  CHECK(store.newest({}, 0, 0).total == 4);
+  CHECK(store.store(message("M6")));  // room left by the erase: nothing evicted
+  CHECK(store.evicted() == 0);
+  CHECK(store.store(message("M7")));  // evicts M1
+  CHECK(store.store(message("M8")));  // evicts M2 (M3 is gone already)
+  CHECK(store.evicted() == 2);
+  CHECK(visited(store, 10) == Ids{"M8", "M7", "M6", "M5", "M4"});
+  CHECK(store.find("M2") == nullptr);
+  CHECK(store.find("M4")->message.queue_id == "M4");
+  CHECK(store.erase("M8"));  // the newest
+  CHECK(store.erase("M4"));  // the oldest
+  CHECK(visited(store, 10) == Ids{"M7", "M6", "M5"});
+  MessageRange older;
+  older.before = 7;  // sequences 5 and 6 of those left
+  CHECK(ids(store, older) == Ids{"M6", "M5"});
+  CHECK(store.newest(older, 0, 0).total == 2);
+  CHECK(store.size() == 3);
+  store.clear();
+  CHECK(store.size() == 0);
+  CHECK(store.store(message("M9")));
+  CHECK(visited(store, 10) == Ids{"M9"});
+}
+
 TEST_CASE("message store: reads by recipient and sender follow eviction, erase and clear",
           "[store][index]") {
   MessageStore store(4);
