@@ -243,14 +243,20 @@ Response Router::list_messages(const Request& request, const Args&) const {
     query.before = std::stoull(*before);
   }
   const auto found = find_matches(ctx_.messages, *filter, query, ctx_.address_search.get());
-  json::array list;
-  for (const auto& m : found.messages) list.push_back(message_summary(*m));
-  json::object o = page_json(found.total, *page, "messages", std::move(list));
-  if (found.more) {  // a scan stopped at its budget: `total` is a lower bound
-    o["more"] = true;
-    o["next"] = found.next;
-  }
-  return json_response(o);
+  // A scan stopped at its budget: `total` is a lower bound, "more" and "next" say so.
+  return summary_page(found.total, *page, found.messages, found.more, found.next);
+}
+
+Response Router::summary_page(std::size_t total, Page page,
+                              const std::vector<store::MessagePtr>& messages, bool more,
+                              std::uint64_t next, const store::StoredMessage* top) const {
+  SummaryPage out{total, page.start, {}, more, next, nullptr};
+  out.items.reserve(messages.size());
+  for (const auto& m : messages) out.items.push_back(summaries_->get(*m));
+  if (top) out.top = summaries_->get(*top);
+  Response r;
+  r.body = render(out);
+  return r;
 }
 
 std::optional<Response> Router::wait_check(const MessageFilter& filter, Page page,
@@ -267,14 +273,9 @@ std::optional<Response> Router::wait_check(const MessageFilter& filter, Page pag
   const auto found = find_matches(ctx_.messages, filter, query, ctx_.address_search.get());
   checked = found.newest;
   if (!found.first) return std::nullopt;
-  json::array list;
-  for (const auto& m : found.messages) list.push_back(message_summary(*m));
   // The newest match's summary at the top level, and the requested page of matches; `total`
   // counts the matches scanned, `more` says the scan stopped before the end of the store.
-  json::object o = page_json(found.total, page, "messages", std::move(list));
-  o["more"] = found.more;
-  for (auto& [key, value] : message_summary(*found.first)) o[key] = std::move(value);
-  return json_response(o);
+  return summary_page(found.total, page, found.messages, found.more, 0, found.first.get());
 }
 
 Response Router::wait_timeout() {

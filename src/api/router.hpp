@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "api/api_context.hpp"
 #include "api/http_message.hpp"
 #include "api/query_params.hpp"
+#include "api/summary_cache.hpp"
 
 namespace bounceback::api {
 
@@ -87,6 +89,12 @@ class Router {
   Response mailpit_part(const Request&, const Args&) const;
 
   ApiContext& ctx_;
+  // The summaries listed last, as JSON text (a list's items, not rendered on every call).
+  std::shared_ptr<SummaryCache> summaries_ = std::make_shared<SummaryCache>();
+  // A page of summaries (summary_cache.hpp's render), rendered from the cache.
+  Response summary_page(std::size_t total, Page page,
+                        const std::vector<store::MessagePtr>& messages, bool more,
+                        std::uint64_t next, const store::StoredMessage* top = nullptr) const;
 };
 
 // {"error": message} with `status`.
