@@ -20,7 +20,7 @@ set(bounceback_layers
   "proxy       | scenario                                       | asio openssl sockets clock"
   "asio        |                                                | sockets clock"
   "net         | smtp store log proxy                           |"
-  "redis       | scenario smtp store log                        | sockets"
+  "redis       | scenario smtp store log                        |"
   "api         | smtp catalog scenario store log version net import | asio sockets"
   "api/http    | smtp catalog scenario store log net api        |"
   "app         | smtp catalog scenario report store log version net api api/http import proxy redis |"
