@@ -138,7 +138,7 @@ void CaptureLog::stop() {
   thread_.join();
 }
 
-void CaptureLog::enqueue(Op op) {
+void CaptureLog::enqueue(Op&& op) {
   Wake wake = Wake::none;
   {
     std::lock_guard lock(mutex_);
@@ -147,7 +147,7 @@ void CaptureLog::enqueue(Op op) {
   wake_up(wake);
 }
 
-CaptureLog::Wake CaptureLog::enqueue_locked(Op op) {
+CaptureLog::Wake CaptureLog::enqueue_locked(Op&& op) {
   if (outbox_.size() >= limits_.outbox) {
     const Op& oldest = outbox_.front();  // the oldest: Redis has been away for long
     counters_.outbox_full.fetch_add(oldest.changes, std::memory_order_relaxed);
@@ -534,33 +534,39 @@ void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
 
 void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
                            const scenario::Completion& how) {
+  const std::uint64_t key = held_key(session_id, rcpt);
   HeldMap::node_type held;
+  Wake wake = Wake::none;
+  bool done = false;
   {
+    // One lock for the hold and the outbox: the usual case, an attempt held since its RCPT.
     std::lock_guard lock(mutex_);
-    if (!held_.empty()) held = held_.extract(held_key(session_id, rcpt));
+    if (!held_.empty()) held = held_.extract(key);
+    if (!held.empty() && held.mapped().record.session_id == session_id &&
+        held.mapped().record.rcpt == rcpt) {
+      // The record as AttemptLog::complete leaves it, and as AttemptLog::record takes it.
+      auto& r = held.mapped().record;
+      bool paced = false;
+      if (!how.reply.empty()) {
+        r.reply = how.reply;
+        paced = how.paced;
+        if (paced)
+          r.sent_at.reset();
+        else
+          r.sent_at = how.at;
+      }
+      r.outcome = how.outcome;
+      r.stage = how.stage;
+      r.stored = how.stored;
+      // Encoded on io_'s thread, straight into its entry: on this one, its map node is moved.
+      wake = enqueue_locked({EntryKind::finished, nullptr, {}, {}, 2, std::move(held), paced});
+      done = true;
+    }
   }
-  if (held.empty() || held.mapped().record.session_id != session_id ||
-      held.mapped().record.rcpt != rcpt) {
-    if (!held.empty()) enqueue({EntryKind::attempt, nullptr, {}, {}, 1, std::move(held), false});
-    enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
-    return;
-  }
-  // The record as AttemptLog::complete leaves it, and as AttemptLog::record takes it.
-  auto& r = held.mapped().record;
-  bool paced = false;
-  if (!how.reply.empty()) {
-    r.reply = how.reply;
-    paced = how.paced;
-    if (paced)
-      r.sent_at.reset();
-    else
-      r.sent_at = how.at;
-  }
-  r.outcome = how.outcome;
-  r.stage = how.stage;
-  r.stored = how.stored;
-  // Encoded on io_'s thread, straight into its entry: on this one, its map node is moved.
-  enqueue({EntryKind::finished, nullptr, {}, {}, 2, std::move(held), paced});
+  if (done) return wake_up(wake);
+  // Not held (shared as it stood after a hold period), or another pair's (a 64-bit collision).
+  if (!held.empty()) enqueue({EntryKind::attempt, nullptr, {}, {}, 1, std::move(held), false});
+  enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
 }
 
 void CaptureLog::enqueue_held_locked(HeldMap::node_type held) {

@@ -91,8 +91,9 @@ class CaptureLog final : public scenario::AttemptListener {
   // What an enqueue asks of io_'s thread: nothing (a wake-up is on its way), drain() after
   // the linger (the first record since the last drain), or drain() now (a whole entry waits).
   enum class Wake { none, linger, now };
-  void enqueue(Op op);         // any thread
-  Wake enqueue_locked(Op op);  // mutex_ held; then wake_up(), after unlocking if possible
+  // By reference: an Op is moved once, into the outbox (~70 instructions a move).
+  void enqueue(Op&& op);         // any thread
+  Wake enqueue_locked(Op&& op);  // mutex_ held; then wake_up(), after unlocking if possible
   void wake_up(Wake how);
   static std::uint64_t held_key(std::string_view session_id, std::string_view rcpt);
   void enqueue_held_locked(HeldMap::node_type held);

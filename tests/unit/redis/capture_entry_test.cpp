@@ -309,3 +309,25 @@ TEST_CASE("capture entries: an attempt recorded and completed at once is one rec
   CHECK(listed[0].outcome == scenario::Outcome::accepted);
   CHECK(listed[0].stored);
 }
+
+TEST_CASE("capture entries: times of every length come back, as decimal microseconds", "[redis]") {
+  // The writer takes a 16-digit time (2001 to 2262, system_clock's nanoseconds' end) apart in
+  // two halves of 8 digits: halves with leading zeros, and every other length (to_chars's
+  // way), must come back the same.
+  for (const std::uint64_t micros :
+       {0ull, 7ull, 10ull, 999'999'999ull, 1'000'000'000ull, 999'999'999'999'999ull,
+        1'000'000'000'000'000ull, 1'000'000'000'000'001ull, 1'764'561'600'000'001ull,
+        1'764'561'600'123'456ull, 1'700'000'000'000'000ull, 1'200'000'009'000'000ull,
+        9'000'000'000'000'009ull, 9'223'372'036'854'775ull}) {
+    scenario::AttemptRecord a;
+    a.at = std::chrono::system_clock::time_point(std::chrono::microseconds(micros));
+    a.sent_at = a.at;
+    const std::string record = redis::attempt_record(a, false);
+    const std::string digits = std::to_string(micros);
+    CHECK(record.find(std::to_string(digits.size()) + ":" + digits + "0:") != std::string::npos);
+    const auto got = read_back(entry("r", record));
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].attempt.at == a.at);
+    CHECK(got[0].attempt.sent_at == a.sent_at);
+  }
+}
