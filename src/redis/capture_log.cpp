@@ -195,6 +195,8 @@ void CaptureLog::drain() {
     {
       std::lock_guard lock(mutex_);
       std::size_t bytes = 0;
+      // Room for the whole entry at once: grown by doubling, the Ops were moved ~twice more.
+      batch.reserve(std::min(outbox_.size(), batch_records));
       while (!outbox_.empty() && batch.size() < batch_records) {
         // A clear starts an entry: a reader removes what is older than the clear's entry,
         // so a message written before the clear must be in an older one.
