@@ -12,7 +12,9 @@ rounds (the machine is shared: every figure carries the 1-minute load average):
     connection (`list`), and with one polling `to=to@example.com` (`to`, the address every
     smtp-source message is sent to: the store's index, a full page). Reported: msgs/s, the
     ratio to `none` of the same round, the server's CPU per message, its SMTP thread's CPU per
-    message, its API thread's CPU (% of a core), the poller's calls/s and median ms. --nice 0,10
+    message, its API thread's CPU (% of a core), the poller's calls/s, median ms and own CPU (% of a
+    core: a tight poller on these two cores takes CPU from smtp-source and the server whatever
+    the server does; --poller-nice runs it reniced). --nice 0,10
     interleaves runs with the API thread reniced (what --api-nice sets at start; default 10).
 (b) SMTP command latency: one Python client (gc off, time.perf_counter around each command's
     write and reply) sends 1 KiB messages on one connection for --latency-seconds (MAIL, RCPT,
@@ -31,7 +33,7 @@ with one wait a second at every count.
 
 Usage: bench/api-load.py [--bin PATH] [--counts 1000,10000,100000] [--rounds N] [--seconds S]
                          [--latency-seconds S] [--modes none,list,to] [--latency-modes ...]
-                         [--nice 0,10] [--extra "serve options"]
+                         [--nice 0,10] [--poller-nice N] [--extra "serve options"]
 """
 import argparse
 import gc
@@ -92,8 +94,14 @@ def thread_names(pid):
 
 # ---- API clients, each in a process of its own (no shared interpreter lock with the timer) ----
 
+POLLER_NICE = 0  # --poller-nice: the poller process's nice value (set before it forks)
+
+
 def poller(port, path, stop, result):
-    """GET `path` in a loop on one keep-alive connection until `stop`; calls and median ms."""
+    """GET `path` in a loop on one keep-alive connection until `stop`; calls, median ms and the
+    poller's own CPU seconds (it shares the cores with smtp-source and the server)."""
+    if POLLER_NICE:
+        os.nice(POLLER_NICE)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     times = []
     while not stop.is_set():
@@ -103,9 +111,10 @@ def poller(port, path, stop, result):
         r.read()
         times.append(time.perf_counter() - t)
         if r.status != 200:
-            result.put((len(times), 0.0, f"status {r.status}"))
+            result.put((len(times), 0.0, f"status {r.status}", time.process_time()))
             return
-    result.put((len(times), statistics.median(times) * 1000 if times else 0.0, ""))
+    result.put((len(times), statistics.median(times) * 1000 if times else 0.0, "",
+                time.process_time()))
 
 
 def waiter(port, path, stop, result):
@@ -123,12 +132,12 @@ def waiter(port, path, stop, result):
         if r.status == 408:  # a held wait ran out: wait again at once
             continue
         if r.status != 200:
-            result.put((len(times), 0.0, f"status {r.status}"))
+            result.put((len(times), 0.0, f"status {r.status}", time.process_time()))
             return
         next_at += 1.0
         stop.wait(max(0.0, next_at - time.monotonic()))
     result.put((len(times), statistics.median(times) * 1000 if times else 0.0,
-                f"{statistics.median(sizes):.0f} bytes" if sizes else ""))
+                f"{statistics.median(sizes):.0f} bytes" if sizes else "", time.process_time()))
 
 
 class Client:
@@ -140,6 +149,7 @@ class Client:
         self.proc = multiprocessing.Process(target=target, args=(port, path, self.stop, self.result))
 
     def __enter__(self):
+        self.started = time.time()
         self.proc.start()
         time.sleep(0.3)  # its connection is up and busy before the measurement starts
         self.t = time.time()
@@ -148,7 +158,8 @@ class Client:
     def __exit__(self, *exc):
         self.seconds = time.time() - self.t
         self.stop.set()
-        self.calls, self.median_ms, self.note = self.result.get(timeout=60)
+        self.calls, self.median_ms, self.note, cpu = self.result.get(timeout=60)
+        self.cpu_pct = 100 * cpu / (time.time() - self.started)  # its whole life, warm-up too
         self.proc.join(10)
 
 
@@ -197,7 +208,8 @@ def throughput(proc, smtp, http_port, count, args, rows):
                 "rate": float(res["msgs_per_s"]), "us": float(res["server_cpu_us_per_msg"]),
                 "smtp_us": 1e6 * smtp_thread / HZ / messages, "api": 100 * api / HZ / wall,
                 "calls": client.calls / client.seconds if client else 0,
-                "ms": client.median_ms if client else 0, "load": load1(), "round": r + 1})
+                "ms": client.median_ms if client else 0, "poller": client.cpu_pct if client else 0,
+                "load": load1(), "round": r + 1})
             print(f"  {count} {mode} nice {nice} round {r + 1}: {res['msgs_per_s']} msgs/s, "
                   f"{res['server_cpu_us_per_msg']} us/msg, load {load1():.1f}"
                   + (f", {client.calls / client.seconds:.0f} calls/s" if client else ""),
@@ -210,7 +222,8 @@ def throughput(proc, smtp, http_port, count, args, rows):
                     f"{med('rate'):,.0f} | **{statistics.median(ratios):.2f}** ("
                     + ", ".join(f"{x:.2f}" for x in ratios)
                     + f") | {med('us'):.1f} | {med('smtp_us'):.1f} | {med('api'):.0f} | "
-                    + (f"{med('calls'):,.0f} / {med('ms'):.2f}" if mode != "none" else "")
+                    + (f"{med('calls'):,.0f} / {med('ms'):.2f} / {med('poller'):.0f}"
+                       if mode != "none" else "")
                     + f" | {min(x['load'] for x in mine):.1f}-{max(x['load'] for x in mine):.1f} |")
 
 
@@ -294,12 +307,16 @@ def main():
     ap.add_argument("--latency-size", type=int, default=1024, help="body bytes of (b)'s messages")
     ap.add_argument("--modes", default="none,list,to")
     ap.add_argument("--latency-modes", default="none,wait,wait1000")
+    ap.add_argument("--poller-nice", type=int, default=0,
+                    help="nice value of the polling client in (a) (default 0, as the other processes)")
     ap.add_argument("--extra", default="", help="more serve options, space separated")
     ap.add_argument("--nice", default="",
                     help="API thread nice values to interleave in (a), e.g. 0,10 (default: as started)")
     args = ap.parse_args()
     args.modes = [m for m in args.modes.split(",") if m]
     args.nice = [int(n) for n in args.nice.split(",") if n] or [None]
+    global POLLER_NICE
+    POLLER_NICE = args.poller_nice
     args.latency_modes = [m for m in args.latency_modes.split(",") if m]
     for m in args.modes[1:]:
         if m not in POLLS:
@@ -328,7 +345,7 @@ def main():
     if through:
         print("| stored | API client | API thread nice | msgs/s (median) | x none: median (rounds) | "
               "server CPU us/msg | SMTP thread CPU us/msg | API thread CPU % | "
-              "poller calls/s / median ms | load |")
+              "poller calls/s / median ms / its CPU % | load |")
         print("|---:|---|---|---:|---|---:|---:|---:|---|---|")
         print("\n".join(through))
     if lat:
