@@ -32,8 +32,8 @@ constexpr std::size_t recent_ids = 4096;
 // How often the attempts held for their completion are looked at: one held through a whole
 // period is shared as it stands (pending), so another replica lists it within two periods.
 constexpr std::chrono::milliseconds hold_period{100};
-// The nodes of held attempts kept for the next ones once sent (CaptureLog::recycle).
-constexpr std::size_t spare_nodes = 1024;
+// The records of held attempts kept for the next ones once sent (CaptureLog::recycle).
+constexpr std::size_t spare_records = 1024;
 // streams_[0]: the replicas' announcements; this replica's own stream, in CaptureOrder's terms.
 constexpr std::size_t control = 0, own = 0;
 
@@ -101,10 +101,10 @@ void CaptureLog::start() {
         counters_.too_large.fetch_add(1, std::memory_order_relaxed);
         return;
       }
-      enqueue({EntryKind::message, m, {}, {}});
+      enqueue({EntryKind::message, m});
     });
     store_.on_removal([this](std::string_view id) {
-      enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id), {}});
+      enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id)});
     });
   }
   asio::post(io_, [this] {
@@ -222,9 +222,9 @@ void CaptureLog::send(const std::vector<Op>& batch) {
   const std::size_t room = xadd_head_.size() + length_room;
   std::size_t bytes = room + 2;
   for (const auto& op : batch)
-    bytes += op.message         ? op.message->message.data.size() + 256
-             : !op.held.empty() ? op.held.mapped().record.reply.size() + 256
-                                : op.record.size() + 64;
+    bytes += op.message ? op.message->message.data.size() + 256
+             : op.held  ? op.held->reply.size() + 256
+                        : op.text.size() + 64;
   last_sent_ = std::chrono::steady_clock::now();
   command_.clear();
   if (command_.capacity() > 4 * bytes + (1 << 20)) command_.shrink_to_fit();  // after a big one
@@ -235,11 +235,11 @@ void CaptureLog::send(const std::vector<Op>& batch) {
       append_record(command_, op.kind, op.message->message.queue_id, &op.message->message,
                     op.message->received_at);
     else if (op.kind == EntryKind::erase || op.kind == EntryKind::clear)
-      append_record(command_, op.kind, op.id, nullptr, {});
-    else if (!op.held.empty())
-      append_attempt_record(command_, op.held.mapped().record, op.paced, op.kind);
+      append_record(command_, op.kind, op.text, nullptr, {});
+    else if (op.held)
+      append_attempt_record(command_, *op.held, op.paced, op.kind);
     else
-      command_ += op.record;
+      command_ += op.text;
   }
   const std::size_t records = command_.size() - room;
   command_ += "\r\n";
@@ -290,7 +290,7 @@ void CaptureLog::written(const redisReply* r) {
 void CaptureLog::recycle(std::vector<Op>& batch) {
   std::lock_guard lock(mutex_);
   for (auto& op : batch)
-    if (!op.held.empty() && spare_.size() < spare_nodes) spare_.push_back(std::move(op.held));
+    if (op.held && spare_.size() < spare_records) spare_.push_back(std::move(op.held));
 }
 
 void CaptureLog::cleared(EntryId at) {
@@ -491,128 +491,68 @@ void CaptureLog::apply_attempt(CaptureRecord& r, EntryId at) {
   counters_.attempts.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::uint64_t CaptureLog::held_key(std::string_view session_id, std::string_view rcpt) {
-  const std::hash<std::string_view> hash;
-  return hash(session_id) * 0x9e3779b97f4a7c15ull ^ hash(rcpt);
-}
-
 void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
-  if (record.outcome != scenario::Outcome::pending || paced) {
-    enqueue({EntryKind::attempt, nullptr, {}, attempt_record(record, paced)});
-    return;
-  }
-  // Held until its transaction ends, to be shared with its completion as one record (the
-  // usual case: a message's transaction ends within milliseconds), or as it stands after a
-  // hold period or two.
-  const std::uint64_t key = held_key(record.session_id, record.rcpt);
-  bool arm = false;
-  {
-    std::lock_guard lock(mutex_);
-    HeldMap::node_type node;
-    if (spare_.empty()) {
-      HeldMap one;  // the first ones: a node of their own
-      one.try_emplace(key, Held{record, hold_generation_});
-      node = one.extract(one.begin());
-    } else {
-      // The node of an attempt sent already, its strings' buffers reused: no allocation here
-      // and no free on the capture thread of memory this thread allocated.
-      node = std::move(spare_.back());
-      spare_.pop_back();
-      node.key() = key;
-      node.mapped().record = record;
-      node.mapped().generation = hold_generation_;
-    }
-    auto placed = held_.insert(std::move(node));
-    // The same pair again (or a 64-bit collision): the older goes as it stands.
-    if (!placed.inserted) {
-      auto older = held_.extract(placed.position);
-      held_.insert(std::move(placed.node));
-      enqueue_held_locked(std::move(older));
-    }
-    arm = !std::exchange(hold_armed_, true);
-  }
-  if (arm) asio::post(io_, [this] { arm_hold(); });
+  // Not held by the log (a refusal, a paced reply): shared at once.
+  enqueue({EntryKind::attempt, nullptr, attempt_record(record, paced)});
 }
 
 void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
                            const scenario::Completion& how) {
-  const std::uint64_t key = held_key(session_id, rcpt);
-  HeldMap::node_type held;
-  Wake wake = Wake::none;
-  bool done = false;
-  {
-    // One lock for the hold and the outbox: the usual case, an attempt held since its RCPT.
-    std::lock_guard lock(mutex_);
-    if (!held_.empty()) held = held_.extract(key);
-    if (!held.empty() && held.mapped().record.session_id == session_id &&
-        held.mapped().record.rcpt == rcpt) {
-      // The record as AttemptLog::complete leaves it, and as AttemptLog::record takes it.
-      auto& r = held.mapped().record;
-      bool paced = false;
-      if (!how.reply.empty()) {
-        r.reply = how.reply;
-        paced = how.paced;
-        if (paced)
-          r.sent_at.reset();
-        else
-          r.sent_at = how.at;
-      }
-      r.outcome = how.outcome;
-      r.stage = how.stage;
-      r.stored = how.stored;
-      // Encoded on io_'s thread, straight into its entry: on this one, its map node is moved.
-      wake = enqueue_locked({EntryKind::finished, nullptr, {}, {}, 2, std::move(held), paced});
-      done = true;
-    }
-  }
-  if (done) return wake_up(wake);
-  // Not held (shared as it stood after a hold period), or another pair's (a 64-bit collision).
-  if (!held.empty()) enqueue({EntryKind::attempt, nullptr, {}, {}, 1, std::move(held), false});
-  enqueue({EntryKind::completed, nullptr, {}, completed_record(session_id, rcpt, how)});
+  // Its attempt was not held (shared as it stood after a sweep period): a change of its own.
+  enqueue({EntryKind::completed, nullptr, completed_record(session_id, rcpt, how)});
 }
 
-void CaptureLog::enqueue_held_locked(HeldMap::node_type held) {
-  // A post: never runs here.
-  wake_up(enqueue_locked({EntryKind::attempt, nullptr, {}, {}, 1, std::move(held), false}));
+void CaptureLog::finished(const scenario::AttemptRecord& record, bool paced) {
+  // The usual case: a message's transaction ends within milliseconds of its RCPTs.
+  enqueue_held(record, EntryKind::finished, paced);
+}
+
+void CaptureLog::shared_as_it_stands(const scenario::AttemptRecord& record) {
+  enqueue_held(record, EntryKind::attempt, false);
+}
+
+void CaptureLog::enqueue_held(const scenario::AttemptRecord& record, EntryKind kind, bool paced) {
+  // Called under the attempt log's lock: a copy and a push, encoded on io_'s thread.
+  Wake wake = Wake::none;
+  {
+    std::lock_guard lock(mutex_);
+    std::unique_ptr<scenario::AttemptRecord> copy;
+    if (spare_.empty()) {
+      copy = std::make_unique<scenario::AttemptRecord>(record);
+    } else {
+      // A record sent already, its strings' buffers reused: no allocation here and no free on
+      // the capture thread of memory this thread allocated.
+      copy = std::move(spare_.back());
+      spare_.pop_back();
+      *copy = record;
+    }
+    const std::uint8_t changes = kind == EntryKind::finished ? 2 : 1;
+    wake = enqueue_locked({kind, nullptr, {}, changes, paced, std::move(copy)});
+  }
+  wake_up(wake);  // a post: never runs here
+}
+
+void CaptureLog::holding() {
+  asio::post(io_, [this] { arm_hold(); });
 }
 
 void CaptureLog::arm_hold() {
   hold_timer_.expires_after(hold_period);
   hold_timer_.async_wait([this](boost::system::error_code ec) {
-    if (ec) return;
-    std::lock_guard lock(mutex_);
     // Those held through a whole period go as they stand, in the outbox's order with what
-    // follows them (their completion, when it comes, finds them gone and goes as a change).
-    for (auto it = held_.begin(); it != held_.end();) {
-      if (it->second.generation == hold_generation_) {  // held for less than a period
-        ++it;
-        continue;
-      }
-      const auto next = std::next(it);
-      enqueue_held_locked(held_.extract(it));
-      it = next;
-    }
-    ++hold_generation_;
-    if (held_.empty())
-      hold_armed_ = false;
-    else
-      arm_hold();
+    // follows them (their completion, when it comes, finds them shared and goes as a change).
+    if (!ec && attempts_ && attempts_->share_held()) arm_hold();
   });
 }
 
 void CaptureLog::sent(std::string_view session_id, std::chrono::system_clock::time_point at,
                       smtp::Sent how) {
-  enqueue({EntryKind::sent, nullptr, {}, sent_record(session_id, at, how)});
+  enqueue({EntryKind::sent, nullptr, sent_record(session_id, at, how)});
 }
 
 void CaptureLog::cleared() {
-  Wake wake = Wake::none;
-  {
-    std::lock_guard lock(mutex_);
-    held_.clear();  // cleared here too: nothing of them is shared now
-    wake = enqueue_locked({EntryKind::attempts_cleared, nullptr, {}, attempts_cleared_record()});
-  }
-  wake_up(wake);
+  // The log's held attempts went with it: nothing of them is shared now.
+  enqueue({EntryKind::attempts_cleared, nullptr, attempts_cleared_record()});
 }
 
 void CaptureLog::warn(const char* what, std::string detail) {

@@ -11,10 +11,10 @@
 // outbox, on a thread of its own with two hiredis connections (one writes, one blocks in
 // XREAD); one entry carries what the outbox gathered in 2 ms (20 ms under load, or until it
 // holds a whole entry's records). An attempt recorded pending is
-// held until its completion and both go as one record (or it goes as it stands after
-// 100-200 ms). Redis down: capture goes on locally, the outbox waits (and drops its oldest
-// when full, counted), the reads resume from the last entry read in each stream once Redis is
-// back.
+// held by the attempt log itself until its completion, and both go as one record, copied once
+// (or it goes as it stands after 100-200 ms: the log's sweep, run from here). Redis down: capture
+// goes on locally, the outbox waits (and drops its oldest when full, counted), the reads resume
+// from the last entry read in each stream once Redis is back.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -23,11 +23,11 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -69,24 +69,22 @@ class CaptureLog final : public scenario::AttemptListener {
   void sent(std::string_view session_id, std::chrono::system_clock::time_point at,
             smtp::Sent how) override;
   void cleared() override;
+  // An attempt the log held from its RCPT (pending) to its completion, as it ends: one record
+  // for two changes. Or as it stands, when its transaction stays open (the log's sweep).
+  void finished(const scenario::AttemptRecord& record, bool paced) override;
+  void shared_as_it_stands(const scenario::AttemptRecord& record) override;
+  void holding() override;
 
  private:
-  // An attempt recorded pending (its transaction open), held until its completion.
-  struct Held {
-    scenario::AttemptRecord record;
-    std::uint32_t generation = 0;  // hold_generation_ when it came
-  };
-  using HeldMap = std::unordered_map<std::uint64_t, Held>;
   struct Op {
     EntryKind kind = EntryKind::message;
     store::MessagePtr message;  // message
-    std::string id;             // erase
-    std::string record;         // the attempt log's kinds: the whole record, or empty and
+    std::string text = {};      // erase: the id; the attempt log's kinds: the whole record
     std::uint8_t changes = 1;   // 2: an attempt recorded and completed, in one record
-    // a held attempt (attempt, finished), its map node kept (no copy, no allocation):
-    // encoded on io_'s thread, into the entry itself
-    HeldMap::node_type held = {};
     bool paced = false;
+    // An attempt the log held (attempt, finished): copied into a record reused from spare_
+    // (its strings' buffers kept: no allocation), encoded on io_'s thread into the entry.
+    std::unique_ptr<scenario::AttemptRecord> held = {};
   };
   // What an enqueue asks of io_'s thread: nothing (a wake-up is on its way), drain() after
   // the linger (the first record since the last drain), or drain() now (a whole entry waits).
@@ -95,13 +93,12 @@ class CaptureLog final : public scenario::AttemptListener {
   void enqueue(Op&& op);         // any thread
   Wake enqueue_locked(Op&& op);  // mutex_ held; then wake_up(), after unlocking if possible
   void wake_up(Wake how);
-  static std::uint64_t held_key(std::string_view session_id, std::string_view rcpt);
-  void enqueue_held_locked(HeldMap::node_type held);
+  void enqueue_held(const scenario::AttemptRecord& record, EntryKind kind, bool paced);
   void arm_hold();  // on io_'s thread
   void drain();     // the rest on io_'s thread
   void send(const std::vector<Op>& batch);
   void written(const redisReply* reply);
-  void recycle(std::vector<Op>& batch);  // its held attempts' nodes to spare_
+  void recycle(std::vector<Op>& batch);  // its held attempts' records to spare_
   void read();
   void announce();
   void discovered(const redisReply* entry);
@@ -129,13 +126,10 @@ class CaptureLog final : public scenario::AttemptListener {
   std::mutex mutex_;  // the outbox, shared with the storing threads
   std::deque<Op> outbox_;
   bool wake_posted_ = false;
-  HeldMap held_;  // by held_key
-  // Nodes of held attempts written and answered, reused by recorded(): allocated once, on the
-  // thread that holds attempts (a node freed on io_'s thread went back to another thread's
-  // malloc arena: slower mallocs on the SMTP thread).
-  std::vector<HeldMap::node_type> spare_;
-  std::uint32_t hold_generation_ = 0;
-  bool hold_armed_ = false;
+  // Records of held attempts written and answered, reused by enqueue_held(): allocated once,
+  // on the thread that completes attempts (one freed on io_'s thread went back to another
+  // thread's malloc arena: slower mallocs on the SMTP thread).
+  std::vector<std::unique_ptr<scenario::AttemptRecord>> spare_;
 
   // The XADD being written, in RESP: reused, its capacity kept (written on io_'s thread only).
   // The arguments before the records' length are the same for every entry (xadd_head_).

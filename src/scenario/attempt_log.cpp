@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <limits>
+#include <type_traits>
+#include <utility>
 
 #include "smtp/command.hpp"
 
@@ -45,11 +47,12 @@ AttemptLog::Pending::iterator AttemptLog::find_pending(std::uint64_t hash,
                                                        std::string_view rcpt) {
   auto [it, end] = pending_.equal_range(hash);
   while (it != end) {
-    if (it->second < first_seq_) {  // its record was dropped
+    if (it->second.seq < first_seq_) {  // its record was dropped
+      unhold(it);
       it = pending_.erase(it);
       continue;
     }
-    const auto& r = records_[it->second - first_seq_];
+    const auto& r = records_[it->second.seq - first_seq_];
     if (iequals(r.session_id, session_id) && iequals(r.rcpt, rcpt)) return it;
     ++it;
   }
@@ -57,13 +60,28 @@ AttemptLog::Pending::iterator AttemptLog::find_pending(std::uint64_t hash,
 }
 
 // Entries of records already dropped (sessions that never finished) go with them.
-void AttemptLog::prune(Pending& index) {
-  if (index.size() > capacity_)
-    std::erase_if(index, [&](const auto& p) { return p.second < first_seq_; });
+template <class Index>
+void AttemptLog::prune(Index& index) {
+  if (index.size() <= capacity_) return;
+  std::erase_if(index, [&](const auto& p) {
+    if constexpr (std::is_same_v<Index, Pending>) {
+      if (p.second.seq >= first_seq_) return false;
+      if (p.second.held && held_) --held_;
+      return true;
+    } else {
+      return p.second < first_seq_;
+    }
+  });
 }
 
-void AttemptLog::record(AttemptRecord record, bool paced) {
+void AttemptLog::unhold(Pending::iterator it) {
+  if (it->second.held && held_) --held_;
+  it->second.held = false;
+}
+
+void AttemptLog::record(AttemptRecord record, bool paced, bool hold) {
   const bool pending = record.outcome == Outcome::pending;
+  hold = hold && pending && !paced && sharer_;
   const std::uint64_t hash = pending ? pair_hash(record.session_id, record.rcpt) : 0;
   const std::uint64_t session = paced ? pair_hash(record.session_id, {}) : 0;
   // Unless set already: another replica's attempt shared with its completion (redis/capture_log).
@@ -73,10 +91,19 @@ void AttemptLog::record(AttemptRecord record, bool paced) {
   const std::uint64_t seq = first_seq_ + records_.size() - 1;
   if (pending) {
     const auto& r = records_.back();
-    if (const auto it = find_pending(hash, r.session_id, r.rcpt); it != pending_.end())
-      it->second = seq;
-    else
-      pending_.emplace(hash, seq);
+    const Open open{seq, hold, sweep_};
+    if (const auto it = find_pending(hash, r.session_id, r.rcpt); it != pending_.end()) {
+      // The same pair again: the older record, if held, goes as it stands.
+      if (it->second.held) sharer_->shared_as_it_stands(records_[it->second.seq - first_seq_]);
+      unhold(it);
+      it->second = open;
+    } else {
+      pending_.emplace(hash, open);
+    }
+    if (hold) {
+      ++held_;
+      if (!std::exchange(swept_, true)) sharer_->holding();
+    }
   }
   if (paced) unsent_.emplace(session, seq);
   while (records_.size() > capacity_) {
@@ -87,13 +114,15 @@ void AttemptLog::record(AttemptRecord record, bool paced) {
   prune(unsent_);
 }
 
-void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
+bool AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
                           const Completion& how) {
   const std::uint64_t hash = pair_hash(session_id, rcpt);
   std::lock_guard lock(mutex_);
   const auto it = find_pending(hash, session_id, rcpt);
-  if (it == pending_.end()) return;
-  const std::uint64_t seq = it->second;
+  if (it == pending_.end()) return false;
+  const std::uint64_t seq = it->second.seq;
+  const bool held = it->second.held;
+  unhold(it);
   pending_.erase(it);
   auto& r = records_[seq - first_seq_];
   if (!how.reply.empty()) {
@@ -108,6 +137,24 @@ void AttemptLog::complete(std::string_view session_id, std::string_view rcpt,
   r.outcome = how.outcome;
   r.stage = how.stage;
   r.stored = how.stored;
+  if (held) sharer_->finished(r, !how.reply.empty() && how.paced);
+  return held;
+}
+
+bool AttemptLog::share_held() {
+  std::lock_guard lock(mutex_);
+  if (held_) {
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      const auto& open = it->second;
+      if (!open.held || open.sweep == sweep_) continue;  // held since this period began
+      // A record dropped from the log (--max-attempt-log) before either is not shared.
+      if (open.seq >= first_seq_) sharer_->shared_as_it_stands(records_[open.seq - first_seq_]);
+      unhold(it);
+    }
+  }
+  ++sweep_;
+  swept_ = held_ != 0;
+  return swept_;
 }
 
 void AttemptLog::sent(std::string_view session_id, std::chrono::system_clock::time_point at,
@@ -130,8 +177,10 @@ void AttemptLog::sent(std::string_view session_id, std::chrono::system_clock::ti
       r.client_gone = how == smtp::Sent::client_gone;
       if (r.outcome == Outcome::pending)
         if (const auto p = find_pending(pair_hash(r.session_id, r.rcpt), r.session_id, r.rcpt);
-            p != pending_.end())
+            p != pending_.end()) {
+          unhold(p);  // paced: never held
           pending_.erase(p);
+        }
       r.outcome = Outcome::dropped;
     }
     it = unsent_.erase(it);
@@ -189,6 +238,7 @@ void AttemptLog::clear() {
   records_.clear();
   pending_.clear();
   unsent_.clear();
+  held_ = 0;  // a sweep due stays due (swept_): it finds none and stops
   first_seq_ = 0;
 }
 

@@ -83,18 +83,36 @@ class AttemptListener {
   virtual void sent(std::string_view session_id, std::chrono::system_clock::time_point at,
                     smtp::Sent how) = 0;
   virtual void cleared() = 0;
+  // An attempt the log held for its completion (AttemptLog::record's `hold`): completed, or
+  // still open after a sweep period (`record.outcome` pending). Called with the log's lock
+  // held: copy what you need and return; never call the log back.
+  virtual void finished(const AttemptRecord& record, bool paced) = 0;
+  virtual void shared_as_it_stands(const AttemptRecord& record) = 0;
+  // The log held none and now holds one: share_held() should run within a period.
+  virtual void holding() = 0;
 };
 
 class AttemptLog {
  public:
   explicit AttemptLog(std::size_t capacity) : capacity_(capacity) {}  // scenario::Settings
 
+  // --state: the listener held records go to (before any record with `hold`).
+  void share_with(AttemptListener* listener) { sharer_ = listener; }
+
   // A RCPT was answered (or a command before it refused); a pending record awaits complete().
   // `paced`: its reply goes out later, and sent() says when.
-  void record(AttemptRecord record, bool paced = false);
+  // `hold` (a pending, unpaced record, with share_with): the record is held for its
+  // completion, so that the listener hears both as one change, finished(), from complete();
+  // or, still open when share_held() runs a second time, shared_as_it_stands(). The listener
+  // hears holding() when the log held none (and is not swept) before this one.
+  void record(AttemptRecord record, bool paced = false, bool hold = false);
   // The transaction of `session_id` ended for its accepted recipient `rcpt`: its pending
-  // record takes the outcome, the stage and, unless empty, the reply.
-  void complete(std::string_view session_id, std::string_view rcpt, const Completion& how);
+  // record takes the outcome, the stage and, unless empty, the reply. True when the record was
+  // held: the listener heard finished() (otherwise the caller tells it of the completion).
+  bool complete(std::string_view session_id, std::string_view rcpt, const Completion& how);
+  // The records held since before the previous call go to shared_as_it_stands() and are held
+  // no more. False when none is held any more: the sweeps stop until the next holding().
+  bool share_held();
   // What became of the paced reply of `session_id` (one at a time), at `at`: its records
   // take sent_at when it was written, and `dropped` (client_gone) when no client read it.
   void sent(std::string_view session_id, std::chrono::system_clock::time_point at, smtp::Sent how);
@@ -114,14 +132,28 @@ class AttemptLog {
   std::size_t capacity_;
   std::deque<AttemptRecord> records_;
   std::uint64_t first_seq_ = 0;  // sequence number of records_.front()
-  // hash of (session_id, rcpt) -> sequence of its record awaiting the final reply.
-  using Pending = std::unordered_multimap<std::uint64_t, std::uint64_t>;
+  // A record awaiting its final reply: its sequence, and whether it is held for sharer_
+  // (since which sweep).
+  struct Open {
+    std::uint64_t seq = 0;
+    bool held = false;
+    std::uint32_t sweep = 0;
+  };
+  // hash of (session_id, rcpt) -> its record awaiting the final reply.
+  using Pending = std::unordered_multimap<std::uint64_t, Open>;
   Pending pending_;
   // hash of session_id -> sequence of a record whose paced reply is not written yet.
-  Pending unsent_;
+  using Unsent = std::unordered_multimap<std::uint64_t, std::uint64_t>;
+  Unsent unsent_;
+  AttemptListener* sharer_ = nullptr;
+  std::size_t held_ = 0;     // pending_'s entries held (at least: a dropped record's may stay)
+  std::uint32_t sweep_ = 0;  // share_held()'s calls
+  bool swept_ = false;       // share_held() is due: holding() was heard, none found since
   Pending::iterator find_pending(std::uint64_t hash, std::string_view session_id,
                                  std::string_view rcpt);
-  void prune(Pending& index);
+  void unhold(Pending::iterator it);
+  template <class Index>
+  void prune(Index& index);
 };
 
 }  // namespace bounceback::scenario

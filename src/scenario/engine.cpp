@@ -339,9 +339,10 @@ void Engine::end_transaction(const smtp::Event& e, std::string_view wire, const 
 
 void Engine::complete_all(const smtp::Event& e, const Completion& how, const Scenario* in_force) {
   const std::string_view session = e.session ? std::string_view(e.session->id) : "";
-  for (const auto& r : e.rcpts) log_.complete(session, r, how);
-  if (attempt_listener_)
-    for (const auto& r : e.rcpts) attempt_listener_->completed(session, r, how);
+  // An attempt the log held (--state) is shared by complete() itself, with its completion.
+  for (const auto& r : e.rcpts)
+    if (!log_.complete(session, r, how) && attempt_listener_)
+      attempt_listener_->completed(session, r, how);
   if (!how.stored) return;
   std::shared_ptr<const Active> active;
   if (!in_force) {
@@ -367,8 +368,11 @@ void Engine::record_rcpt(const smtp::Event& e, std::string_view wire, Outcome ou
   r.session_id = e.session ? e.session->id : std::string{};
   r.reply = wire;  // summarised when queried: most runs never ask
   r.outcome = outcome;
-  if (attempt_listener_) attempt_listener_->recorded(r, paced);
-  log_.record(std::move(r), paced);
+  // --state: a pending attempt is held by the log until its transaction ends, and shared
+  // then, with its completion (AttemptLog::record); any other is shared now.
+  const bool hold = attempt_listener_ && outcome == Outcome::pending && !paced;
+  if (attempt_listener_ && !hold) attempt_listener_->recorded(r, paced);
+  log_.record(std::move(r), paced, hold);
 }
 
 void Engine::record_refusal(const smtp::Event& e, std::string_view wire, Outcome outcome,

@@ -70,7 +70,11 @@ class Engine final : public smtp::Policy {
   const SharedState* shared_state() const { return shared_; }
   // --state: told of each change to the attempt log (set once, before serving), and the log
   // itself, where the other replicas' changes are applied.
-  void set_attempt_listener(AttemptListener* listener) { attempt_listener_ = listener; }
+  // --state: the listener also takes the log's held attempts (AttemptLog::share_with).
+  void set_attempt_listener(AttemptListener* listener) {
+    attempt_listener_ = listener;
+    log_.share_with(listener);
+  }
   AttemptLog& attempt_log() { return log_; }
 
  private:

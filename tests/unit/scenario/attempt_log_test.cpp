@@ -283,3 +283,165 @@ TEST_CASE("a page of the attempt log is that slice of the whole list, gaps inclu
   CHECK(later.records[0].session_id == "s4");
   CHECK(later.records[0].gap == std::chrono::milliseconds(16'000));
 }
+
+namespace {
+
+// --state's listener, as redis/capture_log.hpp hears the log: what it was told, in order.
+struct HeardChanges : scenario::AttemptListener {
+  std::vector<std::string> heard;
+  std::vector<scenario::AttemptRecord> records;  // of finished() and shared_as_it_stands()
+  int holdings = 0;
+  void recorded(const scenario::AttemptRecord& r, bool) override {
+    heard.push_back("recorded " + r.rcpt);
+  }
+  void completed(std::string_view, std::string_view rcpt, const scenario::Completion&) override {
+    heard.push_back("completed " + std::string(rcpt));
+  }
+  void sent(std::string_view, std::chrono::system_clock::time_point, smtp::Sent) override {
+    heard.push_back("sent");
+  }
+  void cleared() override { heard.push_back("cleared"); }
+  void finished(const scenario::AttemptRecord& r, bool) override {
+    heard.push_back("finished " + r.rcpt);
+    records.push_back(r);
+  }
+  void shared_as_it_stands(const scenario::AttemptRecord& r) override {
+    heard.push_back("as it stands " + r.rcpt);
+    records.push_back(r);
+  }
+  void holding() override { ++holdings; }
+};
+
+scenario::AttemptRecord pending(std::string session, std::string rcpt) {
+  scenario::AttemptRecord r;
+  r.session_id = std::move(session);
+  r.from = "a@sender.test";
+  r.rcpt = std::move(rcpt);
+  r.reply = "250 2.1.5 Ok\r\n";
+  return r;
+}
+
+scenario::Completion accepted() {
+  scenario::Completion c;
+  c.reply = "250 2.0.0 Ok: queued as X\r\n";
+  c.outcome = scenario::Outcome::accepted;
+  c.stage = EventKind::message;
+  c.stored = true;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("shared (--state): an attempt held from its RCPT is shared once, completed",
+          "[scenario][log]") {
+  scenario::AttemptLog log(100);
+  HeardChanges l;
+  log.share_with(&l);
+  log.record(pending("s1", "u@x.test"), false, true);
+  log.record(pending("s1", "v@x.test"), false, true);
+  CHECK(l.holdings == 1);  // one sweep armed for both
+  CHECK(l.heard.empty());
+  CHECK(log.complete("s1", "U@x.test", accepted()));  // addresses compare case-insensitively
+  REQUIRE(l.heard == std::vector<std::string>{"finished u@x.test"});
+  CHECK(l.records[0].outcome == scenario::Outcome::accepted);
+  CHECK(l.records[0].reply == "250 2.0.0 Ok: queued as X\r\n");
+  CHECK(l.records[0].stored);
+  CHECK(l.records[0].stage == EventKind::message);
+  // Completed once: a second completion finds nothing, shares nothing.
+  CHECK_FALSE(log.complete("s1", "u@x.test", accepted()));
+  CHECK(l.heard.size() == 1);
+  // The log lists it completed, as without a listener.
+  const auto all = log.query("", "");
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].outcome == scenario::Outcome::accepted);
+  CHECK(all[1].outcome == scenario::Outcome::pending);
+}
+
+TEST_CASE(
+    "shared (--state): an attempt still open after a whole sweep period is shared as it stands",
+    "[scenario][log]") {
+  scenario::AttemptLog log(100);
+  HeardChanges l;
+  log.share_with(&l);
+  log.record(pending("s1", "u@x.test"), false, true);
+  CHECK(l.holdings == 1);
+  CHECK(log.share_held());  // held since this period began: not yet, and the sweeps go on
+  CHECK(l.heard.empty());
+  log.record(pending("s2", "w@x.test"), false, true);  // a sweep is due already
+  CHECK(l.holdings == 1);
+  CHECK(log.share_held());  // u's second sweep: shared pending; w's first
+  REQUIRE(l.heard == std::vector<std::string>{"as it stands u@x.test"});
+  CHECK(l.records[0].outcome == scenario::Outcome::pending);
+  // Its completion is not held any more: the caller shares it as a change of its own.
+  CHECK_FALSE(log.complete("s1", "u@x.test", accepted()));
+  CHECK(log.query("", "u@x.test").at(0).outcome == scenario::Outcome::accepted);
+  CHECK_FALSE(log.share_held());  // w shared; none held: the sweeps stop
+  CHECK(l.heard.back() == "as it stands w@x.test");
+  // The next hold arms them again.
+  log.record(pending("s3", "z@x.test"), false, true);
+  CHECK(l.holdings == 2);
+}
+
+TEST_CASE("shared (--state): what the log does not hold is not shared by it", "[scenario][log]") {
+  scenario::AttemptLog log(2);
+  HeardChanges l;
+  log.share_with(&l);
+  // Not held: the caller shares it (paced, or without `hold`).
+  log.record(pending("s1", "paced@x.test"), true, true);
+  log.record(pending("s1", "plain@x.test"), false, false);
+  CHECK(l.holdings == 0);
+  CHECK_FALSE(log.complete("s1", "plain@x.test", accepted()));
+  // The same pair again: the older held one goes as it stands, the newer is held.
+  log.record(pending("s2", "u@x.test"), false, true);
+  log.record(pending("s2", "u@x.test"), false, true);
+  REQUIRE(l.heard == std::vector<std::string>{"as it stands u@x.test"});
+  CHECK(log.complete("s2", "u@x.test", accepted()));
+  CHECK(l.heard.back() == "finished u@x.test");
+  // A clear drops what is held.
+  log.record(pending("s5", "c@x.test"), false, true);
+  log.clear();
+  CHECK_FALSE(log.complete("s5", "c@x.test", accepted()));
+  CHECK_FALSE(log.share_held());
+  CHECK(l.heard.size() == 2);
+}
+
+TEST_CASE("shared (--state): a held attempt dropped from the bounded log is not shared",
+          "[scenario][log]") {
+  for (const bool pruned : {false, true}) {
+    scenario::AttemptLog log(3);
+    HeardChanges l;
+    log.share_with(&l);
+    log.record(pending("s1", "gone@x.test"), false, true);
+    CHECK(log.share_held());  // its first sweep
+    for (int i = 0; i < 3; ++i) {
+      // Pending ones (the index pruned of dropped records) or refusals (not pruned).
+      auto r = pending("s2", "r" + std::to_string(i) + "@x.test");
+      if (!pruned) r.outcome = scenario::Outcome::refused;
+      log.record(std::move(r), false, false);
+    }
+    CHECK_FALSE(log.share_held());  // dropped: not shared, and none held any more
+    CHECK(l.heard.empty());
+    CHECK_FALSE(log.complete("s1", "gone@x.test", accepted()));
+    CHECK(l.heard.empty());
+  }
+}
+
+TEST_CASE(
+    "shared (--state): the engine's attempts are held by its log, shared with their completion",
+    "[scenario][log]") {
+  Harness h("");
+  HeardChanges l;
+  h.engine.set_attempt_listener(&l);
+  Client c;
+  c.from = "a@sender.test";
+  h.rcpt(c, "u@x.test");
+  h.rcpt(c, "v@x.test");
+  CHECK(l.heard.empty());  // held, not heard
+  CHECK(l.holdings == 1);
+  h.message(c, "Subject: x\r\n\r\nhi\r\n");
+  CHECK(l.heard == std::vector<std::string>{"finished u@x.test", "finished v@x.test"});
+  REQUIRE(l.records.size() == 2);
+  CHECK(l.records[1].outcome == scenario::Outcome::accepted);
+  CHECK(l.records[1].session_id == "s1");
+  CHECK(l.records[1].stored);
+}
