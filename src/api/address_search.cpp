@@ -13,7 +13,8 @@ constexpr std::size_t chunk = 1024;
 
 }  // namespace
 
-void AddressSearch::catch_up(const store::MessageStore& store) {
+bool AddressSearch::catch_up(const store::MessageStore& store) {
+  std::lock_guard lock(mutex_);
   // Removals first: a message erased after this look is in the next one's.
   auto removed = store.removals(cursor_);
   cursor_ = removed.cursor;
@@ -38,19 +39,30 @@ void AddressSearch::catch_up(const store::MessageStore& store) {
   } else {
     for (const auto s : removed.erased) index_.erase(s);
   }
-  // Then what was stored since the last look, oldest first.
+  // Then what was stored since the last look, oldest first, `step_` messages at most.
   MessageAddresses addresses;
+  std::size_t left = step_;
+  bool parsed = false;
   for (;;) {
-    const auto slice = store.oldest_after(std::max(index_.last(), seen_), chunk);
+    const std::size_t n = std::min(chunk, left);
+    const auto slice = store.oldest_after(std::max(index_.last(), seen_), n);
     for (const auto& m : slice.messages) {
       message_addresses(*m, addresses);
       index_.add(m->sequence, addresses.from, addresses.to);
       ++parsed_;
+      parsed = true;
     }
-    if (slice.messages.size() < chunk) {
+    left -= slice.messages.size();
+    if (slice.messages.size() < n || (slice.messages.size() == n && !slice.messages.empty() &&
+                                      slice.messages.back()->sequence == slice.newest)) {
       // Every message up to the store's newest is indexed now, or was removed.
       seen_ = slice.newest;
-      break;
+      steps_ += parsed;
+      return true;
+    }
+    if (left == 0) {
+      steps_ += parsed;
+      return false;  // the next step goes on from index_.last()
     }
   }
 }
@@ -60,8 +72,10 @@ store::MessageSlice AddressSearch::newest(const store::MessageStore& store, Fiel
                                           const store::MessageRange& range, std::size_t skip,
                                           std::size_t count) {
   std::lock_guard lock(mutex_);
-  catch_up(store);
   store::MessageRange listed = range;
+  // Not beyond the mark: what a step indexed since the last complete catch-up is not listed
+  // until the index has caught up.
+  listed.before = std::min(range.before, seen_ + 1);
   listed.by = store::MessageRange::By::listed;
   listed.sequences = index_.sequences(field, address);
   auto slice = store.newest(listed, skip, count);  // the list is read under mutex_
@@ -69,16 +83,14 @@ store::MessageSlice AddressSearch::newest(const store::MessageStore& store, Fiel
   return slice;
 }
 
-std::size_t AddressSearch::count(const store::MessageStore& store, Field field,
-                                 std::string_view address) {
+std::size_t AddressSearch::count(Field field, std::string_view address) const {
   std::lock_guard lock(mutex_);
-  catch_up(store);
   return index_.sequences(field, address).size();
 }
 
 AddressSearch::Stats AddressSearch::stats() const {
   std::lock_guard lock(mutex_);
-  return {index_.messages(), index_.addresses(), index_.entries(), parsed_};
+  return {index_.messages(), index_.addresses(), index_.entries(), parsed_, steps_};
 }
 
 }  // namespace bounceback::api

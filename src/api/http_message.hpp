@@ -29,7 +29,9 @@ struct Request {
 // events (GET /api/v1/events): stream Router::event_message() for each new message matching
 // `filter`, as Server-Sent Events, until the client leaves.
 struct Deferred {
-  enum class Kind { none, wait, events };
+  // again: the route did a bounded step of its work (the search's address index catching up
+  // with a large store) and runs again, from the start, once the API's other ready work ran.
+  enum class Kind { none, wait, events, again };
   Kind kind = Kind::none;
   MessageFilter filter;
   std::chrono::milliseconds timeout{0};

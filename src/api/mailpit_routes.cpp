@@ -69,7 +69,9 @@ Response Router::mailpit_list(const Request& request, const Args&) const {
   // (docs/api.md, "Mailpit clients").
   query.budget = ctx_.routes.scan;
   query.complete = true;
+  query.index_pending = true;
   const auto found = find_matches(ctx_.messages, filter, query, ctx_.address_search.get());
+  if (found.pending) return again_response();
   json::array items;
   for (const auto& m : found.messages) items.push_back(mailpit_list_item(*m));
   return json_response(

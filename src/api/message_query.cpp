@@ -11,6 +11,11 @@ bool exact(const std::string& pattern) {
   return !pattern.empty() && pattern.find('*') == std::string::npos;
 }
 
+bool has_indexable_term(const SearchQuery& query) {
+  return std::any_of(query.terms.begin(), query.terms.end(),
+                     [](const SearchTerm& t) { return !t.negated && indexable(t); });
+}
+
 AddressSearch::Field field_of(const SearchTerm& t) {
   return t.field == SearchTerm::Field::from ? AddressSearch::Field::from : AddressSearch::Field::to;
 }
@@ -20,6 +25,10 @@ AddressSearch::Field field_of(const SearchTerm& t) {
 constexpr std::size_t chunk = 256;
 
 }  // namespace
+
+bool reads_address_search(const MessageFilter& filter) {
+  return !exact(filter.to) && !exact(filter.from) && has_indexable_term(filter.query);
+}
 
 MatchPage find_matches(const store::MessageStore& store, const MessageFilter& filter,
                        const MatchQuery& q, AddressSearch* addresses) {
@@ -39,17 +48,25 @@ MatchPage find_matches(const store::MessageStore& store, const MessageFilter& fi
     range.by = store::MessageRange::By::sender;
     range.address = filter.from;
     rest.from.clear();
-  } else if (addresses) {
-    std::size_t shortest = SIZE_MAX;
-    for (const auto& t : filter.query.terms) {
-      if (t.negated || !indexable(t)) continue;
-      const auto n = addresses->count(store, field_of(t), t.text);
-      if (n < shortest) {
-        shortest = n;
-        term = &t;
+  } else if (addresses && has_indexable_term(filter.query)) {
+    // One catch-up, a bounded step: until the index holds every stored message, the search
+    // scans (or, when the caller asks, comes back for another step).
+    if (!addresses->catch_up(store)) {
+      if (q.index_pending) {
+        MatchPage out;
+        out.pending = true;
+        return out;
       }
-    }
-    if (term) {
+    } else {
+      std::size_t shortest = SIZE_MAX;
+      for (const auto& t : filter.query.terms) {
+        if (t.negated || !indexable(t)) continue;
+        const auto n = addresses->count(field_of(t), t.text);
+        if (n < shortest) {
+          shortest = n;
+          term = &t;
+        }
+      }
       address = term->text;
       const auto at = term - filter.query.terms.data();
       rest.query.terms.erase(rest.query.terms.begin() + at);

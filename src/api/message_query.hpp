@@ -31,6 +31,10 @@ struct MatchQuery {
   // on past the budget until the page is full and one match beyond it is seen (or the oldest
   // message), so the page is complete and `total` > start + page whenever more matches exist.
   bool complete = false;
+  // While the search's address index is still catching up with the store (a bounded step per
+  // call): answer `pending` at once (the caller calls again after other work) rather than
+  // scan.
+  bool index_pending = false;
 };
 
 struct MatchPage {
@@ -40,7 +44,12 @@ struct MatchPage {
   std::uint64_t next = 0;    // when not 0: before=next (start=0) reads on after this page
   std::uint64_t newest = 0;  // the store's newest sequence when read (a wait's mark)
   store::MessagePtr first;   // the newest match, even when the page starts later
+  bool pending = false;      // index_pending asked, and the index is not there yet: call again
 };
+
+// Whether find_matches reads the search's address index for this filter (a whole-address
+// to:/from: term, and no exact to=/from=).
+bool reads_address_search(const MessageFilter& filter);
 
 MatchPage find_matches(const store::MessageStore& store, const MessageFilter& filter,
                        const MatchQuery& query, AddressSearch* addresses = nullptr);

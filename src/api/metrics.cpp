@@ -93,6 +93,10 @@ std::string render_metrics(const ApiContext& ctx) {
     one(out, "bounceback_search_index_parsed_total", "counter",
         "Messages whose From/To/Cc headers the search's address index parsed (once each).",
         index.parsed);
+    one(out, "bounceback_search_index_steps_total", "counter",
+        "Catch-ups of the search's address index that parsed headers (2,048 messages at most "
+        "each).",
+        index.steps);
   }
 
   if (const auto* r = ctx.reactions) {

@@ -85,6 +85,12 @@ Response error_response(unsigned status, std::string_view message) {
   return r;
 }
 
+Response again_response() {
+  Response r;
+  r.deferred.kind = Deferred::Kind::again;
+  return r;
+}
+
 std::span<const Router::Route> Router::routes() {
   // Order matters where a literal and a placeholder compete: /messages/wait before /{id}.
   // Query parameters are canonical names (query_params.cpp adds the aliases, rcpt for to);
@@ -242,7 +248,9 @@ Response Router::list_messages(const Request& request, const Args&) const {
       return error_response(400, "before: expected the next of a previous page (a number)");
     query.before = std::stoull(*before);
   }
+  query.index_pending = true;
   const auto found = find_matches(ctx_.messages, *filter, query, ctx_.address_search.get());
+  if (found.pending) return again_response();
   // A scan stopped at its budget: `total` is a lower bound, "more" and "next" say so.
   return summary_page(found.total, *page, found.messages, found.more, found.next);
 }
@@ -300,6 +308,11 @@ Response Router::wait_message(const Request& request, const Args&) const {
   if (!page) return error_response(400, error);
   auto filter = filter_of(request.query, error);
   if (!filter) return error_response(400, error);
+  // The wait's first look reads the search's address index whole: until it has caught up
+  // with the store, a step per call.
+  if (ctx_.address_search && reads_address_search(*filter) &&
+      !ctx_.address_search->catch_up(ctx_.messages))
+    return again_response();
   Response r;
   r.deferred.kind = Deferred::Kind::wait;
   r.deferred.filter = std::move(*filter);

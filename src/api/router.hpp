@@ -99,6 +99,8 @@ class Router {
 
 // {"error": message} with `status`.
 Response error_response(unsigned status, std::string_view message);
+// A route that did a bounded step of its work asks to run again (Deferred::Kind::again).
+Response again_response();
 // `v` serialized, followed by a newline, with `status`.
 Response json_response(const boost::json::value& v, unsigned status = 200);
 

@@ -5,6 +5,7 @@ named twice, eviction by --max-messages, DELETE of one message and of all; the w
 address after those; a search over --api-scan-budget answers a short page with `more` and a
 `next` cursor, and following `before=` reads every match exactly once."""
 import json
+import socket
 import smtplib
 import threading
 import time
@@ -365,3 +366,57 @@ def test_whole_address_search_reads_the_index_through_deletes_and_evictions(boun
                    "From: alice@shop.test\r\nCc: team@x.test\r\nSubject: after\r\n\r\nhi\r\n")
     assert subjects(native("to:team@x.test")) == ["after"]
     assert mailpit("from:Alice@Shop.test") == (["after"], 1)
+
+
+def fill_fast(server, count, batch=500):
+    """`count` messages on one connection, `batch` pipelined BDAT transactions per write;
+    message n is to u{n % 100}@x.test, and every 1,000th Ccs rare@x.test in its header only."""
+    with socket.create_connection(("127.0.0.1", server.smtp_port), timeout=60) as s:
+        f = s.makefile("rb")
+
+        def replies(n):
+            for _ in range(n):
+                while True:
+                    line = f.readline()
+                    assert line[:1] in (b"2", b"3"), line
+                    if line[3:4] == b" ":
+                        break
+
+        replies(1)
+        s.sendall(b"EHLO fill.test\r\n")
+        replies(1)
+        for first in range(0, count, batch):
+            out = []
+            for n in range(first, min(first + batch, count)):
+                cc = "Cc: Rare <rare@x.test>\r\n" if n % 1000 == 999 else ""
+                body = f"To: u{n % 100}@x.test\r\n{cc}Subject: m{n}\r\n\r\nhi\r\n".encode()
+                out.append(b"MAIL FROM:<app@x.test>\r\nRCPT TO:<u%d@x.test>\r\n" % (n % 100) +
+                           b"BDAT %d LAST\r\n" % len(body) + body)
+            s.sendall(b"".join(out))
+            replies(3 * len(out))
+        s.sendall(b"QUIT\r\n")
+
+
+def test_a_first_search_on_a_large_store_builds_the_index_in_steps(bounceback):
+    """The search's address index is built 2,048 messages per step, the API running other
+    requests between steps: the first whole-address search at 30,000 stored (the native list,
+    Mailpit's, a wait) answers complete and exact, as a later one does, after several steps."""
+    server = bounceback("--max-messages", "40000", "--api-scan-budget", "100")
+    fill_fast(server, 30_000)
+    rare = [f"m{n}" for n in range(29_999, -1, -1) if n % 1000 == 999]
+    first = get(server, "/api/v1/messages?" + urllib.parse.urlencode({"query": "to:rare@x.test"}))
+    assert [m["subject"] for m in first["messages"]] == rare  # all 30, not cut by the budget
+    assert first["total"] == 30 and "more" not in first
+    m = metrics(server)
+    assert m["bounceback_search_index_parsed_total"] == 30_000
+    assert m["bounceback_search_index_steps_total"] >= 15  # 30,000 / 2,048
+    fill_fast(server, 9_000)  # 39,000 stored: the second search catches up in 2 steps
+    body = get(server, "/mailpit/api/v1/search?" + urllib.parse.urlencode(
+        {"query": "to:rare@x.test", "limit": 5}, quote_via=urllib.parse.quote))
+    assert body["messages_count"] == 39
+    assert metrics(server)["bounceback_search_index_steps_total"] >= 20  # 9,000 more: 5 steps
+    fill_fast(server, 9_000)  # 40,000 kept: a wait's first look steps through 9,000 more
+    waited = get(server, "/api/v1/messages/wait?" + urllib.parse.urlencode(
+        {"query": "to:rare@x.test", "limit": 50, "timeout": "5s"}))
+    assert waited["total"] == 40 and len(waited["messages"]) == 40
+    assert metrics(server)["bounceback_search_index_messages"] == 40_000

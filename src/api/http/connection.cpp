@@ -4,6 +4,7 @@
 #include "api/http/connection.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -37,11 +38,21 @@ asio::awaitable<Response> respond(const Site& site, std::shared_ptr<HttpConnecti
   bool bad = false;
   Request request = to_request(req, bad);
   Response resp;
-  try {
-    resp = bad ? error_response(400, "malformed query string") : site.router.handle(request);
-  } catch (const std::exception& e) {
-    log::error("http handler failed", {{"path", request.path}, {"error", e.what()}});
-    resp = error_response(500, "internal error");
+  const auto run = [&] {
+    try {
+      resp = bad ? error_response(400, "malformed query string") : site.router.handle(request);
+    } catch (const std::exception& e) {
+      log::error("http handler failed", {{"path", request.path}, {"error", e.what()}});
+      resp = error_response(500, "internal error");
+    }
+  };
+  run();
+  // A route that did a bounded step of its work runs again once the loop's other ready
+  // handlers (other requests) ran: a long piece of work is a series of short ones.
+  while (resp.deferred.kind == Deferred::Kind::again) {
+    auto executor = conn->stream.get_executor();
+    co_await asio::post(executor, asio::use_awaitable);
+    run();
   }
   allow_head(resp);
   if (resp.deferred.kind == Deferred::Kind::events) {

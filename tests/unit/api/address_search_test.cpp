@@ -177,3 +177,51 @@ TEST_CASE("address search: a header address, paging newest first, each message o
   CHECK(ids(page) == std::vector<std::string>{"CC"});
   CHECK(index.stats().parsed == 1001);
 }
+
+TEST_CASE("address search: a large store is indexed in bounded steps", "[api][search][index]") {
+  store::MessageStore store(1'000);
+  AddressSearch index(30);  // 30 messages parsed per catch-up at most
+  for (int i = 1; i <= 100; ++i) store.store(message(i));
+  // Each catch-up parses one step; the fourth has every message.
+  CHECK_FALSE(index.catch_up(store));
+  CHECK(index.stats().parsed == 30);
+  CHECK_FALSE(index.catch_up(store));
+  CHECK(index.stats().parsed == 60);
+  // Meanwhile find_matches scans (the same pages), one step per call; asked to, it answers
+  // `pending` (after its step) instead of scanning.
+  same_as_scan(store, index);
+  CHECK(index.stats().parsed == 100);
+  CHECK(index.stats().messages == 100);
+  MessageFilter filter;
+  filter.query = search("to:team@x.test");
+  for (int i = 101; i <= 170; ++i) store.store(message(i));
+  MatchQuery q{Page{0, 5}};
+  q.index_pending = true;
+  const auto steps = index.stats().steps;
+  auto page = find_matches(store, filter, q, &index);
+  CHECK(page.pending);
+  CHECK(page.messages.empty());
+  CHECK(index.stats().parsed == 130);
+  page = find_matches(store, filter, q, &index);
+  CHECK(page.pending);
+  page = find_matches(store, filter, q, &index);  // the last 10: caught up, answered
+  CHECK_FALSE(page.pending);
+  CHECK(index.stats().parsed == 170);
+  CHECK(index.stats().steps == steps + 3);
+  CHECK(ids(page) == ids(find_matches(store, filter, MatchQuery{Page{0, 5}})));
+  CHECK(page.total == find_matches(store, filter, MatchQuery{Page{0, 1000}}).total);
+  // While the index lags, a scan's budget applies; once caught up, it does not.
+  for (int i = 171; i <= 300; ++i) store.store(message(i));
+  MatchQuery budgeted{Page{0, 1000}};
+  budgeted.budget = ScanBudget{10, SIZE_MAX};
+  filter.query = search("to:rcpt3@x.test");
+  page = find_matches(store, filter, budgeted, &index);
+  CHECK(page.more);
+  CHECK(page.total < 5);
+  for (int i = 0; i < 10 && !index.catch_up(store); ++i) {
+  }
+  page = find_matches(store, filter, budgeted, &index);
+  CHECK_FALSE(page.more);
+  CHECK(page.total == 60);  // i % 5 == 3 for i in 1..300
+  CHECK(ids(page) == ids(find_matches(store, filter, MatchQuery{Page{0, 1000}})));
+}
