@@ -89,6 +89,10 @@ CaptureLog::CaptureLog(Url url, std::string prefix, std::string replica, store::
   streams_.push_back({control_key_, {}, "0"});
 }
 
+CaptureLog::Op CaptureLog::text_op(EntryKind kind, std::string text) {
+  return {kind, 1, false, nullptr, nullptr, std::make_unique<std::string>(std::move(text))};
+}
+
 CaptureLog::~CaptureLog() {
   stop();
 }
@@ -101,10 +105,10 @@ void CaptureLog::start() {
         counters_.too_large.fetch_add(1, std::memory_order_relaxed);
         return;
       }
-      enqueue({EntryKind::message, m});
+      enqueue({EntryKind::message, 1, false, m});
     });
     store_.on_removal([this](std::string_view id) {
-      enqueue({id.empty() ? EntryKind::clear : EntryKind::erase, nullptr, std::string(id)});
+      enqueue(text_op(id.empty() ? EntryKind::clear : EntryKind::erase, std::string(id)));
     });
   }
   asio::post(io_, [this] {
@@ -224,7 +228,8 @@ void CaptureLog::send(const std::vector<Op>& batch) {
   for (const auto& op : batch)
     bytes += op.message ? op.message->message.data.size() + 256
              : op.held  ? op.held->reply.size() + 256
-                        : op.text.size() + 64;
+             : op.text  ? op.text->size() + 64
+                        : 64;
   last_sent_ = std::chrono::steady_clock::now();
   command_.clear();
   if (command_.capacity() > 4 * bytes + (1 << 20)) command_.shrink_to_fit();  // after a big one
@@ -235,11 +240,11 @@ void CaptureLog::send(const std::vector<Op>& batch) {
       append_record(command_, op.kind, op.message->message.queue_id, &op.message->message,
                     op.message->received_at);
     else if (op.kind == EntryKind::erase || op.kind == EntryKind::clear)
-      append_record(command_, op.kind, op.text, nullptr, {});
+      append_record(command_, op.kind, op.text ? *op.text : std::string_view(), nullptr, {});
     else if (op.held)
       append_attempt_record(command_, *op.held, op.paced, op.kind);
-    else
-      command_ += op.text;
+    else if (op.text)
+      command_ += *op.text;
   }
   const std::size_t records = command_.size() - room;
   command_ += "\r\n";
@@ -493,13 +498,13 @@ void CaptureLog::apply_attempt(CaptureRecord& r, EntryId at) {
 
 void CaptureLog::recorded(const scenario::AttemptRecord& record, bool paced) {
   // Not held by the log (a refusal, a paced reply): shared at once.
-  enqueue({EntryKind::attempt, nullptr, attempt_record(record, paced)});
+  enqueue(text_op(EntryKind::attempt, attempt_record(record, paced)));
 }
 
 void CaptureLog::completed(std::string_view session_id, std::string_view rcpt,
                            const scenario::Completion& how) {
   // Its attempt was not held (shared as it stood after a sweep period): a change of its own.
-  enqueue({EntryKind::completed, nullptr, completed_record(session_id, rcpt, how)});
+  enqueue(text_op(EntryKind::completed, completed_record(session_id, rcpt, how)));
 }
 
 void CaptureLog::finished(const scenario::AttemptRecord& record, bool paced) {
@@ -527,7 +532,7 @@ void CaptureLog::enqueue_held(const scenario::AttemptRecord& record, EntryKind k
       *copy = record;
     }
     const std::uint8_t changes = kind == EntryKind::finished ? 2 : 1;
-    wake = enqueue_locked({kind, nullptr, {}, changes, paced, std::move(copy)});
+    wake = enqueue_locked({kind, changes, paced, nullptr, std::move(copy)});
   }
   wake_up(wake);  // a post: never runs here
 }
@@ -547,12 +552,12 @@ void CaptureLog::arm_hold() {
 
 void CaptureLog::sent(std::string_view session_id, std::chrono::system_clock::time_point at,
                       smtp::Sent how) {
-  enqueue({EntryKind::sent, nullptr, sent_record(session_id, at, how)});
+  enqueue(text_op(EntryKind::sent, sent_record(session_id, at, how)));
 }
 
 void CaptureLog::cleared() {
   // The log's held attempts went with it: nothing of them is shared now.
-  enqueue({EntryKind::attempts_cleared, nullptr, attempts_cleared_record()});
+  enqueue(text_op(EntryKind::attempts_cleared, attempts_cleared_record()));
 }
 
 void CaptureLog::warn(const char* what, std::string detail) {

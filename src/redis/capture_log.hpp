@@ -76,16 +76,20 @@ class CaptureLog final : public scenario::AttemptListener {
   void holding() override;
 
  private:
+  // Moved twice (into the outbox, into its entry): pointers only (~40 bytes, a dozen to a
+  // deque's block), the rare kinds' text apart.
   struct Op {
     EntryKind kind = EntryKind::message;
-    store::MessagePtr message;  // message
-    std::string text = {};      // erase: the id; the attempt log's kinds: the whole record
     std::uint8_t changes = 1;   // 2: an attempt recorded and completed, in one record
-    bool paced = false;
+    bool paced = false;         // attempt, finished
+    store::MessagePtr message;  // message
     // An attempt the log held (attempt, finished): copied into a record reused from spare_
     // (its strings' buffers kept: no allocation), encoded on io_'s thread into the entry.
     std::unique_ptr<scenario::AttemptRecord> held = {};
+    // erase: the id; the attempt log's other kinds: the whole record, encoded already.
+    std::unique_ptr<std::string> text = {};
   };
+  static Op text_op(EntryKind kind, std::string text);  // an Op of the rarer kinds
   // What an enqueue asks of io_'s thread: nothing (a wake-up is on its way), drain() after
   // the linger (the first record since the last drain), or drain() now (a whole entry waits).
   enum class Wake { none, linger, now };

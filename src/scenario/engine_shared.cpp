@@ -38,7 +38,7 @@ namespace {
 
 // A recipient of `e` that holds an address-encoded reply with a count ("451-4.7.1-2times@").
 bool counted_encoded(const Scenario& s, std::string_view rcpt) {
-  if (s.server.reply_domain.empty()) return false;
+  if (!may_be_encoded(rcpt, s.server.reply_domain)) return false;  // most: no call
   const auto enc = parse_encoded_address(rcpt, s.server.reply_domain);
   return enc && enc->times != 0;
 }
@@ -69,7 +69,13 @@ smtp::Decision Engine::decide_shared(const smtp::Event& e) {
               std::any_of(e.rcpts.begin(), e.rcpts.end(),
                           [&](const std::string& r) { return counted_encoded(s, r); }));
   if (!s.stateful_event[k] && !counts) return decide_local(e, *active);
+  return ask_shared(e, std::move(active), counts);
+}
 
+smtp::Decision Engine::ask_shared(const smtp::Event& e, std::shared_ptr<const Active> active,
+                                  bool counts) {
+  const Scenario& s = *active->scenario;
+  const auto k = static_cast<std::size_t>(e.kind);
   auto inquiry = std::make_unique<StateInquiry>(*shared_, active);
   StateRequest& q = inquiry->call->request;
   q.now = clock_->now();

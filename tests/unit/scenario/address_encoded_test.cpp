@@ -41,6 +41,26 @@ TEST_CASE("encoded addresses parse", "[scenario][encoded]") {
   CHECK_FALSE(parse_encoded_address("550@reply.test", ""));  // turned off
 }
 
+TEST_CASE("may_be_encoded refuses only what cannot parse", "[scenario][encoded]") {
+  // Whatever parses passes the quick test (a necessary condition).
+  for (auto good : {"550@reply.test", "<552-5.2.2@Reply.Test>", "451-4.7.1-2times@reply.test",
+                    "DATA-554-5.7.1@reply.test", "421-1time@REPLY.TEST>"}) {
+    INFO(good);
+    CHECK(parse_encoded_address(good, "reply.test"));
+    CHECK(scenario::may_be_encoded(good, "reply.test"));
+  }
+  // Most addresses are refused by it, without a parse.
+  for (auto other : {"user@example.test", "<user@example.test>", "@", "", "reply.test",
+                     "550@sub.reply.tes", "x@reply.test.org"}) {
+    INFO(other);
+    CHECK_FALSE(scenario::may_be_encoded(other, "reply.test"));
+    CHECK_FALSE(parse_encoded_address(other, "reply.test"));
+  }
+  CHECK_FALSE(scenario::may_be_encoded("550@reply.test", ""));  // turned off
+  // A domain of the same length passes; the parse refuses it.
+  CHECK(scenario::may_be_encoded("550@other.test", "reply.test"));
+}
+
 TEST_CASE("encoded replies with no scenario", "[scenario][encoded]") {
   Harness h;
   Client c;
