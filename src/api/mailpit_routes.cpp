@@ -72,10 +72,14 @@ Response Router::mailpit_list(const Request& request, const Args&) const {
   query.index_pending = true;
   const auto found = find_matches(ctx_.messages, filter, query, ctx_.address_search.get());
   if (found.pending) return again_response();
-  json::array items;
-  for (const auto& m : found.messages) items.push_back(mailpit_list_item(*m));
-  return json_response(
-      mailpit_page(ctx_.messages.size(), found.total, page->start, std::move(items)));
+  // The items rendered once per message and kept (summary_cache.hpp), joined as
+  // mailpit_page's object serializes.
+  std::vector<std::shared_ptr<const std::string>> items;
+  items.reserve(found.messages.size());
+  for (const auto& m : found.messages) items.push_back(mailpit_summaries_->get(*m));
+  Response r;
+  r.body = render_mailpit(ctx_.messages.size(), found.total, page->start, items);
+  return r;
 }
 
 Response Router::mailpit_delete(const Request& request, const Args&) const {
@@ -106,10 +110,17 @@ Response Router::mailpit_search_delete(const Request& request, const Args&) cons
   const auto* q = query_value(request.query, "query");
   if (!q || q->empty()) return error_response(400, "query: a search is required");
   std::string error;
-  const auto search = parse_search(*q, error);
+  auto search = parse_search(*q, error);
   if (!search) return error_response(400, error);
-  for (const auto& m : ctx_.messages.newest_first())
-    if (search->matches(*m)) ctx_.messages.erase(m->message.queue_id);
+  // The matches as a list finds them (a whole-address term through the search's address
+  // index, in steps; else a scan a chunk at a time), then each erased.
+  MessageFilter filter;
+  filter.query = std::move(*search);
+  MatchQuery query{Page{0, SIZE_MAX}};
+  query.index_pending = true;
+  const auto found = find_matches(ctx_.messages, filter, query, ctx_.address_search.get());
+  if (found.pending) return again_response();
+  for (const auto& m : found.messages) ctx_.messages.erase(m->message.queue_id);
   return ok_text();
 }
 

@@ -91,6 +91,9 @@ class Router {
   ApiContext& ctx_;
   // The summaries listed last, as JSON text (a list's items, not rendered on every call).
   std::shared_ptr<SummaryCache> summaries_ = std::make_shared<SummaryCache>();
+  // Mailpit's list items likewise (each reads the message's MIME parts: ~6 us).
+  std::shared_ptr<SummaryCache> mailpit_summaries_ =
+      std::make_shared<SummaryCache>(4096, &mailpit_list_text);
   // A page of summaries (summary_cache.hpp's render), rendered from the cache.
   Response summary_page(std::size_t total, Page page,
                         const std::vector<store::MessagePtr>& messages, bool more,

@@ -2,10 +2,19 @@
 #include "api/summary_cache.hpp"
 
 #include "api/json_views.hpp"
+#include "api/mailpit_views.hpp"
 
 namespace bounceback::api {
 
-SummaryCache::SummaryCache(std::size_t slots) : slots_(slots) {}
+std::string summary_text(const store::StoredMessage& m) {
+  return serialize(message_summary(m));
+}
+
+std::string mailpit_list_text(const store::StoredMessage& m) {
+  return serialize(mailpit_list_item(m));
+}
+
+SummaryCache::SummaryCache(std::size_t slots, Render render) : render_(render), slots_(slots) {}
 
 std::shared_ptr<const std::string> SummaryCache::get(const store::StoredMessage& m) {
   Slot* slot = nullptr;
@@ -14,7 +23,7 @@ std::shared_ptr<const std::string> SummaryCache::get(const store::StoredMessage&
     std::lock_guard lock(mutex_);
     if (slot->sequence == m.sequence) return slot->json;
   }
-  auto json = std::make_shared<const std::string>(serialize(message_summary(m)));
+  auto json = std::make_shared<const std::string>(render_(m));
   std::lock_guard lock(mutex_);
   ++rendered_;
   if (slot) *slot = Slot{m.sequence, json};
@@ -55,6 +64,31 @@ std::string render(const SummaryPage& page) {
     body += std::to_string(page.next);
   }
   body += "}\n";
+  return body;
+}
+
+std::string render_mailpit(std::size_t stored, std::size_t matches, std::size_t start,
+                           const std::vector<std::shared_ptr<const std::string>>& items) {
+  std::size_t bytes = 160;
+  for (const auto& item : items) bytes += item->size() + 1;
+  std::string body;
+  body.reserve(bytes);
+  const auto key = [&](const char* name, std::size_t n) {
+    body += name;
+    body += std::to_string(n);
+  };
+  key("{\"total\":", stored);
+  key(",\"unread\":", stored);
+  key(",\"count\":", items.size());
+  key(",\"messages_count\":", matches);
+  key(",\"messages_unread\":", matches);
+  key(",\"start\":", start);
+  body += ",\"tags\":[],\"messages\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) body += ',';
+    body += *items[i];
+  }
+  body += "]}\n";
   return body;
 }
 

@@ -3,6 +3,8 @@
 // call. Keyed by the store's sequence (never reused, and a stored message never changes),
 // direct-mapped (slot = sequence mod slots): bounded (4,096 summaries of ~250 bytes), nothing
 // to evict, a miss or a collision renders. Thread-safe; a miss renders outside the lock.
+// Mailpit's list items (GET /mailpit/api/v1/messages) are kept the same way in a cache of
+// their own (mailpit_list_text: the whole message's MIME parts read for each, ~6 us).
 #pragma once
 
 #include <cstdint>
@@ -15,11 +17,18 @@
 
 namespace bounceback::api {
 
+// serialize(message_summary(m)): the native list's item.
+std::string summary_text(const store::StoredMessage& m);
+// serialize(mailpit_list_item(m)): Mailpit's list item.
+std::string mailpit_list_text(const store::StoredMessage& m);
+
 class SummaryCache {
  public:
-  explicit SummaryCache(std::size_t slots = 4096);  // a power of two
+  using Render = std::string (*)(const store::StoredMessage&);
+  // `slots`: a power of two.
+  explicit SummaryCache(std::size_t slots = 4096, Render render = &summary_text);
 
-  // serialize(message_summary(m)), rendered once while it stays in its slot.
+  // render(m), rendered once while it stays in its slot.
   std::shared_ptr<const std::string> get(const store::StoredMessage& m);
 
   std::uint64_t rendered() const;  // misses, ever (for tests)
@@ -29,6 +38,7 @@ class SummaryCache {
     std::uint64_t sequence = 0;  // 0: empty (a store's sequences start at 1)
     std::shared_ptr<const std::string> json;
   };
+  Render render_;
   mutable std::mutex mutex_;
   std::vector<Slot> slots_;
   std::uint64_t rendered_ = 0;
@@ -46,5 +56,9 @@ struct SummaryPage {
   std::shared_ptr<const std::string> top;
 };
 std::string render(const SummaryPage& page);
+
+// Mailpit's list page as mailpit_page's object serializes (and a newline), from rendered items.
+std::string render_mailpit(std::size_t stored, std::size_t matches, std::size_t start,
+                           const std::vector<std::shared_ptr<const std::string>>& items);
 
 }  // namespace bounceback::api

@@ -420,3 +420,32 @@ def test_a_first_search_on_a_large_store_builds_the_index_in_steps(bounceback):
         {"query": "to:rare@x.test", "limit": 50, "timeout": "5s"}))
     assert waited["total"] == 40 and len(waited["messages"]) == 40
     assert metrics(server)["bounceback_search_index_messages"] == 40_000
+
+
+def test_mailpit_delete_by_search_reads_the_index(bounceback):
+    """DELETE /mailpit/api/v1/search erases exactly the matches: a whole-address term through
+    the search's address index (built in steps at 6,000 stored), with another term checked
+    per match, then a term that scans; the index follows the erasures."""
+    server = bounceback("--max-messages", "10000", "--api-scan-budget", "100")
+    fill_fast(server, 6_000)  # rare@ in the Cc of m999, m1999, ... m5999; u{n % 100} in To
+
+    def delete(query):
+        code, _, body = http_call(server, "DELETE", "/mailpit/api/v1/search?" +
+                                  urllib.parse.urlencode({"query": query},
+                                                         quote_via=urllib.parse.quote))
+        assert (code, body) == (200, b"ok"), (code, body)
+
+    def count(query):
+        return get(server, "/mailpit/api/v1/search?" + urllib.parse.urlencode(
+            {"query": query, "limit": 1}, quote_via=urllib.parse.quote))["messages_count"]
+
+    delete("to:rare@x.test -subject:m999")  # 5 of the 6: m999 stays
+    assert count("to:rare@x.test") == 1
+    assert metrics(server)["bounceback_messages_stored"] == 6_000 - 5
+    delete("to:u7@x.test")  # 60 (n % 100 == 7), none of them rare
+    assert count("to:u7@x.test") == 0
+    assert metrics(server)["bounceback_messages_stored"] == 6_000 - 5 - 60
+    delete("subject:m12")  # a scan: m12, m120-m129, m1200-m1299 (m1207 already gone)
+    gone = [n for n in range(6_000) if str(n).startswith("12") and n % 100 != 7]
+    assert metrics(server)["bounceback_messages_stored"] == 6_000 - 5 - 60 - len(gone)
+    assert count("to:rare@x.test") == 1 and count("subject:m1299") == 0

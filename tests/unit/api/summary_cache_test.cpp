@@ -1,6 +1,6 @@
 // The list's summaries kept as JSON text: the same bytes as rendering them each time, one
 // rendering per message while it stays in its slot, and pages that serialize as the list's
-// and the wait's Boost.JSON objects did.
+// and the wait's Boost.JSON objects did; Mailpit's list items and pages likewise.
 #include "api/summary_cache.hpp"
 
 #include <boost/json.hpp>
@@ -9,9 +9,14 @@
 #include <string>
 
 #include "api/json_views.hpp"
+#include "api/mailpit_views.hpp"
 
+using bounceback::api::mailpit_list_item;
+using bounceback::api::mailpit_list_text;
+using bounceback::api::mailpit_page;
 using bounceback::api::message_summary;
 using bounceback::api::render;
+using bounceback::api::render_mailpit;
 using bounceback::api::serialize;
 using bounceback::api::SummaryCache;
 using bounceback::api::SummaryPage;
@@ -88,4 +93,32 @@ TEST_CASE("summary cache: pages serialize as the list's and the wait's objects",
         serialize(
             json::object{{"total", 0}, {"start", 0}, {"count", 0}, {"messages", json::array{}}}) +
             "\n");
+}
+
+TEST_CASE("summary cache: Mailpit's list items and pages, as their objects serialize",
+          "[api][summaries]") {
+  SummaryCache cache(16, &mailpit_list_text);
+  auto a = stored(7, "A");
+  a.message.data =
+      "From: Alice <a@x.test>\r\nTo: b@y.test\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+      "hello\r\n--b\r\nContent-Type: application/pdf; name=x.pdf\r\n"
+      "Content-Disposition: attachment; filename=x.pdf\r\n\r\nJVBERi0=\r\n--b--\r\n";
+  const auto b = stored(5, "B");
+  const auto first = cache.get(a);
+  CHECK(*first == serialize(mailpit_list_item(a)));
+  CHECK(cache.get(a) == first);  // kept
+  CHECK(cache.rendered() == 1);
+  CHECK(first->find("\"Attachments\":1") != std::string::npos);
+
+  for (const std::size_t n : {0, 1, 2}) {
+    json::array items;
+    std::vector<std::shared_ptr<const std::string>> texts;
+    for (const StoredMessage* m : std::initializer_list<const StoredMessage*>{&a, &b}) {
+      if (items.size() == n) break;
+      items.push_back(mailpit_list_item(*m));
+      texts.push_back(cache.get(*m));
+    }
+    CHECK(render_mailpit(12, 9, 3, texts) == serialize(mailpit_page(12, 9, 3, items)) + "\n");
+  }
 }
