@@ -15,7 +15,8 @@ rounds (the machine is shared: every figure carries the 1-minute load average):
     message, its API thread's CPU (% of a core), the poller's calls/s, median ms and own CPU (% of a
     core: a tight poller on these two cores takes CPU from smtp-source and the server whatever
     the server does; --poller-nice runs it reniced). --nice 0,10
-    interleaves runs with the API thread reniced (what --api-nice sets at start; default 10).
+    interleaves runs with the API thread reniced (what --api-nice sets at start); `idle` puts it
+    at SCHED_IDLE, `batch` at SCHED_BATCH and nice 19 (session 12's comparison).
 (b) SMTP command latency: one Python client (gc off, time.perf_counter around each command's
     write and reply) sends 1 KiB messages on one connection for --latency-seconds (MAIL, RCPT,
     DATA, the body's end), with no API client (`none`) and with one process calling
@@ -176,12 +177,20 @@ def smtp_load(smtp, messages, pid):
 
 
 def renice_api(pid, nice):
-    """Sets the API thread's nice value (as --api-nice does at start); None leaves it."""
+    """Sets the API thread's nice value (as --api-nice does at start), or its policy: "idle"
+    (SCHED_IDLE) or "batch" (SCHED_BATCH at nice 19); None leaves it."""
     if nice is None:
         return
     for tid, name in thread_names(pid).items():
         if name == "bb-api":
-            os.setpriority(os.PRIO_PROCESS, tid, nice)
+            if nice == "idle":
+                os.sched_setscheduler(tid, os.SCHED_IDLE, os.sched_param(0))
+            elif nice == "batch":
+                os.sched_setscheduler(tid, os.SCHED_BATCH, os.sched_param(0))
+                os.setpriority(os.PRIO_PROCESS, tid, 19)
+            else:
+                os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
 
 
 def throughput(proc, smtp, http_port, count, args, rows):
@@ -311,10 +320,11 @@ def main():
                     help="nice value of the polling client in (a) (default 0, as the other processes)")
     ap.add_argument("--extra", default="", help="more serve options, space separated")
     ap.add_argument("--nice", default="",
-                    help="API thread nice values to interleave in (a), e.g. 0,10 (default: as started)")
+                    help="API thread nice values to interleave in (a), e.g. 0,10, or idle "
+                         "(SCHED_IDLE), batch (SCHED_BATCH, nice 19) (default: as started)")
     args = ap.parse_args()
     args.modes = [m for m in args.modes.split(",") if m]
-    args.nice = [int(n) for n in args.nice.split(",") if n] or [None]
+    args.nice = [n if n in ("idle", "batch") else int(n) for n in args.nice.split(",") if n] or [None]
     global POLLER_NICE
     POLLER_NICE = args.poller_nice
     args.latency_modes = [m for m in args.latency_modes.split(",") if m]
