@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "log/log.hpp"
+#include "net/spool_replies.hpp"
 #include "proxy/header.hpp"
 #include "smtp/session.hpp"
 #include "smtp/session_driver.hpp"
@@ -52,109 +53,6 @@ const std::string& id_prefix() {
   }();
   return prefix;
 }
-
-// The spool's answers for the sessions of one event loop: a message's own write (Reply) and
-// the generated messages it caused (Connection::Generated). A writer thread finishes a
-// group's messages one after the other; the first of them posts one handler to the loop,
-// which wakes every waiter answered so far: a group costs the loop one wake-up (an eventfd
-// write, an epoll round), not one per message. One per event loop; shared with the writes
-// waiting, as a writer may finish one after the loop's thread has ended (a stop).
-class SpoolReplies : public std::enable_shared_from_this<SpoolReplies> {
- public:
-  // A waiter. While queued it is in the answered list; `count` answers since its last wake,
-  // handed over as `woken` when the loop takes the list (both under the mutex), then `wake`
-  // runs on the loop's thread.
-  struct Waiter {
-    void (*wake)(Waiter& self) = nullptr;
-    Waiter* ready_next = nullptr;
-    bool queued = false;
-    std::size_t count = 0;
-    std::size_t woken = 0;  // the loop's
-  };
-  struct Reply : store::Spool::Write, Waiter {
-    Reply() {
-      wake = [](Waiter& w) {
-        auto& r = static_cast<Reply&>(w);
-        r.finished = true;
-        r.timer->cancel();
-      };
-    }
-    std::shared_ptr<SpoolReplies> replies;
-    asio::steady_timer* timer = nullptr;
-    bool ok = false;        // written before answer(), read once woken
-    bool finished = false;  // the loop's
-  };
-
-  explicit SpoolReplies(asio::any_io_executor executor) : executor_(std::move(executor)) {}
-
-  // The loop's, kept by a service of its io_context: it ends with the context, so a context
-  // made later (an embedded server started again) never inherits a post that never ran.
-  static const std::shared_ptr<SpoolReplies>& of(const asio::any_io_executor& executor) {
-    auto& context = asio::query(executor, asio::execution::context);
-    auto& service = asio::use_service<Service>(context);
-    if (!service.replies) service.replies = std::make_shared<SpoolReplies>(executor);
-    return service.replies;
-  }
-
-  // On any thread (a writer's): counts an answer for `waiter` and wakes it on the loop. The
-  // waiter must stay until woken, and until it has counted every answer it expects.
-  void answer(Waiter& waiter) {
-    bool post = false;
-    {
-      std::lock_guard lock(mutex_);
-      ++waiter.count;
-      if (!waiter.queued) {
-        waiter.queued = true;
-        waiter.ready_next = nullptr;
-        *tail_ = &waiter;
-        tail_ = &waiter.ready_next;
-        post = !std::exchange(posted_, true);
-      }
-    }
-    if (post) asio::post(executor_, [self = shared_from_this()] { self->deliver(); });
-  }
-
-  // A Spool::Write's finish, on a writer thread.
-  static void finish(store::Spool::Write& self, bool ok) {
-    auto& reply = static_cast<Reply&>(self);
-    reply.ok = ok;
-    reply.replies->answer(reply);
-  }
-
- private:
-  void deliver() {
-    Waiter* ready = nullptr;
-    {
-      std::lock_guard lock(mutex_);
-      ready = std::exchange(ready_, nullptr);
-      tail_ = &ready_;
-      posted_ = false;
-      for (Waiter* w = ready; w; w = w->ready_next) {
-        w->queued = false;
-        w->woken = std::exchange(w->count, 0);
-      }
-    }
-    while (ready) {
-      Waiter* next = ready->ready_next;  // `ready` may be gone once its session resumes
-      ready->wake(*ready);
-      ready = next;
-    }
-  }
-
-  struct Service : asio::execution_context::service {
-    static inline asio::execution_context::id id;
-    explicit Service(asio::execution_context& context)
-        : asio::execution_context::service(context) {}
-    void shutdown() override {}
-    std::shared_ptr<SpoolReplies> replies;  // only touched on the context's thread
-  };
-
-  asio::any_io_executor executor_;
-  std::mutex mutex_;
-  Waiter* ready_ = nullptr;
-  Waiter** tail_ = &ready_;
-  bool posted_ = false;
-};
 
 class Connection {
  public:
