@@ -162,7 +162,27 @@ bool SpoolLog::append(const std::vector<Record>& records, Scratch& scratch) {
     bytes += record_head + r.id.size() + r.line.size() + r.data.size();
   }
   const std::uint64_t at = end_.fetch_add(bytes);
-  return pwrite_all(fd_, scratch.iov.data(), scratch.iov.size(), static_cast<off_t>(at));
+  return grow(at + bytes) &&
+         pwrite_all(fd_, scratch.iov.data(), scratch.iov.size(), static_cast<off_t>(at));
+}
+
+// Zeros from the file's written end to `ahead` past `to` (whole 4 KiB blocks), before any
+// record is written there: a later record overwrites them, never the other way round. The
+// flush after it writes the new size and blocks once; those until the next growth do not.
+bool SpoolLog::grow(std::uint64_t to) {
+  if (to <= grown_.load(std::memory_order_acquire)) return true;
+  std::lock_guard lock(grow_mutex_);
+  const std::uint64_t from = grown_.load(std::memory_order_relaxed);
+  if (to <= from) return true;
+  const std::uint64_t until = (to + ahead + 4095) / 4096 * 4096;
+  static const std::vector<char> zeros(64 * 1024, '\0');
+  std::vector<iovec> iov;
+  for (std::uint64_t at = from; at < until; at += zeros.size())
+    iov.push_back({const_cast<char*>(zeros.data()),
+                   static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), until - at))});
+  if (!pwrite_all(fd_, iov.data(), iov.size(), static_cast<off_t>(from))) return false;
+  grown_.store(until, std::memory_order_release);
+  return true;
 }
 
 bool SpoolLog::flush() {

@@ -1,11 +1,13 @@
-// The spool's write-ahead log: the one file the spool flushes before a 250. A group of
-// messages is written as records (id, journal line, bytes, checksum) with one pwritev() at the
-// log's end and made durable with one fdatasync(); their .eml files and journal lines are
-// written without a flush of their own. A log is reused after each checkpoint, so from its
-// second round on a flush writes data blocks in place, not a new size. After a crash, replay()
-// gives back every whole record of the log's current epoch, so a restart can write again any .eml
-// or line the crash lost. Once the filesystem holds what a log covers (a checkpoint), reset()
-// starts it over under a new epoch: older records left in the file are never replayed.
+// The spool's write-ahead log: the one file the spool flushes before a 250. A group of messages is
+// written as records (id, journal line, bytes, checksum) with one pwritev() at the log's end and
+// made durable with one fdatasync(); their .eml files and journal lines are written without a
+// flush of their own. A log is reused after each checkpoint, so from its second round on a flush
+// writes data blocks in place, not a new size; in its first round the log is extended ahead of the
+// records (zeros, `ahead` bytes at a time), so that most flushes there write data blocks in place
+// too. After a crash, replay() gives back every whole record of the log's current epoch, so a
+// restart can write again any .eml or line the crash lost. Once the filesystem holds what a log
+// covers (a checkpoint), reset() starts it over under a new epoch: older records left in the file
+// are never replayed.
 #pragma once
 
 #include <sys/uio.h>
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,12 +70,19 @@ class SpoolLog {
   static constexpr std::uint64_t header_size = 4096;  // its own block: rewritten at reset
   static constexpr std::size_t record_head = 40;      // magic, lengths, epoch, checksum
   static constexpr std::string_view record_magic = "BBR2";
+  // How far the file is written (with zeros) ahead of the records: a flush that extends the
+  // file also writes its inode (the size, the blocks), 2-4x the CPU of one in place (session 12).
+  static constexpr std::uint64_t ahead = 1u << 20;
 
  private:
   int dir_fd_, fd_ = -1;
   std::string name_;
   std::uint64_t epoch_ = 0, key_ = 0;  // the key seeds every record's checksum
   std::atomic<std::uint64_t> end_{header_size};
+  // The file is written up to here (records or zeros); grown under grow_mutex_.
+  std::atomic<std::uint64_t> grown_{header_size};
+  std::mutex grow_mutex_;
+  bool grow(std::uint64_t to);
 };
 
 // The checksum of the log's records: 64 bits over 8-byte words, fast enough to run over

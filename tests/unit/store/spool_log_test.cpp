@@ -69,18 +69,21 @@ std::vector<SpoolLog::Record> records(const std::vector<Got>& gots) {
 }
 
 // Writes the three records as two groups (the first alone), the way the writer does; the log
-// is left behind as a crash leaves it (not removed). Returns the file's size after each group.
+// is left behind as a crash leaves it (not removed). Returns where each group's records end
+// (the file goes on with zeros: it is written ahead of the records).
 std::vector<std::uintmax_t> write_log(const Dir& dir, const std::string& name) {
   SpoolLog log(dir.fd, name, 7);
   SpoolLog::Scratch scratch;
   std::vector<std::uintmax_t> sizes;
   REQUIRE(log.append(records({three[0]}), scratch));
   REQUIRE(log.flush());
-  sizes.push_back(fs::file_size(dir.path / name));
+  sizes.push_back(SpoolLog::header_size + log.size());
   REQUIRE(log.append(records({three[1], three[2]}), scratch));
   REQUIRE(log.flush());
-  sizes.push_back(fs::file_size(dir.path / name));
-  CHECK(log.size() == sizes.back() - SpoolLog::header_size);
+  sizes.push_back(SpoolLog::header_size + log.size());
+  CHECK(sizes.back() ==
+        SpoolLog::header_size + 3 * SpoolLog::record_head + 6 + 36 + three[0].data.size() + 5000);
+  CHECK(fs::file_size(dir.path / name) >= sizes[0] + SpoolLog::ahead);  // grown once
   return sizes;
 }
 
@@ -162,6 +165,24 @@ TEST_CASE("spool log: a hole left by a failed or unfinished write is read past",
     f << std::string(SpoolLog::record_head + 2 + 12 + 5000, '\0');
   }
   CHECK(*replay(dir, ".a.spool-log") == std::vector<Got>{three[0], three[2]});
+}
+
+TEST_CASE("spool log: records beyond the zeros written ahead come back whole", "[store]") {
+  // Each group passes the end the previous one grew the file to: zeros are written ahead
+  // before the records that reach there, never over them.
+  Dir dir("bounceback-spool-log-ahead");
+  std::vector<Got> big;
+  for (int i = 0; i < 5; ++i)
+    big.push_back({"B" + std::to_string(i), "{\"id\":\"B" + std::to_string(i) + "\"}\n",
+                   std::string(SpoolLog::ahead / 2 + 1000, static_cast<char>('a' + i))});
+  {
+    SpoolLog log(dir.fd, ".a.spool-log", 3);
+    SpoolLog::Scratch scratch;
+    for (const auto& b : big) REQUIRE(log.append(records({b}), scratch));
+    REQUIRE(log.flush());
+    CHECK(fs::file_size(dir.path / ".a.spool-log") >= SpoolLog::header_size + log.size());
+  }
+  CHECK(*replay(dir, ".a.spool-log") == big);
 }
 
 TEST_CASE("spool log: a message's bytes cannot pass for a record", "[store]") {
