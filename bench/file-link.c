@@ -2,6 +2,8 @@
 // "Session 11: the spool"): openat(O_TMPFILE), a 1 KiB write, linkat under its name, close.
 // MODE 0 links through /proc/self/fd/N (AT_SYMLINK_FOLLOW), MODE 1 by the descriptor
 // (AT_EMPTY_PATH: Linux 6.10+ allows it without CAP_DAC_READ_SEARCH for the file's opener).
+// MODE 2 creates the file under its name (openat O_CREAT|O_EXCL), writes it and closes it: no
+// unnamed file, no link (session 12).
 // Not part of the build:
 //
 //   gcc -O2 -o /tmp/file-link bench/file-link.c
@@ -23,7 +25,7 @@ static double cpu_us(void) {
 
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: file-link DIR MODE(0: /proc, 1: AT_EMPTY_PATH) FILES\n");
+    fprintf(stderr, "usage: file-link DIR MODE(0: /proc, 1: AT_EMPTY_PATH, 2: O_CREAT) FILES\n");
     return 2;
   }
   const int mode = atoi(argv[2]), n = atoi(argv[3]);
@@ -39,13 +41,15 @@ int main(int argc, char** argv) {
   for (int i = 0; i < n; i++) {
     char name[64];
     snprintf(name, sizeof name, "m%d.eml", i);
-    const int fd = openat(dir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    const int fd = mode == 2 ? openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644)
+                             : openat(dir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0 || write(fd, buf, sizeof buf) != (ssize_t)sizeof buf) {
       perror("openat/write");
       return 1;
     }
-    int r;
-    if (mode == 0) {
+    int r = 0;
+    if (mode == 2) {
+    } else if (mode == 0) {
       char path[40];
       snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
       r = linkat(AT_FDCWD, path, dir, name, AT_SYMLINK_FOLLOW);
