@@ -1,5 +1,6 @@
 """API clients must not slow SMTP down (issue 12, item 5): a read of a full attempt log
 (whose lock every RCPT takes), and many open event streams (each told of every message)."""
+import contextlib
 import multiprocessing
 import os
 import select
@@ -21,6 +22,17 @@ def read_reply(f):
             return line
 
 
+@contextlib.contextmanager
+def greeted(port, name, timeout):
+    """A connection past its greeting and EHLO: the socket and its reader."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        f = s.makefile("rb")
+        read_reply(f)
+        s.sendall(b"EHLO %s\r\n" % name)
+        read_reply(f)
+        yield s, f
+
+
 def fill_attempt_log(server, sessions=200, per_session=500):
     for n in range(sessions):
         with server.connect(timeout=30) as s:
@@ -38,11 +50,7 @@ def fill_attempt_log(server, sessions=200, per_session=500):
 def probe_rcpt(port, done, results):
     """MAIL, RCPT, RSET round trips until `done` is set; reports the worst and how many."""
     worst, probes = 0.0, 0
-    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
-        f = s.makefile("rb")
-        read_reply(f)
-        s.sendall(b"EHLO probe.test\r\n")
-        read_reply(f)
+    with greeted(port, b"probe.test", 30) as (s, f):
         while not done.is_set():
             start = time.monotonic()
             s.sendall(b"MAIL FROM:<probe@x.test>\r\nRCPT TO:<probe@example.test>\r\nRSET\r\n")
@@ -165,11 +173,7 @@ def spin(stop):
 def send_messages(port, stop, sent):
     """1 KiB messages on one connection, as fast as the server takes them, until `stop`."""
     body = b"Subject: busy\r\n\r\n" + b"x" * 1000 + b"\r\n.\r\n"
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
-        f = s.makefile("rb")
-        read_reply(f)
-        s.sendall(b"EHLO busy.test\r\n")
-        read_reply(f)
+    with greeted(port, b"busy.test", 60) as (s, f):
         while not stop.is_set():
             s.sendall(b"MAIL FROM:<a@x.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n")
             assert [read_reply(f)[:3] for _ in range(3)] == [b"250", b"250", b"354"]
