@@ -3,7 +3,7 @@
 # sessions, 1 KiB messages, persistent connections): the server's CPU (task-clock), its
 # context switches and system calls as counted by the kernel (perf stat's software events and
 # syscall tracepoints: no hardware counters needed, so it works in a VM), and each thread's
-# CPU and voluntary/involuntary context switches from /proc (threads named bb-smtp-*, bb-api,
+# CPU, voluntary/involuntary context switches and run-queue wait from /proc (bb-smtp-*, bb-api,
 # bb-spool-write, bb-spool-ckpt, bb-spool-poll; the main thread runs the first event loop).
 #
 # Usage: bench/spool-cost.sh BIN [MESSAGES] [serve options...]
@@ -37,12 +37,13 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
   2>"$WORK/server.log" &
 SERVER=$!
 for _ in $(seq 100); do grep -q 'msg=ready' "$WORK/server.log" && break; sleep 0.1; done
-threads() {  # tid name cpu_ticks voluntary nonvoluntary, a line per thread, by tid
+threads() {  # tid name cpu_ticks voluntary nonvoluntary run_ns runq_wait_ns, by tid
   for t in /proc/"$SERVER"/task/*; do
-    printf '%s %s %s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" \
+    printf '%s %s %s %s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" \
       "$(awk '{print $14 + $15}' "$t/stat")" \
       "$(awk '/^voluntary_ctxt/ {print $2}' "$t/status")" \
-      "$(awk '/^nonvoluntary_ctxt/ {print $2}' "$t/status")"
+      "$(awk '/^nonvoluntary_ctxt/ {print $2}' "$t/status")" \
+      "$(awk '{print $1, $2}' "$t/schedstat" 2>/dev/null || echo 0 0)"
   done | sort
 }
 threads >"$WORK/before"
@@ -78,8 +79,10 @@ hz=$(getconf CLK_TCK)
 # a check on perf's task-clock.
 printf 'process_cpu_us=%.1f\n' "$(echo "($proc_after - $proc_before) * 1000000 / $hz / $N" | bc -l)"
 # Threads started during the run (io_uring's workers) count from zero.
-join -a 2 -e 0 -o 1.3,1.4,1.5,2.2,2.3,2.4,2.5 "$WORK/before" "$WORK/after" |
-  awk -v n="$N" -v hz="$hz" '$1 != $5 || $2 != $6 {
-    printf "  %-16s cpu_us=%.1f voluntary=%.2f involuntary=%.2f\n", $4, ($5 - $1) * 1e6 / hz / n,
-      ($6 - $2) / n, ($7 - $3) / n }'
+# runq_wait_us: time the thread was runnable but waiting for a CPU (/proc's schedstat): where
+# it is large against cpu_us, the threads are waiting for the 2 cores, not for the disk.
+join -a 2 -e 0 -o 1.3,1.4,1.5,1.6,1.7,2.2,2.3,2.4,2.5,2.6,2.7 "$WORK/before" "$WORK/after" |
+  awk -v n="$N" -v hz="$hz" '$1 != $7 || $2 != $8 {
+    printf "  %-16s cpu_us=%.1f voluntary=%.2f involuntary=%.2f runq_wait_us=%.1f\n", $6,
+      ($7 - $1) * 1e6 / hz / n, ($8 - $2) / n, ($9 - $3) / n, ($11 - $5) / 1e3 / n }'
 sed -n 's/.*msg="spool stopped" \(.*\)/  spool: \1/p' "$WORK/server.log"

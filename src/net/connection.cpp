@@ -335,8 +335,9 @@ awaitable<void> Connection::hang() {
 }
 
 // With a spool: the spool's writer commits the message with the others that arrive meanwhile
-// (one flush for the group) and wakes this connection through its loop's SpoolReplies, while
-// the loop serves other sessions. Then the message is kept in memory, on this thread.
+// (one flush for the group; woken once the loop has served this round's other sessions) and
+// wakes this connection through its loop's SpoolReplies, while the loop serves other
+// sessions. Then the message is kept in memory, on this thread.
 awaitable<bool> Connection::store_on_disk(smtp::AcceptedMessage& message) {
   SpoolReplies::Reply write;
   const auto received_at = ctx_.store->prepare(message);
@@ -344,7 +345,7 @@ awaitable<bool> Connection::store_on_disk(smtp::AcceptedMessage& message) {
   write.replies = SpoolReplies::of(socket_.get_executor());
   write.timer = &pacer_;  // not in use while a message is stored
   write.finish = &SpoolReplies::finish;
-  ctx_.store->spool()->submit(write);
+  write.replies->submit(*ctx_.store->spool(), write);
   // The write lives in this frame: wait until it is finished, whatever else cancels the timer
   // (a shutdown, a timeout); the session then goes on as it would have.
   while (!write.finished) {

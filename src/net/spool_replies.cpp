@@ -31,6 +31,14 @@ void SpoolReplies::answer(Waiter& waiter) {
   if (post) asio::post(executor_, [self = shared_from_this()] { self->deliver(); });
 }
 
+void SpoolReplies::submit(store::Spool& spool, store::Spool::Write& write) {
+  if (!spool.submit_quiet(write) || std::exchange(wake_posted_, true)) return;
+  asio::post(executor_, [self = shared_from_this(), &spool] {
+    self->wake_posted_ = false;
+    spool.wake();
+  });
+}
+
 void SpoolReplies::finish(store::Spool::Write& self, bool ok) {
   auto& reply = static_cast<Reply&>(self);
   reply.ok = ok;

@@ -83,6 +83,10 @@ Spool::~Spool() {
 }
 
 void Spool::submit(Write& w) {
+  if (submit_quiet(w)) wake();  // else a writer was woken already, or all are busy
+}
+
+bool Spool::submit_quiet(Write& w) {
   w.next = nullptr;
   bool first = false, refused = false;
   {
@@ -94,10 +98,8 @@ void Spool::submit(Write& w) {
       tail_ = &w.next;
     }
   }
-  if (refused)
-    w.finish(w, false);
-  else if (first)
-    queued_.notify_one();  // else a writer was woken already, or all are busy
+  if (refused) w.finish(w, false);
+  return first;
 }
 
 bool Spool::write(const smtp::AcceptedMessage& m) {

@@ -63,6 +63,11 @@ class Spool {
 
   // Queues a message for the next group (thread-safe). After stop(), finishes it with false.
   void submit(Write& write);
+  // The same without waking a writer: true when the queue was empty, and then the caller
+  // calls wake() soon (an event loop, once it has served what is ready: the writer starts
+  // with every message the loop queued meanwhile, and does not preempt it while it does).
+  bool submit_quiet(Write& write);
+  void wake() { queued_.notify_one(); }
   // Writes DIR/<queue_id>.eml and appends the envelope to the journal; true once the message
   // is durable, false on any I/O error. Blocks the calling thread for one group commit.
   bool write(const smtp::AcceptedMessage& message);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -281,6 +282,47 @@ TEST_CASE("spool: submitted writes are finished, in groups, on the writer", "[st
     // After stop(), a write is refused at once.
     CHECK_FALSE(spool.write(message("late")));
     CHECK_FALSE(fs::exists(dir / "late.eml"));
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("spool: quiet submits wait for wake(), then go as one group", "[store]") {
+  const auto dir = temp_dir("bounceback-spool-quiet");
+  {
+    Spool spool(dir);
+    // Every writer waits for work first (a writer still starting would take the queue
+    // without a wake).
+    REQUIRE(spool.write(message("warm")));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const auto groups = spool.stats().groups;
+    struct Flagged : Spool::Write {
+      std::atomic<int>* done;
+    };
+    std::atomic<int> done{0};
+    std::vector<AcceptedMessage> messages;
+    for (int i = 0; i < 5; ++i) messages.push_back(message("Q" + std::to_string(i)));
+    std::vector<Flagged> writes(messages.size());
+    std::vector<bool> first;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      writes[i].message = &messages[i];
+      writes[i].done = &done;
+      writes[i].finish = [](Spool::Write& self, bool good) {
+        if (good) ++*static_cast<Flagged&>(self).done;
+      };
+      first.push_back(spool.submit_quiet(writes[i]));
+    }
+    // Only the first found the queue empty: the caller owes one wake().
+    CHECK(first == std::vector<bool>{true, false, false, false, false});
+    // No writer was woken: nothing is written until wake().
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    CHECK(done == 0);
+    CHECK_FALSE(fs::exists(dir / "Q0.eml"));
+    spool.wake();
+    for (int i = 0; i < 500 && done < 5; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(done == 5);
+    CHECK(spool.stats().groups == groups + 1);  // one writer took all five: one flush
+    CHECK(read(dir / "Q4.eml") == "Subject: Q4\r\n\r\nbody\r\n");
   }
   fs::remove_all(dir);
 }
