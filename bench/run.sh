@@ -116,7 +116,18 @@ PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK" "$SPOOLS"
+  rm -rf "$WORK"
+  # A real run's spool directories (~100,000 files) are kept, moved aside, not deleted: on ext4
+  # without a journal, deleting that many makes every create on the filesystem scan for ~30
+  # minutes, which spoiled the next run (session 13: a second run.sh right after the first ran
+  # at 0.08x, every build alike). Delete PARENT/bounceback-bench-spool-old/ when nothing is
+  # measured. A smoke run's few files go at once.
+  if [ "$SMOKE" = 1 ]; then
+    rm -rf "$SPOOLS"
+  else
+    { mkdir -p "$SPOOL_DIR/bounceback-bench-spool-old" &&
+      mv "$SPOOLS" "$SPOOL_DIR/bounceback-bench-spool-old/"; } 2>/dev/null || true
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -208,7 +219,7 @@ load() {  # name messages sessions size persist [server pid] -> smtp-load.sh's f
 }
 # Each spool run starts on a fresh server with a new, empty spool directory: ext4 directories do
 # not shrink, so files deleted between runs would slow the next run's creates and fsyncs. The
-# old directories are only deleted at the end: ext4 without a journal skips recently freed inodes
+# old directories are never deleted by a real run (see cleanup): ext4 without a journal skips recently freed inodes
 # when it allocates one, and thousands of them make every create scan (CPU-bound). That lasts
 # minutes, not seconds: a run started soon after another one's deletions (here, in /var/tmp)
 # measures the scan (docs/benchmarks.md, session 10); only a first run after a long pause, or
