@@ -118,9 +118,9 @@ cleanup() {
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
   # A real run's spool directories (~100,000 files) are kept, moved aside, not deleted: on ext4
-  # without a journal, deleting that many makes every create on the filesystem scan for ~30
+  # without a journal, deleting that many makes every create on the filesystem scan for
   # minutes, which spoiled the next run (session 13: a second run.sh right after the first ran
-  # at 0.08x, every build alike). Delete PARENT/bounceback-bench-spool-old/ when nothing is
+  # at 0.08x, every build alike). Delete SPOOL_DIR/bounceback-bench-spool-old/ when nothing is
   # measured. A smoke run's few files go at once.
   if [ "$SMOKE" = 1 ]; then
     rm -rf "$SPOOLS"
