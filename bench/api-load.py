@@ -9,12 +9,17 @@ rounds (the machine is shared: every figure carries the 1-minute load average):
 (a) SMTP throughput, config b of bench/run.sh (Postfix smtp-source through bench/smtp-load.sh:
     20 persistent sessions, 1 KiB, ~--seconds per run), with no API client (`none`), with a
     process polling `GET /api/v1/messages?limit=50` as fast as it can on one keep-alive
-    connection (`list`), and with one polling `to=to@example.com` (`to`, the address every
-    smtp-source message is sent to: the store's index, a full page). Reported: msgs/s, the
-    ratio to `none` of the same round, the server's CPU per message, its SMTP thread's CPU per
-    message, its API thread's CPU (% of a core), the poller's calls/s, median ms and own CPU (% of a
-    core: a tight poller on these two cores takes CPU from smtp-source and the server whatever
-    the server does; --poller-nice runs it reniced). --nice 0,10
+    connection (`list`; `list10` and `list200` ask for 10 and 200 summaries), and with one
+    polling `to=to@example.com` (`to`, the address every smtp-source message is sent to: the
+    store's index, a full page). Reported: msgs/s, the ratio to `none` of the same round, the
+    server's CPU per message, its SMTP thread's CPU per message, its API thread's CPU (% of a
+    core), the poller's calls/s, median ms and own CPU (% of a core: a tight poller on these
+    two cores takes CPU from smtp-source and the server whatever the server does), and the
+    cores used (smtp-source's, the server's and the poller's CPU, in cores). --poller-nice
+    runs the poller reniced; --poller c polls with bench/tight-poller.c, built here with `cc
+    -O2`, which makes the same calls for a fraction of Python's CPU and stops the run on any
+    bad answer (calls/s and CPU % are over the poller's whole life, its 0.3 s warm-up
+    included). --nice 0,10
     interleaves runs with the API thread reniced (what --api-nice sets at start); `idle` puts it
     at SCHED_IDLE, `batch` at SCHED_BATCH and nice 19 (session 12's comparison).
 (b) SMTP command latency: one Python client (gc off, time.perf_counter around each command's
@@ -34,10 +39,13 @@ with one wait a second at every count.
 
 Usage: bench/api-load.py [--bin PATH] [--counts 1000,10000,100000] [--rounds N] [--seconds S]
                          [--latency-seconds S] [--modes none,list,to] [--latency-modes ...]
-                         [--nice 0,10] [--poller-nice N] [--extra "serve options"]
+                         [--nice 0,10] [--poller python|c] [--poller-nice N]
+                         [--extra "serve options"]
 """
 import argparse
 import gc
+import signal
+import tempfile
 import http.client
 import importlib.util
 import multiprocessing
@@ -56,7 +64,10 @@ spec = importlib.util.spec_from_file_location("store_growth", os.path.join(HERE,
 store_growth = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(store_growth)
 
-POLLS = {"list": "/api/v1/messages?limit=50", "to": "/api/v1/messages?to=to@example.com&limit=50"}
+POLLS = {"list": "/api/v1/messages?limit=50", "to": "/api/v1/messages?to=to@example.com&limit=50",
+         # The first page at a fifth and at four times list's size: a call's cost on the server
+         # changes, a closed-loop poller's CPU share does not (session 13).
+         "list10": "/api/v1/messages?limit=10", "list200": "/api/v1/messages?limit=200"}
 WAITS = {"wait": "/api/v1/messages/wait?to=*&timeout=5s",
          "wait1000": "/api/v1/messages/wait?to=*&limit=1000&timeout=5s",
          # Held open the whole run: a search no message matches, so every stored message is
@@ -159,9 +170,55 @@ class Client:
     def __exit__(self, *exc):
         self.seconds = time.time() - self.t
         self.stop.set()
+        life = time.time() - self.started
         self.calls, self.median_ms, self.note, cpu = self.result.get(timeout=60)
-        self.cpu_pct = 100 * cpu / (time.time() - self.started)  # its whole life, warm-up too
         self.proc.join(10)
+        if self.note.startswith("status"):
+            sys.exit(f"bench: the API client got a bad answer after {self.calls} calls: {self.note}")
+        self.cpu_pct = 100 * cpu / life  # its whole life, warm-up too
+        self.calls_per_s = self.calls / life
+
+
+C_POLLER = None  # --poller c: the path of bench/tight-poller.c built by build_c_poller()
+
+
+def build_c_poller():
+    """Builds bench/tight-poller.c with `cc -O2` into a temporary directory; its path."""
+    out = os.path.join(tempfile.mkdtemp(prefix="bb-tight-poller-"), "tight-poller")
+    subprocess.run(["cc", "-O2", "-o", out, os.path.join(HERE, "tight-poller.c")], check=True)
+    return out
+
+
+class CPoller:
+    """bench/tight-poller.c polling `path` for the length of a `with` block: one keep-alive
+    connection, the same request as poller(), a fraction of its CPU. It checks every answer
+    (200, a body of the announced length starting with `{"total":`) and exits non-zero on a
+    bad one, which stops the benchmark."""
+
+    def __init__(self, port, path):
+        self.argv = [C_POLLER, "-e", '{"total":', str(port), path]
+
+    def __enter__(self):
+        nice = POLLER_NICE
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, preexec_fn=(lambda: os.nice(nice)) if nice else None)
+        time.sleep(0.3)  # its connection is up and busy before the measurement starts
+        if self.proc.poll() is not None:
+            sys.exit(f"bench: tight-poller failed: {self.proc.stderr.read().strip()}")
+        self.t = time.time()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.time() - self.t
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=60)
+        if self.proc.returncode != 0:
+            sys.exit(f"bench: tight-poller failed (status {self.proc.returncode}): {err.strip()}")
+        got = dict(kv.split("=", 1) for kv in out.split())
+        self.calls, self.median_ms, self.note = int(got["calls"]), float(got["median_ms"]), ""
+        wall = float(got["wall_s"])  # its whole life, warm-up too, as Client's figures
+        self.cpu_pct = 100 * float(got["cpu_s"]) / wall
+        self.calls_per_s = self.calls / wall
 
 
 # ---- (a) throughput -------------------------------------------------------------------------
@@ -207,7 +264,8 @@ def throughput(proc, smtp, http_port, count, args, rows):
             if mode == "none":
                 res, client = smtp_load(smtp, messages, proc.pid), None
             else:
-                with Client(poller, http_port, POLLS[mode]) as client:
+                with (CPoller(http_port, POLLS[mode]) if C_POLLER
+                      else Client(poller, http_port, POLLS[mode])) as client:
                     res = smtp_load(smtp, messages, proc.pid)
             t1 = thread_ticks(proc.pid)
             wall = float(res["wall_s"])
@@ -216,12 +274,16 @@ def throughput(proc, smtp, http_port, count, args, rows):
             runs[(mode, nice)].append({
                 "rate": float(res["msgs_per_s"]), "us": float(res["server_cpu_us_per_msg"]),
                 "smtp_us": 1e6 * smtp_thread / HZ / messages, "api": 100 * api / HZ / wall,
-                "calls": client.calls / client.seconds if client else 0,
+                "calls": client.calls_per_s if client else 0,
                 "ms": client.median_ms if client else 0, "poller": client.cpu_pct if client else 0,
+                "cores": (float(res["client_cpu_pct"]) + float(res["server_cpu_pct"])
+                          + (client.cpu_pct if client else 0)) / 100,
                 "load": load1(), "round": r + 1})
             print(f"  {count} {mode} nice {nice} round {r + 1}: {res['msgs_per_s']} msgs/s, "
-                  f"{res['server_cpu_us_per_msg']} us/msg, load {load1():.1f}"
-                  + (f", {client.calls / client.seconds:.0f} calls/s" if client else ""),
+                  f"{res['server_cpu_us_per_msg']} us/msg, load {load1():.1f}, smtp-source "
+                  f"{res['client_cpu_pct']}%, server {res['server_cpu_pct']}%"
+                  + (f", {client.calls_per_s:.0f} calls/s, poller {client.cpu_pct:.0f}% CPU, "
+                     f"API thread {runs[(mode, nice)][-1]['api']:.0f}%" if client else ""),
                   file=sys.stderr, flush=True)
     for mode, nice in keys:
         mine, base = runs[(mode, nice)], runs[(args.modes[0], nice)]
@@ -233,6 +295,7 @@ def throughput(proc, smtp, http_port, count, args, rows):
                     + f") | {med('us'):.1f} | {med('smtp_us'):.1f} | {med('api'):.0f} | "
                     + (f"{med('calls'):,.0f} / {med('ms'):.2f} / {med('poller'):.0f}"
                        if mode != "none" else "")
+                    + f" | {med('cores'):.2f}"
                     + f" | {min(x['load'] for x in mine):.1f}-{max(x['load'] for x in mine):.1f} |")
 
 
@@ -318,6 +381,9 @@ def main():
     ap.add_argument("--latency-modes", default="none,wait,wait1000")
     ap.add_argument("--poller-nice", type=int, default=0,
                     help="nice value of the polling client in (a) (default 0, as the other processes)")
+    ap.add_argument("--poller", choices=("python", "c"), default="python",
+                    help="the polling client in (a): python (http.client, ~0.6 of a core) or c "
+                         "(bench/tight-poller.c built with cc -O2: the same calls, less CPU)")
     ap.add_argument("--extra", default="", help="more serve options, space separated")
     ap.add_argument("--nice", default="",
                     help="API thread nice values to interleave in (a), e.g. 0,10, or idle "
@@ -325,8 +391,10 @@ def main():
     args = ap.parse_args()
     args.modes = [m for m in args.modes.split(",") if m]
     args.nice = [n if n in ("idle", "batch") else int(n) for n in args.nice.split(",") if n] or [None]
-    global POLLER_NICE
+    global POLLER_NICE, C_POLLER
     POLLER_NICE = args.poller_nice
+    if args.poller == "c" and any(m != "none" for m in args.modes):
+        C_POLLER = build_c_poller()
     args.latency_modes = [m for m in args.latency_modes.split(",") if m]
     for m in args.modes[1:]:
         if m not in POLLS:
@@ -336,7 +404,8 @@ def main():
             sys.exit(f"bench: unknown latency mode {m} (none, {', '.join(WAITS)})")
     revision = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
                               capture_output=True, text=True).stdout.strip()
-    print(f"bin {args.bin} ({revision}); load {load1():.1f}; {os.cpu_count()} CPUs\n")
+    print(f"bin {args.bin} ({revision}); load {load1():.1f}; {os.cpu_count()} CPUs; "
+          f"poller {args.poller}, nice {args.poller_nice}\n")
     through, lat = [], []
     for count in (int(c) for c in args.counts.split(",")):
         proc, smtp, http_port = page_api.start(args.bin, count, args.extra.split(),
@@ -355,8 +424,8 @@ def main():
     if through:
         print("| stored | API client | API thread nice | msgs/s (median) | x none: median (rounds) | "
               "server CPU us/msg | SMTP thread CPU us/msg | API thread CPU % | "
-              "poller calls/s / median ms / its CPU % | load |")
-        print("|---:|---|---|---:|---|---:|---:|---:|---|---|")
+              "poller calls/s / median ms / its CPU % | cores used | load |")
+        print("|---:|---|---|---:|---|---:|---:|---:|---|---:|---|")
         print("\n".join(through))
     if lat:
         print("\n| stored | API client | round | MAILs | MAIL p50 ms | MAIL p99 ms | MAIL p99.9 ms | "
