@@ -43,6 +43,7 @@ Usage: bench/api-load.py [--bin PATH] [--counts 1000,10000,100000] [--rounds N] 
                          [--extra "serve options"]
 """
 import argparse
+import atexit
 import gc
 import signal
 import tempfile
@@ -50,6 +51,7 @@ import http.client
 import importlib.util
 import multiprocessing
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -184,7 +186,9 @@ C_POLLER = None  # --poller c: the path of bench/tight-poller.c built by build_c
 
 def build_c_poller():
     """Builds bench/tight-poller.c with `cc -O2` into a temporary directory; its path."""
-    out = os.path.join(tempfile.mkdtemp(prefix="bb-tight-poller-"), "tight-poller")
+    where = tempfile.mkdtemp(prefix="bb-tight-poller-")
+    atexit.register(shutil.rmtree, where, True)
+    out = os.path.join(where, "tight-poller")
     subprocess.run(["cc", "-O2", "-o", out, os.path.join(HERE, "tight-poller.c")], check=True)
     return out
 
