@@ -27,9 +27,10 @@ struct Settings {
   std::string dir;  // also write each message as DIR/<id>.eml, durable before the 250
   // Prepend Received: (RFC 5321 §4.4) to stored messages, as a real MX does.
   bool received_header = true;
-  // With `dir`: writer threads, each committing a group of messages with one flush; several
-  // so that flushes overlap (spool.hpp).
-  unsigned threads = 4;
+  // With `dir`: writer threads, each committing a group of messages with one flush. One by
+  // default: on virtio disks flushes queue behind each other, so a second flush in flight
+  // only made the groups smaller (docs/benchmarks.md, session 13).
+  unsigned threads = 1;
   // With `dir`: keep the spool writer's CPU busy while it waits for a flush (flush_poller.hpp).
   // Off by default: on a busy machine the spinning slowed the spool (docs/benchmarks.md).
   bool poll = false;

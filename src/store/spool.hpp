@@ -1,12 +1,13 @@
 // Durable copies of accepted messages: DIR/<id>.eml (the exact bytes), written unnamed
 // (O_TMPFILE; else under a temporary name) and linked (renamed) into place; and the envelope
-// as one line of DIR/envelopes.jsonl. Writer threads (--store-threads, a few) commit in
-// groups: a free writer takes every message queued so far, writes their files and journal
+// as one line of DIR/envelopes.jsonl. Writer threads (--store-threads, one by default) commit
+// in groups: a free writer takes every message queued so far, writes their files and journal
 // lines (one write), then writes the group to the write-ahead log (spool_log.hpp) and flushes
-// that one file: one fdatasync() per group, and nothing else on the way to the 250. The
-// writers' flushes overlap, so a message queued while one flush runs starts its own at once
-// instead of waiting for it (in this VM a lone flush took ~4 ms, overlapping ones ~0.4 ms
-// each). The files and lines reach the disk later, at a checkpoint (a syncfs() on a thread of
+// that one file: one fdatasync() per group, and nothing else on the way to the 250. With
+// several writers their flushes overlap; on this VM's virtio disk overlapping flushes queue
+// behind each other (~0.65 ms each with four writers, ~0.33 ms with one), so the messages
+// that arrive during one flush do better as the next group (docs/benchmarks.md, session 13).
+// The files and lines reach the disk later, at a checkpoint (a syncfs() on a thread of
 // its own, every checkpoint_bytes of log, while the writers go on in a second log); a restart
 // replays the logs a crash left behind, so a message that got its 250 is never lost.
 #pragma once
@@ -44,7 +45,7 @@ class Spool {
 
   struct Options {
     // Writer threads: group commits (flushes) in flight at once.
-    unsigned writers = 4;
+    unsigned writers = 1;
     // A log is checkpointed (and the writers move to the other one) once it holds this much.
     std::uint64_t checkpoint_bytes = 16u << 20;
     // Keep the writer's CPU from going idle while it waits for a flush (flush_poller.hpp).
