@@ -124,9 +124,11 @@ cleanup() {
   # measured. A smoke run's few files go at once.
   if [ "$SMOKE" = 1 ]; then
     rm -rf "$SPOOLS"
-  else
-    { mkdir -p "$SPOOL_DIR/bounceback-bench-spool-old" &&
-      mv "$SPOOLS" "$SPOOL_DIR/bounceback-bench-spool-old/"; } 2>/dev/null || true
+  elif [ -d "$SPOOLS" ]; then
+    local old=$SPOOL_DIR/bounceback-bench-spool-old
+    if { mkdir -p "$old" && mv "$SPOOLS" "$old/"; } 2>/dev/null; then
+      echo "bench: spool directories kept in $old ($(du -sh "$old" | cut -f1)): delete it when nothing is measured" >&2
+    fi
   fi
 }
 trap cleanup EXIT
