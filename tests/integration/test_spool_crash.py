@@ -6,6 +6,8 @@ import json
 import smtplib
 import threading
 
+import pytest
+
 from conftest import Server, http_call
 
 
@@ -40,9 +42,12 @@ def journal_ids(store):
     return ids
 
 
-def test_sigkill_after_many_250s_loses_none_and_a_restart_restores_them(bounceback, tmp_path):
+@pytest.mark.parametrize("writers", ["1", "4"])  # the default, and flushes in flight at once
+def test_sigkill_after_many_250s_loses_none_and_a_restart_restores_them(bounceback, tmp_path,
+                                                                       writers):
     store = tmp_path / "spool"
-    server = Server(["--store-dir", str(store), "--received-header", "off"])
+    server = Server(["--store-dir", str(store), "--received-header", "off",
+                     "--store-threads", writers])
     acked, lock = [], threading.Lock()
     senders = [threading.Thread(target=send_until_killed,
                                 args=(server.smtp_port, n, 400, acked, lock)) for n in range(8)]

@@ -69,7 +69,10 @@ boost::json::object parse(const std::string& line) {
 TEST_CASE("spool: concurrent writers all land, each file complete", "[store]") {
   const auto dir = temp_dir("bounceback-spool-test");
   {
-    Spool spool(dir);
+    // Four writer threads (the default is one): groups committed and flushed at once.
+    Spool::Options options;
+    options.writers = 4;
+    Spool spool(dir, options);
     constexpr int threads = 16, each = 20;
     std::atomic<int> ok{0};
     std::vector<std::thread> pool;
