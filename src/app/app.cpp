@@ -9,7 +9,6 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -23,6 +22,7 @@
 #include "api/reply_monitor.hpp"
 #include "app/reaction_queue.hpp"
 #include "app/session_config.hpp"
+#include "app/stop_signals.hpp"
 #include "app/tls.hpp"
 #include "log/log.hpp"
 #include "net/io_pool.hpp"
@@ -74,7 +74,8 @@ struct Server::Parts {
   std::unique_ptr<redis::CaptureLog> capture;
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
   std::unique_ptr<store::SessionLog> sessions;
-  std::unique_ptr<net::IoPool> pool;  // the signals run on pool.main(), the HTTP API on pool.api()
+  std::unique_ptr<net::IoPool>
+      pool;  // stop() posts to pool.main(); the HTTP API runs on pool.api()
   // --state: the stateful tables in Redis, on a thread of its own (built right after the
   // engine). Declared after the pool so that it stops first: a call still pending at exit
   // fails and posts its session's resumption to an event loop that still exists.
@@ -90,7 +91,6 @@ struct Server::Parts {
   std::unique_ptr<net::SmtpServer> smtp;
   std::unique_ptr<api::ApiContext> api_ctx;
   std::unique_ptr<api::HttpServer> http;
-  std::unique_ptr<boost::asio::signal_set> signals;
   std::vector<std::string> listeners;
   std::atomic<bool> stopping{false};
 
@@ -317,23 +317,16 @@ void Server::stop() {
   });
 }
 
-void Server::stop_on_signals() {
-  parts_->signals =
-      std::make_unique<boost::asio::signal_set>(parts_->pool->main(), SIGINT, SIGTERM);
-  parts_->signals->async_wait([this](boost::system::error_code ec, int) {
-    if (!ec) stop();
-  });
-}
-
 int serve(const Settings& settings) {
   std::optional<Server> server;
+  StopSignals signals;  // before the server starts any thread; ends before the server goes
   try {
     server.emplace(settings);
   } catch (const StartError& e) {
     std::cerr << e.what();
     return 2;
   }
-  server->stop_on_signals();
+  signals.start([&server] { server->stop(); });
   const auto scenario = server->context().engine.scenario();  // unnamed: none loaded
   // Only now: a test harness may send SIGTERM as soon as it reads this line.
   log::info("ready",

@@ -46,9 +46,6 @@ class Server {
   // Stops accepting, closes the API, lets sessions finish within the grace period, then ends
   // run(). Thread-safe; a second call does nothing.
   void stop();
-  // Calls stop() on SIGINT or SIGTERM (the `serve` verb; an embedded server leaves its host's
-  // signals alone).
-  void stop_on_signals();
 
  private:
   struct Parts;
