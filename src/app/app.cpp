@@ -74,8 +74,8 @@ struct Server::Parts {
   std::unique_ptr<redis::CaptureLog> capture;
   store::EventFeed events;  // session and refusal events for GET /api/v1/events
   std::unique_ptr<store::SessionLog> sessions;
-  std::unique_ptr<net::IoPool>
-      pool;  // stop() posts to pool.main(); the HTTP API runs on pool.api()
+  // stop() posts to pool.main(); the HTTP API runs on pool.api().
+  std::unique_ptr<net::IoPool> pool;
   // --state: the stateful tables in Redis, on a thread of its own (built right after the
   // engine). Declared after the pool so that it stops first: a call still pending at exit
   // fails and posts its session's resumption to an event loop that still exists.

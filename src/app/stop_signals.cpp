@@ -1,3 +1,4 @@
+// SIGINT and SIGTERM taken with sigwait() (see stop_signals.hpp).
 #include "app/stop_signals.hpp"
 
 #include <pthread.h>
