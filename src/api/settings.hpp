@@ -53,6 +53,11 @@ struct Settings {
   // get the CPU first, so a client polling the API in a loop slows SMTP down less
   // (docs/benchmarks.md, "Session 8"); on an idle machine the API runs at full speed.
   unsigned nice = 10;
+  // --api-sched-idle: the API's thread at SCHED_IDLE instead (nice no longer applies): it
+  // runs only on CPU nothing else wants, so a tight poller takes less from SMTP (session 14,
+  // 100,000 stored: 0.87x of without, 0.74x at nice 10), but on saturated cores an answer can
+  // wait seconds (session 12: up to ~4 s). Off by default: a test harness needs its answers.
+  bool sched_idle = false;
   // Host names and browser origins the API answers besides its own (request_guard.hpp); the
   // app adds --hostname to the hosts.
   GuardConfig guard;

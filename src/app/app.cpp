@@ -2,6 +2,7 @@
 // (one io_context per thread) and stops them gracefully; serve: runs one until SIGINT/SIGTERM.
 #include "app/app.hpp"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <optional>
 #include <random>
@@ -189,14 +191,22 @@ void Server::Parts::build() {
                                                 : std::max(1u, std::thread::hardware_concurrency());
   pool = std::make_unique<net::IoPool>(threads);
   auto& io = pool->main();
-  // Linux gives each thread its own nice value: only the API's thread yields to SMTP, by
-  // --api-nice more than the process it started with (19 at most).
-  boost::asio::post(pool->api(), [by = static_cast<int>(settings.api.nice)] {
-    const auto tid = static_cast<id_t>(gettid());
-    errno = 0;
-    const int now = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(19, now + by));
-  });
+  // Linux gives each thread its own nice value and policy: only the API's thread yields to
+  // SMTP, by --api-nice more than the process it started with (19 at most), or entirely
+  // (--api-sched-idle: SCHED_IDLE, which any thread may choose for itself).
+  boost::asio::post(
+      pool->api(), [by = static_cast<int>(settings.api.nice), idle = settings.api.sched_idle] {
+        if (idle) {
+          const sched_param param{};
+          if (sched_setscheduler(0, SCHED_IDLE, &param) != 0)
+            log::warn("--api-sched-idle: SCHED_IDLE refused", {{"error", std::strerror(errno)}});
+          return;
+        }
+        const auto tid = static_cast<id_t>(gettid());
+        errno = 0;
+        const int now = getpriority(PRIO_PROCESS, tid);
+        if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(19, now + by));
+      });
 
   reaction_timer = std::make_unique<boost::asio::steady_timer>(io);
   trim_timer = std::make_unique<boost::asio::steady_timer>(pool->api());

@@ -484,6 +484,10 @@ const std::vector<OptionRow>& table() {
            count("api-nice",
                  "the API's thread runs this much nicer (0-19): busy cores serve SMTP first",
                  AT(api.nice)),
+           choice<bool>("api-sched-idle", "on|off",
+                        "run the API's thread at SCHED_IDLE: only on CPU SMTP leaves idle; on "
+                        "saturated cores API answers may wait seconds",
+                        AT(api.sched_idle), {{"on", true}, {"off", false}}),
            list("api-allowed-host", "NAME",
                 "also answer API requests with this Host, repeatable; \"*.domain\" for subdomains, "
                 "\"*\" for any (unsafe: no DNS rebinding defence)",

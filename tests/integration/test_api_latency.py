@@ -140,15 +140,22 @@ def test_open_event_streams_do_not_slow_deliveries(bounceback):
         assert len(ids) == 200 and ids == sorted(ids)
 
 
-def thread_nice(pid):
-    """{thread name: nice value} of a process, from /proc (the 19th field of stat)."""
+def thread_stat(pid, field):
+    """{thread name: a numeric field of /proc/PID/task/TID/stat (1-based, as in proc(5))}."""
     out = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{tid}/comm") as f:
             name = f.read().strip()
         with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            out[name] = int(f.read().rsplit(")", 1)[1].split()[16])
+            out[name] = int(f.read().rsplit(")", 1)[1].split()[field - 3])
     return out
+
+
+def thread_nice(pid):
+    return thread_stat(pid, 19)
+
+
+SCHED_OTHER, SCHED_IDLE = 0, 5
 
 
 def test_the_api_thread_yields_to_smtp(bounceback):
@@ -162,6 +169,19 @@ def test_the_api_thread_yields_to_smtp(bounceback):
     urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/healthz", timeout=10).read()
     nice = thread_nice(server.proc.pid)
     assert nice["bb-api"] == nice["bounceback"], nice
+    assert thread_stat(server.proc.pid, 41)["bb-api"] == SCHED_OTHER
+
+
+def test_api_sched_idle_puts_only_the_api_thread_at_sched_idle(bounceback):
+    """--api-sched-idle on: the API's thread at SCHED_IDLE (CPU nothing else wants), every
+    other thread as it was; the API still answers on an idle machine."""
+    server = bounceback("--api-sched-idle", "on")
+    body = urllib.request.urlopen(f"http://127.0.0.1:{server.http_port}/healthz",
+                                  timeout=10).read()
+    assert b'"ok"' in body
+    policy = thread_stat(server.proc.pid, 41)
+    assert policy["bb-api"] == SCHED_IDLE, policy
+    assert all(p == SCHED_OTHER for name, p in policy.items() if name != "bb-api"), policy
 
 
 def spin(stop):
