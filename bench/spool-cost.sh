@@ -4,7 +4,8 @@
 # context switches and system calls as counted by the kernel (perf stat's software events and
 # syscall tracepoints: no hardware counters needed, so it works in a VM), and each thread's
 # CPU, voluntary/involuntary context switches and run-queue wait from /proc (bb-smtp-*, bb-api,
-# bb-spool-write, bb-spool-ckpt, bb-spool-poll; the main thread runs the first event loop).
+# bb-spool-write, bb-spool-ckpt, bb-spool-pool, bb-spool-poll; the main thread runs the first
+# event loop).
 #
 # Usage: bench/spool-cost.sh BIN [MESSAGES] [serve options...]
 #   BIN       a bounceback binary; MESSAGES per run (default 20000)

@@ -313,7 +313,8 @@ void Server::run() {
     log::info("spool stopped", {{"groups", s.groups},
                                 {"messages", s.messages},
                                 {"flush_us_per_group", s.groups ? s.flush_us / s.groups : 0},
-                                {"checkpoints", s.checkpoints}});
+                                {"checkpoints", s.checkpoints},
+                                {"pooled", s.pooled}});
   }
 }
 

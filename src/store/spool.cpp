@@ -64,6 +64,8 @@ Spool::Spool(std::filesystem::path dir, Options options)
     ::close(dir_fd_);
     throw;
   }
+  if (unnamed_ && options_.pooled_files > 0)
+    pool_ = std::make_unique<InodePool>(dir_fd_, options_.pooled_files);
   // Named for top -H, perf and bench/spool-cost.sh, which reads each thread's CPU from /proc.
   for (unsigned i = 0; i < std::max(1u, options_.writers); ++i)
     writers_.emplace_back([this] {
@@ -126,6 +128,7 @@ void Spool::stop() {
   }
   queued_.notify_all();
   for (auto& writer : writers_) writer.join();
+  pool_.reset();  // its thread uses dir_fd_
   {
     std::lock_guard lock(mutex_);
     writers_done_ = true;
@@ -189,10 +192,12 @@ void Spool::commit(Write* group, SpoolLog& log, Batch& batch) {
   batch.lines.clear();
   batch.ends.clear();
   batch.records.clear();
-  std::uint64_t count = 0;
+  std::uint64_t count = 0, pooled = 0;
   for (Write* w = group; w; w = w->next) {
     const auto& m = *w->message;
-    w->linked = spool_files::place(dir_fd_, unnamed_, m.queue_id, m.data);
+    const int file = pool_ ? pool_->take() : -1;
+    pooled += file >= 0;
+    w->linked = spool_files::place(dir_fd_, unnamed_, m.queue_id, m.data, file);
     if (!w->linked) continue;
     spool_files::append_envelope(batch.lines, m);
     batch.ends.push_back(batch.lines.size());
@@ -216,6 +221,7 @@ void Spool::commit(Write* group, SpoolLog& log, Batch& batch) {
     std::lock_guard lock(mutex_);
     ++stats_.groups;
     stats_.messages += count;
+    stats_.pooled += pooled;
     stats_.flush_us += static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(took).count());
   }

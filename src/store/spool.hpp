@@ -1,6 +1,7 @@
 // Durable copies of accepted messages: DIR/<id>.eml (the exact bytes), written unnamed
-// (O_TMPFILE; else under a temporary name) and linked (renamed) into place; and the envelope
-// as one line of DIR/envelopes.jsonl. Writer threads (--store-threads, one by default) commit
+// (O_TMPFILE, made ahead at idle priority when there is a moment: inode_pool.hpp; else under a
+// temporary name) and linked (renamed) into place; and the envelope as one line of
+// DIR/envelopes.jsonl. Writer threads (--store-threads, one by default) commit
 // in groups: a free writer takes every message queued so far, writes their files and journal
 // lines (one write), then writes the group to the write-ahead log (spool_log.hpp) and flushes
 // that one file: one fdatasync() per group, and nothing else on the way to the 250. With
@@ -25,6 +26,7 @@
 
 #include "smtp/message.hpp"
 #include "store/flush_poller.hpp"
+#include "store/inode_pool.hpp"
 #include "store/spool_log.hpp"
 
 namespace bounceback::store {
@@ -50,6 +52,8 @@ class Spool {
     std::uint64_t checkpoint_bytes = 16u << 20;
     // Keep the writer's CPU from going idle while it waits for a flush (flush_poller.hpp).
     bool poll = false;
+    // Unnamed files created ahead at idle priority (inode_pool.hpp); 0: none.
+    std::size_t pooled_files = 64;
   };
 
   // Creates the directory and the journal if needed, replays the logs of servers that stopped
@@ -83,6 +87,7 @@ class Spool {
   // What the writer did (read after stop(), or racily for a log line).
   struct Stats {
     std::uint64_t groups = 0, messages = 0, flush_us = 0, checkpoints = 0;
+    std::uint64_t pooled = 0;  // files the writers took from the pool (inode_pool.hpp)
   };
   Stats stats() const;
 
@@ -127,6 +132,7 @@ class Spool {
   std::uint64_t epoch_ = 0;
   Stats stats_;
   FlushPoller poller_;
+  std::unique_ptr<InodePool> pool_;  // when unnamed_
   std::vector<std::thread> writers_;
   std::thread checkpointer_;
 };

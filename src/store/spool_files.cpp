@@ -22,9 +22,9 @@ constexpr std::string_view id_head = "{\"id\":\"";
 // removed) unless published.
 class Staged {
  public:
-  Staged(int dir_fd, bool unnamed, const std::string& tmp_name, std::string_view bytes)
-      : dir_fd_(dir_fd) {
-    if (unnamed) fd_ = ::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  Staged(int dir_fd, bool unnamed, int file, const std::string& tmp_name, std::string_view bytes)
+      : dir_fd_(dir_fd), fd_(file) {
+    if (unnamed && fd_ < 0) fd_ = ::openat(dir_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
     if (fd_ < 0) {
       fd_ = ::openat(dir_fd, tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
       if (fd_ < 0) return;
@@ -100,10 +100,13 @@ bool safe_name(std::string_view id) {
   return id.front() != '.';
 }
 
-bool place(int dir_fd, bool unnamed, std::string_view id, std::string_view bytes) {
-  if (!safe_name(id)) return false;
+bool place(int dir_fd, bool unnamed, std::string_view id, std::string_view bytes, int file) {
+  if (!safe_name(id)) {
+    if (file >= 0) ::close(file);
+    return false;
+  }
   const std::string eml = std::string(id) + ".eml", tmp_eml = "." + eml + ".tmp";
-  Staged body(dir_fd, unnamed, tmp_eml, bytes);
+  Staged body(dir_fd, unnamed, file, tmp_eml, bytes);
   return body.publish(eml, tmp_eml);
 }
 

@@ -15,8 +15,9 @@ bool safe_name(std::string_view id);
 
 // Writes DIR/<id>.eml with `bytes`: unnamed (O_TMPFILE, when `unnamed`; else under a temporary
 // name), then linked (renamed) into place, replacing any older file of that name, so no reader
-// ever sees it partly written. False on an I/O error, leaving no file behind.
-bool place(int dir_fd, bool unnamed, std::string_view id, std::string_view bytes);
+// ever sees it partly written. `file`, if not -1, is an unnamed file of the directory to use
+// (an InodePool's): place() owns it. False on an I/O error, leaving no file behind.
+bool place(int dir_fd, bool unnamed, std::string_view id, std::string_view bytes, int file = -1);
 
 // Appends the message's journal line (JSON, ending in a newline). Its length is bounded by
 // --max-recipients times the command line limit.

@@ -51,6 +51,17 @@ def need_tool(name):
 SLOWER = {"asan": 3, "tsan": 10}
 
 
+def thread_stat(pid, field):
+    """{thread name: a numeric field of /proc/PID/task/TID/stat (1-based, as in proc(5))}."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            name = f.read().strip()
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            out[name] = int(f.read().rsplit(")", 1)[1].split()[field - 3])
+    return out
+
+
 def slower(pid):
     """The factor a timing bound gets for the server `pid` (1 when it is not sanitized)."""
     return SLOWER.get(sanitizer(pid), 1)

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.request
 
-from conftest import slower
+from conftest import slower, thread_stat
 
 
 
@@ -138,17 +138,6 @@ def test_open_event_streams_do_not_slow_deliveries(bounceback):
     for data in received.values():  # every stream got every message, in order
         ids = [int(line[4:]) for line in data.split(b"\n") if line.startswith(b"id: ")]
         assert len(ids) == 200 and ids == sorted(ids)
-
-
-def thread_stat(pid, field):
-    """{thread name: a numeric field of /proc/PID/task/TID/stat (1-based, as in proc(5))}."""
-    out = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        with open(f"/proc/{pid}/task/{tid}/comm") as f:
-            name = f.read().strip()
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            out[name] = int(f.read().rsplit(")", 1)[1].split()[field - 3])
-    return out
 
 
 def thread_nice(pid):
