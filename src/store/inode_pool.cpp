@@ -38,10 +38,7 @@ int InodePool::take() {
   // and get a CPU again only when the machine is idle. A writer that finds the lock taken
   // creates its file itself.
   std::unique_lock lock(mutex_, std::try_to_lock);
-  if (!lock.owns_lock() || ready_.empty()) {
-    if (lock.owns_lock()) ++stats_.missed;
-    return -1;
-  }
+  if (!lock.owns_lock() || ready_.empty()) return -1;
   const int fd = ready_.back();
   ready_.pop_back();
   // One wake-up per half a pool, not per file: the filler then tops it up in one go.

@@ -30,9 +30,9 @@ class InodePool {
   // filler holds the pool: this never blocks).
   int take();
 
-  // Files created so far, and takes that found the pool empty (for tests).
+  // Files created so far (for tests).
   struct Stats {
-    std::size_t created = 0, missed = 0;
+    std::size_t created = 0;
   };
   Stats stats() const;
 

@@ -51,6 +51,9 @@ def need_tool(name):
 SLOWER = {"asan": 3, "tsan": 10}
 
 
+SCHED_OTHER, SCHED_IDLE = 0, 5  # scheduling policies, as in field 41 of /proc/PID/task/TID/stat
+
+
 def thread_stat(pid, field):
     """{thread name: a numeric field of /proc/PID/task/TID/stat (1-based, as in proc(5))}."""
     out = {}

@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.request
 
-from conftest import slower, thread_stat
+from conftest import SCHED_IDLE, SCHED_OTHER, slower, thread_stat
 
 
 
@@ -142,9 +142,6 @@ def test_open_event_streams_do_not_slow_deliveries(bounceback):
 
 def thread_nice(pid):
     return thread_stat(pid, 19)
-
-
-SCHED_OTHER, SCHED_IDLE = 0, 5
 
 
 def test_the_api_thread_yields_to_smtp(bounceback):

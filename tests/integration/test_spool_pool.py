@@ -6,9 +6,7 @@ import re
 import smtplib
 import time
 
-from conftest import slower, thread_stat
-
-SCHED_OTHER, SCHED_IDLE = 0, 5
+from conftest import SCHED_IDLE, SCHED_OTHER, slower, thread_stat
 
 
 def test_the_writer_links_files_made_ahead_at_idle_priority(bounceback, tmp_path):

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
@@ -44,6 +45,13 @@ struct TempDir {
   }
 };
 
+// This filesystem has no O_TMPFILE (no pool there): said, and a failure in CI, where a test
+// that did not run must not count as passed.
+void skip(const TempDir& dir) {
+  if (std::getenv("CI")) FAIL("no O_TMPFILE in " << dir.path.string());
+  WARN("no O_TMPFILE in " << dir.path.string() << ": not tested");
+}
+
 // Takes a file from the pool, giving its thread (idle priority: slow on a busy machine) time.
 int take_within(InodePool& pool, std::chrono::seconds limit) {
   const auto end = std::chrono::steady_clock::now() + limit;
@@ -73,10 +81,7 @@ int open_descriptors() {
 
 TEST_CASE("inode pool: hands out distinct unnamed files of its directory", "[store]") {
   TempDir dir("bounceback-inode-pool");
-  if (!dir.unnamed_files()) {
-    WARN("no O_TMPFILE in " << dir.path.string());
-    return;
-  }
+  if (!dir.unnamed_files()) return skip(dir);
   struct stat d {};
   REQUIRE(::fstat(dir.fd, &d) == 0);
   InodePool pool(dir.fd, 8);
@@ -103,10 +108,7 @@ TEST_CASE("inode pool: hands out distinct unnamed files of its directory", "[sto
 
 TEST_CASE("inode pool: of capacity 0 makes nothing; its files close with it", "[store]") {
   TempDir dir("bounceback-inode-pool-close");
-  if (!dir.unnamed_files()) {
-    WARN("no O_TMPFILE in " << dir.path.string());
-    return;
-  }
+  if (!dir.unnamed_files()) return skip(dir);
   {
     InodePool none(dir.fd, 0);
     CHECK(none.take() == -1);
@@ -124,10 +126,7 @@ TEST_CASE("inode pool: of capacity 0 makes nothing; its files close with it", "[
 
 TEST_CASE("inode pool: place() links a pooled file in as the .eml", "[store]") {
   TempDir dir("bounceback-inode-pool-place");
-  if (!dir.unnamed_files()) {
-    WARN("no O_TMPFILE in " << dir.path.string());
-    return;
-  }
+  if (!dir.unnamed_files()) return skip(dir);
   InodePool pool(dir.fd, 4);
   const int fd = take_within(pool, std::chrono::seconds(30));
   REQUIRE(fd >= 0);
@@ -150,10 +149,7 @@ TEST_CASE("inode pool: place() links a pooled file in as the .eml", "[store]") {
 
 TEST_CASE("spool: writers take their files from the pool when it has some", "[store]") {
   TempDir probe("bounceback-spool-pool-probe");
-  if (!probe.unnamed_files()) {
-    WARN("no O_TMPFILE in " << probe.path.string());
-    return;
-  }
+  if (!probe.unnamed_files()) return skip(probe);
   const auto path =
       probe.path.parent_path() / ("bounceback-spool-pool-" + std::to_string(::getpid()));
   fs::remove_all(path);
